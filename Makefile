@@ -1,0 +1,74 @@
+# Boussole Export — every command a newcomer needs. `make run` and `make test` install
+# whatever is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+LOCK_HASH := $(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(LOCK_HASH)
+MODEL = $(shell scripts/model_path.sh)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install run shell train test test-fast kb-load kb-check nlu-generate validate clean lock
+
+help:
+	@echo "Boussole Export — commandes :"
+	@echo "  make run          installe, charge la base, entraîne si besoin, démarre l'assistant (http://localhost:8080)"
+	@echo "  make test         installe ce qui manque et lance tous les tests"
+	@echo "  make shell        discuter avec l'assistant dans le terminal"
+	@echo "  make train        entraîner le modèle (seulement si config, domaine ou données ont changé)"
+	@echo "  make kb-check     valider knowledge/ sans rien écrire"
+	@echo "  make kb-load      charger knowledge/ dans la base de données"
+	@echo "  make nlu-generate régénérer les tables de recherche NLU depuis knowledge/"
+	@echo "  make clean        supprimer var/, models/ et les résultats de tests"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@scripts/install.sh $(STAMP)
+
+kb-check: $(STAMP)
+	@$(PY) -m bot kb check
+
+kb-load: $(STAMP)
+	@mkdir -p var
+	@$(PY) -m bot kb load
+
+nlu-generate: $(STAMP)
+	@$(PY) -m bot nlu generate
+
+train: $(STAMP)
+	@scripts/train.sh
+
+validate: $(STAMP)
+	@$(RASA) data validate --fail-on-warnings
+
+# Names or aliases edited in knowledge/ reach the NLU before training.
+run: $(STAMP) kb-load nlu-generate train
+	@scripts/run.sh
+
+shell: $(STAMP) kb-load nlu-generate train
+	@scripts/shell.sh
+
+test: $(STAMP)
+	@scripts/ensure_postgres.sh
+	@scripts/train.sh
+	@BOUSSOLE_TEST_MODEL=$$(scripts/model_path.sh) scripts/run_tests.sh
+
+# Unit tests only (no model, no servers): seconds instead of minutes while editing bot/.
+test-fast: $(STAMP)
+	@scripts/ensure_postgres.sh
+	@$(PY) -m pytest -m "not integration" -q
+
+lock:
+	@echo "Regénère constraints.txt depuis .venv (après un changement de requirements.txt)."
+	@(head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable; echo "setuptools==70.3.0") > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf var models results tests/artifacts .pytest_cache

@@ -1,0 +1,1 @@
+"""Boussole Export: a French-language export assistant for SMEs."""

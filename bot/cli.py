@@ -1,0 +1,187 @@
+"""`python -m bot …`: the command line of the knowledge base and its derived files."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+
+from bot import settings
+
+
+def _read(args):
+    from bot.knowledge.validation import read_knowledge
+
+    return read_knowledge(args.knowledge)
+
+
+def _kb_check(args) -> int:
+    dataset = _read(args)
+    counts = ", ".join(f"{dataset.count(kind)} {kind}" for kind in dataset.records)
+    print(f"knowledge/ est valide : {counts}.")
+    return 0
+
+
+def _kb_load(args) -> int:
+    from bot.knowledge import store
+
+    start = time.monotonic()
+    print(f"Validation de {args.knowledge}…", flush=True)
+    dataset = _read(args)
+    url = settings.db_url()
+    print(f"Chargement dans {store._safe_url(url)}…", flush=True)
+    counts = store.load(dataset, store.make_engine(url), store.content_hash(args.knowledge))
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    print(f"Base de connaissances chargée en {time.monotonic() - start:.1f} s : {summary}.")
+    return 0
+
+
+def _snapshot(args):
+    from bot.knowledge import store
+    from bot.knowledge.snapshot import KnowledgeBase
+
+    return KnowledgeBase(store.read_records(store.make_engine(settings.db_url())))
+
+
+def _kb_search(args) -> int:
+    kb = _snapshot(args)
+    hits = kb.search(" ".join(args.text), limit=args.limit)
+    if not hits:
+        print("Aucun résultat.")
+        return 0
+    for hit in hits:
+        print(f"{hit.score:6.2f}  {hit.kind:<12} {hit.id:<40} {hit.name}")
+    return 0
+
+
+def _stats(records: dict) -> dict:
+    unsourced = 0
+    for kind_records in records.values():
+        for record in kind_records.values():
+            if not record.get("sources") or not record.get("verified_on") or any(
+                not s.get("url") or not s.get("seen_on") for s in record.get("sources", [])
+            ):
+                unsourced += 1
+    counts = {kind: len(kind_records) for kind, kind_records in records.items()}
+    by_status = {}
+    for kind_records in records.values():
+        for record in kind_records.values():
+            by_status[record["status"]] = by_status.get(record["status"], 0) + 1
+    departements = sum(len(r.get("departements", [])) for r in records.get("region", {}).values())
+    return {"counts": counts, "departements": departements, "by_status": by_status,
+            "unsourced_or_undated": unsourced}
+
+
+def _kb_stats(args) -> int:
+    from bot.knowledge import store
+
+    engine = store.make_engine(settings.db_url())
+    stats = _stats(store.read_records(engine))
+    stats["loaded"] = store.read_meta(engine).get("content", {}).get("updated_at")
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        return 0
+    for kind, n in stats["counts"].items():
+        print(f"{kind:<14}{n:>6}")
+    print(f"{'départements':<14}{stats['departements']:>6}")
+    print(f"fiches sans source ni date : {stats['unsourced_or_undated']}")
+    print(f"chargée le : {stats['loaded']}")
+    return 0
+
+
+def _kb_stale(args) -> int:
+    dataset = _read(args)
+    limit = dt.date.today() - dt.timedelta(days=args.days)
+    stale = [(record["verified_on"], kind, rid) for kind, records in dataset.records.items()
+             for rid, record in records.items() if record["verified_on"] < limit]
+    for verified_on, kind, rid in sorted(stale):
+        print(f"{verified_on}  {kind:<12} {rid}  ({dataset.origins[(kind, rid)]})")
+    print(f"{len(stale)} fiche(s) vérifiée(s) il y a plus de {args.days} jours.")
+    return 0
+
+
+def _nlu_generate(args) -> int:
+    from bot import nlu_generation
+
+    written = nlu_generation.write(_read(args), settings.PROJECT_ROOT)
+    for path in written:
+        print(f"écrit : {path}")
+    return 0
+
+
+def _nlu_check(args) -> int:
+    from bot import nlu_generation
+
+    stale = nlu_generation.stale_files(_read(args), settings.PROJECT_ROOT)
+    if stale:
+        print("Fichiers NLU périmés par rapport à knowledge/ : " + ", ".join(stale)
+              + ". Lancez « make nlu-generate ».", file=sys.stderr)
+        return 1
+    print("Les fichiers NLU générés sont à jour.")
+    return 0
+
+
+def _web(args) -> int:
+    from bot.web.app import serve
+
+    serve(port=args.port)
+    return 0
+
+
+def _wait_ready(args) -> int:
+    from bot.readiness import wait_until_ready
+
+    return 0 if wait_until_ready(timeout_s=args.timeout) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Boussole Export : outils en ligne de commande.")
+    parser.add_argument("--knowledge", default=settings.KNOWLEDGE_DIR, help="dossier des fiches YAML")
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    kb = groups.add_parser("kb", help="base de connaissances").add_subparsers(dest="command", required=True)
+    kb.add_parser("check", help="valider knowledge/ sans rien écrire").set_defaults(func=_kb_check)
+    kb.add_parser("load", help="valider puis charger knowledge/ dans la base (tout ou rien)").set_defaults(func=_kb_load)
+    search = kb.add_parser("search", help="chercher dans la base chargée")
+    search.add_argument("text", nargs="+")
+    search.add_argument("--limit", type=int, default=8)
+    search.set_defaults(func=_kb_search)
+    stats = kb.add_parser("stats", help="compter les fiches de la base chargée")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=_kb_stats)
+    stale = kb.add_parser("stale", help="fiches dont la vérification date de plus de N jours")
+    stale.add_argument("--days", type=int, default=180)
+    stale.set_defaults(func=_kb_stale)
+
+    nlu = groups.add_parser("nlu", help="fichiers NLU dérivés de knowledge/").add_subparsers(dest="command", required=True)
+    nlu.add_parser("generate", help="régénérer data/nlu/lookups/").set_defaults(func=_nlu_generate)
+    nlu.add_parser("check", help="échouer si data/nlu/lookups/ est périmé").set_defaults(func=_nlu_check)
+
+    web = groups.add_parser("web", help="démarrer le site web")
+    web.add_argument("--port", type=int, default=settings.web_port())
+    web.set_defaults(func=_web)
+
+    ready = groups.add_parser("wait-ready", help="attendre que tout réponde (utilisé par make run)")
+    ready.add_argument("--timeout", type=float, default=600)
+    ready.set_defaults(func=_wait_ready)
+    return parser
+
+
+def main(argv=None) -> int:
+    from bot.knowledge.validation import KnowledgeError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
+        from bot.knowledge.store import DatabaseUnavailable
+
+        if isinstance(exc, DatabaseUnavailable):
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2
+        raise

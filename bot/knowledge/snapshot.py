@@ -1,0 +1,180 @@
+"""A read-only, in-memory view of the knowledge base, for the per-message path.
+
+The action server builds it once from the database at start-up; after that, no query
+touches the database, so no lookup can block the event loop.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from bot.knowledge.validation import KINDS
+from bot.text import key, words
+
+# Words that carry no meaning for search (« comment obtenir l'assurance pour exporter ? »).
+STOP_WORDS = set(
+    "a au aux avec c ce ces cet cette comment d dans de des du elle en est et etc il j je l la le les leur "
+    "ma mais me mes moi mon n ne nos notre nous on ou où par pas pour qu que quel quelle quelles quels qui "
+    "s sa se ses si son sont sur t ta te tes toi ton tu un une vos votre vous y c'est quoi ca ça est-ce "
+    "exporter export exportation international internationale gerer gere faire fait fonctionne "
+    "fonctionnement marche trouver peur complique compliquee probleme problemes besoin savoir faut peut "
+    "peux puis dois doit avoir etre quels quelle quelles pourquoi quand combien cela ceci svp merci "
+    "bonjour aide aides".split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: str
+    name: str
+    score: float
+
+
+class KnowledgeBase:
+    def __init__(self, records: dict):
+        self.records = {kind: dict(records.get(kind, {})) for kind in KINDS}
+        self._by_key = {kind: {} for kind in KINDS}
+        for kind in KINDS:
+            for rid, record in self.records[kind].items():
+                for label in self.labels(kind, rid):
+                    self._by_key[kind].setdefault(key(label), rid)
+                self._by_key[kind].setdefault(key(rid), rid)
+        self._search_index = [
+            (kind, rid, self._search_words(kind, record))
+            for kind in KINDS for rid, record in self.records[kind].items()
+        ]
+        self._name_phrase = {(kind, rid): " " + " ".join(words(self.name(kind, rid))) + " "
+                             for kind in KINDS for rid in self.records[kind]}
+        self._document_frequency = {}
+        for _, _, weights in self._search_index:
+            for word in weights:
+                self._document_frequency[word] = self._document_frequency.get(word, 0) + 1
+        self._prefixes = {}
+        for _, _, weights in self._search_index:
+            for word in weights:
+                if len(word) >= 5:
+                    self._prefixes.setdefault(word[:5], set()).add(word)
+
+    # --- access -----------------------------------------------------------------------
+    def get(self, kind: str, rid: str):
+        return self.records[kind].get(rid)
+
+    def all(self, kind: str) -> list:
+        return list(self.records[kind].values())
+
+    def name(self, kind: str, rid: str) -> str:
+        record = self.get(kind, rid)
+        if record is None:
+            return rid
+        return record.get("question") if kind == "faq" else record["name"]
+
+    def labels(self, kind: str, rid: str) -> list:
+        record = self.records[kind][rid]
+        return [self.name(kind, rid)] + list(record.get("aliases", []))
+
+    def counts(self) -> dict:
+        return {kind: len(self.records[kind]) for kind in KINDS}
+
+    # --- matching what users typed ----------------------------------------------------
+    def resolve(self, kind: str, text: str):
+        """The id of the record whose name, alias or id is `text` (accents, case and
+        punctuation ignored), or None."""
+        if not text:
+            return None
+        return self._by_key[kind].get(key(text))
+
+    def fuzzy_resolve(self, kind: str, text: str, cutoff: float = 0.85):
+        """`resolve`, tolerating a typo: the one record whose label is very close, else None."""
+        exact = self.resolve(kind, text)
+        if exact or not text or len(key(text)) < 6:
+            return exact
+        matches = difflib.get_close_matches(key(text), list(self._by_key[kind]), n=2, cutoff=cutoff)
+        owners = {self._by_key[kind][m] for m in matches}
+        return owners.pop() if len(owners) == 1 else None
+
+    def closest(self, kind: str, text: str, limit: int = 3) -> list:
+        """Ids of the records whose names or aliases look most like `text`."""
+        wanted = key(text)
+        if not wanted:
+            return []
+        scored = {}
+        for label_key, rid in self._by_key[kind].items():
+            ratio = difflib.SequenceMatcher(None, wanted, label_key).ratio()
+            if wanted in label_key or label_key in wanted:
+                ratio = max(ratio, 0.75)
+            if ratio > scored.get(rid, 0):
+                scored[rid] = ratio
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
+        return [rid for rid, ratio in ranked if ratio >= 0.5][:limit]
+
+    def mentioned(self, kind: str, text: str) -> list:
+        """Ids of the records whose name or an alias appears, as whole words, in `text`;
+        the longest mention first (« assurance prospection accompagnement » before
+        « assurance prospection »)."""
+        padded = " " + " ".join(words(text)) + " "
+        found = {}
+        for rid in self.records[kind]:
+            for label in self.labels(kind, rid):
+                phrase = " ".join(words(label))
+                if phrase and f" {phrase} " in padded:
+                    found[rid] = max(found.get(rid, 0), len(phrase))
+        return sorted(found, key=lambda rid: (-found[rid], rid))
+
+    # --- free-text search -------------------------------------------------------------
+    def _search_words(self, kind: str, record: dict) -> dict:
+        """Word → weight: names and aliases count most, then summaries, then long texts."""
+        weights = {}
+
+        def add(text, weight):
+            for word in words(text or ""):
+                if word not in STOP_WORDS:
+                    weights[word] = max(weights.get(word, 0), weight)
+
+        for label in [record.get("name") or record.get("question")] + record.get("aliases", []) + record.get("variants", []):
+            add(label, 3.0)
+        add(record.get("summary"), 1.5)
+        for long_field in ("details", "answer", "international"):
+            add(record.get(long_field), 1.0)
+        for advice in record.get("advice", []):
+            add(advice, 1.0)
+        return weights
+
+    def search(self, text: str, kinds=None, limit: int = 5) -> list:
+        """Records ranked by how much of the query they cover, rare words counting more
+        (« EORI » weighs more than « export »). A score of 3 means every query word was
+        found in a name or an alias; a query that is exactly a name or an alias adds 3."""
+        query = list(dict.fromkeys(w for w in words(text) if w not in STOP_WORDS))
+        if not query:
+            return []
+        idf = {w: self._idf(w) for w in query}
+        total = sum(idf.values())
+        exact = {(kind, self.resolve(kind, text)) for kind in KINDS}
+        phrase = " ".join(query)
+        hits = []
+        for kind, rid, weights in self._search_index:
+            if kinds and kind not in kinds:
+                continue
+            score = 0.0
+            for word in query:
+                if word in weights:
+                    score += weights[word] * idf[word]
+                elif len(word) >= 5:
+                    # Plurals and small typos: « normes » finds « norme », « douanne » « douane ».
+                    near = [w for w in self._prefixes.get(word[:5], ()) if w in weights and abs(len(w) - len(word)) <= 2]
+                    if near:
+                        score += 0.8 * max(weights[w] for w in near) * idf[word]
+            if score > 0:
+                bonus = 3 if (kind, rid) in exact else 0
+                if len(query) > 1 and phrase in self._name_phrase[(kind, rid)]:
+                    bonus += 0.5
+                hits.append(Hit(kind, rid, self.name(kind, rid), round(score / total + bonus, 3)))
+        hits.sort(key=lambda h: (-h.score, h.kind, h.id))
+        return hits[:limit]
+
+    def _idf(self, word: str) -> float:
+        """Inverse document frequency; unknown words weigh like the rarest ones."""
+        count = self._document_frequency.get(word, 0)
+        return math.log(1 + len(self._search_index) / (1 + count))

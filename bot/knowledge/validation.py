@@ -1,0 +1,558 @@
+"""Reads knowledge/*.yml and validates every record before anything reaches the database.
+
+Each problem names the file, the record and the field, in French, because the people who
+edit these files are export advisers as much as developers. All problems are collected
+before failing, so one run shows everything to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.text import key
+
+# Loading order: a kind may only reference kinds that come before it or itself.
+KINDS = ("organisation", "sector", "region", "country", "obstacle", "programme", "cluster", "faq")
+STATUSES = ("active", "ended", "paused", "unconfirmed")
+PROGRAMME_KINDS = (
+    "assurance", "garantie", "pret", "subvention", "accompagnement", "volontariat", "formalite",
+    "statut", "outil", "reseau", "formation", "plan",
+)
+ORGANISATION_KINDS = (
+    "operateur-public", "banque-publique", "administration", "reseau-consulaire", "association",
+    "institution-europeenne", "etablissement-public", "entreprise", "organisation-internationale",
+)
+SCOPES = ("national", "regional", "european", "international")
+ZONES = (
+    "Europe", "Afrique", "Amérique du Nord", "Amérique latine", "Asie", "Moyen-Orient", "Océanie",
+)
+PARTNERSHIP_STATUSES = ("documented", "not_found")
+SUMMARY_MAX = 300
+LONG_TEXT_MAX = 1200
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+
+
+class Invalid(ValueError):
+    """A field value is wrong; the message is French and meant for the person editing."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    record_id: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}"
+        if self.record_id:
+            where += f", fiche « {self.record_id} »"
+        if self.field:
+            where += f", champ « {self.field} »"
+        return f"{where} : {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge files are invalid; nothing may be loaded."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        count = len(problems)
+        head = f"{count} erreur{'s' if count > 1 else ''} dans knowledge/ :"
+        super().__init__("\n".join([head] + [f"- {p}" for p in problems]))
+
+
+@dataclass
+class Reference:
+    """A field whose value names records of another kind, checked once every file is read."""
+
+    kind: str
+
+
+@dataclass
+class Field:
+    name: str
+    check: Callable
+    required: bool = False
+    ref: Optional[Reference] = None
+
+
+@dataclass
+class Dataset:
+    """Validated records: kind → id → record (a plain dict, dates as `datetime.date`)."""
+
+    records: dict = field(default_factory=lambda: {kind: {} for kind in KINDS})
+    origins: dict = field(default_factory=dict)  # (kind, id) → file path
+
+    def count(self, kind: str) -> int:
+        return len(self.records[kind])
+
+
+# --- value checkers -----------------------------------------------------------------------
+
+def text(value, limit: int = 0):
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("un texte non vide est attendu")
+    value = value.strip()
+    if limit and len(value) > limit:
+        raise Invalid(f"texte trop long ({len(value)} caractères, {limit} au plus)")
+    return value
+
+
+def summary(value):
+    return text(value, SUMMARY_MAX)
+
+
+def long_text(value):
+    return text(value, LONG_TEXT_MAX)
+
+
+def text_list(value):
+    if not isinstance(value, list):
+        raise Invalid("une liste de textes est attendue")
+    return [text(item) for item in value]
+
+
+def non_empty_text_list(value):
+    items = text_list(value)
+    if not items:
+        raise Invalid("au moins un élément est requis")
+    return items
+
+
+def ident(value):
+    if not isinstance(value, str) or not _ID.match(value):
+        raise Invalid("identifiant invalide : minuscules sans accents, chiffres et tirets (ex. « assurance-prospection »)")
+    return value
+
+
+def ident_list(value):
+    if not isinstance(value, list):
+        raise Invalid("une liste d'identifiants est attendue")
+    return [ident(item) for item in value]
+
+
+def non_empty_ident_list(value):
+    items = ident_list(value)
+    if not items:
+        raise Invalid("au moins un identifiant est requis")
+    return items
+
+
+def date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise Invalid("date attendue au format AAAA-MM-JJ")
+
+
+def boolean(value):
+    if not isinstance(value, bool):
+        raise Invalid("true ou false attendu")
+    return value
+
+
+def url(value):
+    if not isinstance(value, str):
+        raise Invalid("adresse web attendue")
+    parsed = urlparse(value.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
+        raise Invalid(f"adresse web mal formée : {value!r} (http:// ou https:// attendu)")
+    return value.strip()
+
+
+def one_of(choices):
+    def check(value):
+        if value not in choices:
+            raise Invalid(f"valeur {value!r} inconnue ; valeurs possibles : {', '.join(choices)}")
+        return value
+    return check
+
+
+def mapping(fields: dict, required: tuple = ()):
+    """A small dict with known keys (a source, a contact…)."""
+
+    def check(value):
+        if not isinstance(value, dict):
+            raise Invalid(f"un objet avec les clés {', '.join(fields)} est attendu")
+        unknown = set(value) - set(fields)
+        if unknown:
+            raise Invalid(f"clé(s) inconnue(s) : {', '.join(sorted(unknown))}")
+        out = {}
+        for name, checker in fields.items():
+            if name not in value or value[name] is None:
+                if name in required:
+                    raise Invalid(f"la clé « {name} » est requise")
+                continue
+            try:
+                out[name] = checker(value[name])
+            except Invalid as exc:
+                raise Invalid(f"{name} : {exc}") from None
+        return out
+
+    return check
+
+
+def list_of(item_check, minimum: int = 0):
+    def check(value):
+        if not isinstance(value, list):
+            raise Invalid("une liste est attendue")
+        if len(value) < minimum:
+            raise Invalid(f"au moins {minimum} élément{'s' if minimum > 1 else ''} requis")
+        out = []
+        for position, item in enumerate(value, start=1):
+            try:
+                out.append(item_check(item))
+            except Invalid as exc:
+                raise Invalid(f"élément {position} : {exc}") from None
+        return out
+
+    return check
+
+
+source = mapping({"url": url, "seen_on": date, "title": text}, required=("url", "seen_on"))
+sources = list_of(source, minimum=1)
+
+
+def departement_code(value):
+    value = str(value).strip()
+    if not _DEPARTEMENT.match(value):
+        raise Invalid(f"code de département inconnu : {value!r}")
+    return value
+
+
+departements = list_of(mapping({"code": departement_code, "name": text}, required=("code", "name")), minimum=1)
+contacts = list_of(mapping({"organisation": ident, "name": text, "url": url, "role": text},
+                           required=("organisation", "name", "url", "role")))
+partnerships = list_of(mapping({"partner": text, "status": one_of(PARTNERSHIP_STATUSES), "detail": text},
+                               required=("partner", "status", "detail")))
+initiatives = list_of(mapping({"name": text, "summary": long_text}, required=("name", "summary")))
+eu_agreement = mapping({"name": text, "status": text, "since": date}, required=("name", "status"))
+
+
+def nullable(check):
+    def wrapped(value):
+        return None if value is None else check(value)
+    return wrapped
+
+
+def positive_number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise Invalid("un nombre positif est attendu")
+    return value
+
+
+def positive_int(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid("un entier positif est attendu")
+    return value
+
+
+def must_be_true(value):
+    if value is not True:
+        raise Invalid("seule la valeur true a un sens pour ce critère")
+    return value
+
+
+def must_be_null(value):
+    if value is not None:
+        raise Invalid("ce critère ne se vérifie pas automatiquement : value doit être null")
+    return value
+
+
+# Each criterion, the type of its value, and the kind its ids refer to (if any).
+CRITERIA = {
+    "max_revenue_eur": (positive_number, None),
+    "min_revenue_eur": (positive_number, None),
+    "max_headcount": (positive_int, None),
+    "min_headcount": (positive_int, None),
+    "min_company_age_months": (positive_int, None),
+    "first_balance_sheet_closed": (must_be_true, None),
+    "french_company": (must_be_true, None),
+    "located_in_regions": (non_empty_ident_list, "region"),
+    "excluded_sectors": (non_empty_ident_list, "sector"),
+    "target_outside_eu": (must_be_true, None),
+    "other": (must_be_null, None),
+}
+
+
+def criterion(value):
+    if not isinstance(value, dict):
+        raise Invalid("un critère {criterion, value, label} est attendu")
+    unknown = set(value) - {"criterion", "value", "label"}
+    if unknown:
+        raise Invalid(f"clé(s) inconnue(s) : {', '.join(sorted(unknown))}")
+    name = value.get("criterion")
+    if name not in CRITERIA:
+        raise Invalid(f"critère {name!r} inconnu ; critères possibles : {', '.join(CRITERIA)}")
+    check, _ = CRITERIA[name]
+    try:
+        checked = check(value.get("value"))
+    except Invalid as exc:
+        raise Invalid(f"{name} : {exc}") from None
+    return {"criterion": name, "value": checked, "label": text(value.get("label"))}
+
+
+eligibility = list_of(criterion)
+
+
+def _iso2(value):
+    if not isinstance(value, str) or not re.match(r"^[A-Z]{2}$", value):
+        raise Invalid("code ISO 3166-1 alpha-2 en majuscules attendu (ex. « JP »)")
+    return value
+
+
+def _region_code(value):
+    value = str(value).strip()
+    if not re.match(r"^\d{2}$", value):
+        raise Invalid("code INSEE de région à deux chiffres attendu")
+    return value
+
+
+# --- the schema ---------------------------------------------------------------------------
+
+def _common(name_field: str = "name") -> list:
+    return [
+        Field("id", ident, required=True),
+        Field(name_field, text, required=True),
+        Field("aliases", text_list),
+        Field("status", one_of(STATUSES), required=True),
+        Field("ended_on", date),
+        Field("verified_on", date, required=True),
+        Field("sources", sources, required=True),
+        Field("note", long_text),
+    ]
+
+
+SCHEMA = {
+    "organisation": _common() + [
+        Field("kind", one_of(ORGANISATION_KINDS), required=True),
+        Field("summary", summary, required=True),
+        Field("details", long_text),
+        Field("website", url, required=True),
+        Field("parent", ident, ref=Reference("organisation")),
+    ],
+    "sector": _common() + [
+        Field("summary", summary, required=True),
+    ],
+    "region": _common() + [
+        Field("code", _region_code, required=True),
+        Field("overseas", boolean, required=True),
+        Field("capital", text),
+        Field("departements", departements, required=True),
+        Field("contacts", contacts),
+    ],
+    "country": _common() + [
+        Field("iso2", _iso2, required=True),
+        Field("in_form", text, required=True),
+        Field("adjective", text),
+        Field("zone", one_of(ZONES), required=True),
+        Field("eu_member", boolean, required=True),
+        Field("eu_agreement", nullable(eu_agreement)),
+        Field("access2markets_url", url),
+    ],
+    "obstacle": _common() + [
+        Field("summary", summary, required=True),
+        Field("advice", non_empty_text_list, required=True),
+        Field("programmes", ident_list, ref=Reference("programme")),
+        Field("organisations", ident_list, ref=Reference("organisation")),
+    ],
+    "programme": _common() + [
+        Field("operator", ident, required=True, ref=Reference("organisation")),
+        Field("kind", one_of(PROGRAMME_KINDS), required=True),
+        Field("obstacles", non_empty_ident_list, required=True, ref=Reference("obstacle")),
+        Field("summary", summary, required=True),
+        Field("details", long_text, required=True),
+        Field("amounts", text_list),
+        Field("eligibility", eligibility),
+        Field("scope", one_of(SCOPES), required=True),
+        Field("regions", ident_list, ref=Reference("region")),
+        Field("how_to_apply", long_text, required=True),
+        Field("contact", url),
+        Field("successor", ident, ref=Reference("programme")),
+    ],
+    "cluster": _common() + [
+        Field("sectors", non_empty_ident_list, required=True, ref=Reference("sector")),
+        Field("regions", non_empty_ident_list, required=True, ref=Reference("region")),
+        Field("city", text),
+        Field("website", url),
+        Field("summary", summary, required=True),
+        Field("international", long_text),
+        Field("partnerships", partnerships),
+        Field("initiatives", initiatives),
+        Field("phase_v", boolean),
+    ],
+    "faq": _common(name_field="question") + [
+        Field("variants", text_list),
+        Field("answer", long_text, required=True),
+        Field("obstacles", ident_list, ref=Reference("obstacle")),
+        Field("programmes", ident_list, ref=Reference("programme")),
+        Field("organisations", ident_list, ref=Reference("organisation")),
+    ],
+}
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _read_file(path: Path, shown: str, dataset: Dataset, problems: list) -> None:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(shown, "", "", "le fichier n'est pas en UTF-8"))
+        return
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (ligne {mark.line + 1}, colonne {mark.column + 1})" if mark else ""
+        problems.append(Problem(shown, "", "", f"YAML illisible{where} : {getattr(exc, 'problem', exc)}"))
+        return
+    if not isinstance(content, dict) or set(content) != {"kind", "records"}:
+        problems.append(Problem(shown, "", "", "le fichier doit contenir exactement les clés « kind » et « records »"))
+        return
+    kind = content["kind"]
+    if kind not in SCHEMA:
+        problems.append(Problem(shown, "", "kind", f"type {kind!r} inconnu ; types possibles : {', '.join(KINDS)}"))
+        return
+    if not isinstance(content["records"], list):
+        problems.append(Problem(shown, "", "records", "une liste de fiches est attendue"))
+        return
+    for position, raw in enumerate(content["records"], start=1):
+        record = _validate_record(kind, raw, shown, position, problems)
+        if record is None:
+            continue
+        rid = record["id"]
+        if rid in dataset.records[kind]:
+            first = dataset.origins[(kind, rid)]
+            problems.append(Problem(shown, rid, "id", f"identifiant déjà utilisé dans {first}"))
+            continue
+        dataset.records[kind][rid] = record
+        dataset.origins[(kind, rid)] = shown
+
+
+def _validate_record(kind: str, raw, shown: str, position: int, problems: list) -> Optional[dict]:
+    if not isinstance(raw, dict):
+        problems.append(Problem(shown, f"n° {position}", "", "une fiche doit être un objet YAML (clé: valeur)"))
+        return None
+    rid = raw.get("id") if isinstance(raw.get("id"), str) else f"n° {position}"
+    before = len(problems)
+    fields = SCHEMA[kind]
+    known = {f.name for f in fields}
+    for name in sorted(set(raw) - known):
+        problems.append(Problem(shown, rid, name, "champ inconnu pour ce type de fiche (faute de frappe ?)"))
+    record = {}
+    for spec in fields:
+        value = raw.get(spec.name)
+        if value is None:
+            if spec.required:
+                problems.append(Problem(shown, rid, spec.name, "champ obligatoire manquant"))
+            continue
+        try:
+            record[spec.name] = spec.check(value)
+        except Invalid as exc:
+            problems.append(Problem(shown, rid, spec.name, str(exc)))
+    for name, message in _record_rules(kind, record):
+        problems.append(Problem(shown, rid, name, message))
+    return record if len(problems) == before else None
+
+
+def _record_rules(kind: str, record: dict):
+    """Rules that tie several fields of one record together."""
+    if record.get("status") == "ended" and "ended_on" not in record:
+        yield "ended_on", "un dispositif terminé doit indiquer sa date de fin"
+    if "ended_on" in record and record.get("status") != "ended":
+        yield "status", "une date de fin est donnée : le statut doit être « ended »"
+    if kind == "programme" and record.get("scope") == "regional" and not record.get("regions"):
+        yield "regions", "un dispositif régional doit nommer sa ou ses Régions"
+    if kind == "country" and "iso2" in record and record.get("id") != record["iso2"].lower():
+        yield "id", "l'identifiant d'un pays est son code ISO en minuscules"
+    if kind == "country" and record.get("eu_member") and record.get("eu_agreement"):
+        yield "eu_agreement", "un État membre n'a pas d'accord commercial avec l'UE"
+
+
+def _check_references(dataset: Dataset, problems: list) -> None:
+    for kind in KINDS:
+        specs = [s for s in SCHEMA[kind] if s.ref]
+        for rid, record in dataset.records[kind].items():
+            shown = dataset.origins[(kind, rid)]
+            for spec in specs:
+                value = record.get(spec.name)
+                targets = value if isinstance(value, list) else ([value] if value else [])
+                for target in targets:
+                    if target not in dataset.records[spec.ref.kind]:
+                        problems.append(Problem(shown, rid, spec.name,
+                                                f"référence inconnue : {spec.ref.kind} « {target} »"))
+            for position, criterion_ in enumerate(record.get("eligibility", []), start=1):
+                ref_kind = CRITERIA[criterion_["criterion"]][1]
+                for target in (criterion_["value"] or []) if ref_kind else []:
+                    if target not in dataset.records[ref_kind]:
+                        problems.append(Problem(shown, rid, "eligibility",
+                                                f"critère {position} : référence inconnue : {ref_kind} « {target} »"))
+            for position, contact in enumerate(record.get("contacts", []), start=1):
+                if contact["organisation"] not in dataset.records["organisation"]:
+                    problems.append(Problem(shown, rid, "contacts",
+                                            f"contact {position} : organisation « {contact['organisation']} » inconnue"))
+
+
+def _check_aliases(dataset: Dataset, problems: list) -> None:
+    """Within a kind, a name or alias must designate exactly one record."""
+    for kind in KINDS:
+        name_field = "question" if kind == "faq" else "name"
+        owners: dict = {}
+        for rid, record in dataset.records[kind].items():
+            for label in [record.get(name_field, "")] + record.get("aliases", []):
+                k = key(label)
+                if not k:
+                    continue
+                owner = owners.setdefault(k, rid)
+                if owner != rid:
+                    problems.append(Problem(dataset.origins[(kind, rid)], rid, "aliases",
+                                            f"« {label} » désigne déjà la fiche « {owner} »"))
+
+
+def _check_departements(dataset: Dataset, problems: list) -> None:
+    seen: dict = {}
+    for rid, region in dataset.records["region"].items():
+        for dep in region.get("departements", []):
+            owner = seen.setdefault(dep["code"], rid)
+            if owner != rid:
+                problems.append(Problem(dataset.origins[("region", rid)], rid, "departements",
+                                        f"le département {dep['code']} est déjà dans la Région « {owner} »"))
+
+
+def read_knowledge(root: Path) -> Dataset:
+    """Validates every knowledge/*.yml file; raises KnowledgeError listing every problem."""
+    root = Path(root)
+    problems: list[Problem] = []
+    dataset = Dataset()
+    files = sorted(root.glob("*.yml"))
+    if not files:
+        raise KnowledgeError([Problem(str(root), "", "", "aucun fichier .yml trouvé")])
+    for path in files:
+        _read_file(path, _display(path, root), dataset, problems)
+    _check_references(dataset, problems)
+    _check_aliases(dataset, problems)
+    _check_departements(dataset, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return dataset

@@ -1,0 +1,226 @@
+"""Every answer the assistant builds from the knowledge base, rendered in French.
+
+Each function returns a list of messages (`{"text": …, "buttons": […]}`), the shape Rasa's
+dispatcher and every channel accept. Every message that states a fact from knowledge/
+ends with its source and the day it was checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from bot.knowledge.snapshot import KnowledgeBase
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+MAX_BULLETS = 4
+# The programmes shown when we must guess what the user wants.
+FEATURED_PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "assurance-credit-export")
+
+
+def french_date(day: dt.date) -> str:
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def source_line(record: dict) -> str:
+    urls = [s["url"] for s in record["sources"][:2]]
+    label = "Source" if len(urls) == 1 else "Sources"
+    return f"{label} : {' ; '.join(urls)} (vérifié le {french_date(record['verified_on'])})"
+
+
+def payload(intent: str, **entities) -> str:
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def message(text: str, buttons=None) -> dict:
+    out = {"text": text}
+    if buttons:
+        out["buttons"] = buttons
+    return out
+
+
+def programme_button(kb: KnowledgeBase, pid: str) -> dict:
+    return {"title": kb.name("programme", pid), "payload": payload("ask_programme", programme=pid)}
+
+
+def obstacle_button(kb: KnowledgeBase, oid: str) -> dict:
+    return {"title": kb.name("obstacle", oid), "payload": payload("ask_obstacle", obstacle=oid)}
+
+
+def cluster_button(kb: KnowledgeBase, cid: str) -> dict:
+    return {"title": kb.name("cluster", cid), "payload": payload("ask_cluster", cluster=cid)}
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def _join_names(names: list) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " et " + names[-1]
+
+
+# --- programmes ---------------------------------------------------------------------------
+
+def programme_details(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    operator = kb.name("organisation", programme["operator"])
+    parts = [f"{programme['name']} ({operator})"]
+    if programme["status"] == "ended":
+        ended = f"Ce dispositif est terminé depuis le {french_date(programme['ended_on'])}."
+        if programme.get("successor"):
+            ended += f" Il a été remplacé par : {kb.name('programme', programme['successor'])}."
+        parts.append("⚠️ " + ended)
+    elif programme["status"] == "paused":
+        parts.append("⚠️ Ce dispositif est actuellement suspendu.")
+    elif programme["status"] == "unconfirmed":
+        parts.append("⚠️ Les informations sur ce dispositif n'ont pas pu être toutes confirmées : vérifiez auprès de l'opérateur.")
+    parts.append(programme["summary"])
+    if programme.get("amounts"):
+        parts.append("En bref :\n" + _bullets(programme["amounts"][:MAX_BULLETS]))
+    if programme.get("eligibility"):
+        parts.append("Pour qui :\n" + _bullets(c["label"] for c in programme["eligibility"][:MAX_BULLETS]))
+    if programme["status"] != "ended":
+        parts.append(f"Comment faire : {programme['how_to_apply']}")
+    parts.append(source_line(programme))
+    buttons = []
+    if programme.get("successor"):
+        buttons.append(programme_button(kb, programme["successor"]))
+    buttons.append({"title": "Autres aides à l'export", "payload": payload("ask_support_overview")})
+    return [message("\n\n".join(parts), buttons)]
+
+
+def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
+    candidates = kb.closest("programme", asked) if asked else []
+    if candidates:
+        text = f"Je ne connais pas ce dispositif : « {asked} ». Vouliez-vous dire l'un de ceux-ci ?"
+    else:
+        text = f"Je ne connais pas ce dispositif : « {asked} ». Voici les plus demandés :"
+        candidates = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+    return [message(text, [programme_button(kb, pid) for pid in candidates])]
+
+
+def which_programme(kb: KnowledgeBase) -> list:
+    featured = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+    return [message("De quel dispositif souhaitez-vous parler ? Voici les plus demandés :",
+                    [programme_button(kb, pid) for pid in featured])]
+
+
+# --- obstacles and practical questions ----------------------------------------------------
+
+def obstacle_advice(kb: KnowledgeBase, oid: str) -> list:
+    obstacle = kb.get("obstacle", oid)
+    parts = [f"{obstacle['name']} : {obstacle['summary']}", "Nos conseils :\n" + _bullets(obstacle["advice"][:5])]
+    helpers = [kb.name("organisation", o) for o in obstacle.get("organisations", [])]
+    if helpers:
+        parts.append(f"Qui peut vous aider : {_join_names(helpers)}.")
+    parts.append(source_line(obstacle))
+    active = [p for p in obstacle.get("programmes", []) if kb.get("programme", p)["status"] != "ended"]
+    return [message("\n\n".join(parts), [programme_button(kb, p) for p in active[:MAX_BULLETS]])]
+
+
+def faq_answer(kb: KnowledgeBase, fid: str) -> list:
+    faq = kb.get("faq", fid)
+    buttons = [programme_button(kb, p) for p in faq.get("programmes", [])[:3]]
+    return [message(f"{faq['question']}\n\n{faq['answer']}\n\n{source_line(faq)}", buttons)]
+
+
+def which_obstacle(kb: KnowledgeBase) -> list:
+    common = [o for o in ("choix-marche", "financement", "risque-paiement", "normes", "douane-origine")
+              if kb.get("obstacle", o)]
+    return [message("Quelle difficulté rencontrez-vous ? Par exemple :", [obstacle_button(kb, o) for o in common])]
+
+
+# --- pôles de compétitivité ---------------------------------------------------------------
+
+def cluster_info(kb: KnowledgeBase, cid: str) -> list:
+    cluster = kb.get("cluster", cid)
+    where = f" ({cluster['city']})" if cluster.get("city") else ""
+    parts = [f"{cluster['name']}{where}, pôle de compétitivité"]
+    if cluster["status"] == "ended":
+        parts.append(f"⚠️ Ce pôle n'existe plus sous ce nom depuis le {french_date(cluster['ended_on'])}.")
+    parts.append(cluster["summary"])
+    sectors = [kb.name("sector", s) for s in cluster["sectors"]]
+    regions = [kb.name("region", r) for r in cluster["regions"]]
+    parts.append(f"Secteurs : {', '.join(sectors)}. Région{'s' if len(regions) > 1 else ''} : {', '.join(regions)}.")
+    if cluster.get("international"):
+        parts.append(f"À l'international : {cluster['international']}")
+    documented = [p for p in cluster.get("partnerships", []) if p["status"] == "documented"]
+    not_found = [p for p in cluster.get("partnerships", []) if p["status"] == "not_found"]
+    if documented:
+        parts.append("Partenariats documentés :\n" + _bullets(f"{p['partner']} : {p['detail']}" for p in documented))
+    if not_found:
+        parts.append("Non confirmé :\n" + _bullets(f"{p['partner']} : {p['detail']}" for p in not_found))
+    for initiative in cluster.get("initiatives", []):
+        parts.append(f"{initiative['name']} : {initiative['summary']}")
+    if cluster.get("website"):
+        parts.append(f"Site : {cluster['website']}")
+    parts.append(source_line(cluster))
+    return [message("\n\n".join(parts))]
+
+
+def clusters_for_sector(kb: KnowledgeBase, sid: str) -> list:
+    sector = kb.get("sector", sid)
+    clusters = sorted((c for c in kb.all("cluster") if sid in c["sectors"] and c["status"] != "ended"),
+                      key=lambda c: c["name"])
+    if not clusters:
+        return [message(f"Je ne connais pas de pôle de compétitivité pour le secteur « {sector['name']} ».")]
+    lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])})" for c in clusters]
+    text = (f"Pôles de compétitivité du secteur « {sector['name']} » :\n" + _bullets(lines)
+            + "\n\n" + source_line(clusters[0]) + " ; chaque pôle a sa fiche détaillée.")
+    return [message(text, [cluster_button(kb, c["id"]) for c in clusters[:5]])]
+
+
+def which_cluster(kb: KnowledgeBase) -> list:
+    sectors = [s for s in ("sante-biotech", "aeronautique", "agroalimentaire", "numerique", "cosmetique")
+               if kb.get("sector", s)]
+    # Text payloads: the sector is read from the words, like a typed question.
+    return [message("Quel est votre secteur d'activité, ou le nom du pôle de compétitivité qui vous intéresse ? Par exemple :",
+                    [{"title": kb.name("sector", s), "payload": f"Quels pôles de compétitivité pour le secteur {kb.name('sector', s)} ?"}
+                     for s in sectors])]
+
+
+# --- overview -----------------------------------------------------------------------------
+
+OVERVIEW_NEEDS = (
+    ("financement", "Financer votre prospection et vos projets"),
+    ("risque-paiement", "Vous protéger des impayés"),
+    ("recrutement", "Recruter pour l'export"),
+    ("choix-marche", "Choisir et connaître vos marchés"),
+)
+
+
+def support_overview(kb: KnowledgeBase) -> list:
+    tfe = kb.get("organisation", "team-france-export")
+    parts = []
+    if tfe:
+        parts.append(f"Votre premier interlocuteur est la Team France Export : {tfe['summary']}\n{source_line(tfe)}")
+    lines = []
+    for oid, label in OVERVIEW_NEEDS:
+        obstacle = kb.get("obstacle", oid)
+        if not obstacle:
+            continue
+        names = [kb.name("programme", p) for p in obstacle.get("programmes", [])
+                 if kb.get("programme", p)["status"] != "ended"][:3]
+        if names:
+            lines.append(f"{label} : {', '.join(names)}")
+    if lines:
+        parts.append("Selon votre besoin :\n" + _bullets(lines))
+    used = [kb.get("obstacle", oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    if used:
+        urls = list(dict.fromkeys(o["sources"][0]["url"] for o in used))
+        oldest = min(o["verified_on"] for o in used)
+        parts.append(f"Sources : {' ; '.join(urls)} (vérifié le {french_date(oldest)})")
+    parts.append("Choisissez un sujet pour le détail :")
+    buttons = [obstacle_button(kb, oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    return [message("\n\n".join(parts), buttons)]
+
+
+def knowledge_unavailable() -> list:
+    return [message("Désolé, ma base de connaissances est momentanément indisponible. "
+                    "Réessayez dans quelques minutes.")]

@@ -1,0 +1,24 @@
+"""Configuration from environment variables, each with a working default."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE_DIR = Path(os.environ.get("BOUSSOLE_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"))
+VAR_DIR = Path(os.environ.get("BOUSSOLE_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def db_url() -> str:
+    return os.environ.get("BOUSSOLE_DB_URL") or f"sqlite:///{VAR_DIR / 'boussole.db'}"
+
+
+def rasa_url() -> str:
+    return os.environ.get("BOUSSOLE_RASA_URL", "http://localhost:5005").rstrip("/")
+
+
+def actions_url() -> str:
+    return os.environ.get("BOUSSOLE_ACTIONS_URL", "http://localhost:5055").rstrip("/")
+
+
+def web_port() -> int:
+    return int(os.environ.get("BOUSSOLE_WEB_PORT", "8080"))

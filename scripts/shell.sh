@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Terminal conversation for advisers. Uses the assistant started by `make run` if it is
+# up; otherwise starts the action server and Rasa for the time of the conversation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+started=()
+cleanup() { for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
+    mkdir -p var
+    echo "==> Démarrage du serveur d'actions et de Rasa (journaux dans var/shell-*.log)…"
+    if ! curl -fs http://localhost:5055/health >/dev/null 2>&1; then
+        .venv/bin/rasa run actions --actions actions --port 5055 > var/shell-actions.log 2>&1 &
+        started+=($!)
+    fi
+    .venv/bin/rasa run --model "$(scripts/model_path.sh)" --endpoints endpoints.yml \
+        --credentials credentials.yml --interface 127.0.0.1 --port 5005 > var/shell-rasa.log 2>&1 &
+    started+=($!)
+    BOUSSOLE_WEB_PORT=0 .venv/bin/python -c '
+import sys
+from bot.readiness import PARTS, answers
+import time
+for label, url in PARTS[:2]:
+    print(f"En attente de {label}…", flush=True)
+    for _ in range(600):
+        if answers(url()):
+            break
+        time.sleep(1)
+    else:
+        sys.exit(f"{label} ne répond pas : voir var/shell-*.log")
+'
+fi
+.venv/bin/python -m bot.shell_client

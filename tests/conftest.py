@@ -1,0 +1,80 @@
+"""Shared fixtures: the real knowledge base on SQLite and PostgreSQL, and (for the
+integration tests) one trained model, one action server, one Rasa server and one website
+for the whole session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot import settings
+from bot.knowledge import store
+from bot.knowledge.snapshot import KnowledgeBase
+from bot.knowledge.validation import read_knowledge
+
+ROOT = settings.PROJECT_ROOT
+PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    return read_knowledge(settings.KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def kb(dataset):
+    """The knowledge base as the action server sees it: loaded into a database, read back."""
+    engine = store.make_engine("sqlite://")
+    store.load(dataset, engine)
+    return KnowledgeBase(store.read_records(engine))
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url():
+    """A PostgreSQL URL whose connections use a schema of their own, dropped at the end.
+    The server is required: `make test` starts or installs it (scripts/ensure_postgres.sh)."""
+    schema = f"boussole_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, future=True, connect_args={"connect_timeout": 5})
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # a missing server must fail the run, never skip it
+        pytest.fail(f"PostgreSQL injoignable sur {PG_URL} ({exc}); lancez scripts/ensure_postgres.sh")
+    yield schema
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The URL of an empty database of each kind: a SQLite file, and a fresh PostgreSQL
+    schema (selected through the connection's search_path)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kb.db'}"
+        return
+    schema = f"{request.getfixturevalue('pg_schema_url')}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = store.make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "integration" in str(Path(item.fspath)):
+            item.add_marker(pytest.mark.integration)

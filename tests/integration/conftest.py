@@ -1,0 +1,150 @@
+"""One trained model, one action server, one Rasa server and one website for the whole
+test session, on free ports, with their own SQLite knowledge base and tracker store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import settings
+from bot.knowledge import store
+
+ROOT = settings.PROJECT_ROOT
+VENV_BIN = Path(sys.executable).parent
+MODEL_LOAD_TIMEOUT_S = 420
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT),
+               SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    env.update(extra)
+    return env
+
+
+class Server:
+    """A child process with its log file; `wait` fails with the log's tail if it dies."""
+
+    def __init__(self, name: str, args: list, env: dict, log_dir: Path):
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def wait(self, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.name} s'est arrêté (code {self.process.returncode}) :\n{self.tail()}")
+            try:
+                if requests.get(url, timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        pytest.fail(f"{self.name} ne répond pas sur {url} après {timeout:.0f} s :\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The model `make test` trained; trained here (once) when pytest runs on its own."""
+    given = os.environ.get("BOUSSOLE_TEST_MODEL")
+    if not given:
+        subprocess.run([str(ROOT / "scripts" / "train.sh")], check=True, cwd=ROOT, env=base_env())
+        given = subprocess.run([str(ROOT / "scripts" / "model_path.sh")], check=True, capture_output=True,
+                               text=True, cwd=ROOT).stdout.strip()
+    path = ROOT / given if not Path(given).is_absolute() else Path(given)
+    assert path.exists(), f"modèle introuvable : {path}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def runtime_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("runtime")
+
+
+@pytest.fixture(scope="session")
+def kb_db_url(dataset, runtime_dir) -> str:
+    url = f"sqlite:///{runtime_dir / 'kb.db'}"
+    store.load(dataset, store.make_engine(url), "integration")
+    return url
+
+
+@pytest.fixture(scope="session")
+def action_server(kb_db_url, runtime_dir):
+    port = free_port()
+    server = Server("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+                    base_env(BOUSSOLE_DB_URL=kb_db_url), runtime_dir)
+    server.url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait(f"{server.url}/health", timeout=120)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoints_file(action_server, runtime_dir) -> Path:
+    path = runtime_dir / "endpoints.yml"
+    path.write_text(
+        f'action_endpoint:\n  url: "{action_server.url}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {runtime_dir / 'tracker.db'}\n"
+        "lock_store:\n  type: in_memory\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def rasa_server(model_path, endpoints_file, runtime_dir):
+    port = free_port()
+    server = Server("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model_path), "--endpoints",
+                             str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
+                             "--interface", "127.0.0.1", "--port", str(port)],
+                    base_env(), runtime_dir)
+    server.url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait(f"{server.url}/", timeout=MODEL_LOAD_TIMEOUT_S)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def website(rasa_server, action_server, kb_db_url, runtime_dir):
+    port = free_port()
+    server = Server("web", [sys.executable, "-m", "bot", "web", "--port", str(port)],
+                    base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
+                             BOUSSOLE_DB_URL=kb_db_url), runtime_dir)
+    server.url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait(f"{server.url}/healthz", timeout=60)
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,134 @@
+"""French messages through the website gateway, answered by the trained model and the real
+action server, checked against the knowledge base."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+
+from bot.replies import french_date
+
+SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+
+
+def chat(website, message: str, session_id: str = None) -> list:
+    response = requests.post(f"{website.url}/api/chat", timeout=60,
+                             json={"message": message, "session_id": session_id or uuid.uuid4().hex})
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def text_of(messages) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+def assert_programme_answer(kb, messages, pid):
+    record = kb.get("programme", pid)
+    text = text_of(messages)
+    assert record["name"] in text
+    assert record["sources"][0]["url"] in text
+    assert f"vérifié le {french_date(record['verified_on'])}" in text
+
+
+@pytest.mark.parametrize("message, pid", [
+    ("C'est quoi l'Assurance Prospection ?", "assurance-prospection"),
+    ("c koi le vie", "vie"),
+    ("Parlez-moi du Prêt Croissance International", "pret-croissance-international"),
+    ("l'AP de bpi c pour qui", "assurance-prospection"),
+    ("C'est quoi le carnet ATA ?", "carnet-ata"),
+])
+def test_programme_questions(website, kb, message, pid):
+    assert_programme_answer(kb, chat(website, message), pid)
+
+
+def test_ended_programme_is_said_to_be_ended(website, kb):
+    text = text_of(chat(website, "Le Chèque Relance Export, ça existe encore ?"))
+    assert "terminé depuis le 15 décembre 2022" in text
+
+
+def test_button_payload_is_answered(website, kb):
+    assert_programme_answer(kb, chat(website, '/ask_programme{"programme":"vie"}'), "vie")
+
+
+def test_support_overview(website):
+    text = text_of(chat(website, "Quelles aides existent pour exporter ?"))
+    assert "Team France Export" in text and SOURCE.search(text)
+
+
+@pytest.mark.parametrize("message, oid", [
+    ("Comment me protéger contre le risque de change ?", "risque-change"),
+    ("On a peur des impayés de nos clients étrangers", "risque-paiement"),
+])
+def test_obstacle_questions(website, kb, message, oid):
+    text = text_of(chat(website, message))
+    obstacle = kb.get("obstacle", oid)
+    assert obstacle["name"] in text or any(f["answer"] in text for f in kb.all("faq"))
+    assert SOURCE.search(text)
+
+
+def test_cluster_question(website):
+    text = text_of(chat(website, "Que fait le pôle Medicen à l'international ?"))
+    assert "Medicen" in text and "Maryland" in text and SOURCE.search(text)
+
+
+def test_cluster_by_sector(website):
+    text = text_of(chat(website, "Quel pôle de compétitivité pour l'aéronautique ?"))
+    assert "Aerospace Valley" in text
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("Bonjour", "Boussole Export"),
+    ("Merci beaucoup !", "Avec plaisir"),
+    ("Au revoir", "Au revoir"),
+    ("Est-ce que je parle à un robot ?", "assistant automatique"),
+    ("Quel temps fera-t-il à Brest demain ?", "Je ne sais répondre qu'aux questions sur l'export"),
+    ("xqzw plorb vrtk", "je n'ai pas bien compris"),
+])
+def test_small_talk_and_fallbacks(website, message, expected):
+    assert expected in text_of(chat(website, message))
+
+
+def test_greeting_offers_example_questions(website):
+    messages = chat(website, "bonjour")
+    assert len([b for m in messages for b in m.get("buttons", [])]) == 3
+
+
+def test_conversation_keeps_its_session(website, kb):
+    session = uuid.uuid4().hex
+    chat(website, "bonjour", session)
+    assert_programme_answer(kb, chat(website, "c'est quoi l'assurance prospection", session), "assurance-prospection")
+
+
+@pytest.mark.parametrize("body, status, expected", [
+    ({"message": "   "}, 400, "vide"),
+    ({"message": "x" * 2001}, 413, "trop long"),
+    ({"texte": "bonjour"}, 400, "obligatoire"),
+])
+def test_gateway_refuses_bad_input_in_french(website, body, status, expected):
+    response = requests.post(f"{website.url}/api/chat", json=body, timeout=10)
+    assert response.status_code == status
+    assert expected in response.json()["error"]
+
+
+def test_gateway_refuses_a_body_that_is_not_json(website):
+    response = requests.post(f"{website.url}/api/chat", data=b"\xff\xfe pas du json", timeout=10,
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "JSON" in response.json()["error"]
+
+
+def test_healthz_reports_every_part(website):
+    response = requests.get(f"{website.url}/healthz", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "rasa": "ok", "actions": "ok", "database": "ok"}
+
+
+def test_page_is_served_with_security_headers(website):
+    response = requests.get(f"{website.url}/", timeout=10)
+    assert response.status_code == 200 and "Boussole Export" in response.text
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in response.text  # no inline script: the CSP forbids it

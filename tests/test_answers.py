@@ -1,0 +1,120 @@
+"""What the assistant answers, decided in bot/ without Rasa, on the real knowledge base."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import answers, replies
+from bot.replies import french_date
+
+SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+
+
+def _text(messages):
+    return "\n".join(m["text"] for m in messages)
+
+
+def _payloads(messages):
+    return [b["payload"] for m in messages for b in m.get("buttons", [])]
+
+
+def test_french_dates():
+    import datetime as dt
+
+    assert french_date(dt.date(2022, 12, 15)) == "15 décembre 2022"
+    assert french_date(dt.date(2017, 1, 1)) == "1er janvier 2017"
+
+
+@pytest.mark.parametrize("typed", ["Assurance Prospection", "assurance prospection", "AP", "l'assurance-prospection"])
+def test_programme_by_name_or_alias(kb, typed):
+    pid, messages = answers.answer_programme(kb, typed, f"C'est quoi {typed} ?")
+    assert pid == "assurance-prospection"
+    text = _text(messages)
+    record = kb.get("programme", "assurance-prospection")
+    assert text.startswith(record["name"])
+    assert record["summary"] in text
+    assert record["sources"][0]["url"] in text
+    assert SOURCE.search(text)
+
+
+def test_every_programme_reply_cites_its_source_and_date(kb):
+    for record in kb.all("programme"):
+        text = _text(replies.programme_details(kb, record["id"]))
+        assert record["sources"][0]["url"] in text, record["id"]
+        assert f"vérifié le {french_date(record['verified_on'])}" in text, record["id"]
+
+
+def test_ended_programme_says_so_with_its_date(kb):
+    record = kb.get("programme", "cheque-relance-export")
+    assert record["status"] == "ended"
+    text = _text(replies.programme_details(kb, "cheque-relance-export"))
+    assert f"terminé depuis le {french_date(record['ended_on'])}" in text
+    assert "15 décembre 2022" in text
+    assert "Comment faire" not in text
+
+
+def test_programme_found_in_text_when_entity_missing(kb):
+    pid, _ = answers.answer_programme(kb, None, "je voudrais des infos sur le pret croissance international svp")
+    assert pid == "pret-croissance-international"
+
+
+def test_typo_in_programme_name_still_resolves(kb):
+    pid, _ = answers.answer_programme(kb, "asurance prospection", "c'est quoi l'asurance prospection")
+    assert pid == "assurance-prospection"
+
+
+def test_unknown_programme_offers_closest_names(kb):
+    pid, messages = answers.answer_programme(kb, "assurance prosp", "c'est quoi l'assurance prosp")
+    assert pid is None
+    assert "je ne connais pas ce dispositif" in _text(messages).lower()
+    assert any('"programme":"assurance-prospection"' in p for p in _payloads(messages))
+
+
+def test_no_programme_at_all_asks_which_one(kb):
+    pid, messages = answers.answer_programme(kb, None, "c'est quoi ce truc ?")
+    assert pid is None
+    assert "De quel dispositif" in _text(messages)
+    assert len(_payloads(messages)) >= 3
+
+
+def test_obstacle_advice_with_programmes_as_buttons(kb):
+    oid, messages = answers.answer_obstacle(kb, "risque de change", "comment gérer le risque de change")
+    assert oid == "risque-change"
+    text = _text(messages)
+    assert kb.get("obstacle", "risque-change")["advice"][0] in text
+    assert SOURCE.search(text)
+    assert any("assurance-change" in p for p in _payloads(messages))
+
+
+def test_precise_question_gets_the_faq_answer(kb):
+    faq = next(f for f in kb.all("faq") if "EORI" in f["question"])
+    _, messages = answers.answer_obstacle(kb, "douane", faq["question"])
+    text = _text(messages)
+    assert faq["answer"] in text
+    assert faq["sources"][0]["url"] in text
+
+
+def test_cluster_medicen_partnerships_are_honest(kb):
+    cid, messages = answers.answer_cluster(kb, "Medicen", "parlez-moi de Medicen")
+    assert cid == "medicen-paris-region"
+    text = _text(messages)
+    assert "Maryland" in text
+    assert "BioTOP" in text and "Non confirmé" in text
+    assert "DEFI Biotech" in text
+    assert SOURCE.search(text)
+
+
+def test_clusters_for_a_sector_named_in_text(kb):
+    cid, messages = answers.answer_cluster(kb, None, "quel pôle de compétitivité pour l'aéronautique ?")
+    assert cid is None
+    assert "Aerospace Valley" in _text(messages)
+
+
+def test_support_overview_is_sourced(kb):
+    messages = replies.support_overview(kb)
+    text = _text(messages)
+    assert "Team France Export" in text
+    assert SOURCE.search(text)
+    assert len(_payloads(messages)) >= 3
