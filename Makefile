@@ -8,7 +8,6 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 LOCK_HASH := $(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
-MODEL = $(shell scripts/model_path.sh)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2

@@ -1,7 +1,7 @@
 """Rasa custom actions: adapters between the tracker and bot/ (no business logic here)."""
 
 import abc
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -17,10 +17,11 @@ def _send(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> 
 
 
 class KnowledgeAction(Action, metaclass=abc.ABCMeta):
-    """Answers from one entity and the text of the last message; remembers the record.
+    """Passes the latest values of `entities` and the message text to `answer`, sends its
+    messages and remembers the record it found in the slot of the first entity.
     Abstract, so that rasa_sdk does not register it as an action of its own."""
 
-    entity: Text = ""
+    entities: Tuple[Text, ...] = ()
     answer: Callable = None
 
     @abc.abstractmethod
@@ -33,14 +34,14 @@ class KnowledgeAction(Action, metaclass=abc.ABCMeta):
         if kb is None:
             _send(dispatcher, replies.knowledge_unavailable())
             return []
-        value: Optional[Text] = next(tracker.get_latest_entity_values(self.entity), None)
-        record_id, messages = type(self).answer(kb, value, tracker.latest_message.get("text") or "")
+        values = [next(tracker.get_latest_entity_values(entity), None) for entity in self.entities]
+        record_id, messages = type(self).answer(kb, *values, tracker.latest_message.get("text") or "")
         _send(dispatcher, messages)
-        return [SlotSet(self.entity, record_id)] if record_id else []
+        return [SlotSet(self.entities[0], record_id)] if record_id else []
 
 
 class ActionProgrammeDetails(KnowledgeAction):
-    entity = "programme"
+    entities = ("programme",)
     answer = answers.answer_programme
 
     def name(self) -> Text:
@@ -48,7 +49,7 @@ class ActionProgrammeDetails(KnowledgeAction):
 
 
 class ActionObstacleAdvice(KnowledgeAction):
-    entity = "obstacle"
+    entities = ("obstacle",)
     answer = answers.answer_obstacle
 
     def name(self) -> Text:
@@ -56,11 +57,35 @@ class ActionObstacleAdvice(KnowledgeAction):
 
 
 class ActionClusterInfo(KnowledgeAction):
-    entity = "cluster"
+    entities = ("cluster", "sector")
     answer = answers.answer_cluster
 
     def name(self) -> Text:
         return "action_cluster_info"
+
+
+class ActionOrganisationInfo(KnowledgeAction):
+    entities = ("organisation",)
+    answer = answers.answer_organisation
+
+    def name(self) -> Text:
+        return "action_organisation_info"
+
+
+class ActionRegionSupport(KnowledgeAction):
+    entities = ("region", "departement")
+    answer = answers.answer_region
+
+    def name(self) -> Text:
+        return "action_region_support"
+
+
+class ActionCountryInfo(KnowledgeAction):
+    entities = ("country",)
+    answer = answers.answer_country
+
+    def name(self) -> Text:
+        return "action_country_info"
 
 
 class ActionSupportOverview(Action):

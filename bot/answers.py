@@ -33,7 +33,7 @@ def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
         return pid, replies.programme_details(kb, pid)
     if entity:
         return None, replies.unknown_programme(kb, entity)
-    return None, replies.which_programme(kb)
+    return None, _faq_or(kb, text, replies.which_programme(kb))
 
 
 def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str):
@@ -58,15 +58,62 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str):
     return None, replies.which_obstacle(kb)
 
 
-def answer_cluster(kb: KnowledgeBase, entity: Optional[str], text: str):
-    """(cluster id or None, messages)."""
-    cid = kb.fuzzy_resolve("cluster", entity) if entity else None
-    if cid is None:
-        mentioned = kb.mentioned("cluster", text or "")
-        cid = mentioned[0] if mentioned else None
+def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[str], text: str):
+    """(cluster id or None, messages): a named pôle, else the pôles of a sector."""
+    cid = _resolve_or_mentioned(kb, "cluster", entity, text)
     if cid is not None:
         return cid, replies.cluster_info(kb, cid)
-    sectors = kb.mentioned("sector", text or "")
-    if sectors:
-        return None, replies.clusters_for_sector(kb, sectors[0])
-    return None, replies.which_cluster(kb)
+    sid = _resolve_or_mentioned(kb, "sector", sector, text)
+    if sid is not None:
+        return None, replies.clusters_for_sector(kb, sid)
+    return None, _faq_or(kb, text, replies.which_cluster(kb))
+
+
+def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
+    """When the intent's own record cannot be found, a practical question may still have
+    its answer in the FAQ; otherwise, `otherwise` (which asks the user to choose). One
+    word is too little to overrule the intent (« quelles aides dans ma région ? »)."""
+    if len(kb.query_words(text or "")) < 2:
+        return otherwise
+    hits = kb.search(text or "", kinds=("faq",), limit=1)
+    if hits and hits[0].score >= FAQ_MIN_SCORE:
+        return replies.faq_answer(kb, hits[0].id)
+    return otherwise
+
+
+def _resolve_or_mentioned(kb: KnowledgeBase, kind: str, entity: Optional[str], text: str):
+    rid = kb.fuzzy_resolve(kind, entity) if entity else None
+    if rid is None:
+        mentioned = kb.mentioned(kind, text or "")
+        rid = mentioned[0] if mentioned else None
+    return rid
+
+
+def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
+    """(organisation id or None, messages)."""
+    oid = _resolve_or_mentioned(kb, "organisation", entity, text)
+    if oid is not None:
+        return oid, replies.organisation_info(kb, oid)
+    return None, _faq_or(kb, text, replies.which_organisation(kb))
+
+
+def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str):
+    """(region id or None, messages): a département leads to its Région."""
+    code = kb.resolve_departement(departement) if departement else None
+    rid = None if code else _resolve_or_mentioned(kb, "region", region, text)
+    if rid is None and code is None:
+        codes = kb.departements_in_text(text or "")
+        code = codes[0] if codes else None
+    if code is not None:
+        rid = kb.departement(code)["region"]
+    if rid is not None:
+        return rid, replies.region_support(kb, rid, code)
+    return None, _faq_or(kb, text, replies.which_region(kb))
+
+
+def answer_country(kb: KnowledgeBase, entity: Optional[str], text: str):
+    """(country id or None, messages)."""
+    cid = _resolve_or_mentioned(kb, "country", entity, text)
+    if cid is not None:
+        return cid, replies.country_pointers(kb, cid)
+    return None, _faq_or(kb, text, replies.which_country(kb))

@@ -31,7 +31,7 @@ def _kb_load(args) -> int:
     print(f"Validation de {args.knowledge}…", flush=True)
     dataset = _read(args)
     url = settings.db_url()
-    print(f"Chargement dans {store._safe_url(url)}…", flush=True)
+    print(f"Chargement dans {store.safe_url(url)}…", flush=True)
     counts = store.load(dataset, store.make_engine(url), store.content_hash(args.knowledge))
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     print(f"Base de connaissances chargée en {time.monotonic() - start:.1f} s : {summary}.")

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.validation import Dataset
+from bot.knowledge.validation import Dataset, labels
 from bot.text import fold
 
 HEADER = "# Généré par « python -m bot nlu generate » depuis knowledge/ : ne pas modifier à la main.\n"
 
 # Knowledge kind → NLU entity, in priority order when one text names two kinds.
-ENTITIES = {"programme": "programme", "cluster": "cluster", "obstacle": "obstacle"}
+ENTITIES = {"programme": "programme", "cluster": "cluster", "obstacle": "obstacle",
+            "organisation": "organisation", "region": "region", "country": "country", "sector": "sector"}
+# Départements live inside the Région records; their entity maps a name to its code.
+DEPARTEMENT_ENTITY = "departement"
 
 
 def _variants(label: str) -> list:
@@ -32,30 +35,38 @@ def _yaml_block(items: list) -> str:
     return "".join(f"    - {item}\n" for item in items)
 
 
+def _entity_file(entries: list, entity: str, claimed: dict) -> str:
+    """entries: (canonical value, [labels]) → synonyms plus one lookup table."""
+    synonyms = []
+    lookup = []
+    for value, labels in entries:
+        examples = []
+        for label in labels:
+            for text in _variants(label):
+                owner = claimed.setdefault(text.lower(), (entity, value))
+                if owner != (entity, value):
+                    continue
+                if text.lower() not in [e.lower() for e in examples]:
+                    examples.append(text)
+        lookup.extend(examples)
+        examples = [e for e in examples if e.lower() != value.lower()]
+        if examples:
+            synonyms.append(f"- synonym: \"{value}\"\n  examples: |\n{_yaml_block(examples)}")
+    body = "".join(synonyms)
+    body += f"- lookup: {entity}\n  examples: |\n{_yaml_block(sorted(set(lookup), key=str.lower))}"
+    return HEADER + 'version: "3.1"\nnlu:\n' + body
+
+
 def render(dataset: Dataset) -> dict:
     """File name → content, for every generated file."""
     files = {}
-    claimed = {}  # lower-cased text → (kind, id): Rasa's synonym table is global.
+    claimed = {}  # lower-cased text → (entity, value): Rasa's synonym table is global.
     for kind, entity in ENTITIES.items():
-        name_field = "question" if kind == "faq" else "name"
-        synonyms = []
-        lookup = []
-        for rid, record in sorted(dataset.records[kind].items()):
-            examples = []
-            for label in [record[name_field]] + record.get("aliases", []):
-                for text in _variants(label):
-                    owner = claimed.setdefault(text.lower(), (kind, rid))
-                    if owner != (kind, rid):
-                        continue
-                    if text.lower() not in [e.lower() for e in examples]:
-                        examples.append(text)
-            lookup.extend(examples)
-            examples = [e for e in examples if e.lower() != rid]
-            if examples:
-                synonyms.append(f"- synonym: {rid}\n  examples: |\n{_yaml_block(examples)}")
-        body = "".join(synonyms)
-        body += f"- lookup: {entity}\n  examples: |\n{_yaml_block(sorted(set(lookup), key=str.lower))}"
-        files[f"data/nlu/lookups/{entity}.yml"] = HEADER + 'version: "3.1"\nnlu:\n' + body
+        entries = [(rid, labels(kind, record)) for rid, record in sorted(dataset.records[kind].items())]
+        files[f"data/nlu/lookups/{entity}.yml"] = _entity_file(entries, entity, claimed)
+    departements = sorted((d["code"], [d["name"], d["code"]])
+                          for region in dataset.records["region"].values() for d in region["departements"])
+    files[f"data/nlu/lookups/{DEPARTEMENT_ENTITY}.yml"] = _entity_file(departements, DEPARTEMENT_ENTITY, claimed)
     for content in files.values():
         yaml.safe_load(content)  # a label with YAML-special characters must not break training
     return files

@@ -224,3 +224,77 @@ def support_overview(kb: KnowledgeBase) -> list:
 def knowledge_unavailable() -> list:
     return [message("Désolé, ma base de connaissances est momentanément indisponible. "
                     "Réessayez dans quelques minutes.")]
+
+
+# --- organisations, Régions, countries -------------------------------------------------
+
+FEATURED_ORGANISATIONS = ("team-france-export", "business-france", "bpifrance", "cci-international", "douane")
+FEATURED_REGIONS = ("ile-de-france", "auvergne-rhone-alpes", "nouvelle-aquitaine", "occitanie", "bretagne")
+FEATURED_COUNTRIES = ("de", "us", "gb", "cn", "ma")
+
+
+def organisation_info(kb: KnowledgeBase, oid: str) -> list:
+    organisation = kb.get("organisation", oid)
+    parts = [organisation["name"], organisation["summary"]]
+    if organisation.get("details"):
+        parts.append(organisation["details"])
+    parts.append(f"Site : {organisation['website']}")
+    parts.append(source_line(organisation))
+    operated = [p["id"] for p in kb.all("programme") if p["operator"] == oid and p["status"] != "ended"]
+    return [message("\n\n".join(parts), [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
+
+
+def which_organisation(kb: KnowledgeBase) -> list:
+    featured = [o for o in FEATURED_ORGANISATIONS if kb.get("organisation", o)]
+    return [message("De quel organisme voulez-vous parler ? Par exemple :",
+                    [{"title": kb.name("organisation", o), "payload": payload("ask_organisation", organisation=o)}
+                     for o in featured])]
+
+
+def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) -> list:
+    region = kb.get("region", rid)
+    parts = []
+    if departement_code:
+        dep = kb.departement(departement_code)
+        parts.append(f"Le département {dep['name']} ({dep['code']}) fait partie de la Région {region['name']}.")
+    parts.append(f"Vos interlocuteurs pour l'export, Région {region['name']} :\n"
+                 + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
+    regional = sorted((p for p in kb.all("programme") if rid in p.get("regions", []) and p["status"] != "ended"),
+                      key=lambda p: p["name"])
+    if regional:
+        parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
+    parts.append(source_line(region))
+    return [message("\n\n".join(parts), [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
+
+
+def which_region(kb: KnowledgeBase) -> list:
+    featured = [r for r in FEATURED_REGIONS if kb.get("region", r)]
+    return [message("Dans quelle Région ou quel département votre entreprise est-elle installée ? Par exemple :",
+                    [{"title": kb.name("region", r), "payload": payload("ask_region_support", region=r)}
+                     for r in featured])]
+
+
+def country_pointers(kb: KnowledgeBase, cid: str) -> list:
+    country = kb.get("country", cid)
+    parts = [f"Exporter {country['in_form']}"]
+    agreement = country.get("eu_agreement")
+    if country["eu_member"]:
+        parts.append(f"{country['name']} est membre de l'Union européenne.")
+    elif agreement:
+        since = f" depuis le {french_date(agreement['since'])}" if agreement.get("since") else ""
+        parts.append(f"Accord commercial avec l'Union européenne : {agreement['name']} ({agreement['status']}{since}).")
+    else:
+        parts.append("Aucun accord commercial de l'Union européenne n'est en vigueur avec ce pays.")
+    if country.get("details"):
+        parts.append(f"À savoir : {country['details']}")
+    if country.get("access2markets_url"):
+        parts.append(f"Droits de douane et formalités par produit (Access2Markets) : {country['access2markets_url']}")
+    parts.append(source_line(country))
+    buttons = [obstacle_button(kb, o) for o in ("douane-origine", "choix-marche") if kb.get("obstacle", o)]
+    return [message("\n\n".join(parts), buttons)]
+
+
+def which_country(kb: KnowledgeBase) -> list:
+    featured = [c for c in FEATURED_COUNTRIES if kb.get("country", c)]
+    return [message("Vers quel pays souhaitez-vous exporter ? Par exemple :",
+                    [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured])]

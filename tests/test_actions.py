@@ -74,3 +74,24 @@ async def test_unreadable_database_gives_a_polite_message(tmp_path, monkeypatch)
     messages, events = await run(actions.ActionProgrammeDetails(),
                                  tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "AP")]))
     assert "momentanément indisponible" in messages[0]["text"] and events == []
+
+
+async def test_region_action_from_a_departement_number(loaded_db, kb):
+    messages, events = await run(actions.ActionRegionSupport(),
+                                 tracker("je suis dans le 69", "ask_region_support", [("departement", "69")]))
+    assert "Rhône (69) fait partie de la Région Auvergne-Rhône-Alpes" in messages[0]["text"]
+    assert events == [SlotSet("region", "auvergne-rhone-alpes")]
+
+
+async def test_country_action(loaded_db, kb):
+    messages, events = await run(actions.ActionCountryInfo(),
+                                 tracker("exporter au Canada", "ask_country", [("country", "Canada")]))
+    assert "au Canada" in messages[0]["text"] and "CETA" in messages[0]["text"]
+    assert events == [SlotSet("country", "ca")]
+
+
+async def test_organisation_action(loaded_db, kb):
+    messages, events = await run(actions.ActionOrganisationInfo(),
+                                 tracker("que fait BF", "ask_organisation", [("organisation", "Business France")]))
+    assert kb.get("organisation", "business-france")["summary"] in messages[0]["text"]
+    assert events == [SlotSet("organisation", "business-france")]

@@ -97,7 +97,7 @@ def test_precise_question_gets_the_faq_answer(kb):
 
 
 def test_cluster_medicen_partnerships_are_honest(kb):
-    cid, messages = answers.answer_cluster(kb, "Medicen", "parlez-moi de Medicen")
+    cid, messages = answers.answer_cluster(kb, "Medicen", None, "parlez-moi de Medicen")
     assert cid == "medicen-paris-region"
     text = _text(messages)
     assert "Maryland" in text
@@ -107,7 +107,7 @@ def test_cluster_medicen_partnerships_are_honest(kb):
 
 
 def test_clusters_for_a_sector_named_in_text(kb):
-    cid, messages = answers.answer_cluster(kb, None, "quel pôle de compétitivité pour l'aéronautique ?")
+    cid, messages = answers.answer_cluster(kb, None, None, "quel pôle de compétitivité pour l'aéronautique ?")
     assert cid is None
     assert "Aerospace Valley" in _text(messages)
 
@@ -118,3 +118,54 @@ def test_support_overview_is_sourced(kb):
     assert "Team France Export" in text
     assert SOURCE.search(text)
     assert len(_payloads(messages)) >= 3
+
+
+@pytest.mark.parametrize("region, departement, text, expected", [
+    ("Bretagne", None, "aides export en Bretagne", "bretagne"),
+    ("IDF", None, "conseiller export IDF", "ile-de-france"),
+    (None, "33", "on est dans le 33", "nouvelle-aquitaine"),
+    (None, "Gironde", "entreprise en Gironde", "nouvelle-aquitaine"),
+    (None, None, "une PME du 2A cherche de l'aide", "corse"),
+    (None, "974", "on est à la Réunion (974)", "la-reunion"),
+])
+def test_region_from_name_alias_or_departement(kb, region, departement, text, expected):
+    rid, messages = answers.answer_region(kb, region, departement, text)
+    assert rid == expected
+    text_out = _text(messages)
+    assert kb.get("region", expected)["name"] in text_out
+    assert SOURCE.search(text_out)
+    assert all(c["url"] in text_out for c in kb.get("region", expected)["contacts"])
+
+
+def test_region_unknown_asks_where(kb):
+    rid, messages = answers.answer_region(kb, None, None, "quelles aides dans ma région ?")
+    assert rid is None and "Dans quelle Région" in _text(messages)
+
+
+@pytest.mark.parametrize("typed, cid, expected", [
+    ("Canada", "ca", "21 septembre 2017"),
+    ("Japon", "jp", "1er février 2019"),
+    ("Allemagne", "de", "membre de l'Union européenne"),
+    ("USA", "us", "Aucun accord commercial"),
+])
+def test_country_pointers(kb, typed, cid, expected):
+    found, messages = answers.answer_country(kb, typed, f"exporter vers {typed}")
+    assert found == cid
+    text = _text(messages)
+    assert expected in text and kb.get("country", cid)["in_form"] in text and SOURCE.search(text)
+
+
+def test_country_editorial_notes_are_not_shown(kb):
+    _, messages = answers.answer_country(kb, "Japon", "exporter au Japon")
+    assert "n'a pas pu être confirmée" not in _text(messages)
+
+
+def test_organisation_by_acronym(kb):
+    oid, messages = answers.answer_organisation(kb, "TFE", "c'est quoi la TFE")
+    assert oid == "team-france-export"
+    assert SOURCE.search(_text(messages))
+
+
+def test_clusters_for_a_sector_entity(kb):
+    cid, messages = answers.answer_cluster(kb, None, "cosmétique", "quel pôle pour la cosmétique")
+    assert cid is None and "Cosmetic Valley" in _text(messages)

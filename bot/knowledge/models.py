@@ -76,6 +76,7 @@ class Country(RecordMixin, Base):
     eu_member = Column(Boolean, nullable=False)
     eu_agreement = Column(JSON)
     access2markets_url = Column(Text)
+    details = Column(Text)
 
 
 class Obstacle(RecordMixin, Base):

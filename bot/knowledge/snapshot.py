@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
 
 from bot.knowledge.validation import KINDS
+from bot.knowledge.validation import labels as record_labels
 from bot.text import key, words
 
 # Words that carry no meaning for search (« comment obtenir l'assurance pour exporter ? »).
@@ -23,6 +25,9 @@ STOP_WORDS = set(
     "peux puis dois doit avoir etre quels quelle quelles pourquoi quand combien cela ceci svp merci "
     "bonjour aide aides".split()
 )
+
+
+_DEPARTEMENT_NUMBER = re.compile(r" (?:le|du|de|en|au|departement) (\d{2,3}|2a|2b) ")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,13 @@ class KnowledgeBase:
                 for label in self.labels(kind, rid):
                     self._by_key[kind].setdefault(key(label), rid)
                 self._by_key[kind].setdefault(key(rid), rid)
+        self._departements = {}
+        self._departement_by_key = {}
+        for rid, region in self.records["region"].items():
+            for dep in region.get("departements", []):
+                self._departements[dep["code"]] = {"code": dep["code"], "name": dep["name"], "region": rid}
+                self._departement_by_key[key(dep["name"])] = dep["code"]
+                self._departement_by_key[key(dep["code"])] = dep["code"]
         self._search_index = [
             (kind, rid, self._search_words(kind, record))
             for kind in KINDS for rid, record in self.records[kind].items()
@@ -72,8 +84,7 @@ class KnowledgeBase:
         return record.get("question") if kind == "faq" else record["name"]
 
     def labels(self, kind: str, rid: str) -> list:
-        record = self.records[kind][rid]
-        return [self.name(kind, rid)] + list(record.get("aliases", []))
+        return record_labels(kind, self.records[kind][rid])
 
     def counts(self) -> dict:
         return {kind: len(self.records[kind]) for kind in KINDS}
@@ -123,6 +134,36 @@ class KnowledgeBase:
                     found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
 
+    # --- départements ----------------------------------------------------------------
+    def departement(self, code: str):
+        """{code, name, region} or None."""
+        return self._departements.get(code)
+
+    def resolve_departement(self, text: str):
+        """The code of the département named or numbered by `text` (« Gironde », « 33 », « 2a »)."""
+        if not text:
+            return None
+        wanted = key(text)
+        if wanted.isdigit() and len(wanted) == 1:
+            wanted = "0" + wanted
+        return self._departement_by_key.get(wanted)
+
+    def departements_in_text(self, text: str) -> list:
+        """Codes of the départements a sentence names: a number after « le », « du », « dans
+        le »… (« on est dans le 69 »), or a name of five letters or more (short names such as
+        « Nord » or « Lot » are ordinary words too)."""
+        folded = " " + " ".join(words(text)) + " "
+        found = []
+        for match in _DEPARTEMENT_NUMBER.finditer(folded):
+            code = self.resolve_departement(match.group(1))
+            if code and code not in found:
+                found.append(code)
+        for code, dep in self._departements.items():
+            phrase = " ".join(words(dep["name"]))
+            if len(phrase) >= 5 and f" {phrase} " in folded and code not in found:
+                found.append(code)
+        return found
+
     # --- free-text search -------------------------------------------------------------
     def _search_words(self, kind: str, record: dict) -> dict:
         """Word → weight: names and aliases count most, then summaries, then long texts."""
@@ -142,11 +183,16 @@ class KnowledgeBase:
             add(advice, 1.0)
         return weights
 
+    @staticmethod
+    def query_words(text: str) -> list:
+        """The words of `text` that search looks for (stop words removed), once each."""
+        return list(dict.fromkeys(w for w in words(text) if w not in STOP_WORDS))
+
     def search(self, text: str, kinds=None, limit: int = 5) -> list:
         """Records ranked by how much of the query they cover, rare words counting more
         (« EORI » weighs more than « export »). A score of 3 means every query word was
         found in a name or an alias; a query that is exactly a name or an alias adds 3."""
-        query = list(dict.fromkeys(w for w in words(text) if w not in STOP_WORDS))
+        query = self.query_words(text)
         if not query:
             return []
         idf = {w: self._idf(w) for w in query}

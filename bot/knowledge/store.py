@@ -52,7 +52,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
@@ -65,7 +65,7 @@ def check_connection(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(
-            f"Base de données injoignable ({_safe_url(str(engine.url))}) : {reason}. "
+            f"Base de données injoignable ({safe_url(str(engine.url))}) : {reason}. "
             "Vérifiez BOUSSOLE_DB_URL et que le serveur est démarré."
         ) from None
 

@@ -365,6 +365,7 @@ SCHEMA = {
         Field("eu_member", boolean, required=True),
         Field("eu_agreement", nullable(eu_agreement)),
         Field("access2markets_url", url),
+        Field("details", long_text),
     ],
     "obstacle": _common() + [
         Field("summary", summary, required=True),
@@ -514,13 +515,21 @@ def _check_references(dataset: Dataset, problems: list) -> None:
                                             f"contact {position} : organisation « {contact['organisation']} » inconnue"))
 
 
+def labels(kind: str, record: dict) -> list:
+    """Every text that names the record: its name (a FAQ's question), its aliases and, for a
+    country, its adjective (« le marché japonais »)."""
+    out = [record.get("question" if kind == "faq" else "name", "")] + list(record.get("aliases", []))
+    if kind == "country" and record.get("adjective"):
+        out.append(record["adjective"])
+    return out
+
+
 def _check_aliases(dataset: Dataset, problems: list) -> None:
     """Within a kind, a name or alias must designate exactly one record."""
     for kind in KINDS:
-        name_field = "question" if kind == "faq" else "name"
         owners: dict = {}
         for rid, record in dataset.records[kind].items():
-            for label in [record.get(name_field, "")] + record.get("aliases", []):
+            for label in labels(kind, record):
                 k = key(label)
                 if not k:
                     continue

@@ -88,11 +88,10 @@ async def _probe(session: aiohttp.ClientSession, url: str) -> str:
         return "injoignable"
 
 
-def _database_status() -> str:
+def _database_status(engine) -> str:
     from bot.knowledge import store
 
     try:
-        engine = store.make_engine(settings.db_url())
         store.check_connection(engine)
         return "ok" if store.read_meta(engine).get("content") else "vide : lancez « python -m bot kb load »"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
@@ -104,24 +103,28 @@ async def healthz(request: web.Request) -> web.Response:
     rasa, actions, database = await asyncio.gather(
         _probe(session, f"{request.app['rasa_url']}/"),
         _probe(session, f"{request.app['actions_url']}/health"),
-        asyncio.get_running_loop().run_in_executor(None, _database_status),
+        asyncio.get_running_loop().run_in_executor(None, _database_status, request.app["db_engine"]),
     )
     parts = {"rasa": rasa, "actions": actions, "database": database}
     healthy = all(value == "ok" for value in parts.values())
     return web.json_response({"status": "ok" if healthy else "degraded", **parts}, status=200 if healthy else 503)
 
 
-async def _open_client(app: web.Application):
+async def _open_clients(app: web.Application):
+    from bot.knowledge import store
+
     app["http"] = aiohttp.ClientSession()
+    app["db_engine"] = store.make_engine(settings.db_url())
     yield
     await app["http"].close()
+    app["db_engine"].dispose()
 
 
 def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app["rasa_url"] = (rasa_url or settings.rasa_url()).rstrip("/")
     app["actions_url"] = (actions_url or settings.actions_url()).rstrip("/")
-    app.cleanup_ctx.append(_open_client)
+    app.cleanup_ctx.append(_open_clients)
     app.router.add_get("/", index)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)

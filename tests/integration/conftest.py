@@ -96,17 +96,23 @@ def kb_db_url(dataset, runtime_dir) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def action_server(kb_db_url, runtime_dir):
+def serve(name: str, args: list, env: dict, log_dir: Path, health_path: str, timeout: float):
+    """Starts a server on a free port (`{port}` in args), yields it once `health_path`
+    answers 200, stops it at the end."""
     port = free_port()
-    server = Server("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-                    base_env(BOUSSOLE_DB_URL=kb_db_url), runtime_dir)
+    server = Server(name, [a.replace("{port}", str(port)) for a in args], env, log_dir)
     server.url = f"http://127.0.0.1:{port}"
     try:
-        server.wait(f"{server.url}/health", timeout=120)
+        server.wait(f"{server.url}{health_path}", timeout=timeout)
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def action_server(kb_db_url, runtime_dir):
+    yield from serve("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", "{port}"],
+                     base_env(BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/health", timeout=120)
 
 
 @pytest.fixture(scope="session")
@@ -123,28 +129,14 @@ def endpoints_file(action_server, runtime_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def rasa_server(model_path, endpoints_file, runtime_dir):
-    port = free_port()
-    server = Server("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model_path), "--endpoints",
-                             str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
-                             "--interface", "127.0.0.1", "--port", str(port)],
-                    base_env(), runtime_dir)
-    server.url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait(f"{server.url}/", timeout=MODEL_LOAD_TIMEOUT_S)
-        yield server
-    finally:
-        server.stop()
+    yield from serve("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model_path), "--endpoints",
+                              str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
+                              "--interface", "127.0.0.1", "--port", "{port}"],
+                     base_env(), runtime_dir, "/", timeout=MODEL_LOAD_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")
 def website(rasa_server, action_server, kb_db_url, runtime_dir):
-    port = free_port()
-    server = Server("web", [sys.executable, "-m", "bot", "web", "--port", str(port)],
-                    base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
-                             BOUSSOLE_DB_URL=kb_db_url), runtime_dir)
-    server.url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait(f"{server.url}/healthz", timeout=60)
-        yield server
-    finally:
-        server.stop()
+    yield from serve("web", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
+                     base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
+                              BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/healthz", timeout=60)
