@@ -88,6 +88,21 @@ class ActionCountryInfo(KnowledgeAction):
         return "action_country_info"
 
 
+class ActionOutOfScope(Action):
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        _, messages = answers.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
+        if messages:
+            _send(dispatcher, messages)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
 class ActionSupportOverview(Action):
     def name(self) -> Text:
         return "action_support_overview"

@@ -23,16 +23,22 @@ FAQ_MARGIN = 0.5
 def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
     """(programme id or None, messages)."""
     pid = kb.fuzzy_resolve("programme", entity) if entity else None
-    if pid is None:
-        mentioned = kb.mentioned("programme", text or "")
-        pid = mentioned[0] if mentioned else None
+    mentioned = kb.mentioned("programme", text or "")
+    # « Assurance Prospection Accompagnement » contains « Assurance Prospection »: the
+    # extractor may keep only the shorter name, the text has the whole one.
+    if mentioned and (pid is None or (pid in mentioned and mentioned[0] != pid)):
+        pid = mentioned[0]
     if pid is None and not entity:
+        organisations = kb.mentioned("organisation", text or "")
+        if organisations:
+            return None, replies.organisation_info(kb, organisations[0])
         hits = kb.search(text or "", kinds=("programme",), limit=1)
         pid = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if pid is not None:
         return pid, replies.programme_details(kb, pid)
     if entity:
-        return None, replies.unknown_programme(kb, entity)
+        # A word taken for a programme name may be noise: a FAQ answer first, if one fits.
+        return None, _faq_or(kb, text, replies.unknown_programme(kb, entity))
     return None, _faq_or(kb, text, replies.which_programme(kb))
 
 
@@ -94,6 +100,9 @@ def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     oid = _resolve_or_mentioned(kb, "organisation", entity, text)
     if oid is not None:
         return oid, replies.organisation_info(kb, oid)
+    programmes = kb.mentioned("programme", text or "")
+    if programmes:
+        return None, replies.programme_details(kb, programmes[0])
     return None, _faq_or(kb, text, replies.which_organisation(kb))
 
 
@@ -117,3 +126,9 @@ def answer_country(kb: KnowledgeBase, entity: Optional[str], text: str):
     if cid is not None:
         return cid, replies.country_pointers(kb, cid)
     return None, _faq_or(kb, text, replies.which_country(kb))
+
+
+def answer_out_of_scope(kb: KnowledgeBase, text: str):
+    """Before saying « I only answer export questions », check the FAQ: a question about the
+    trade deficit or Ubifrance may look off-topic to the classifier yet have its answer."""
+    return None, _faq_or(kb, text, [])

@@ -19,3 +19,5 @@ if [ ! -f "$model" ]; then
     exit 1
 fi
 echo "==> Modèle entraîné en $(( $(date +%s) - start )) s : $model"
+# Older models of this project only take room (35 MB each).
+find models -maxdepth 1 -name 'boussole-*.tar.gz' ! -path "$model" -delete

@@ -169,3 +169,25 @@ def test_organisation_by_acronym(kb):
 def test_clusters_for_a_sector_entity(kb):
     cid, messages = answers.answer_cluster(kb, None, "cosmétique", "quel pôle pour la cosmétique")
     assert cid is None and "Cosmetic Valley" in _text(messages)
+
+
+def test_longer_programme_name_in_text_wins_over_a_shorter_entity(kb):
+    pid, _ = answers.answer_programme(kb, "Assurance Prospection", "Parlez-moi de l'Assurance Prospection Accompagnement")
+    assert pid == "assurance-prospection-accompagnement"
+
+
+def test_organisation_named_in_a_programme_question(kb):
+    pid, messages = answers.answer_programme(kb, None, "C'est quoi Bpifrance Assurance Export ?")
+    assert pid is None
+    assert kb.get("organisation", "bpifrance-assurance-export")["summary"] in _text(messages)
+
+
+def test_spurious_programme_entity_falls_back_to_the_faq(kb):
+    _, messages = answers.answer_programme(kb, "fonctionne", "Comment fonctionne un crédit documentaire ?")
+    assert kb.get("faq", "credit-documentaire")["answer"] in _text(messages)
+
+
+def test_out_of_scope_checks_the_faq_first(kb):
+    _, messages = answers.answer_out_of_scope(kb, "Quel a été le déficit commercial de la France en 2014 ?")
+    assert "53,8 milliards" in _text(messages)
+    assert answers.answer_out_of_scope(kb, "Quel temps fera-t-il à Brest demain ?")[1] == []

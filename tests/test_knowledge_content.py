@@ -44,3 +44,26 @@ def test_every_record_is_sourced_and_dated(dataset):
             assert record["sources"] and record["verified_on"], f"{kind} {rid}"
             assert all(s["url"].startswith(("http://", "https://")) and s["seen_on"] for s in record["sources"])
             assert record["verified_on"] <= dt.date.today(), f"{kind} {rid} vérifié dans le futur"
+
+
+def test_every_region_has_a_regional_entry(dataset):
+    covered = {r for p in dataset.records["programme"].values() if p["scope"] == "regional" for r in p["regions"]}
+    assert covered == set(dataset.records["region"])
+
+
+def test_issue_minimums_for_the_whole_base(dataset):
+    minimums = {"programme": 50, "organisation": 20, "cluster": 55, "country": 120, "sector": 25,
+                "obstacle": 14, "faq": 80}
+    for kind, minimum in minimums.items():
+        assert dataset.count(kind) >= minimum, kind
+    assert sum(1 for c in dataset.records["cluster"].values() if c.get("phase_v")) >= 55
+
+
+@pytest.mark.parametrize("pid, ended_on", [
+    ("cheque-relance-export", dt.date(2022, 12, 15)),
+    ("cheque-relance-vie", dt.date(2022, 12, 15)),
+    ("assurance-prospection-accompagnement", dt.date(2023, 12, 31)),
+])
+def test_ended_programmes_keep_their_end_date(dataset, pid, ended_on):
+    assert dataset.records["programme"][pid]["ended_on"] == ended_on
+

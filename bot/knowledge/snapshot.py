@@ -47,6 +47,11 @@ class KnowledgeBase:
                 for label in self.labels(kind, rid):
                     self._by_key[kind].setdefault(key(label), rid)
                 self._by_key[kind].setdefault(key(rid), rid)
+        # Each label as « word word », padded, for whole-word matching in `mentioned`.
+        self._phrases = {kind: [(rid, f" {' '.join(words(label))} ")
+                                for rid in self.records[kind] for label in self.labels(kind, rid)
+                                if words(label)]
+                         for kind in KINDS}
         self._departements = {}
         self._departement_by_key = {}
         for rid, region in self.records["region"].items():
@@ -127,11 +132,9 @@ class KnowledgeBase:
         « assurance prospection »)."""
         padded = " " + " ".join(words(text)) + " "
         found = {}
-        for rid in self.records[kind]:
-            for label in self.labels(kind, rid):
-                phrase = " ".join(words(label))
-                if phrase and f" {phrase} " in padded:
-                    found[rid] = max(found.get(rid, 0), len(phrase))
+        for rid, phrase in self._phrases[kind]:
+            if phrase in padded:
+                found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
 
     # --- départements ----------------------------------------------------------------
