@@ -9,10 +9,11 @@ import urllib.request
 
 from bot import settings
 
+# (what we wait for, the part as a subject, its health URL)
 PARTS = (
-    ("le serveur d'actions", lambda: f"{settings.actions_url()}/health"),
-    ("Rasa (chargement du modèle : environ une minute)", lambda: f"{settings.rasa_url()}/"),
-    ("le site web", lambda: f"http://localhost:{settings.web_port()}/healthz"),
+    ("du serveur d'actions", "Le serveur d'actions", lambda: f"{settings.actions_url()}/health"),
+    ("de Rasa (chargement du modèle : environ une minute)", "Rasa", lambda: f"{settings.rasa_url()}/"),
+    ("du site web", "Le site web", lambda: f"http://localhost:{settings.web_port()}/healthz"),
 )
 
 
@@ -26,18 +27,18 @@ def answers(url: str) -> bool:
 
 def wait_until_ready(timeout_s: float = 600, stay: bool = True) -> bool:
     start = time.monotonic()
-    for label, url in PARTS:
-        print(f"En attente de {label}…", flush=True)
+    for label, subject, url in PARTS:
+        print(f"En attente {label}…", flush=True)
         last_note = time.monotonic()
         while not answers(url()):
             if time.monotonic() - start > timeout_s:
-                print(f"{label} ne répond toujours pas après {timeout_s:.0f} s : voir les messages ci-dessus.", flush=True)
+                print(f"{subject} ne répond toujours pas après {timeout_s:.0f} s : voir les messages ci-dessus.", flush=True)
                 return False
             if time.monotonic() - last_note > 15:
-                print(f"… toujours en attente de {label} ({time.monotonic() - start:.0f} s)", flush=True)
+                print(f"… toujours en attente {label} ({time.monotonic() - start:.0f} s)", flush=True)
                 last_note = time.monotonic()
             time.sleep(1)
-        print(f"✔ {label.split(' (')[0]} est prêt ({time.monotonic() - start:.0f} s).", flush=True)
+        print(f"✔ {subject} est prêt ({time.monotonic() - start:.0f} s).", flush=True)
     print("\n" + "=" * 64)
     print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.web_port()}")
     print(f"  API REST de Rasa : {settings.rasa_url()}/webhooks/rest/webhook")

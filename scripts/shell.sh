@@ -22,14 +22,14 @@ if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
 import sys
 from bot.readiness import PARTS, answers
 import time
-for label, url in PARTS[:2]:
-    print(f"En attente de {label}…", flush=True)
+for label, subject, url in PARTS[:2]:
+    print(f"En attente {label}…", flush=True)
     for _ in range(600):
         if answers(url()):
             break
         time.sleep(1)
     else:
-        sys.exit(f"{label} ne répond pas : voir var/shell-*.log")
+        sys.exit(f"{subject} ne répond pas : voir var/shell-*.log")
 '
 fi
 .venv/bin/python -m bot.shell_client

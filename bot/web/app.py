@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import re
 import uuid
@@ -20,11 +22,13 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RASA_TIMEOUT_S = 30
 PROBE_TIMEOUT_S = 3
 
+# French text stays readable in the JSON (« é », not « \\u00e9 »).
+json_response = functools.partial(web.json_response, dumps=functools.partial(json.dumps, ensure_ascii=False))
 UNAVAILABLE = "L'assistant est momentanément indisponible. Réessayez dans quelques instants."
 
 
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return json_response({"error": message}, status=status)
 
 
 @web.middleware
@@ -77,7 +81,7 @@ async def chat(request: web.Request) -> web.Response:
         if buttons:
             item["buttons"] = buttons
         messages.append(item)
-    return web.json_response({"session_id": session_id, "messages": messages})
+    return json_response({"session_id": session_id, "messages": messages})
 
 
 async def _probe(session: aiohttp.ClientSession, url: str) -> str:
@@ -107,7 +111,7 @@ async def healthz(request: web.Request) -> web.Response:
     )
     parts = {"rasa": rasa, "actions": actions, "database": database}
     healthy = all(value == "ok" for value in parts.values())
-    return web.json_response({"status": "ok" if healthy else "degraded", **parts}, status=200 if healthy else 503)
+    return json_response({"status": "ok" if healthy else "degraded", **parts}, status=200 if healthy else 503)
 
 
 async def _open_clients(app: web.Application):
