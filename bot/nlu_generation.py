@@ -39,9 +39,9 @@ def _entity_file(entries: list, entity: str, claimed: dict) -> str:
     """entries: (canonical value, [labels]) → synonyms plus one lookup table."""
     synonyms = []
     lookup = []
-    for value, labels in entries:
+    for value, names in entries:
         examples = []
-        for label in labels:
+        for label in names:
             for text in _variants(label):
                 owner = claimed.setdefault(text.lower(), (entity, value))
                 if owner != (entity, value):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, String, Text, create_engine, delete, select
@@ -184,6 +183,3 @@ def content_hash(root: Path) -> str:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
-
-def to_json(value) -> str:
-    return json.dumps(_json_safe(value), ensure_ascii=False, indent=2)
