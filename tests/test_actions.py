@@ -52,8 +52,9 @@ async def test_programme_action_unknown_name_offers_buttons(loaded_db):
 async def test_obstacle_action(loaded_db, kb):
     messages, events = await run(actions.ActionObstacleAdvice(),
                                  tracker("les normes c'est compliqué", "ask_obstacle", [("obstacle", "normes")]))
-    assert kb.get("obstacle", "normes")["name"] in messages[0]["text"] or "Source" in messages[0]["text"]
-    assert "vérifié le" in messages[0]["text"]
+    assert kb.get("obstacle", "normes")["name"] in messages[0]["text"]
+    assert kb.get("obstacle", "normes")["sources"][0]["url"] in messages[0]["text"]
+    assert events == [SlotSet("obstacle", "normes")]
 
 
 async def test_cluster_action(loaded_db):
