@@ -1,7 +1,7 @@
 """Rasa custom actions: adapters between the tracker and bot/ (no business logic here)."""
 
 import abc
-from typing import Any, Callable, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,14 +19,18 @@ def _send(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> 
 class KnowledgeAction(Action, metaclass=abc.ABCMeta):
     """Passes the latest values of `entities` and the message text to `answer`, sends its
     messages and remembers the record it found in the slot of the first entity.
-    Abstract, so that rasa_sdk does not register it as an action of its own."""
+    Abstract until a subclass gives `answer`, so that rasa_sdk does not register it."""
 
+    action_name: Text = ""
     entities: Tuple[Text, ...] = ()
-    answer: Callable = None
 
+    @staticmethod
     @abc.abstractmethod
+    def answer(kb, *values_then_text):
+        """A function of bot.answers: (record id or None, messages)."""
+
     def name(self) -> Text:
-        """The action's name in domain.yml."""
+        return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -41,51 +45,27 @@ class KnowledgeAction(Action, metaclass=abc.ABCMeta):
 
 
 class ActionProgrammeDetails(KnowledgeAction):
-    entities = ("programme",)
-    answer = answers.answer_programme
-
-    def name(self) -> Text:
-        return "action_programme_details"
+    action_name, entities, answer = "action_programme_details", ("programme",), answers.answer_programme
 
 
 class ActionObstacleAdvice(KnowledgeAction):
-    entities = ("obstacle",)
-    answer = answers.answer_obstacle
-
-    def name(self) -> Text:
-        return "action_obstacle_advice"
+    action_name, entities, answer = "action_obstacle_advice", ("obstacle",), answers.answer_obstacle
 
 
 class ActionClusterInfo(KnowledgeAction):
-    entities = ("cluster", "sector")
-    answer = answers.answer_cluster
-
-    def name(self) -> Text:
-        return "action_cluster_info"
+    action_name, entities, answer = "action_cluster_info", ("cluster", "sector"), answers.answer_cluster
 
 
 class ActionOrganisationInfo(KnowledgeAction):
-    entities = ("organisation",)
-    answer = answers.answer_organisation
-
-    def name(self) -> Text:
-        return "action_organisation_info"
+    action_name, entities, answer = "action_organisation_info", ("organisation",), answers.answer_organisation
 
 
 class ActionRegionSupport(KnowledgeAction):
-    entities = ("region", "departement")
-    answer = answers.answer_region
-
-    def name(self) -> Text:
-        return "action_region_support"
+    action_name, entities, answer = "action_region_support", ("region", "departement"), answers.answer_region
 
 
 class ActionCountryInfo(KnowledgeAction):
-    entities = ("country",)
-    answer = answers.answer_country
-
-    def name(self) -> Text:
-        return "action_country_info"
+    action_name, entities, answer = "action_country_info", ("country",), answers.answer_country
 
 
 class ActionOutOfScope(Action):

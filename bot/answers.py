@@ -47,10 +47,7 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str):
     a difficulty named in general terms gets the obstacle's advice."""
     faq_hits = kb.search(text or "", kinds=("faq",), limit=1)
     faq = faq_hits[0] if faq_hits and faq_hits[0].score >= FAQ_MIN_SCORE else None
-    oid = kb.fuzzy_resolve("obstacle", entity) if entity else None
-    if oid is None:
-        mentioned = kb.mentioned("obstacle", text or "")
-        oid = mentioned[0] if mentioned else None
+    oid = _resolve_or_mentioned(kb, "obstacle", entity, text)
     obstacle_hits = kb.search(text or "", kinds=("obstacle",), limit=len(kb.records["obstacle"]))
     if oid is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
         oid = obstacle_hits[0].id

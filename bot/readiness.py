@@ -25,9 +25,11 @@ def answers(url: str) -> bool:
         return False
 
 
-def wait_until_ready(timeout_s: float = 600, stay: bool = True) -> bool:
+def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> bool:
+    """Waits for each of `parts`. With `stay` (make run), says where to chat and then waits
+    for Ctrl-C; without it (make shell), returns as soon as everything answers."""
     start = time.monotonic()
-    for label, subject, url in PARTS:
+    for label, subject, url in parts:
         print(f"En attente {label}…", flush=True)
         last_note = time.monotonic()
         while not answers(url()):
@@ -39,12 +41,13 @@ def wait_until_ready(timeout_s: float = 600, stay: bool = True) -> bool:
                 last_note = time.monotonic()
             time.sleep(1)
         print(f"✔ {subject} est prêt ({time.monotonic() - start:.0f} s).", flush=True)
+    if not stay:
+        return True
     print("\n" + "=" * 64)
     print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.web_port()}")
     print(f"  API REST de Rasa : {settings.rasa_url()}/webhooks/rest/webhook")
     print("  Ctrl-C pour tout arrêter.")
     print("=" * 64 + "\n", flush=True)
-    if stay:
-        # honcho stops everything when one process exits: this one waits for Ctrl-C.
-        signal.pause()
+    # honcho stops everything when one process exits: this one waits for Ctrl-C.
+    signal.pause()
     return True

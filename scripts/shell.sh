@@ -18,18 +18,7 @@ if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
     .venv/bin/rasa run --model "$(scripts/model_path.sh)" --endpoints endpoints.yml \
         --credentials credentials.yml --interface 127.0.0.1 --port 5005 > var/shell-rasa.log 2>&1 &
     started+=($!)
-    BOUSSOLE_WEB_PORT=0 .venv/bin/python -c '
-import sys
-from bot.readiness import PARTS, answers
-import time
-for label, subject, url in PARTS[:2]:
-    print(f"En attente {label}…", flush=True)
-    for _ in range(600):
-        if answers(url()):
-            break
-        time.sleep(1)
-    else:
-        sys.exit(f"{subject} ne répond pas : voir var/shell-*.log")
-'
+    .venv/bin/python -c 'import sys; from bot.readiness import PARTS, wait_until_ready
+sys.exit(0 if wait_until_ready(PARTS[:2], stay=False) else "Voir les journaux var/shell-*.log.")'
 fi
 .venv/bin/python -m bot.shell_client

@@ -56,7 +56,8 @@ class KnowledgeBase:
         self._departement_by_key = {}
         for rid, region in self.records["region"].items():
             for dep in region.get("departements", []):
-                self._departements[dep["code"]] = {"code": dep["code"], "name": dep["name"], "region": rid}
+                self._departements[dep["code"]] = {"code": dep["code"], "name": dep["name"], "region": rid,
+                                                   "phrase": f" {' '.join(words(dep['name']))} "}
                 self._departement_by_key[key(dep["name"])] = dep["code"]
                 self._departement_by_key[key(dep["code"])] = dep["code"]
         self._search_index = [
@@ -139,7 +140,7 @@ class KnowledgeBase:
 
     # --- départements ----------------------------------------------------------------
     def departement(self, code: str):
-        """{code, name, region} or None."""
+        """{code, name, region, phrase} or None."""
         return self._departements.get(code)
 
     def resolve_departement(self, text: str):
@@ -162,8 +163,7 @@ class KnowledgeBase:
             if code and code not in found:
                 found.append(code)
         for code, dep in self._departements.items():
-            phrase = " ".join(words(dep["name"]))
-            if len(phrase) >= 5 and f" {phrase} " in folded and code not in found:
+            if len(dep["phrase"]) >= 7 and dep["phrase"] in folded and code not in found:
                 found.append(code)
         return found
 
