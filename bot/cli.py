@@ -111,6 +111,21 @@ def _nlu_generate(args) -> int:
     return 0
 
 
+def _nlu_lint(args) -> int:
+    from bot.knowledge import store
+    from bot.knowledge.snapshot import KnowledgeBase
+    from bot.nlu_lint import lint_files
+
+    engine = store.make_engine("sqlite://")
+    store.load(_read(args), engine)
+    paths = args.files or sorted(str(p) for p in (settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml"))
+    findings = lint_files(KnowledgeBase(store.read_records(engine)), paths)
+    for finding in findings:
+        print(finding)
+    print(f"{len(findings)} problème(s) d'annotation dans {len(paths)} fichier(s).")
+    return 1 if findings else 0
+
+
 def _nlu_check(args) -> int:
     from bot import nlu_generation
 
@@ -158,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     nlu = groups.add_parser("nlu", help="fichiers NLU dérivés de knowledge/").add_subparsers(dest="command", required=True)
     nlu.add_parser("generate", help="régénérer data/nlu/lookups/").set_defaults(func=_nlu_generate)
     nlu.add_parser("check", help="échouer si data/nlu/lookups/ est périmé").set_defaults(func=_nlu_check)
+    lint = nlu.add_parser("lint", help="vérifier les annotations d'entités des exemples")
+    lint.add_argument("files", nargs="*", help="fichiers NLU (par défaut : data/nlu/*.yml)")
+    lint.set_defaults(func=_nlu_lint)
 
     web = groups.add_parser("web", help="démarrer le site web")
     web.add_argument("--port", type=int, default=settings.web_port())

@@ -27,7 +27,11 @@ STOP_WORDS = set(
 )
 
 
-_DEPARTEMENT_NUMBER = re.compile(r" (?:le|du|de|en|au|departement) (\d{2,3}|2a|2b) ")
+# « dans le 69 », « du 33 »; not « PME de 25 salariés » nor « de 12 mois ».
+_DEPARTEMENT_NUMBER = re.compile(
+    r" (?:le|du|de|en|au|departement) (\d{2,3}|2a|2b) "
+    r"(?!(?:salaries?|personnes?|employes?|collaborateurs?|etp|ans?|annees?|mois|semaines?|jours?|k|m|"
+    r"ke?ur|me?ur|euros?|millions?|milliers?|pour|pourcents?|%)\b)")
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,11 @@ class KnowledgeBase:
             if phrase in padded:
                 found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
+
+    def mention_phrases(self, kind: str, text: str) -> list:
+        """(id, folded phrase) of every name or alias that appears, as whole words, in `text`."""
+        padded = " " + " ".join(words(text)) + " "
+        return [(rid, phrase.strip()) for rid, phrase in self._phrases[kind] if phrase in padded]
 
     # --- départements ----------------------------------------------------------------
     def departement(self, code: str):
