@@ -1,33 +1,54 @@
 """Rasa custom actions: adapters between the tracker and bot/ (no business logic here)."""
 
 import abc
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers, replies
+from bot import answers, intents, replies
 from bot.knowledge.provider import get_knowledge_base
 
+ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
+# What earlier turns established, for follow-ups such as « et c'est pour qui ? ».
+CONTEXT_SLOTS = ("programme", "region", "departement", "sector", "country", "organisation")
+PROFILE_SLOTS = ("sector", "region", "departement", "headcount", "revenue", "company_age", "country")
 
-def _send(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> None:
+
+def _reply(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Sends the messages; their buttons become the list that « le deuxième » refers to."""
+    payloads = []
     for message in messages:
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
+        payloads += [button["payload"] for button in message.get("buttons", [])]
+    return [SlotSet("last_options", payloads)] if payloads else []
 
 
-class KnowledgeAction(Action, metaclass=abc.ABCMeta):
-    """Passes the latest values of `entities` and the message text to `answer`, sends its
-    messages and remembers the record it found in the slot of the first entity.
-    Abstract until a subclass gives `answer`, so that rasa_sdk does not register it."""
+def _latest_entities(tracker: Tracker, names=ENTITIES) -> Dict[Text, Text]:
+    found = {name: next(tracker.get_latest_entity_values(name), None) for name in names}
+    return {name: value for name, value in found.items() if value}
+
+
+def _context(tracker: Tracker) -> Dict[Text, Any]:
+    return {slot: tracker.get_slot(slot) for slot in CONTEXT_SLOTS}
+
+
+def _slot_events(updates: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, value) for slot, value in updates.items()]
+
+
+class AnswerAction(Action, metaclass=abc.ABCMeta):
+    """Answers one intent from the knowledge base with the entities of the latest message
+    and the context slots. Abstract until a subclass names its intent, so that rasa_sdk
+    does not register it."""
 
     action_name: Text = ""
-    entities: Tuple[Text, ...] = ()
 
-    @staticmethod
+    @property
     @abc.abstractmethod
-    def answer(kb, *values_then_text):
-        """A function of bot.answers: (record id or None, messages)."""
+    def intent(self) -> Text:
+        """The intent this action answers, whatever NLU predicted (a rule chose the action)."""
 
     def name(self) -> Text:
         return self.action_name
@@ -36,36 +57,62 @@ class KnowledgeAction(Action, metaclass=abc.ABCMeta):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = await get_knowledge_base()
         if kb is None:
-            _send(dispatcher, replies.knowledge_unavailable())
-            return []
-        values = [next(tracker.get_latest_entity_values(entity), None) for entity in self.entities]
-        record_id, messages = type(self).answer(kb, *values, tracker.latest_message.get("text") or "")
-        _send(dispatcher, messages)
-        return [SlotSet(self.entities[0], record_id)] if record_id else []
+            return _reply(dispatcher, replies.knowledge_unavailable())
+        updates, messages = answers.answer_for(kb, self.intent, _latest_entities(tracker), _context(tracker),
+                                               tracker.latest_message.get("text") or "")
+        return _reply(dispatcher, messages) + _slot_events(updates)
 
 
-class ActionProgrammeDetails(KnowledgeAction):
-    action_name, entities, answer = "action_programme_details", ("programme",), answers.answer_programme
+class ActionProgrammeDetails(AnswerAction):
+    action_name, intent = "action_programme_details", "ask_programme"
 
 
-class ActionObstacleAdvice(KnowledgeAction):
-    action_name, entities, answer = "action_obstacle_advice", ("obstacle",), answers.answer_obstacle
+class ActionProgrammeEligibility(AnswerAction):
+    action_name, intent = "action_programme_eligibility", "ask_eligibility"
 
 
-class ActionClusterInfo(KnowledgeAction):
-    action_name, entities, answer = "action_cluster_info", ("cluster", "sector"), answers.answer_cluster
+class ActionProgrammeAmount(AnswerAction):
+    action_name, intent = "action_programme_amount", "ask_amount"
 
 
-class ActionOrganisationInfo(KnowledgeAction):
-    action_name, entities, answer = "action_organisation_info", ("organisation",), answers.answer_organisation
+class ActionProgrammeHowToApply(AnswerAction):
+    action_name, intent = "action_programme_how_to_apply", "ask_how_to_apply"
 
 
-class ActionRegionSupport(KnowledgeAction):
-    action_name, entities, answer = "action_region_support", ("region", "departement"), answers.answer_region
+class ActionProgrammeStatus(AnswerAction):
+    action_name, intent = "action_programme_status", "ask_programme_status"
 
 
-class ActionCountryInfo(KnowledgeAction):
-    action_name, entities, answer = "action_country_info", ("country",), answers.answer_country
+class ActionContact(AnswerAction):
+    action_name, intent = "action_contact", "ask_contact"
+
+
+class ActionObstacleAdvice(AnswerAction):
+    action_name, intent = "action_obstacle_advice", "ask_obstacle"
+
+
+class ActionClusterInfo(AnswerAction):
+    action_name, intent = "action_cluster_info", "ask_cluster"
+
+
+class ActionOrganisationInfo(AnswerAction):
+    action_name, intent = "action_organisation_info", "ask_organisation"
+
+
+class ActionRegionSupport(AnswerAction):
+    action_name, intent = "action_region_support", "ask_region_support"
+
+
+class ActionCountryInfo(AnswerAction):
+    action_name, intent = "action_country_info", "ask_country"
+
+
+class ActionSupportOverview(AnswerAction):
+    action_name, intent = "action_support_overview", "ask_support_overview"
+
+
+class ActionFinancingOverview(AnswerAction):
+    action_name, intent = "action_financing_overview", "ask_financing_overview"
 
 
 class ActionOutOfScope(Action):
@@ -77,18 +124,127 @@ class ActionOutOfScope(Action):
         kb = await get_knowledge_base()
         _, messages = answers.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
         if messages:
-            _send(dispatcher, messages)
-        else:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            return _reply(dispatcher, messages)
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
 
-class ActionSupportOverview(Action):
+class ActionNonsense(Action):
+    """A bare « 2 » looks like noise to the classifier; right after a list of buttons it is
+    a choice. Anything else gets the request to rephrase."""
+
     def name(self) -> Text:
-        return "action_support_overview"
+        return "action_nonsense"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = await get_knowledge_base()
-        _send(dispatcher, replies.support_overview(kb) if kb else replies.knowledge_unavailable())
+        text = tracker.latest_message.get("text") or ""
+        options = tracker.get_slot("last_options") or []
+        if kb is not None and answers.is_choice(text, options):
+            updates, messages = answers.answer_choice(kb, None, text, options, _context(tracker))
+            return _reply(dispatcher, messages) + _slot_events(updates)
+        dispatcher.utter_message(response="utter_default")
         return []
+
+
+class ActionRememberCompany(Action):
+    def name(self) -> Text:
+        return "action_remember_company"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            return _reply(dispatcher, replies.knowledge_unavailable())
+        # Slots hold what earlier turns said; this message's entities take precedence.
+        values = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
+        values.update(_latest_entities(tracker, PROFILE_SLOTS))
+        updates, messages = answers.answer_company(kb, values)
+        return _reply(dispatcher, messages) + _slot_events(updates)
+
+
+class ActionChooseItem(Action):
+    def name(self) -> Text:
+        return "action_choose_item"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            return _reply(dispatcher, replies.knowledge_unavailable())
+        updates, messages = answers.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
+                                                  tracker.latest_message.get("text") or "",
+                                                  tracker.get_slot("last_options") or [], _context(tracker))
+        return _reply(dispatcher, messages) + _slot_events(updates)
+
+
+class ActionRequestAdviser(Action):
+    def name(self) -> Text:
+        return "action_request_adviser"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            return _reply(dispatcher, replies.knowledge_unavailable())
+        return _reply(dispatcher, answers.answer_adviser(kb, _context(tracker)))
+
+
+class ActionAskAffirmation(Action):
+    """First step of the two-stage fallback: « Vouliez-vous dire… » with the likeliest
+    intents as buttons, instead of Rasa's default yes/no on a raw intent name."""
+
+    def name(self) -> Text:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])
+                    if e.get("entity") in ENTITIES}
+        dispatcher.utter_message(**intents.did_you_mean(ranking, entities))
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """Last step of the two-stage fallback: the user is pointed to a person."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        rid = answers.region_in_context(kb, None, None, "", tracker.get_slot("region"),
+                                        tracker.get_slot("departement"))[0] if kb else None
+        messages = replies.fallback_to_adviser(kb, rid) if kb else replies.knowledge_unavailable()
+        # Rasa's own fallback forgets the misunderstood message, so that it does not
+        # weigh on the next predictions: keep that behaviour.
+        return _reply(dispatcher, messages) + [UserUtteranceReverted()]
+
+
+class ValidateAdviserForm(FormValidationAction):
+    """The adviser form asks for the Région: a Région, a département (« le 69 ») or
+    « passer » answer it; anything else leaves the question open."""
+
+    def name(self) -> Text:
+        return "validate_adviser_form"
+
+    async def extract_region(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "region":
+            return {}
+        kb = await get_knowledge_base()
+        text = tracker.latest_message.get("text") or ""
+        rid, _ = answers.region_answer(kb, None, text) if kb else (None, None)
+        return {"region": rid} if rid else {}
+
+    async def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        kb = await get_knowledge_base()
+        rid, code = answers.region_answer(kb, value, "") if kb else (None, None)
+        if rid is None:
+            dispatcher.utter_message(**replies.unknown_region(value))
+            return {"region": None}
+        return {"region": rid, "departement": code} if code else {"region": rid}

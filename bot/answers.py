@@ -7,15 +7,18 @@ asks the user to choose among buttons rather than guess.
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 
-from bot import replies
+from bot import profile, replies
 from bot.knowledge.snapshot import KnowledgeBase
 
 # Search scores are the mean weight of the matched query words: 3 means every word
 # matched a name or an alias, 1 a long text.
 FAQ_MIN_SCORE = 2.0
 SEARCH_MIN_SCORE = 2.2
+# A FAQ entry whose every query word matched a name or an alias.
+STRONG_FAQ_SCORE = 3.0
 # How much better a FAQ entry must match than the named obstacle to answer instead of it.
 FAQ_MARGIN = 0.5
 
@@ -94,6 +97,12 @@ def _resolve_or_mentioned(kb: KnowledgeBase, kind: str, entity: Optional[str], t
 
 def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     """(organisation id or None, messages)."""
+    # « la différence entre un transitaire et un commissionnaire en douane » names the
+    # douane in passing: a FAQ entry that matches every word answers it better. A short
+    # question that names the organisation (« que fait la douane ? ») gets its card.
+    hits = kb.search(text or "", kinds=("faq",), limit=1)
+    if hits and hits[0].score >= STRONG_FAQ_SCORE and len(kb.query_words(text or "")) >= (3 if entity else 2):
+        return None, replies.faq_answer(kb, hits[0].id)
     oid = _resolve_or_mentioned(kb, "organisation", entity, text)
     if oid is not None:
         return oid, replies.organisation_info(kb, oid)
@@ -103,15 +112,13 @@ def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     return None, _faq_or(kb, text, replies.which_organisation(kb))
 
 
-def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str):
-    """(region id or None, messages): a département leads to its Région."""
-    code = kb.resolve_departement(departement) if departement else None
-    rid = None if code else _resolve_or_mentioned(kb, "region", region, text)
-    if rid is None and code is None:
-        codes = kb.departements_in_text(text or "")
-        code = codes[0] if codes else None
-    if code is not None:
-        rid = kb.departement(code)["region"]
+def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,
+                  context: Optional[dict] = None):
+    """(region id or None, messages): a département leads to its Région; without either,
+    the Région given earlier in the conversation."""
+    context = context or {}
+    rid, code = region_in_context(kb, region, departement, text or "", context.get("region"),
+                                  context.get("departement"))
     if rid is not None:
         return rid, replies.region_support(kb, rid, code)
     return None, _faq_or(kb, text, replies.which_region(kb))
@@ -129,3 +136,183 @@ def answer_out_of_scope(kb: KnowledgeBase, text: str):
     """Before saying « I only answer export questions », check the FAQ: a question about the
     trade deficit or Ubifrance may look off-topic to the classifier yet have its answer."""
     return None, _faq_or(kb, text, [])
+
+
+def _programme_in_context(kb: KnowledgeBase, entity: Optional[str], context: Optional[str], text: str):
+    """The programme a follow-up is about: the one named now, else the one of the
+    previous turns (« et c'est pour qui ? »)."""
+    pid = kb.fuzzy_resolve("programme", entity) if entity else None
+    mentioned = kb.mentioned("programme", text or "")
+    if mentioned and (pid is None or (pid in mentioned and mentioned[0] != pid)):
+        pid = mentioned[0]
+    if pid is None and context:
+        pid = kb.fuzzy_resolve("programme", context)
+    return pid
+
+
+def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: Optional[str], context: Optional[str],
+                            text: str):
+    """(programme id or None, messages) for « who is it for », « how much », « how to
+    apply », « is it still open »: one aspect of one programme."""
+    pid = _programme_in_context(kb, entity, context, text)
+    if pid is None:
+        return None, _faq_or(kb, text, replies.which_programme(kb, intent))
+    return pid, replies.PROGRAMME_ASPECTS[intent](kb, pid)
+
+
+def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,
+                      context_region: Optional[str] = None, context_departement: Optional[str] = None):
+    """(region id, département code): named now, else mentioned in the text, else known
+    from the earlier turns."""
+    for reg, dep, txt in ((region, departement, text), (context_region, context_departement, "")):
+        code = kb.resolve_departement(dep) if dep else None
+        rid = None if code else _resolve_or_mentioned(kb, "region", reg, txt)
+        if rid is None and code is None and txt:
+            codes = kb.departements_in_text(txt)
+            code = codes[0] if codes else None
+        if code is not None:
+            return kb.departement(code)["region"], code
+        if rid is not None:
+            return rid, None
+    return None, None
+
+
+def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Optional[str],
+                   region: Optional[str], departement: Optional[str], text: str, context: dict):
+    """(slot updates, messages) for « qui contacter ? »: a Région named now wins, then a
+    programme or an organisation named now, then what the conversation was about."""
+    rid, code = region_in_context(kb, region, departement, text)
+    if rid:
+        return {"region": rid}, replies.region_support(kb, rid, code)
+    pid = _programme_in_context(kb, programme, None, text)
+    if pid:
+        return {"programme": pid}, replies.programme_contact(kb, pid)
+    oid = _resolve_or_mentioned(kb, "organisation", organisation, text)
+    if oid:
+        return {"organisation": oid}, replies.organisation_info(kb, oid)
+    pid = _programme_in_context(kb, None, context.get("programme"), "")
+    if pid:
+        return {"programme": pid}, replies.programme_contact(kb, pid)
+    rid, code = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
+    if rid:
+        return {"region": rid}, replies.region_support(kb, rid, code)
+    return {}, replies.adviser_contact(kb)
+
+
+# The value of the region slot when the user preferred not to give it.
+REGION_NOT_GIVEN = "non-precisee"
+
+
+def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
+    """What an answer to « dans quelle Région ? » gives: (region id, département code),
+    REGION_NOT_GIVEN when the user declines, (None, None) when it names no place we know."""
+    if profile.is_skip(text) or value == REGION_NOT_GIVEN:
+        return REGION_NOT_GIVEN, None
+    return region_in_context(kb, value, value, text)
+
+
+def answer_adviser(kb: KnowledgeBase, context: dict):
+    rid, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
+    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != REGION_NOT_GIVEN)
+
+
+PROFILE_FIELDS = ("sector", "region", "departement", "headcount", "revenue", "company_age", "country")
+MISSING_LABELS = {"sector": "votre secteur", "region": "votre Région", "headcount": "votre effectif",
+                  "revenue": "votre chiffre d'affaires", "company_age": "l'âge de l'entreprise",
+                  "country": "le pays visé"}
+
+
+def answer_company(kb: KnowledgeBase, values: dict, today=None):
+    """(slot updates, messages) for a statement about the company: each value normalised,
+    repeated back in plain French, and what is still unknown."""
+    updates, facts = {}, []
+    sid = _resolve_or_mentioned(kb, "sector", values.get("sector"), "") if values.get("sector") else None
+    if sid:
+        updates["sector"] = sid
+        facts.append(f"Secteur : {kb.name('sector', sid)}")
+    rid, code = region_in_context(kb, values.get("region"), values.get("departement"), "")
+    if rid:
+        updates["region"] = rid
+        place = kb.name("region", rid)
+        if code:
+            updates["departement"] = code
+            place = f"{kb.departement(code)['name']} ({code}), Région {place}"
+        facts.append(f"Implantation : {place}")
+    headcount = profile.parse_headcount(values.get("headcount"))
+    if headcount is not None:
+        facts.append(f"Effectif : {headcount} salarié{'s' if headcount > 1 else ''}")
+    revenue = profile.parse_revenue(values.get("revenue"))
+    if revenue is not None:
+        facts.append(f"Chiffre d'affaires : {profile.format_euros(revenue)}")
+    age = profile.parse_company_age_months(values.get("company_age"), today)
+    if age is not None:
+        facts.append(f"Ancienneté : {profile.format_age(age)}")
+    cid = _resolve_or_mentioned(kb, "country", values.get("country"), "") if values.get("country") else None
+    if cid:
+        updates["country"] = cid
+        facts.append(f"Pays visé : {kb.name('country', cid)}")
+    known = {"sector": sid, "region": rid, "headcount": headcount, "revenue": revenue, "company_age": age,
+             "country": cid}
+    missing = [label for field, label in MISSING_LABELS.items() if known[field] is None]
+    return updates, replies.company_noted(facts, missing)
+
+
+def parse_payload(payload: str):
+    """(intent, entities) of a button payload « /intent{"entity": "value"} », or None."""
+    if not payload or not payload.startswith("/"):
+        return None
+    name, _, raw = payload[1:].partition("{")
+    try:
+        entities = json.loads("{" + raw) if raw else {}
+    except ValueError:
+        return None
+    return name, entities if isinstance(entities, dict) else {}
+
+
+def answer_for(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str = ""):
+    """(slot updates, messages) for an intent and its entities, as if the user had typed it:
+    what a button chosen by its rank (« le deuxième ») leads to."""
+    get = entities.get
+    if intent == "ask_programme":
+        pid, messages = answer_programme(kb, get("programme"), text)
+        return ({"programme": pid} if pid else {}), messages
+    if intent in replies.PROGRAMME_ASPECTS and intent != "ask_contact":
+        pid, messages = answer_programme_aspect(kb, intent, get("programme"), context.get("programme"), text)
+        return ({"programme": pid} if pid else {}), messages
+    if intent == "ask_contact":
+        return answer_contact(kb, get("programme"), get("organisation"), get("region"), get("departement"),
+                              text, context)
+    simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text)),
+              "ask_cluster": ("cluster", lambda: answer_cluster(kb, get("cluster"), get("sector"), text)),
+              "ask_organisation": ("organisation", lambda: answer_organisation(kb, get("organisation"), text)),
+              "ask_region_support": ("region", lambda: answer_region(kb, get("region"), get("departement"), text,
+                                                                     context)),
+              "ask_country": ("country", lambda: answer_country(kb, get("country"), text))}
+    if intent in simple:
+        slot, call = simple[intent]
+        rid, messages = call()
+        return ({slot: rid} if rid else {}), messages
+    if intent == "ask_financing_overview":
+        return {}, replies.financing_overview(kb)
+    if intent == "ask_support_overview":
+        return {}, replies.support_overview(kb)
+    return {}, replies.no_list_to_choose_from()
+
+
+def is_choice(text: str, options: list) -> bool:
+    """Whether a message is nothing but the number of one of the buttons just shown."""
+    stripped = (text or "").strip().rstrip(".)").strip()
+    return bool(options) and stripped.isdigit() and 1 <= int(stripped) <= len(options)
+
+
+def answer_choice(kb: KnowledgeBase, rank_text: Optional[str], text: str, options: list, context: dict):
+    """(slot updates, messages) for « le deuxième »: the button of that rank in the last list."""
+    if not options:
+        return {}, replies.no_list_to_choose_from()
+    rank = profile.parse_rank(rank_text, len(options)) or profile.parse_rank(text, len(options))
+    if rank is None or not 1 <= rank <= len(options):
+        return {}, replies.rank_out_of_range(len(options))
+    parsed = parse_payload(options[rank - 1])
+    if parsed is None:
+        return {}, replies.no_list_to_choose_from()
+    return answer_for(kb, parsed[0], parsed[1], context)

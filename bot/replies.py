@@ -91,8 +91,112 @@ def programme_details(kb: KnowledgeBase, pid: str) -> list:
     buttons = []
     if programme.get("successor"):
         buttons.append(programme_button(kb, programme["successor"]))
-    buttons.append({"title": "Autres aides à l'export", "payload": payload("ask_support_overview")})
+    if programme["status"] != "ended":
+        buttons += follow_up_buttons(pid)
     return [message("\n\n".join(parts), buttons)]
+
+
+# The questions a user asks next about a programme, as buttons that carry its id.
+FOLLOW_UPS = (("Suis-je éligible ?", "ask_eligibility"), ("Combien ?", "ask_amount"),
+              ("Comment faire la demande ?", "ask_how_to_apply"), ("Qui contacter ?", "ask_contact"))
+
+
+def follow_up_buttons(pid: str, skip: str = "") -> list:
+    return [{"title": title, "payload": payload(intent, programme=pid)} for title, intent in FOLLOW_UPS
+            if intent != skip]
+
+
+def _status_warning(kb: KnowledgeBase, programme: dict) -> str:
+    if programme["status"] == "ended":
+        text = f"⚠️ {programme['name']} est terminé depuis le {french_date(programme['ended_on'])}."
+        if programme.get("successor"):
+            text += f" Il a été remplacé par : {kb.name('programme', programme['successor'])}."
+        return text
+    if programme["status"] == "paused":
+        return f"⚠️ {programme['name']} est actuellement suspendu."
+    return ""
+
+
+def programme_eligibility(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    operator = kb.name("organisation", programme["operator"])
+    parts = [_status_warning(kb, programme)]
+    if programme.get("eligibility"):
+        parts.append(f"{programme['name']} : les conditions à remplir\n"
+                     + _bullets(c["label"] for c in programme["eligibility"]))
+        parts.append(f"C'est une indication : l'éligibilité est confirmée par {operator} lors de l'étude "
+                     "de votre dossier.")
+    else:
+        parts.append(f"Ma fiche sur {programme['name']} ne détaille pas de conditions d'éligibilité. "
+                     f"En résumé : {programme['summary']}")
+        parts.append(f"Pour savoir si votre entreprise est concernée, renseignez-vous auprès de {operator}.")
+    parts.append(source_line(programme))
+    return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_eligibility"))]
+
+
+def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    parts = [_status_warning(kb, programme)]
+    if programme.get("amounts"):
+        parts.append(f"{programme['name']} : montants, taux et durées\n" + _bullets(programme["amounts"]))
+    else:
+        parts.append(f"Ma fiche sur {programme['name']} ne donne pas de montant chiffré. "
+                     f"En résumé : {programme['summary']}")
+    parts.append(source_line(programme))
+    return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_amount"))]
+
+
+def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    parts = [_status_warning(kb, programme)]
+    if programme["status"] == "ended":
+        parts.append("Il n'est donc plus possible d'en faire la demande.")
+    else:
+        parts.append(f"{programme['name']} : comment faire\n{programme['how_to_apply']}")
+        if programme.get("contact"):
+            parts.append(f"Page pour déposer la demande ou se renseigner : {programme['contact']}")
+    parts.append(source_line(programme))
+    buttons = ([programme_button(kb, programme["successor"])] if programme.get("successor")
+               else follow_up_buttons(pid, skip="ask_how_to_apply"))
+    return [message("\n\n".join(p for p in parts if p), buttons)]
+
+
+STATUS_TEXT = {
+    "active": "est ouvert : il était proposé à la date de vérification de ma fiche.",
+    "paused": "est suspendu pour le moment.",
+    "unconfirmed": "figure dans ma base, mais je n'ai pas pu confirmer qu'il est toujours proposé : "
+                   "vérifiez auprès de l'opérateur.",
+}
+
+
+def programme_status(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    if programme["status"] == "ended":
+        text = _status_warning(kb, programme)
+        buttons = [programme_button(kb, programme["successor"])] if programme.get("successor") else []
+    else:
+        text = f"{programme['name']} {STATUS_TEXT[programme['status']]}"
+        buttons = follow_up_buttons(pid)
+    return [message(f"{text}\n\n{source_line(programme)}", buttons)]
+
+
+def programme_contact(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    operator = kb.get("organisation", programme["operator"])
+    parts = [f"Pour {programme['name']}, adressez-vous à {operator['name']} : {programme.get('contact') or operator['website']}",
+             programme["how_to_apply"], source_line(programme)]
+    buttons = [{"title": "Conseillers de ma Région", "payload": payload("ask_region_support")}]
+    return [message("\n\n".join(parts), buttons)]
+
+
+PROGRAMME_ASPECTS = {
+    "ask_programme": programme_details,
+    "ask_eligibility": programme_eligibility,
+    "ask_amount": programme_amounts,
+    "ask_how_to_apply": programme_how_to_apply,
+    "ask_programme_status": programme_status,
+    "ask_contact": programme_contact,
+}
 
 
 def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
@@ -105,10 +209,11 @@ def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
     return [message(text, [programme_button(kb, pid) for pid in candidates])]
 
 
-def which_programme(kb: KnowledgeBase) -> list:
+def which_programme(kb: KnowledgeBase, intent: str = "ask_programme") -> list:
     featured = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
-    return [message("De quel dispositif souhaitez-vous parler ? Voici les plus demandés :",
-                    [programme_button(kb, pid) for pid in featured])]
+    return [message("De quel dispositif parlez-vous ? Voici les plus demandés :",
+                    [{"title": kb.name("programme", pid), "payload": payload(intent, programme=pid)}
+                     for pid in featured])]
 
 
 # --- obstacles and practical questions ----------------------------------------------------
@@ -298,3 +403,95 @@ def which_country(kb: KnowledgeBase) -> list:
     featured = [c for c in FEATURED_COUNTRIES if kb.get("country", c)]
     return [message("Vers quel pays souhaitez-vous exporter ? Par exemple :",
                     [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured])]
+
+
+# --- financing overview -------------------------------------------------------------------
+
+# How the national financing tools are grouped for a first answer, in the order of a
+# company's path: prospect, then sell and be paid, then invest abroad.
+FINANCING_GROUPS = (
+    ("Financer la prospection", ("assurance-prospection", "pret-croissance-international",
+                                 "accelerateur-international", "vie")),
+    ("Sécuriser vos contrats et vos paiements", ("assurance-credit-export", "garantie-cautions",
+                                                 "garantie-prefinancements", "assurance-change")),
+    ("Financer vos clients et vos grands projets", ("credit-export", "cap-francexport", "prets-du-tresor",
+                                                   "fasep")),
+)
+
+
+def _sources_of(records: list) -> str:
+    urls = list(dict.fromkeys(r["sources"][0]["url"] for r in records))
+    oldest = min(r["verified_on"] for r in records)
+    label = "Source" if len(urls) == 1 else "Sources"
+    return f"{label} : {' ; '.join(urls)} (vérifié le {french_date(oldest)})"
+
+
+def financing_overview(kb: KnowledgeBase) -> list:
+    parts = ["Les principaux financements publics de l'export, selon votre étape :"]
+    used, buttons = [], []
+    for title, pids in FINANCING_GROUPS:
+        records = [kb.get("programme", p) for p in pids]
+        records = [r for r in records if r and r["status"] == "active"]
+        if not records:
+            continue
+        used += records
+        parts.append(f"{title} :\n" + _bullets(f"{r['name']} ({kb.name('organisation', r['operator'])})"
+                                                for r in records))
+        buttons.append(programme_button(kb, records[0]["id"]))
+    parts.append("Votre Région a aussi ses aides : demandez-moi « aides export en » suivi de votre Région.")
+    parts.append(_sources_of(used))
+    return [message("\n\n".join(parts), buttons)]
+
+
+# --- contacts and advisers ----------------------------------------------------------------
+
+def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True) -> list:
+    """Where a human adviser can be reached: the Région's contacts when it is known, else
+    the Team France Export network, which routes to the right regional adviser."""
+    if rid and kb.get("region", rid):
+        region = kb.get("region", rid)
+        text = (f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n"
+                + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
+        return [message(f"{text}\n\n{source_line(region)}")]
+    tfe = kb.get("organisation", "team-france-export")
+    text = ("Un conseiller de la Team France Export peut étudier votre projet avec vous : "
+            f"{tfe['summary']}\nPrise de contact : {tfe['website']}\n\n{source_line(tfe)}")
+    if not ask_region:
+        return [message(text)]
+    text += "\n\nIndiquez-moi votre Région ou votre département : je vous donnerai le contact le plus proche."
+    return [message(text, which_region(kb)[0]["buttons"])]
+
+
+def fallback_to_adviser(kb: KnowledgeBase, rid: str = None) -> list:
+    """The last step of the fallback: after two misunderstandings, a person is better."""
+    return ([message("Je ne parviens pas à comprendre votre demande, désolé. Un conseiller pourra vous "
+                     "répondre directement.")] + adviser_contact(kb, rid))
+
+
+# --- the company's profile ----------------------------------------------------------------
+
+def company_noted(facts: list, missing: list) -> list:
+    """Repeats back what was understood about the company, so that a misreading shows."""
+    if not facts:
+        return [message("Merci. Je n'ai pas su relever d'information précise : pouvez-vous indiquer "
+                        "par exemple votre secteur, votre Région, votre effectif ou le pays visé ?")]
+    text = "C'est noté :\n" + _bullets(facts)
+    if missing:
+        text += "\n\nPour mieux vous orienter, vous pouvez aussi m'indiquer : " + _join_names(missing) + "."
+    buttons = [{"title": "Quels financements ?", "payload": payload("ask_financing_overview")},
+               {"title": "Qui contacter près de chez moi ?", "payload": payload("ask_region_support")},
+               {"title": "Quel pôle pour mon secteur ?", "payload": payload("ask_cluster")}]
+    return [message(text, buttons)]
+
+
+def no_list_to_choose_from() -> list:
+    return [message("Je n'ai pas de liste en cours dans laquelle choisir. Que souhaitez-vous savoir ?")]
+
+
+def rank_out_of_range(count: int) -> list:
+    return [message(f"La liste précédente comptait {count} choix : lequel vous intéresse ?")]
+
+
+def unknown_region(value) -> dict:
+    return message(f"Je ne reconnais pas « {value} » comme une Région ou un département français. "
+                   "Indiquez par exemple « Bretagne », « Gironde » ou « 69 ».")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
@@ -21,10 +20,15 @@ def loaded_db(dataset, tmp_path, monkeypatch):
     return url
 
 
-def tracker(text: str, intent: str, entities=()) -> Tracker:
+def tracker(text: str, intent: str, entities=(), slots=None, ranking=()) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
+              "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking],
               "entities": [{"entity": e, "value": v, "start": 0, "end": len(v)} for e, v in entities]}
-    return Tracker("utilisateur-test", {}, latest, [], False, None, {}, "action_listen")
+    return Tracker("utilisateur-test", dict(slots or {}), latest, [], False, None, {}, "action_listen")
+
+
+def slots(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 async def run(action, tr):
@@ -39,14 +43,14 @@ async def test_programme_action_answers_and_sets_the_slot(loaded_db, kb):
     record = kb.get("programme", "assurance-prospection")
     assert record["name"] in messages[0]["text"]
     assert record["sources"][0]["url"] in messages[0]["text"]
-    assert events == [SlotSet("programme", "assurance-prospection")]
+    assert slots(events)["programme"] == "assurance-prospection"
 
 
 async def test_programme_action_unknown_name_offers_buttons(loaded_db):
     messages, events = await run(actions.ActionProgrammeDetails(),
                                  tracker("c'est quoi le dispositif zorglub", "ask_programme", [("programme", "zorglub")]))
     assert "Je ne connais pas ce dispositif" in messages[0]["text"]
-    assert messages[0]["buttons"] and events == []
+    assert messages[0]["buttons"] and "programme" not in slots(events)
 
 
 async def test_obstacle_action(loaded_db, kb):
@@ -54,14 +58,14 @@ async def test_obstacle_action(loaded_db, kb):
                                  tracker("les normes c'est compliqué", "ask_obstacle", [("obstacle", "normes")]))
     assert kb.get("obstacle", "normes")["name"] in messages[0]["text"]
     assert kb.get("obstacle", "normes")["sources"][0]["url"] in messages[0]["text"]
-    assert events == [SlotSet("obstacle", "normes")]
+    assert slots(events)["obstacle"] == "normes"
 
 
 async def test_cluster_action(loaded_db):
     messages, events = await run(actions.ActionClusterInfo(),
                                  tracker("parle moi de medicen", "ask_cluster", [("cluster", "Medicen")]))
     assert "Medicen" in messages[0]["text"] and "vérifié le" in messages[0]["text"]
-    assert events == [SlotSet("cluster", "medicen-paris-region")]
+    assert slots(events)["cluster"] == "medicen-paris-region"
 
 
 async def test_overview_action(loaded_db):
@@ -74,25 +78,93 @@ async def test_unreadable_database_gives_a_polite_message(tmp_path, monkeypatch)
     monkeypatch.setattr(provider, "_knowledge_base", None)
     messages, events = await run(actions.ActionProgrammeDetails(),
                                  tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "AP")]))
-    assert "momentanément indisponible" in messages[0]["text"] and events == []
+    assert "momentanément indisponible" in messages[0]["text"] and not slots(events)
 
 
 async def test_region_action_from_a_departement_number(loaded_db, kb):
     messages, events = await run(actions.ActionRegionSupport(),
                                  tracker("je suis dans le 69", "ask_region_support", [("departement", "69")]))
     assert "Rhône (69) fait partie de la Région Auvergne-Rhône-Alpes" in messages[0]["text"]
-    assert events == [SlotSet("region", "auvergne-rhone-alpes")]
+    assert slots(events)["region"] == "auvergne-rhone-alpes"
 
 
 async def test_country_action(loaded_db, kb):
     messages, events = await run(actions.ActionCountryInfo(),
                                  tracker("exporter au Canada", "ask_country", [("country", "Canada")]))
     assert "au Canada" in messages[0]["text"] and "CETA" in messages[0]["text"]
-    assert events == [SlotSet("country", "ca")]
+    assert slots(events)["country"] == "ca"
 
 
 async def test_organisation_action(loaded_db, kb):
     messages, events = await run(actions.ActionOrganisationInfo(),
                                  tracker("que fait BF", "ask_organisation", [("organisation", "Business France")]))
     assert kb.get("organisation", "business-france")["summary"] in messages[0]["text"]
-    assert events == [SlotSet("organisation", "business-france")]
+    assert slots(events)["organisation"] == "business-france"
+
+
+async def test_follow_up_uses_the_programme_of_the_previous_turn(loaded_db, kb):
+    messages, events = await run(actions.ActionProgrammeEligibility(),
+                                 tracker("et c'est pour qui ?", "ask_eligibility",
+                                         slots={"programme": "assurance-prospection"}))
+    record = kb.get("programme", "assurance-prospection")
+    assert "bilan de 12 mois" in messages[0]["text"] and record["sources"][0]["url"] in messages[0]["text"]
+    assert slots(events)["programme"] == "assurance-prospection"
+
+
+async def test_amount_of_a_named_programme_wins_over_the_context(loaded_db, kb):
+    messages, _ = await run(actions.ActionProgrammeAmount(),
+                            tracker("et le VIE ça coûte combien ?", "ask_amount", [("programme", "VIE")],
+                                    slots={"programme": "assurance-prospection"}))
+    assert kb.get("programme", "vie")["name"] in messages[0]["text"]
+    assert "montants" in messages[0]["text"]
+
+
+async def test_status_of_an_ended_programme_names_its_end_date(loaded_db, kb):
+    messages, _ = await run(actions.ActionProgrammeStatus(),
+                            tracker("le chèque relance export existe encore ?", "ask_programme_status",
+                                    [("programme", "chèque relance export")]))
+    assert "terminé depuis le" in messages[0]["text"]
+
+
+async def test_choosing_the_second_button_answers_it(loaded_db, kb):
+    options = ['/ask_programme{"programme":"vie"}', '/ask_obstacle{"obstacle":"normes"}']
+    messages, events = await run(actions.ActionChooseItem(),
+                                 tracker("le deuxième", "choose_item", [("rank", "deuxième")],
+                                         slots={"last_options": options}))
+    assert kb.get("obstacle", "normes")["name"] in messages[0]["text"]
+    assert slots(events)["obstacle"] == "normes"
+
+
+async def test_choosing_without_a_list_says_so(loaded_db):
+    messages, _ = await run(actions.ActionChooseItem(), tracker("le 2", "choose_item", [("rank", "2")]))
+    assert "pas de liste en cours" in messages[0]["text"]
+
+
+async def test_company_statement_is_normalised_and_repeated_back(loaded_db):
+    messages, events = await run(actions.ActionRememberCompany(), tracker(
+        "nous sommes 25 dans l'agroalimentaire dans le 69, CA 3 M€", "inform_company",
+        [("headcount", "25"), ("sector", "agroalimentaire"), ("departement", "69"), ("revenue", "3 M€")]))
+    text = messages[0]["text"]
+    assert "Effectif : 25 salariés" in text and "Chiffre d'affaires : 3 000 000 €" in text
+    assert "Rhône (69), Région Auvergne-Rhône-Alpes" in text
+    assert slots(events)["region"] == "auvergne-rhone-alpes"
+
+
+async def test_adviser_request_with_a_known_region_lists_its_contacts(loaded_db, kb):
+    messages, _ = await run(actions.ActionRequestAdviser(), tracker(
+        "je veux parler à un conseiller", "request_adviser", slots={"region": "bretagne"}))
+    assert "Bretagne" in messages[0]["text"] and "vérifié le" in messages[0]["text"]
+
+
+async def test_did_you_mean_offers_the_likeliest_intents(loaded_db):
+    messages, _ = await run(actions.ActionAskAffirmation(), tracker(
+        "prospection machin", "nlu_fallback", [("programme", "AP")],
+        ranking=[("nlu_fallback", 0.6), ("ask_programme", 0.3), ("greet", 0.05), ("ask_amount", 0.04)]))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert messages[0]["text"].endswith("Vouliez-vous dire :")
+    assert payloads == ['/ask_programme{"programme":"AP"}', '/ask_amount{"programme":"AP"}', "/out_of_scope"]
+
+
+async def test_last_fallback_step_points_to_an_adviser(loaded_db):
+    messages, events = await run(actions.ActionDefaultFallback(), tracker("zzz", "nlu_fallback"))
+    assert "conseiller" in messages[0]["text"] and events[-1]["event"] == "rewind"

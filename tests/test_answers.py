@@ -191,3 +191,63 @@ def test_out_of_scope_checks_the_faq_first(kb):
     _, messages = answers.answer_out_of_scope(kb, "Quel a été le déficit commercial de la France en 2014 ?")
     assert "53,8 milliards" in _text(messages)
     assert answers.answer_out_of_scope(kb, "Quel temps fera-t-il à Brest demain ?")[1] == []
+
+
+def test_parse_payload():
+    from bot.answers import parse_payload
+
+    assert parse_payload('/ask_programme{"programme":"vie"}') == ("ask_programme", {"programme": "vie"})
+    assert parse_payload("/ask_support_overview") == ("ask_support_overview", {})
+    assert parse_payload("texte libre") is None and parse_payload('/x{"cassé') is None
+
+
+def test_financing_overview_names_only_active_programmes_with_their_sources(kb):
+    from bot import replies
+
+    text = replies.financing_overview(kb)[0]["text"]
+    assert "Assurance Prospection" in text and "Chèque Relance Export" not in text
+    for pid in ("assurance-prospection", "credit-export"):
+        assert kb.get("programme", pid)["sources"][0]["url"] in text
+
+
+def test_contact_prefers_a_region_named_now_over_the_programme_in_context(kb):
+    from bot.answers import answer_contact
+
+    updates, messages = answer_contact(kb, None, None, "Occitanie", None, "qui contacter en Occitanie ?",
+                                       {"programme": "vie"})
+    assert updates == {"region": "occitanie"} and "Occitanie" in messages[0]["text"]
+    updates, messages = answer_contact(kb, None, None, None, None, "qui contacter ?", {"programme": "vie"})
+    assert updates == {"programme": "vie"} and "Business France" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("value, text, expected", [
+    ("69", "", ("auvergne-rhone-alpes", "69")),
+    ("Bretagne", "", ("bretagne", None)),
+    (None, "on est en Gironde", ("nouvelle-aquitaine", "33")),
+    (None, "passer", ("non-precisee", None)),
+    (None, "je ne sais pas", ("non-precisee", None)),
+    ("Atlantide", "", (None, None)),
+])
+def test_answer_to_the_region_question(kb, value, text, expected):
+    from bot.answers import region_answer
+
+    assert region_answer(kb, value, text) == expected
+
+
+def test_a_bare_number_is_a_choice_only_within_the_list():
+    from bot.answers import is_choice
+
+    options = ["/ask_programme", "/ask_obstacle"]
+    assert is_choice("2", options) and is_choice(" 1. ", options)
+    assert not is_choice("3", options) and not is_choice("2", []) and not is_choice("123456789", options)
+
+
+def test_a_faq_that_matches_every_word_beats_an_organisation_named_in_passing(kb):
+    from bot.answers import answer_organisation
+
+    question = "Quelle est la différence entre un transitaire et un commissionnaire en douane ?"
+    for entity in (None, "douane"):
+        _, messages = answer_organisation(kb, entity, question)
+        assert kb.get("faq", "transitaire-commissionnaire-rde")["question"] in messages[0]["text"]
+    oid, _ = answer_organisation(kb, "douane", "la douane, elle fait quoi ?")
+    assert oid == "douane"

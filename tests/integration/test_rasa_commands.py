@@ -21,7 +21,7 @@ def test_end_to_end_stories(model_path, endpoints_file, tmp_path):
     stories = sorted((ROOT / "tests" / "conversations").glob("*.yml"))
     assert len(stories) >= 1
     story_count = sum(path.read_text(encoding="utf-8").count("- story:") for path in stories)
-    assert story_count >= 10
+    assert story_count >= 60
     result = run([str(VENV_BIN / "rasa"), "test", "core", "--model", str(model_path), "--stories",
                   str(ROOT / "tests" / "conversations"), "--endpoints", str(endpoints_file),
                   "--fail-on-prediction-errors", "--out", str(tmp_path / "results")])

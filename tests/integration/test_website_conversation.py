@@ -53,8 +53,15 @@ def test_button_payload_is_answered(website, kb):
     assert_programme_answer(kb, chat(website, '/ask_programme{"programme":"vie"}'), "vie")
 
 
-def test_support_overview(website):
+def test_financing_overview(website, kb):
     text = text_of(chat(website, "Quelles aides existent pour exporter ?"))
+    for pid in ("assurance-prospection", "pret-croissance-international"):
+        assert kb.get("programme", pid)["name"] in text
+    assert SOURCE.search(text)
+
+
+def test_support_overview(website):
+    text = text_of(chat(website, "Par où commencer pour exporter ? Qui peut m'accompagner ?"))
     assert "Team France Export" in text and SOURCE.search(text)
 
 
@@ -85,10 +92,15 @@ def test_cluster_by_sector(website):
     ("Au revoir", "Au revoir"),
     ("Est-ce que je parle à un robot ?", "assistant automatique"),
     ("Quel temps fera-t-il à Brest demain ?", "Je ne sais répondre qu'aux questions sur l'export"),
-    ("xqzw plorb vrtk", "je n'ai pas bien compris"),
 ])
 def test_small_talk_and_fallbacks(website, message, expected):
     assert expected in text_of(chat(website, message))
+
+
+def test_gibberish_is_met_with_a_request_to_rephrase(website):
+    # Either the nonsense intent or the first stage of the fallback: both ask to rephrase.
+    text = text_of(chat(website, "xqzw plorb vrtk"))
+    assert "je n'ai pas bien compris" in text or "Je ne suis pas sûr d'avoir compris" in text
 
 
 def test_greeting_offers_example_questions(website, rasa_server):
@@ -136,3 +148,26 @@ def test_page_is_served_with_security_headers(website):
     assert "default-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "<script>" not in response.text  # no inline script: the CSP forbids it
+
+
+def test_two_stage_fallback_then_a_chosen_topic_gets_its_answer(website, kb):
+    """Payloads stand for « unclear message » and « button clicked », so that the test does
+    not depend on which sentence the model finds unclear."""
+    session = uuid.uuid4().hex
+    asked = text_of(chat(website, "/nlu_fallback", session))
+    assert "Pouvez-vous reformuler" in asked or "Vouliez-vous dire" in asked
+    assert_programme_answer(kb, chat(website, '/ask_programme{"programme":"vie"}', session), "vie")
+
+
+def test_two_stage_fallback_ends_with_an_adviser(website, kb):
+    session = uuid.uuid4().hex
+    chat(website, "/nlu_fallback", session)
+    rephrase = text_of(chat(website, "/out_of_scope", session))
+    assert "reformuler" in rephrase
+    chat(website, "/nlu_fallback", session)
+    last = text_of(chat(website, "/out_of_scope", session))
+    tfe = kb.get("organisation", "team-france-export")
+    assert "Un conseiller pourra vous répondre" in last and tfe["website"] in last
+    # The conversation goes on normally afterwards.
+    assert_programme_answer(kb, chat(website, "C'est quoi l'Assurance Prospection ?", session),
+                            "assurance-prospection")
