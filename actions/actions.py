@@ -129,66 +129,70 @@ class ActionOutOfScope(Action):
         return []
 
 
-class ActionNonsense(Action):
+class ContextAction(Action, metaclass=abc.ABCMeta):
+    """An action that needs the knowledge base and the conversation: `respond` returns
+    (slot updates, messages); the base class handles an unavailable knowledge base and
+    sends the messages. Abstract, so that rasa_sdk does not register it."""
+
+    action_name: Text = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    @abc.abstractmethod
+    def respond(self, kb, tracker: Tracker):
+        """(slot updates, messages) from bot/."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            return _reply(dispatcher, replies.knowledge_unavailable())
+        updates, messages = self.respond(kb, tracker)
+        if messages is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        return _reply(dispatcher, messages) + _slot_events(updates)
+
+
+class ActionNonsense(ContextAction):
     """A bare « 2 » looks like noise to the classifier; right after a list of buttons it is
     a choice. Anything else gets the request to rephrase."""
 
-    def name(self) -> Text:
-        return "action_nonsense"
+    action_name = "action_nonsense"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        kb = await get_knowledge_base()
+    def respond(self, kb, tracker: Tracker):
         text = tracker.latest_message.get("text") or ""
         options = tracker.get_slot("last_options") or []
-        if kb is not None and answers.is_choice(text, options):
-            updates, messages = answers.answer_choice(kb, None, text, options, _context(tracker))
-            return _reply(dispatcher, messages) + _slot_events(updates)
-        dispatcher.utter_message(response="utter_default")
-        return []
+        if answers.is_choice(text, options):
+            return answers.answer_choice(kb, None, text, options, _context(tracker))
+        return {}, None
 
 
-class ActionRememberCompany(Action):
-    def name(self) -> Text:
-        return "action_remember_company"
+class ActionRememberCompany(ContextAction):
+    action_name = "action_remember_company"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        kb = await get_knowledge_base()
-        if kb is None:
-            return _reply(dispatcher, replies.knowledge_unavailable())
+    def respond(self, kb, tracker: Tracker):
         # Slots hold what earlier turns said; this message's entities take precedence.
         values = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
         values.update(_latest_entities(tracker, PROFILE_SLOTS))
-        updates, messages = answers.answer_company(kb, values)
-        return _reply(dispatcher, messages) + _slot_events(updates)
+        return answers.answer_company(kb, values)
 
 
-class ActionChooseItem(Action):
-    def name(self) -> Text:
-        return "action_choose_item"
+class ActionChooseItem(ContextAction):
+    action_name = "action_choose_item"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        kb = await get_knowledge_base()
-        if kb is None:
-            return _reply(dispatcher, replies.knowledge_unavailable())
-        updates, messages = answers.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
-                                                  tracker.latest_message.get("text") or "",
-                                                  tracker.get_slot("last_options") or [], _context(tracker))
-        return _reply(dispatcher, messages) + _slot_events(updates)
+    def respond(self, kb, tracker: Tracker):
+        return answers.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
+                                     tracker.latest_message.get("text") or "",
+                                     tracker.get_slot("last_options") or [], _context(tracker))
 
 
-class ActionRequestAdviser(Action):
-    def name(self) -> Text:
-        return "action_request_adviser"
+class ActionRequestAdviser(ContextAction):
+    action_name = "action_request_adviser"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        kb = await get_knowledge_base()
-        if kb is None:
-            return _reply(dispatcher, replies.knowledge_unavailable())
-        return _reply(dispatcher, answers.answer_adviser(kb, _context(tracker)))
+    def respond(self, kb, tracker: Tracker):
+        return {}, answers.answer_adviser(kb, _context(tracker))
 
 
 class ActionAskAffirmation(Action):

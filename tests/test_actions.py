@@ -168,3 +168,11 @@ async def test_did_you_mean_offers_the_likeliest_intents(loaded_db):
 async def test_last_fallback_step_points_to_an_adviser(loaded_db):
     messages, events = await run(actions.ActionDefaultFallback(), tracker("zzz", "nlu_fallback"))
     assert "conseiller" in messages[0]["text"] and events[-1]["event"] == "rewind"
+
+
+async def test_a_bare_number_after_a_list_is_a_choice(loaded_db, kb):
+    options = ['/ask_programme{"programme":"vie"}', '/ask_programme{"programme":"carnet-ata"}']
+    messages, _ = await run(actions.ActionNonsense(), tracker("2", "nonsense", slots={"last_options": options}))
+    assert kb.get("programme", "carnet-ata")["name"] in messages[0]["text"]
+    messages, _ = await run(actions.ActionNonsense(), tracker("qsdfqsdf", "nonsense", slots={"last_options": options}))
+    assert len(messages) == 1 and messages[0]["response"] == "utter_default"
