@@ -25,12 +25,7 @@ FAQ_MARGIN = 0.5
 
 def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
     """(programme id or None, messages)."""
-    pid = kb.fuzzy_resolve("programme", entity) if entity else None
-    mentioned = kb.mentioned("programme", text or "")
-    # « Assurance Prospection Accompagnement » contains « Assurance Prospection »: the
-    # extractor may keep only the shorter name, the text has the whole one.
-    if mentioned and (pid is None or (pid in mentioned and mentioned[0] != pid)):
-        pid = mentioned[0]
+    pid = _programme_in_context(kb, entity, None, text)
     if pid is None and not entity:
         organisations = kb.mentioned("organisation", text or "")
         if organisations:
@@ -143,6 +138,8 @@ def _programme_in_context(kb: KnowledgeBase, entity: Optional[str], context: Opt
     previous turns (« et c'est pour qui ? »)."""
     pid = kb.fuzzy_resolve("programme", entity) if entity else None
     mentioned = kb.mentioned("programme", text or "")
+    # « Assurance Prospection Accompagnement » contains « Assurance Prospection »: the
+    # extractor may keep only the shorter name, the text has the whole one.
     if mentioned and (pid is None or (pid in mentioned and mentioned[0] != pid)):
         pid = mentioned[0]
     if pid is None and context:

@@ -70,15 +70,8 @@ def _join_names(names: list) -> str:
 def programme_details(kb: KnowledgeBase, pid: str) -> list:
     programme = kb.get("programme", pid)
     operator = kb.name("organisation", programme["operator"])
-    parts = [f"{programme['name']} ({operator})"]
-    if programme["status"] == "ended":
-        ended = f"Ce dispositif est terminé depuis le {french_date(programme['ended_on'])}."
-        if programme.get("successor"):
-            ended += f" Il a été remplacé par : {kb.name('programme', programme['successor'])}."
-        parts.append("⚠️ " + ended)
-    elif programme["status"] == "paused":
-        parts.append("⚠️ Ce dispositif est actuellement suspendu.")
-    elif programme["status"] == "unconfirmed":
+    parts = [f"{programme['name']} ({operator})", _status_warning(kb, programme)]
+    if programme["status"] == "unconfirmed":
         parts.append("⚠️ Les informations sur ce dispositif n'ont pas pu être toutes confirmées : vérifiez auprès de l'opérateur.")
     parts.append(programme["summary"])
     if programme.get("amounts"):
@@ -88,6 +81,7 @@ def programme_details(kb: KnowledgeBase, pid: str) -> list:
     if programme["status"] != "ended":
         parts.append(f"Comment faire : {programme['how_to_apply']}")
     parts.append(source_line(programme))
+    parts = [part for part in parts if part]
     buttons = []
     if programme.get("successor"):
         buttons.append(programme_button(kb, programme["successor"]))
