@@ -211,21 +211,21 @@ class ActionAskAffirmation(Action):
         return []
 
 
-class ActionDefaultFallback(Action):
+class ActionDefaultFallback(ContextAction):
     """Last step of the two-stage fallback: the user is pointed to a person."""
 
-    def name(self) -> Text:
-        return "action_default_fallback"
+    action_name = "action_default_fallback"
+
+    def respond(self, kb, tracker: Tracker):
+        rid, _ = answers.region_in_context(kb, None, None, "", tracker.get_slot("region"),
+                                           tracker.get_slot("departement"))
+        return {}, replies.fallback_to_adviser(kb, rid)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        kb = await get_knowledge_base()
-        rid = answers.region_in_context(kb, None, None, "", tracker.get_slot("region"),
-                                        tracker.get_slot("departement"))[0] if kb else None
-        messages = replies.fallback_to_adviser(kb, rid) if kb else replies.knowledge_unavailable()
         # Rasa's own fallback forgets the misunderstood message, so that it does not
         # weigh on the next predictions: keep that behaviour.
-        return _reply(dispatcher, messages) + [UserUtteranceReverted()]
+        return await super().run(dispatcher, tracker, domain) + [UserUtteranceReverted()]
 
 
 class ValidateAdviserForm(FormValidationAction):

@@ -56,7 +56,19 @@ def examples(path: Path):
 
 
 def plain_text(example: str) -> str:
-    return ANNOTATION.sub(lambda m: m.group(1) or m.group(3), example)
+    return spans(example)[0]
+
+
+def spans(example: str):
+    """(text without the annotation marks, [(start, end, entity)] of each annotated span)."""
+    plain, found, position = "", [], 0
+    for match in ANNOTATION.finditer(example):
+        plain += example[position:match.start()]
+        start = len(plain)
+        plain += match.group(1) or match.group(3)
+        found.append((start, len(plain), match.group(2) or match.group(4)))
+        position = match.end()
+    return plain + example[position:], found
 
 
 def annotations(example: str) -> list:

@@ -103,21 +103,14 @@ def test_annotations_fall_on_token_boundaries():
     from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.nlu_lint import ANNOTATION
+    from bot.nlu_lint import spans
 
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     misaligned = []
     for path in NLU_FILES:
         for _, example in _examples(path):
-            plain, spans, position = "", [], 0
-            for match in ANNOTATION.finditer(example):
-                plain += example[position:match.start()]
-                start = len(plain)
-                plain += match.group(1) or match.group(3)
-                spans.append((start, len(plain)))
-                position = match.end()
-            plain += example[position:]
+            plain, annotated = spans(example)
             tokens = tokenizer.tokenize(Message.build(plain), "text")
             starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
-            misaligned += [f"{path.name} : « {example} »" for s, e in spans if s not in starts or e not in ends]
+            misaligned += [f"{path.name} : « {example} »" for s, e, _ in annotated if s not in starts or e not in ends]
     assert not misaligned, "\n".join(misaligned[:20])
