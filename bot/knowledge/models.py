@@ -75,7 +75,9 @@ class Country(RecordMixin, Base):
     zone = Column(String(40), nullable=False)
     eu_member = Column(Boolean, nullable=False)
     eu_agreement = Column(JSON)
+    origin_proof = Column(Text)
     access2markets_url = Column(Text)
+    business_france = Column(JSON)
     details = Column(Text)
 
 

@@ -243,6 +243,19 @@ partnerships = list_of(mapping({"partner": text, "status": one_of(PARTNERSHIP_ST
                                required=("partner", "status", "detail")))
 initiatives = list_of(mapping({"name": text, "summary": long_text}, required=("name", "summary")))
 eu_agreement = mapping({"name": text, "status": text, "since": date}, required=("name", "status"))
+ORIGIN_PROOF_MAX = 300
+BUSINESS_FRANCE_DETAIL_MAX = 200
+
+
+def origin_proof(value):
+    return text(value, ORIGIN_PROOF_MAX)
+
+
+def _business_france_detail(value):
+    return text(value, BUSINESS_FRANCE_DETAIL_MAX)
+
+
+business_france = mapping({"present": boolean, "detail": _business_france_detail}, required=("present", "detail"))
 
 
 def nullable(check):
@@ -364,7 +377,9 @@ SCHEMA = {
         Field("zone", one_of(ZONES), required=True),
         Field("eu_member", boolean, required=True),
         Field("eu_agreement", nullable(eu_agreement)),
+        Field("origin_proof", origin_proof),
         Field("access2markets_url", url),
+        Field("business_france", business_france),
         Field("details", long_text),
     ],
     "obstacle": _common() + [
@@ -489,6 +504,8 @@ def _record_rules(kind: str, record: dict):
         yield "id", "l'identifiant d'un pays est son code ISO en minuscules"
     if kind == "country" and record.get("eu_member") and record.get("eu_agreement"):
         yield "eu_agreement", "un État membre n'a pas d'accord commercial avec l'UE"
+    if kind == "country" and "origin_proof" in record and not record.get("eu_agreement"):
+        yield "origin_proof", "une preuve d'origine préférentielle suppose un accord commercial avec l'UE (eu_agreement)"
 
 
 def _check_references(dataset: Dataset, problems: list) -> None:
