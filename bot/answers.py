@@ -11,7 +11,10 @@ import json
 from typing import Optional
 
 from bot import profile, replies
+from bot.advice import company as advice_company
+from bot.advice import eligibility, render
 from bot.knowledge.snapshot import KnowledgeBase
+from bot.text import words
 
 # Search scores are the mean weight of the matched query words: 3 means every word
 # matched a name or an alias, 1 a long text.
@@ -59,14 +62,25 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str):
     return None, replies.which_obstacle(kb)
 
 
-def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[str], text: str):
-    """(cluster id or None, messages): a named pôle, else the pôles of a sector."""
+# The FAQ entry on joining a pôle, added to a pôle's card when the user wants to join it.
+JOIN_CLUSTER_FAQ = "rejoindre-un-pole"
+_JOIN_WORDS = ("rejoindre", "adherer", "adherent", "adhesion", "membre", "integrer")
+
+
+def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[str], text: str,
+                   region: Optional[str] = None):
+    """(cluster id or None, messages): a named pôle, else the pôles of a sector (those of
+    the company's Région first); « rejoindre un pôle » adds how to join."""
+    joining = kb.get("faq", JOIN_CLUSTER_FAQ) is not None and any(w in _JOIN_WORDS for w in words(text or ""))
+    how_to_join = replies.faq_answer(kb, JOIN_CLUSTER_FAQ) if joining else []
     cid = _resolve_or_mentioned(kb, "cluster", entity, text)
     if cid is not None:
-        return cid, replies.cluster_info(kb, cid)
+        return cid, replies.cluster_info(kb, cid) + how_to_join
     sid = _resolve_or_mentioned(kb, "sector", sector, text)
     if sid is not None:
-        return None, replies.clusters_for_sector(kb, sid)
+        return None, replies.clusters_for_sector(kb, sid, region) + how_to_join
+    if joining:
+        return None, how_to_join
     return None, _faq_or(kb, text, replies.which_cluster(kb))
 
 
@@ -197,7 +211,7 @@ def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Op
 
 
 # The value of the region slot when the user preferred not to give it.
-REGION_NOT_GIVEN = "non-precisee"
+REGION_NOT_GIVEN = advice_company.NOT_GIVEN
 
 
 def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
@@ -209,49 +223,42 @@ def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
 
 
 def answer_adviser(kb: KnowledgeBase, context: dict):
+    """The advisers of the Région, those for the company's need first, then the offer of a
+    dossier for them."""
     rid, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
-    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != REGION_NOT_GIVEN)
-
-
-PROFILE_FIELDS = ("sector", "region", "departement", "headcount", "revenue", "company_age", "country")
-MISSING_LABELS = {"sector": "votre secteur", "region": "votre Région", "headcount": "votre effectif",
-                  "revenue": "votre chiffre d'affaires", "company_age": "l'âge de l'entreprise",
-                  "country": "le pays visé"}
+    need = advice_company.parse_need(kb, context.get("need")) if context.get("need") else None
+    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != REGION_NOT_GIVEN,
+                                   need=need) + [render.handover_offer()]
 
 
 def answer_company(kb: KnowledgeBase, values: dict, today=None):
     """(slot updates, messages) for a statement about the company: each value normalised,
-    repeated back in plain French, and what is still unknown."""
-    updates, facts = {}, []
-    sid = _resolve_or_mentioned(kb, "sector", values.get("sector"), "") if values.get("sector") else None
-    if sid:
-        updates["sector"] = sid
-        facts.append(f"Secteur : {kb.name('sector', sid)}")
-    rid, code = region_in_context(kb, values.get("region"), values.get("departement"), "")
-    if rid:
-        updates["region"] = rid
-        place = kb.name("region", rid)
-        if code:
-            updates["departement"] = code
-            place = f"{kb.departement(code)['name']} ({code}), Région {place}"
-        facts.append(f"Implantation : {place}")
-    headcount = profile.parse_headcount(values.get("headcount"))
-    if headcount is not None:
-        facts.append(f"Effectif : {headcount} salarié{'s' if headcount > 1 else ''}")
-    revenue = profile.parse_revenue(values.get("revenue"))
-    if revenue is not None:
-        facts.append(f"Chiffre d'affaires : {profile.format_euros(revenue)}")
-    age = profile.parse_company_age_months(values.get("company_age"), today)
-    if age is not None:
-        facts.append(f"Ancienneté : {profile.format_age(age)}")
-    cid = _resolve_or_mentioned(kb, "country", values.get("country"), "") if values.get("country") else None
-    if cid:
-        updates["country"] = cid
-        facts.append(f"Pays visé : {kb.name('country', cid)}")
-    known = {"sector": sid, "region": rid, "headcount": headcount, "revenue": revenue, "company_age": age,
-             "country": cid}
-    missing = [label for field, label in MISSING_LABELS.items() if known[field] is None]
-    return updates, replies.company_noted(facts, missing)
+    repeated back in plain French, and what is still unknown. When an eligibility question
+    was waiting for these values, its report follows, updated."""
+    company = advice_company.from_values(kb, values, today)
+    updates = advice_company.to_slots(company)
+    missing = [eligibility.FIELD_LABELS[slot] for slot in ("sector", "region", "headcount", "revenue",
+                                                           "company_age", "country")
+               if company.value_of(slot) is None]
+    messages = replies.company_noted(advice_company.describe(kb, company), missing)
+    pending = values.get("pending_eligibility")
+    if pending and kb.get("programme", pending):
+        assessment = eligibility.assess(kb, pending, company)
+        updates["pending_eligibility"] = pending if assessment.missing else None
+        messages += render.eligibility_report(kb, assessment, company)
+    return updates, messages
+
+
+def answer_eligibility(kb: KnowledgeBase, entity: Optional[str], context: dict, text: str, today=None):
+    """(slot updates, messages): the programme's criteria checked against what the
+    conversation says about the company; what is missing is asked for."""
+    pid = _programme_in_context(kb, entity, context.get("programme"), text)
+    if pid is None:
+        return {}, _faq_or(kb, text, replies.which_programme(kb, "ask_eligibility"))
+    company = advice_company.from_values(kb, context, today)
+    assessment = eligibility.assess(kb, pid, company)
+    return ({"programme": pid, "pending_eligibility": pid if assessment.missing else None},
+            render.eligibility_report(kb, assessment, company))
 
 
 def parse_payload(payload: str):
@@ -273,6 +280,8 @@ def answer_for(kb: KnowledgeBase, intent: str, entities: dict, context: dict, te
     if intent == "ask_programme":
         pid, messages = answer_programme(kb, get("programme"), text)
         return ({"programme": pid} if pid else {}), messages
+    if intent == "ask_eligibility":
+        return answer_eligibility(kb, get("programme"), context, text)
     if intent in replies.PROGRAMME_ASPECTS and intent != "ask_contact":
         pid, messages = answer_programme_aspect(kb, intent, get("programme"), context.get("programme"), text)
         return ({"programme": pid} if pid else {}), messages
@@ -280,7 +289,9 @@ def answer_for(kb: KnowledgeBase, intent: str, entities: dict, context: dict, te
         return answer_contact(kb, get("programme"), get("organisation"), get("region"), get("departement"),
                               text, context)
     simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text)),
-              "ask_cluster": ("cluster", lambda: answer_cluster(kb, get("cluster"), get("sector"), text)),
+              "ask_cluster": ("cluster", lambda: answer_cluster(
+                  kb, get("cluster"), get("sector") or context.get("sector"), text,
+                  advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0])),
               "ask_organisation": ("organisation", lambda: answer_organisation(kb, get("organisation"), text)),
               "ask_region_support": ("region", lambda: answer_region(kb, get("region"), get("departement"), text,
                                                                      context)),

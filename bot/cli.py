@@ -151,6 +151,37 @@ def _wait_ready(args) -> int:
     return 0 if wait_until_ready(timeout_s=args.timeout) else 1
 
 
+def _handover_export(args) -> int:
+    from bot.advice import handover
+    from bot.knowledge import store
+
+    dossiers = handover.read_all(store.make_engine(settings.db_url()))
+    content = handover.export(dossiers, args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            out.write(content)
+        print(f"{len(dossiers)} dossier(s) exporté(s) dans {args.output}.", file=sys.stderr)
+    else:
+        sys.stdout.write(content)
+    return 0
+
+
+def _handover_delete(args) -> int:
+    from bot.advice import handover
+    from bot.knowledge import store
+
+    if handover.delete(store.make_engine(settings.db_url()), args.reference):
+        print(f"Dossier {args.reference} supprimé.")
+        return 0
+    print(f"Dossier {args.reference} introuvable.", file=sys.stderr)
+    return 1
+
+
+def _rasa_token(args) -> int:
+    print(settings.rasa_token())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Boussole Export : outils en ligne de commande.")
     parser.add_argument("--knowledge", default=settings.KNOWLEDGE_DIR, help="dossier des fiches YAML")
@@ -176,6 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
     lint = nlu.add_parser("lint", help="vérifier les annotations d'entités des exemples")
     lint.add_argument("files", nargs="*", help="fichiers NLU (par défaut : data/nlu/*.yml)")
     lint.set_defaults(func=_nlu_lint)
+
+    dossiers = groups.add_parser("handover", help="dossiers transmis aux conseillers (avec consentement)")
+    dossiers = dossiers.add_subparsers(dest="command", required=True)
+    export = dossiers.add_parser("export", help="exporter tous les dossiers")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", help="fichier de sortie (par défaut : la sortie standard)")
+    export.set_defaults(func=_handover_export)
+    delete = dossiers.add_parser("delete", help="supprimer un dossier (droit à l'effacement)")
+    delete.add_argument("reference", help="référence du dossier, par exemple BX-20261128-A1B2C3")
+    delete.set_defaults(func=_handover_delete)
+
+    groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)") \
+        .set_defaults(func=_rasa_token)
 
     web = groups.add_parser("web", help="démarrer le site web")
     web.add_argument("--port", type=int, default=settings.web_port())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from bot.advice.routing import clusters_for, contacts_for
 from bot.knowledge.snapshot import KnowledgeBase
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -24,8 +25,8 @@ def french_date(day: dt.date) -> str:
     return f"{number} {MONTHS[day.month - 1]} {day.year}"
 
 
-def source_line(record: dict) -> str:
-    urls = [s["url"] for s in record["sources"][:2]]
+def source_line(record: dict, limit: int = 2) -> str:
+    urls = [s["url"] for s in record["sources"][:limit]]
     label = "Source" if len(urls) == 1 else "Sources"
     return f"{label} : {' ; '.join(urls)} (vérifié le {french_date(record['verified_on'])})"
 
@@ -263,10 +264,10 @@ def cluster_info(kb: KnowledgeBase, cid: str) -> list:
     return [message("\n\n".join(parts))]
 
 
-def clusters_for_sector(kb: KnowledgeBase, sid: str) -> list:
+def clusters_for_sector(kb: KnowledgeBase, sid: str, region: str = None) -> list:
+    """The pôles of a sector, those of `region` first."""
     sector = kb.get("sector", sid)
-    clusters = sorted((c for c in kb.all("cluster") if sid in c["sectors"] and c["status"] != "ended"),
-                      key=lambda c: c["name"])
+    clusters = [kb.get("cluster", c) for c in clusters_for(kb, sid, region)]
     if not clusters:
         return [message(f"Je ne connais pas de pôle de compétitivité pour le secteur « {sector['name']} ».")]
     lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])})" for c in clusters]
@@ -386,9 +387,16 @@ def country_pointers(kb: KnowledgeBase, cid: str) -> list:
         parts.append("Aucun accord commercial de l'Union européenne n'est en vigueur avec ce pays.")
     if country.get("details"):
         parts.append(f"À savoir : {country['details']}")
+    if country.get("origin_proof"):
+        parts.append(f"Preuve de l'origine préférentielle : {country['origin_proof']}")
     if country.get("access2markets_url"):
         parts.append(f"Droits de douane et formalités par produit (Access2Markets) : {country['access2markets_url']}")
-    parts.append(source_line(country))
+    presence = country.get("business_france")
+    if presence:
+        prefix = "Team France Export sur place" if presence["present"] else "Business France"
+        parts.append(f"{prefix} : {presence['detail']}")
+    # Origin rules and Business France's presence come from their own sources: cite all.
+    parts.append(source_line(country, limit=len(country["sources"])))
     buttons = [obstacle_button(kb, o) for o in ("douane-origine", "choix-marche") if kb.get("obstacle", o)]
     return [message("\n\n".join(parts), buttons)]
 
@@ -439,13 +447,14 @@ def financing_overview(kb: KnowledgeBase) -> list:
 
 # --- contacts and advisers ----------------------------------------------------------------
 
-def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True) -> list:
-    """Where a human adviser can be reached: the Région's contacts when it is known, else
-    the Team France Export network, which routes to the right regional adviser."""
+def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True, need: str = None) -> list:
+    """Where a human adviser can be reached: the Région's contacts when it is known (those
+    for the company's need first), else the Team France Export network, which routes to the
+    right regional adviser."""
     if rid and kb.get("region", rid):
         region = kb.get("region", rid)
         text = (f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n"
-                + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
+                + contacts_text(kb, rid, need))
         return [message(f"{text}\n\n{source_line(region)}")]
     tfe = kb.get("organisation", "team-france-export")
     text = ("Un conseiller de la Team France Export peut étudier votre projet avec vous : "
@@ -454,6 +463,18 @@ def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True)
         return [message(text)]
     text += "\n\nIndiquez-moi votre Région ou votre département : je vous donnerai le contact le plus proche."
     return [message(text, which_region(kb)[0]["buttons"])]
+
+
+def contacts_text(kb: KnowledgeBase, rid: str, need: str = None) -> str:
+    """The Région's contacts as bullets; with a need, the ones that handle it first, marked."""
+    lines = []
+    for contact, relevant in contacts_for(kb, rid, need):
+        mark = "→ " if relevant and need else ""
+        lines.append(f"{mark}{contact['name']} : {contact['role']} {contact['url']}")
+    text = _bullets(lines)
+    if need and any(relevant for _, relevant in contacts_for(kb, rid, need)):
+        text += f"\n(→ : les plus indiqués pour votre besoin, {kb.name('obstacle', need).lower()})"
+    return text
 
 
 def fallback_to_adviser(kb: KnowledgeBase, rid: str = None) -> list:
@@ -472,7 +493,7 @@ def company_noted(facts: list, missing: list) -> list:
     text = "C'est noté :\n" + _bullets(facts)
     if missing:
         text += "\n\nPour mieux vous orienter, vous pouvez aussi m'indiquer : " + _join_names(missing) + "."
-    buttons = [{"title": "Quels financements ?", "payload": payload("ask_financing_overview")},
+    buttons = [{"title": "Quels dispositifs pour moi ?", "payload": payload("ask_recommendation")},
                {"title": "Qui contacter près de chez moi ?", "payload": payload("ask_region_support")},
                {"title": "Quel pôle pour mon secteur ?", "payload": payload("ask_cluster")}]
     return [message(text, buttons)]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot import answers, replies
+from bot.advice.company import NOT_GIVEN
 from bot.replies import french_date
 
 SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
@@ -224,8 +225,8 @@ def test_contact_prefers_a_region_named_now_over_the_programme_in_context(kb):
     ("69", "", ("auvergne-rhone-alpes", "69")),
     ("Bretagne", "", ("bretagne", None)),
     (None, "on est en Gironde", ("nouvelle-aquitaine", "33")),
-    (None, "passer", ("non-precisee", None)),
-    (None, "je ne sais pas", ("non-precisee", None)),
+    (None, "passer", (NOT_GIVEN, None)),
+    (None, "je ne sais pas", (NOT_GIVEN, None)),
     ("Atlantide", "", (None, None)),
 ])
 def test_answer_to_the_region_question(kb, value, text, expected):

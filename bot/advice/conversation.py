@@ -1,0 +1,149 @@
+"""What the advice engine reads from a conversation: answers to the profile form's
+questions, the contact details for the dossier, and, from the tracker's events, the
+programmes discussed, the questions left unanswered and the consent given.
+
+Events are the plain dicts Rasa sends to the action server."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Optional
+
+from bot import profile as parse
+from bot.advice import company as advice_company
+from bot.advice.company import NOT_GIVEN
+from bot.advice.handover import parse_contact
+from bot.knowledge.snapshot import KnowledgeBase
+from bot.replies import message
+from bot.text import fold
+
+CANCELLED = "annule"
+_CANCEL = re.compile(r"^(annule[rz]?|annulation|stop|laisse[rz]? tomber|arrete[rz]?|finalement non|"
+                     r"je ne veux (plus|pas)|on arrete)\b")
+# The bot actions that mean « I did not answer that message ».
+UNANSWERED_ACTIONS = ("action_default_ask_affirmation", "action_default_fallback", "utter_ask_rephrase",
+                      "utter_out_of_scope", "utter_default")
+# Replies to the profile form's number questions are parsed from the text only when the
+# message is not a question of its own (« et l'AP c'est pour 250 salariés max ? »).
+_QUESTION_INTENTS = ("ask_",)
+
+
+def _is_question(intent: str) -> bool:
+    return intent.startswith(_QUESTION_INTENTS)
+
+
+def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: str, entities: dict) -> dict:
+    """Slot values (normalised) that a message gives in answer to the form's question on
+    `slot`; {} when it does not answer it."""
+    if slot == "first_balance_sheet":
+        answer = {"affirm": True, "deny": False}.get(intent)
+        if answer is None:
+            answer = advice_company.parse_yes_no(text)
+        if answer is not None:
+            return {slot: "true" if answer else "false"}
+        return {slot: NOT_GIVEN} if parse.is_skip(text) else {}
+    if parse.is_skip(text):
+        return {slot: NOT_GIVEN}
+    if slot == "sector":
+        sid = advice_company.parse_sector(kb, entities.get("sector")) or advice_company.parse_sector(kb, text)
+        return {slot: sid} if sid else {}
+    if slot == "region":
+        rid, code = advice_company.parse_place(kb, entities.get("region") or text, entities.get("departement") or text)
+        if rid is None:
+            return {}
+        return {"region": rid, "departement": code} if code else {"region": rid}
+    if slot == "need":
+        oid = advice_company.parse_need(kb, entities.get("obstacle")) or advice_company.parse_need(kb, text)
+        return {slot: oid} if oid else {}
+    if slot == "country":
+        cid, zone = advice_company.parse_country(kb, entities.get("country") or text)
+        return {slot: cid or zone} if (cid or zone) else {}
+    numbers = {"headcount": (parse.parse_headcount, str),
+               "revenue": (parse.parse_revenue, str),
+               "company_age": (parse.parse_company_age_months, lambda months: f"{months} mois")}
+    if slot in numbers:
+        parser, render = numbers[slot]
+        value = parser(entities.get(slot)) if entities.get(slot) else None
+        if value is None and not _is_question(intent):
+            value = parser(text)
+        return {slot: render(value)} if value is not None else {}
+    if slot == "export_experience":
+        experience = advice_company.parse_export_experience(text) if not _is_question(intent) else None
+        return {slot: experience} if experience else {}
+    return {}
+
+
+def contact_answer(text: str) -> Optional[str]:
+    """The handover_contact slot value for an answer: NOT_GIVEN, CANCELLED, the contact as
+    JSON, or None when the answer is not understood."""
+    folded = " ".join(re.findall(r"[a-z]+", fold(text or "")))
+    if _CANCEL.search(folded):
+        return CANCELLED
+    if parse.is_skip(text):
+        return NOT_GIVEN
+    contact = parse_contact(text)
+    return json.dumps(contact.as_dict(), ensure_ascii=False) if contact else None
+
+
+def contact_from_slot(value: Optional[str]) -> dict:
+    if not value or value in (NOT_GIVEN, CANCELLED):
+        return {}
+    try:
+        contact = json.loads(value)
+    except ValueError:
+        return {}
+    return contact if isinstance(contact, dict) else {}
+
+
+def contact_not_understood() -> dict:
+    return message("Je n'ai trouvé ni adresse e-mail ni numéro de téléphone. Écrivez par exemple "
+                   "« marie.martin@exemple.fr, 06 12 34 56 78 », ou « passer » pour ne pas en laisser, "
+                   "ou « annuler » pour ne rien enregistrer.")
+
+
+def programmes_discussed(events: list) -> list:
+    """Programme ids the conversation was about, in order of first mention."""
+    found = []
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") in ("programme", "pending_eligibility"):
+            value = event.get("value")
+            if isinstance(value, str) and value and value not in found:
+                found.append(value)
+        if event.get("event") == "slot" and event.get("name") == "advice_trace":
+            for item in event.get("value") or []:
+                if isinstance(item, dict) and item.get("programme") not in found:
+                    found.append(item.get("programme"))
+    return [pid for pid in found if pid]
+
+
+def open_questions(events: list) -> list:
+    """User messages the bot did not answer: followed by a fallback or an out-of-scope reply."""
+    questions, last_text, pending = [], None, False
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            last_text = (event.get("text") or "").strip()
+            pending = bool(last_text) and not last_text.startswith("/")
+        elif kind == "action" and pending and event.get("name") in UNANSWERED_ACTIONS:
+            if last_text not in questions:
+                questions.append(last_text)
+            pending = False
+    return questions
+
+
+def consent_record(events: list, offer: str) -> str:
+    """The offer as shown and the user's answer to it, word for word."""
+    answer = ""
+    offered = False
+    for event in events:
+        if event.get("event") == "action" and event.get("name") == "action_request_adviser":
+            offered, answer = True, ""
+        elif event.get("event") == "user" and offered and not answer:
+            answer = event.get("text") or ""
+    # A button sends its payload: record what the button said.
+    answer = BUTTON_ANSWERS.get(answer.split("{")[0], answer)
+    return f"{offer} — Réponse : « {answer} »"
+
+
+BUTTON_ANSWERS = {"/affirm": "Oui, préparer le dossier (bouton)", "/deny": "Non merci (bouton)"}

@@ -1,0 +1,40 @@
+"""Who to talk to: the Région's export contacts, the ones that handle the company's need
+first; and the pôles de compétitivité of its sector, those of its Région first."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from bot.knowledge.snapshot import KnowledgeBase
+
+
+def _family(kb: KnowledgeBase, oid: str) -> set:
+    """An organisation and its parents (Bpifrance Assurance Export belongs to Bpifrance)."""
+    family, current = set(), oid
+    while current and current not in family:
+        family.add(current)
+        record = kb.get("organisation", current) or {}
+        current = record.get("parent")
+    return family
+
+
+def contacts_for(kb: KnowledgeBase, rid: str, need: Optional[str] = None) -> list:
+    """(contact, handles the need) for each of the Région's contacts, the relevant ones first."""
+    region = kb.get("region", rid)
+    if region is None:
+        return []
+    relevant = set()
+    if need and kb.get("obstacle", need):
+        for oid in kb.get("obstacle", need).get("organisations", []):
+            relevant |= _family(kb, oid)
+    marked = [(c, bool(_family(kb, c["organisation"]) & relevant)) for c in region.get("contacts", [])]
+    return sorted(marked, key=lambda item: not item[1])
+
+
+def clusters_for(kb: KnowledgeBase, sector: Optional[str], region: Optional[str] = None) -> list:
+    """Ids of the active pôles of a sector, those of the Région first, then by name."""
+    if not sector:
+        return []
+    clusters = [c for c in kb.all("cluster") if sector in c["sectors"] and c["status"] != "ended"]
+    clusters.sort(key=lambda c: (region not in c["regions"], c["name"]))
+    return [c["id"] for c in clusters]
