@@ -43,9 +43,11 @@ def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
     return None, _faq_or(kb, text, replies.which_programme(kb))
 
 
-def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str):
+def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context: Optional[dict] = None):
     """(obstacle id or None, messages). A precise practical question gets its FAQ answer;
-    a difficulty named in general terms gets the obstacle's advice."""
+    a difficulty named in general terms gets the obstacle's advice; a follow-up that names
+    none (« comment se couvrir ? ») is about the difficulty discussed before, or the
+    company's main need."""
     faq_hits = kb.search(text or "", kinds=("faq",), limit=1)
     faq = faq_hits[0] if faq_hits and faq_hits[0].score >= FAQ_MIN_SCORE else None
     oid = _resolve_or_mentioned(kb, "obstacle", entity, text)
@@ -59,6 +61,11 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str):
         return oid, replies.obstacle_advice(kb, oid)
     if faq:
         return None, replies.faq_answer(kb, faq.id)
+    context = context or {}
+    for earlier in (context.get("obstacle"), context.get("need")):
+        oid = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
+        if oid is not None:
+            return oid, replies.obstacle_advice(kb, oid)
     return None, replies.which_obstacle(kb)
 
 
@@ -288,7 +295,7 @@ def answer_for(kb: KnowledgeBase, intent: str, entities: dict, context: dict, te
     if intent == "ask_contact":
         return answer_contact(kb, get("programme"), get("organisation"), get("region"), get("departement"),
                               text, context)
-    simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text)),
+    simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text, context)),
               "ask_cluster": ("cluster", lambda: answer_cluster(
                   kb, get("cluster"), get("sector") or context.get("sector"), text,
                   advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0])),

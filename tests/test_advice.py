@@ -361,3 +361,10 @@ def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence
     assert checked >= 10
     member = replies.country_pointers(kb, "de")[0]["text"]
     assert "membre de l'Union européenne" in member and "Preuve de l'origine" not in member
+
+
+def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
+    oid, messages = answers.answer_obstacle(kb, None, "comment se couvrir ?", {"need": "risque-change"})
+    assert oid == "risque-change" and kb.name("obstacle", "risque-change") in messages[0]["text"]
+    oid, _ = answers.answer_obstacle(kb, None, "comment se couvrir ?", {})
+    assert oid is None

@@ -121,3 +121,10 @@ def test_cli_export_refuses_an_unreachable_database(monkeypatch, capsys):
     monkeypatch.setenv("BOUSSOLE_DB_URL", "postgresql://nobody@127.0.0.1:1/none")
     assert cli.main(["handover", "export", "--format", "json"]) == 2
     assert "injoignable" in capsys.readouterr().err
+
+
+def test_value_before_the_latest_message():
+    events = [{"event": "slot", "name": "country", "value": "mx"}, {"event": "user", "text": "un peu en Espagne"},
+              {"event": "slot", "name": "country", "value": "es"}]
+    assert conversation.value_before_latest_message(events, "country") == "mx"
+    assert conversation.value_before_latest_message(events[1:], "country") is None

@@ -117,6 +117,16 @@ def programmes_discussed(events: list) -> list:
     return [pid for pid in found if pid]
 
 
+def value_before_latest_message(events: list, slot: str):
+    """The slot's value before the latest user message (None if it had none)."""
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    value = None
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+    return value
+
+
 def open_questions(events: list) -> list:
     """User messages the bot did not answer: followed by a fallback or an out-of-scope reply."""
     questions, last_text, pending = [], None, False

@@ -73,8 +73,7 @@ def _number(value: float) -> int:
 def _revenue(value, company: CompanyProfile, minimum: bool) -> Check:
     limit = format_euros(_number(value))
     if company.revenue is None:
-        return Check(UNKNOWN, f"Chiffre d'affaires {'minimal' if minimum else 'maximal'} : {limit} ; "
-                              "le vôtre ne m'a pas été indiqué.", "revenue")
+        return Check(UNKNOWN, "", "revenue")
     yours = format_euros(company.revenue)
     if minimum:
         if company.revenue >= value:
@@ -89,8 +88,7 @@ def _revenue(value, company: CompanyProfile, minimum: bool) -> Check:
 def _headcount(value, company: CompanyProfile, minimum: bool) -> Check:
     limit = _number(value)
     if company.headcount is None:
-        return Check(UNKNOWN, f"Effectif {'minimal' if minimum else 'maximal'} : {limit} salariés ; "
-                              "le vôtre ne m'a pas été indiqué.", "headcount")
+        return Check(UNKNOWN, "", "headcount")
     yours = f"{company.headcount} salarié{'s' if company.headcount > 1 else ''}"
     if minimum:
         if company.headcount >= limit:
@@ -105,8 +103,7 @@ def _headcount(value, company: CompanyProfile, minimum: bool) -> Check:
 def _age(value, company: CompanyProfile) -> Check:
     needed = _number(value)
     if company.age_months is None:
-        return Check(UNKNOWN, f"Ancienneté minimale : {_months(needed)} ; celle de votre entreprise ne m'a pas "
-                              "été indiquée.", "company_age")
+        return Check(UNKNOWN, "", "company_age")
     yours = format_age(company.age_months)
     if company.age_months >= needed:
         return Check(MET, f"Votre entreprise a {yours} : l'ancienneté minimale de {_months(needed)} est atteinte.")
@@ -122,8 +119,7 @@ def _balance_sheet(company: CompanyProfile) -> Check:
         return Check(NOT_MET, "Vous n'avez pas encore clôturé de bilan de 12 mois.",
                      remedy="après la clôture de votre premier bilan de 12 mois")
     if company.age_months is None:
-        return Check(UNKNOWN, "Il faut avoir clôturé un premier bilan de 12 mois ; je ne sais pas si c'est votre cas.",
-                     "company_age")
+        return Check(UNKNOWN, "", "company_age")
     if company.age_months < 12:
         wait = 12 - company.age_months
         return Check(NOT_MET, f"Votre entreprise a {format_age(company.age_months)} : elle n'a pas encore pu "
@@ -133,22 +129,19 @@ def _balance_sheet(company: CompanyProfile) -> Check:
     if company.age_months >= 24:
         return Check(MET, f"Votre entreprise a {format_age(company.age_months)} : un premier bilan de 12 mois "
                           "est normalement clôturé.")
-    return Check(UNKNOWN, f"Votre entreprise a {format_age(company.age_months)} : avez-vous déjà clôturé un "
-                          "premier bilan de 12 mois ?", "first_balance_sheet")
+    return Check(UNKNOWN, "", "first_balance_sheet")
 
 
 def _french(kb: KnowledgeBase, company: CompanyProfile) -> Check:
     if company.region:
         return Check(MET, f"Votre entreprise est implantée en France (Région {kb.name('region', company.region)}).")
-    return Check(UNKNOWN, "Il faut une entreprise immatriculée en France ; votre implantation ne m'a pas été "
-                          "indiquée.", "region")
+    return Check(UNKNOWN, "", "region")
 
 
 def _regions(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
     names = ", ".join(kb.name("region", r) for r in value)
     if company.region is None:
-        return Check(UNKNOWN, f"Réservé aux entreprises implantées en Région {names} ; votre Région ne m'a pas été "
-                              "indiquée.", "region")
+        return Check(UNKNOWN, "", "region")
     if company.region in value:
         return Check(MET, f"Votre entreprise est implantée en Région {kb.name('region', company.region)}.")
     return Check(NOT_MET, f"Réservé aux entreprises implantées en Région {names} ; la vôtre est en "
@@ -158,7 +151,7 @@ def _regions(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
 def _sectors(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
     names = ", ".join(kb.name("sector", s) for s in value)
     if company.sector is None:
-        return Check(UNKNOWN, f"Secteurs exclus : {names} ; votre secteur ne m'a pas été indiqué.", "sector")
+        return Check(UNKNOWN, "", "sector")
     if company.sector in value:
         return Check(NOT_MET, f"Votre secteur ({kb.name('sector', company.sector)}) fait partie des secteurs exclus.")
     return Check(MET, f"Votre secteur ({kb.name('sector', company.sector)}) n'est pas exclu.")
@@ -173,8 +166,7 @@ def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
         return Check(MET, f"{country['name']} est hors de l'Union européenne.")
     if company.zone and company.zone != "Europe":
         return Check(MET, f"La zone visée ({company.zone}) est hors de l'Union européenne.")
-    return Check(UNKNOWN, "Le dispositif vise les marchés hors de l'Union européenne ; précisez le pays visé.",
-                 "country")
+    return Check(UNKNOWN, "", "country")
 
 
 def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile) -> Check:
@@ -199,7 +191,7 @@ def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile)
         return _sectors(kb, value, company)
     if kind == "target_outside_eu":
         return _outside_eu(kb, company)
-    return Check(UNKNOWN, criterion["label"])
+    return Check(UNKNOWN, "")
 
 
 def _status_check(kb: KnowledgeBase, programme: dict) -> Optional[Check]:
@@ -215,8 +207,13 @@ def _status_check(kb: KnowledgeBase, programme: dict) -> Optional[Check]:
 
 def assess(kb: KnowledgeBase, pid: str, company: CompanyProfile) -> Assessment:
     programme = kb.get("programme", pid)
-    checks = [replace(check_criterion(kb, c, company), criterion=c["criterion"])
-              for c in programme.get("eligibility", [])]
+    checks = []
+    for criterion in programme.get("eligibility", []):
+        check = replace(check_criterion(kb, criterion, company), criterion=criterion["criterion"])
+        if check.status == UNKNOWN:
+            # Undecided: the criterion in the knowledge base's own words.
+            check = replace(check, explanation=criterion["label"])
+        checks.append(check)
     status = _status_check(kb, programme)
     if status:
         checks.insert(0, status)
