@@ -1,27 +1,38 @@
 """Rasa custom actions: adapters between the tracker and bot/ (no business logic here)."""
 
 import abc
+import asyncio
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers, intents, replies
+from bot import answers, intents, replies, settings
+from bot.advice import company as advice_company
+from bot.advice import conversation, finder, handover, render
+from bot.knowledge import store
 from bot.knowledge.provider import get_knowledge_base
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
-# What earlier turns established, for follow-ups such as « et c'est pour qui ? ».
-CONTEXT_SLOTS = ("programme", "region", "departement", "sector", "country", "organisation")
-PROFILE_SLOTS = ("sector", "region", "departement", "headcount", "revenue", "company_age", "country")
+PROFILE_SLOTS = advice_company.PROFILE_SLOTS
+# What earlier turns established, for follow-ups such as « et c'est pour qui ? », and the
+# company's profile for eligibility.
+CONTEXT_SLOTS = tuple(dict.fromkeys(("programme", "organisation", "obstacle", "pending_eligibility")
+                                    + PROFILE_SLOTS))
 
 
 def _reply(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    """Sends the messages; their buttons become the list that « le deuxième » refers to."""
+    """Sends the messages; their buttons become the list that « le deuxième » refers to
+    (or, where a message says so, its `choices`)."""
     payloads = []
     for message in messages:
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
-        payloads += [button["payload"] for button in message.get("buttons", [])]
+        if "choices" in message:
+            payloads += message["choices"]
+        else:
+            payloads += [button["payload"] for button in message.get("buttons", [])]
     return [SlotSet("last_options", payloads)] if payloads else []
 
 
@@ -174,7 +185,7 @@ class ActionRememberCompany(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         # Slots hold what earlier turns said; this message's entities take precedence.
-        values = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
+        values = _context(tracker)
         values.update(_latest_entities(tracker, PROFILE_SLOTS))
         return answers.answer_company(kb, values)
 
@@ -193,6 +204,64 @@ class ActionRequestAdviser(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         return {}, answers.answer_adviser(kb, _context(tracker))
+
+
+class ActionRecommendProgrammes(ContextAction):
+    """End of the profile form: the five programmes that fit best, and why."""
+
+    action_name = "action_recommend_programmes"
+
+    def respond(self, kb, tracker: Tracker):
+        company = advice_company.from_values(kb, _context(tracker))
+        recommended = finder.recommend(kb, company)
+        trace = [{"programme": r.programme_id, "score": r.score, "verdict": r.assessment.verdict} for r in recommended]
+        return {"advice_trace": trace}, render.recommendations(kb, company, recommended)
+
+
+class ActionAskNeed(ContextAction):
+    """The profile form's question on the main need, with the needs of knowledge/ as buttons."""
+
+    action_name = "action_ask_profile_form_need"
+
+    def respond(self, kb, tracker: Tracker):
+        return {}, render.need_question(kb)
+
+
+class ActionHandoverDeclined(ContextAction):
+    action_name = "action_handover_declined"
+
+    def respond(self, kb, tracker: Tracker):
+        return {}, render.handover_declined()
+
+
+class ActionSubmitHandover(Action):
+    """With the consent given just before, builds the dossier, stores it and shows it."""
+
+    def name(self) -> Text:
+        return "action_submit_handover"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            return _reply(dispatcher, replies.knowledge_unavailable())
+        contact = tracker.get_slot("handover_contact")
+        reset = [SlotSet("handover_contact", None)]
+        if contact == conversation.CANCELLED:
+            return _reply(dispatcher, render.handover_cancelled()) + reset
+        events = tracker.events
+        draft = handover.build(
+            kb, tracker.sender_id, advice_company.from_values(kb, _context(tracker)),
+            conversation.programmes_discussed(events), conversation.open_questions(events),
+            conversation.contact_from_slot(contact),
+            conversation.consent_record(events, render.HANDOVER_OFFER))
+        try:
+            engine = store.make_engine(settings.db_url())
+            reference = await asyncio.get_running_loop().run_in_executor(None, handover.store, engine, draft)
+        except Exception as exc:  # noqa: BLE001 - the user must get an answer whatever failed
+            logging.getLogger(__name__).error("Dossier non enregistré : %s", exc)
+            return _reply(dispatcher, render.handover_unavailable()) + reset
+        return _reply(dispatcher, render.handover_stored(reference, draft, kb)) + reset
 
 
 class ActionAskAffirmation(Action):
@@ -252,3 +321,86 @@ class ValidateAdviserForm(FormValidationAction):
             dispatcher.utter_message(**replies.unknown_region(value))
             return {"region": None}
         return {"region": rid, "departement": code} if code else {"region": rid}
+
+
+class ValidateProfileForm(FormValidationAction):
+    """The profile form asks only what the conversation has not said yet: the required
+    slots are recomputed from the profile on every turn."""
+
+    def name(self) -> Text:
+        return "validate_profile_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: Dict[Text, Any]) -> List[Text]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            return []
+        missing = advice_company.from_values(kb, _context(tracker)).missing_slots()
+        # rasa_sdk validates, and sends back, only the slots listed here: a slot filled by
+        # this very message must stay listed, or its value would be dropped.
+        just_set = tracker.slots_to_validate()
+        return [slot for slot in advice_company.FORM_SLOTS if slot in missing or slot in just_set]
+
+    async def validate_country(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """« on vend déjà un peu en Espagne », in answer to the export-experience question,
+        names a market already served, not the one targeted: the target stays as it was."""
+        if tracker.get_slot("requested_slot") == "export_experience":
+            return {"country": conversation.value_before_latest_message(tracker.events, "country")}
+        return {"country": value}
+
+    async def _extract(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        kb = await get_knowledge_base()
+        if kb is None:
+            return {}
+        message = tracker.latest_message
+        return conversation.answer_to_profile_question(
+            kb, slot, message.get("text") or "", (message.get("intent") or {}).get("name") or "",
+            {e["entity"]: e["value"] for e in message.get("entities", []) if e.get("value")})
+
+    async def extract_sector(self, dispatcher, tracker, domain):
+        return await self._extract("sector", tracker)
+
+    async def extract_region(self, dispatcher, tracker, domain):
+        return await self._extract("region", tracker)
+
+    async def extract_headcount(self, dispatcher, tracker, domain):
+        return await self._extract("headcount", tracker)
+
+    async def extract_revenue(self, dispatcher, tracker, domain):
+        return await self._extract("revenue", tracker)
+
+    async def extract_company_age(self, dispatcher, tracker, domain):
+        return await self._extract("company_age", tracker)
+
+    async def extract_first_balance_sheet(self, dispatcher, tracker, domain):
+        return await self._extract("first_balance_sheet", tracker)
+
+    async def extract_export_experience(self, dispatcher, tracker, domain):
+        return await self._extract("export_experience", tracker)
+
+    async def extract_country(self, dispatcher, tracker, domain):
+        return await self._extract("country", tracker)
+
+    async def extract_need(self, dispatcher, tracker, domain):
+        return await self._extract("need", tracker)
+
+
+class ValidateHandoverForm(FormValidationAction):
+    """Asks how the adviser can reach the user back: an e-mail or a phone number, « passer »,
+    or « annuler » (then nothing is stored)."""
+
+    def name(self) -> Text:
+        return "validate_handover_form"
+
+    async def extract_handover_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "handover_contact":
+            return {}
+        value = conversation.contact_answer(tracker.latest_message.get("text") or "")
+        if value is None:
+            dispatcher.utter_message(**conversation.contact_not_understood())
+            return {}
+        return {"handover_contact": value}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import form_rules
 from bot.knowledge.validation import Dataset, labels
 from bot.text import fold
 
@@ -67,6 +68,7 @@ def render(dataset: Dataset) -> dict:
     departements = sorted((d["code"], [d["name"], d["code"]])
                           for region in dataset.records["region"].values() for d in region["departements"])
     files[f"data/nlu/lookups/{DEPARTEMENT_ENTITY}.yml"] = _entity_file(departements, DEPARTEMENT_ENTITY, claimed)
+    files[form_rules.PATH] = form_rules.render()
     for content in files.values():
         yaml.safe_load(content)  # a label with YAML-special characters must not break training
     return files

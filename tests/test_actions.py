@@ -176,3 +176,88 @@ async def test_a_bare_number_after_a_list_is_a_choice(loaded_db, kb):
     assert kb.get("programme", "carnet-ata")["name"] in messages[0]["text"]
     messages, _ = await run(actions.ActionNonsense(), tracker("qsdfqsdf", "nonsense", slots={"last_options": options}))
     assert len(messages) == 1 and messages[0]["response"] == "utter_default"
+
+
+def events_tracker(text, intent, slots_, events, sender="dossier-test"):
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "intent_ranking": [], "entities": []}
+    return Tracker(sender, dict(slots_), latest, events, False, None, {}, "action_listen")
+
+
+async def test_profile_form_asks_only_the_missing_slots(loaded_db):
+    form = actions.ValidateProfileForm()
+    tr = tracker("", "ask_recommendation", slots={"headcount": "25", "region": "bretagne", "revenue": "3000000",
+                                                  "sector": "agroalimentaire", "company_age": "2010"})
+    required = await form.required_slots([], CollectingDispatcher(), tr, {})
+    assert required == ["export_experience", "country", "need"]
+
+
+async def test_profile_form_extracts_the_requested_slot_only(loaded_db):
+    form = actions.ValidateProfileForm()
+    tr = tracker("on est 25", "inform_company", slots={"requested_slot": "headcount"})
+    assert await form.extract_headcount(CollectingDispatcher(), tr, {}) == {"headcount": "25"}
+    assert await form.extract_revenue(CollectingDispatcher(), tr, {}) == {}
+
+
+async def test_recommendations_action_sets_the_trace_and_the_choices(loaded_db):
+    tr = tracker("", "ask_recommendation", slots={"headcount": "10", "region": "occitanie", "need": "recrutement",
+                                                  "country": "de", "sector": "numerique"})
+    messages, events = await run(actions.ActionRecommendProgrammes(), tr)
+    trace = slots(events)["advice_trace"]
+    assert len(trace) == 5 and all({"programme", "score", "verdict"} <= set(t) for t in trace)
+    assert slots(events)["last_options"] == [f'/ask_programme{{"programme":"{t["programme"]}"}}' for t in trace]
+    assert len(messages) == 7
+
+
+async def test_handover_is_stored_with_consent_and_shown(loaded_db):
+    from bot.advice import handover
+
+    events = [{"event": "slot", "name": "programme", "value": "vie"},
+              {"event": "action", "name": "action_request_adviser"},
+              {"event": "user", "text": "oui d'accord"}]
+    tr = events_tracker("marie@exemple.fr", "inform_company",
+                        {"handover_contact": '{"email": "marie@exemple.fr"}', "region": "bretagne"}, events)
+    messages, result = await run(actions.ActionSubmitHandover(), tr)
+    assert "référence BX-" in messages[0]["text"]
+    [dossier] = handover.read_all(store.make_engine(loaded_db))
+    assert dossier["contact"] == {"email": "marie@exemple.fr"} and dossier["programmes"][0]["id"] == "vie"
+    assert "« oui d'accord »" in dossier["consent"]
+    assert slots(result)["handover_contact"] is None
+
+
+async def test_cancelled_handover_stores_nothing(loaded_db):
+    from bot.advice import conversation, handover
+
+    tr = events_tracker("annuler", "deny", {"handover_contact": conversation.CANCELLED}, [])
+    messages, _ = await run(actions.ActionSubmitHandover(), tr)
+    assert "aucun dossier" in messages[0]["text"]
+    assert handover.count(store.make_engine(loaded_db)) == 0
+
+
+async def test_handover_with_the_database_down_answers_politely(loaded_db, monkeypatch):
+    from bot import settings
+
+    await provider.get_knowledge_base()
+    monkeypatch.setattr(settings, "db_url", lambda: "postgresql://nobody@127.0.0.1:1/none")
+    tr = events_tracker("passer", "deny", {"handover_contact": "non-precise"}, [])
+    messages, _ = await run(actions.ActionSubmitHandover(), tr)
+    assert "pas pu enregistrer votre dossier" in messages[0]["text"]
+
+
+async def test_a_slot_filled_by_this_message_stays_required_so_that_it_is_kept(loaded_db):
+    form = actions.ValidateProfileForm()
+    events = [{"event": "user", "text": "on vend un peu en Espagne"},
+              {"event": "slot", "name": "export_experience", "value": "occasionnelle"}]
+    tr = events_tracker("on vend un peu en Espagne", "inform_company",
+                        {"export_experience": "occasionnelle", "requested_slot": "export_experience"}, events)
+    required = await form.required_slots([], CollectingDispatcher(), tr, {})
+    assert "export_experience" in required
+
+
+async def test_a_country_named_as_a_market_already_served_keeps_the_target(loaded_db):
+    form = actions.ValidateProfileForm()
+    events = [{"event": "slot", "name": "country", "value": "mx"},
+              {"event": "user", "text": "on vend un peu en Espagne"},
+              {"event": "slot", "name": "country", "value": "es"}]
+    tr = events_tracker("on vend un peu en Espagne", "inform_company",
+                        {"country": "es", "requested_slot": "export_experience"}, events)
+    assert await form.validate_country("es", CollectingDispatcher(), tr, {}) == {"country": "mx"}
