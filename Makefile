@@ -20,7 +20,7 @@ help:
 	@echo "Boussole Export — commandes :"
 	@echo "  make run          installe, charge la base, entraîne si besoin, démarre l'assistant (http://localhost:8080)"
 	@echo "  make test         installe ce qui manque et lance tous les tests"
-	@echo "  make shell        discuter avec l'assistant dans le terminal"
+	@echo "  make shell        discuter avec l'assistant dans le terminal (CONSEILLER=1 : mode conseiller)"
 	@echo "  make train        entraîner le modèle (seulement si config, domaine ou données ont changé)"
 	@echo "  make kb-check     valider knowledge/ sans rien écrire"
 	@echo "  make kb-load      charger knowledge/ dans la base de données"
@@ -53,7 +53,7 @@ run: $(STAMP) kb-load nlu-generate train
 	@scripts/run.sh
 
 shell: $(STAMP) kb-load nlu-generate train
-	@scripts/shell.sh
+	@scripts/shell.sh $(if $(CONSEILLER),--conseiller)
 
 test: $(STAMP)
 	@scripts/ensure_postgres.sh

@@ -11,5 +11,7 @@ for port in 5005 5055 8080; do
     fi
 done
 mkdir -p var
+# Rasa's HTTP API (used by the adviser mode of `make shell`) only answers with this token.
+export BOUSSOLE_RASA_TOKEN="${BOUSSOLE_RASA_TOKEN:-$(.venv/bin/python -m bot rasa-token)}"
 echo "==> Démarrage du serveur d'actions (:5055), de Rasa (:5005) et du site web (:8080). Ctrl-C pour tout arrêter."
 exec .venv/bin/honcho start

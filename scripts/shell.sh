@@ -7,6 +7,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 started=()
 cleanup() { for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+export BOUSSOLE_RASA_TOKEN="${BOUSSOLE_RASA_TOKEN:-$(.venv/bin/python -m bot rasa-token)}"
 
 if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
     mkdir -p var
@@ -16,9 +17,10 @@ if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
         started+=($!)
     fi
     .venv/bin/rasa run --model "$(scripts/model_path.sh)" --endpoints endpoints.yml \
-        --credentials credentials.yml --interface 127.0.0.1 --port 5005 > var/shell-rasa.log 2>&1 &
+        --credentials credentials.yml --interface 127.0.0.1 --port 5005 \
+        --enable-api --auth-token "$BOUSSOLE_RASA_TOKEN" > var/shell-rasa.log 2>&1 &
     started+=($!)
     .venv/bin/python -c 'import sys; from bot.readiness import PARTS, wait_until_ready
 sys.exit(0 if wait_until_ready(PARTS[:2], stay=False) else "Voir les journaux var/shell-*.log.")'
 fi
-.venv/bin/python -m bot.shell_client
+.venv/bin/python -m bot.shell_client "$@"

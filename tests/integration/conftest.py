@@ -19,6 +19,8 @@ from bot.knowledge import store
 ROOT = settings.PROJECT_ROOT
 VENV_BIN = Path(sys.executable).parent
 MODEL_LOAD_TIMEOUT_S = 420
+# Rasa's HTTP API is on, behind this token, as with `make run`.
+RASA_TOKEN = "jeton-de-test-" + os.urandom(8).hex()
 
 
 def free_port() -> int:
@@ -131,7 +133,8 @@ def endpoints_file(action_server, runtime_dir) -> Path:
 def rasa_server(model_path, endpoints_file, runtime_dir):
     yield from serve("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model_path), "--endpoints",
                               str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
-                              "--interface", "127.0.0.1", "--port", "{port}"],
+                              "--interface", "127.0.0.1", "--port", "{port}", "--enable-api",
+                              "--auth-token", RASA_TOKEN],
                      base_env(), runtime_dir, "/", timeout=MODEL_LOAD_TIMEOUT_S)
 
 
