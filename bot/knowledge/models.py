@@ -65,6 +65,8 @@ class Departement(Base):
     name = Column(Text, nullable=False)
     region_id = Column(String(80), ForeignKey("regions.id"), nullable=False, index=True)
     position = Column(Integer, nullable=False)
+    # Chef-lieu first, then the other large communes: only the snapshot reads them.
+    cities = Column(JSON, nullable=False, default=list)
 
 
 class Country(RecordMixin, Base):

@@ -34,6 +34,12 @@ _DEPARTEMENT_NUMBER = re.compile(
     r"ke?ur|me?ur|euros?|millions?|milliers?|pour|pourcents?|%)\b)")
 
 
+# City names that are also ordinary words (« des vannes », « plusieurs tours », « un maçon »):
+# found in a sentence only after a word that introduces a place (« à Tours », « près de Vannes »).
+_CITY_WORDS = {"tours", "vannes", "moulins", "grasse", "macon", "tulle", "cannes", "colombes", "pantin", "cayenne"}
+_PLACE_BEFORE = re.compile(r" (?:a|au|vers|(?:pres|aupres|autour|region|cote|ville|agglomeration) de?) $")
+
+
 @dataclass(frozen=True)
 class Hit:
     kind: str
@@ -61,9 +67,21 @@ class KnowledgeBase:
         for rid, region in self.records["region"].items():
             for dep in region.get("departements", []):
                 self._departements[dep["code"]] = {"code": dep["code"], "name": dep["name"], "region": rid,
-                                                   "phrase": f" {' '.join(words(dep['name']))} "}
+                                                   "phrase": f" {' '.join(words(dep['name']))} ",
+                                                   "cities": list(dep.get("cities", []))}
                 self._departement_by_key[key(dep["name"])] = dep["code"]
                 self._departement_by_key[key(dep["code"])] = dep["code"]
+        # Cities come after names and numbers: « Paris » is the 75 either way, and a city never
+        # takes a département's name away from it.
+        for code, dep in self._departements.items():
+            for city in dep["cities"]:
+                self._departement_by_key.setdefault(key(city), code)
+        # What `departements_in_text` looks for, longest first: département names of five
+        # letters or more, city names of four or more (« Lyon », « Metz »).
+        places = [(dep["phrase"], code) for code, dep in self._departements.items() if len(dep["phrase"]) >= 7]
+        places += [(f" {' '.join(words(city))} ", code) for code, dep in self._departements.items()
+                   for city in dep["cities"] if len(key(city)) >= 4]
+        self._place_phrases = sorted(set(places), key=lambda item: (-len(item[0]), item[0]))
         self._search_index = [
             (kind, rid, self._search_words(kind, record))
             for kind in KINDS for rid, record in self.records[kind].items()
@@ -163,17 +181,30 @@ class KnowledgeBase:
 
     def departements_in_text(self, text: str) -> list:
         """Codes of the départements a sentence names: a number after « le », « du », « dans
-        le »… (« on est dans le 69 »), or a name of five letters or more (short names such as
-        « Nord » or « Lot » are ordinary words too)."""
+        le »… (« on est dans le 69 »), then names, longest first: a département name of five
+        letters or more (short names such as « Nord » or « Lot » are ordinary words too) or a
+        city of four letters or more (« on est à Lyon », « près de Saint-Étienne »). Words
+        already taken by a longer name do not count again: « Seine-Saint-Denis » is not also
+        Saint-Denis, « Loire-Atlantique » not also the Loire. A city whose name is an ordinary
+        word (« Tours », « vannes ») counts only right after « à », « près de », « vers »…"""
         folded = " " + " ".join(words(text)) + " "
         found = []
         for match in _DEPARTEMENT_NUMBER.finditer(folded):
             code = self.resolve_departement(match.group(1))
             if code and code not in found:
                 found.append(code)
-        for code, dep in self._departements.items():
-            if len(dep["phrase"]) >= 7 and dep["phrase"] in folded and code not in found:
-                found.append(code)
+        taken = []  # (start, end) of the words already matched
+        for phrase, code in self._place_phrases:
+            start = folded.find(phrase)
+            while start >= 0:
+                # The padding spaces are shared with the neighbours: compare the words only.
+                span = (start + 1, start + len(phrase) - 1)
+                free = all(span[1] <= a or span[0] >= b for a, b in taken)
+                if free and (phrase.strip() not in _CITY_WORDS or _PLACE_BEFORE.search(folded[:start + 1])):
+                    taken.append(span)
+                    if code not in found:
+                        found.append(code)
+                start = folded.find(phrase, start + 1)
         return found
 
     # --- free-text search -------------------------------------------------------------

@@ -93,7 +93,8 @@ def _rows_for(kind: str, record: dict) -> list:
         rows.append(Source(kind=kind, record_id=record["id"], position=position, url=src["url"],
                            seen_on=src["seen_on"], title=src.get("title")))
     for position, dep in enumerate(record.get("departements", [])):
-        rows.append(Departement(code=dep["code"], name=dep["name"], region_id=record["id"], position=position))
+        rows.append(Departement(code=dep["code"], name=dep["name"], region_id=record["id"], position=position,
+                                cities=list(dep.get("cities", []))))
     for position, crit in enumerate(record.get("eligibility", [])):
         number = crit["value"] if isinstance(crit["value"], (int, float)) and not isinstance(crit["value"], bool) else None
         rows.append(Criterion(programme_id=record["id"], position=position, criterion=crit["criterion"],
@@ -143,7 +144,8 @@ def _record_from_row(kind: str, row, sources: list) -> dict:
         name = "question" if (kind == "faq" and column.name == "name") else column.name
         record[name] = value
     if kind == "region":
-        record["departements"] = [{"code": d.code, "name": d.name} for d in row.departements]
+        record["departements"] = [dict({"code": d.code, "name": d.name}, **({"cities": list(d.cities)} if d.cities else {}))
+                                  for d in row.departements]
     if kind == "programme" and row.criteria:
         record["eligibility"] = [{"criterion": c.criterion, "value": c.value, "label": c.label} for c in row.criteria]
     if kind == "country" and record.get("eu_agreement", {}).get("since"):
@@ -156,8 +158,12 @@ def read_records(engine: Engine) -> dict:
     """The whole knowledge base as kind → id → record, in the shape the YAML validator gives."""
     check_connection(engine)
     with Session(engine, future=True) as session:
-        if session.get(Meta, "schema") is None:
+        schema = session.get(Meta, "schema")
+        if schema is None:
             raise DatabaseUnavailable("La base de connaissances est vide : lancez « python -m bot kb load ».")
+        if schema.value != schema_fingerprint():
+            raise DatabaseUnavailable("La base de connaissances a été chargée par une version antérieure du code "
+                                      "(tables différentes) : relancez « python -m bot kb load ».")
         sources: dict = {}
         for src in session.execute(select(Source).order_by(Source.kind, Source.record_id, Source.position)).scalars():
             entry = {"url": src.url, "seen_on": src.seen_on}

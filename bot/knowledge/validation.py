@@ -236,7 +236,8 @@ def departement_code(value):
     return value
 
 
-departements = list_of(mapping({"code": departement_code, "name": text}, required=("code", "name")), minimum=1)
+departements = list_of(mapping({"code": departement_code, "name": text, "cities": text_list}, required=("code", "name")),
+                       minimum=1)
 contacts = list_of(mapping({"organisation": ident, "name": text, "url": url, "role": text},
                            required=("organisation", "name", "url", "role")))
 partnerships = list_of(mapping({"partner": text, "status": one_of(PARTNERSHIP_STATUSES), "detail": text},
@@ -557,13 +558,32 @@ def _check_aliases(dataset: Dataset, problems: list) -> None:
 
 
 def _check_departements(dataset: Dataset, problems: list) -> None:
+    """A département belongs to one Région, and a city to one département (« Saint-Denis »
+    cannot name both the 93 and the 974: users would be sent to the wrong one)."""
     seen: dict = {}
+    cities: dict = {}  # matching key → (code, name, region id, position in the list)
     for rid, region in dataset.records["region"].items():
+        shown = dataset.origins[("region", rid)]
         for dep in region.get("departements", []):
             owner = seen.setdefault(dep["code"], rid)
             if owner != rid:
-                problems.append(Problem(dataset.origins[("region", rid)], rid, "departements",
+                problems.append(Problem(shown, rid, "departements",
                                         f"le département {dep['code']} est déjà dans la Région « {owner} »"))
+            for position, city in enumerate(dep.get("cities", [])):
+                k = key(city)
+                if not k:
+                    continue
+                first = cities.setdefault(k, (dep["code"], dep["name"], rid, position))
+                if first[0] == dep["code"] and first[3] != position:
+                    problems.append(Problem(shown, rid, "departements",
+                                            f"la ville « {city} » figure deux fois dans le département "
+                                            f"{dep['code']} ({dep['name']})"))
+                elif first[0] != dep["code"]:
+                    where = "" if first[2] == rid else f", Région « {first[2]} »"
+                    problems.append(Problem(shown, rid, "departements",
+                                            f"la ville « {city} » ne peut pas appartenir à deux départements : "
+                                            f"elle est déjà dans le {first[0]} ({first[1]}{where}), "
+                                            f"on la retrouve dans le {dep['code']} ({dep['name']})"))
 
 
 def read_knowledge(root: Path) -> Dataset:
