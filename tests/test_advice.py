@@ -368,3 +368,13 @@ def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
     assert oid == "risque-change" and kb.name("obstacle", "risque-change") in messages[0]["text"]
     oid, _ = answers.answer_obstacle(kb, None, "comment se couvrir ?", {})
     assert oid is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("près de Nantes", ("pays-de-la-loire", "44")),
+    ("on est à Lyon", ("auvergne-rhone-alpes", "69")),
+    ("près d'Aix-en-Provence", ("provence-alpes-cote-d-azur", "13")),
+    ("Pays de la Loire", ("pays-de-la-loire", None)),
+])
+def test_a_city_gives_the_departement_and_the_region(kb, text, expected):
+    assert advice_company.parse_place(kb, text, text) == expected

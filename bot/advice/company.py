@@ -180,7 +180,9 @@ def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text:
             mentioned = kb.mentioned("region", text)
             rid = mentioned[0] if mentioned else None
         if rid is not None:
-            return rid, None
+            # « près d'Aix-en-Provence »: the Région's alias matched; the city gives the département.
+            codes = [c for c in kb.departements_in_text(f" {text} ") if kb.departement(c)["region"] == rid]
+            return rid, (codes[0] if codes else None)
     for text in (departement_text, region_text):
         codes = kb.departements_in_text(f" {text} ") if text else []
         if codes:
