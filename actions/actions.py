@@ -190,6 +190,26 @@ class ActionRememberCompany(ContextAction):
         return answers.answer_company(kb, values)
 
 
+class ActionGreet(Action):
+    """« Bonjour, nous sommes une PME de 60 salariés en Bretagne » is a greeting to the
+    classifier: greet, then repeat back what the message said about the company."""
+
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_greet")
+        said = _latest_entities(tracker, PROFILE_SLOTS)
+        kb = await get_knowledge_base() if said else None
+        if kb is None:
+            return []
+        values = _context(tracker)
+        values.update(said)
+        updates, messages = answers.answer_company(kb, values)
+        return _reply(dispatcher, messages) + _slot_events(updates)
+
+
 class ActionChooseItem(ContextAction):
     action_name = "action_choose_item"
 

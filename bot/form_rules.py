@@ -9,7 +9,7 @@ FORMS = ("adviser_form", "profile_form", "handover_form")
 
 # Intent → the action that answers it anywhere in the conversation.
 ANSWERS = (
-    ("greet", "utter_greet"),
+    ("greet", "action_greet"),
     ("affirm", "utter_anything_else"),
     ("deny", "utter_anything_else"),
     ("thanks", "utter_you_are_welcome"),

@@ -261,3 +261,16 @@ async def test_a_country_named_as_a_market_already_served_keeps_the_target(loade
     tr = events_tracker("on vend un peu en Espagne", "inform_company",
                         {"country": "es", "requested_slot": "export_experience"}, events)
     assert await form.validate_country("es", CollectingDispatcher(), tr, {}) == {"country": "mx"}
+
+
+async def test_greeting_with_company_facts_greets_then_notes_them(loaded_db):
+    messages, events = await run(actions.ActionGreet(), tracker(
+        "Bonjour, nous sommes 60 en Pays de la Loire", "greet", [("headcount", "60"), ("region", "Pays de la Loire")]))
+    assert messages[0]["response"] == "utter_greet"
+    assert "Effectif : 60 salariés" in messages[1]["text"]
+    assert slots(events)["region"] == "pays-de-la-loire"
+
+
+async def test_plain_greeting_only_greets(loaded_db):
+    messages, events = await run(actions.ActionGreet(), tracker("bonjour", "greet"))
+    assert [m["response"] for m in messages] == ["utter_greet"] and events == []
