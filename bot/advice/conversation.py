@@ -20,17 +20,20 @@ from bot.text import fold
 
 CANCELLED = "annule"
 _CANCEL = re.compile(r"^(annule[rz]?|annulation|stop|laisse[rz]? tomber|arrete[rz]?|finalement non|"
-                     r"je ne veux (plus|pas)|on arrete)\b")
+                     r"je ne veux (plus|pas)|on arrete|(finalement )?pas de dossier)\b")
 # The bot actions that mean « I did not answer that message ».
 UNANSWERED_ACTIONS = ("action_default_ask_affirmation", "action_default_fallback", "utter_ask_rephrase",
                       "utter_out_of_scope", "utter_default")
-# Replies to the profile form's number questions are parsed from the text only when the
-# message is not a question of its own (« et l'AP c'est pour 250 salariés max ? »).
-_QUESTION_INTENTS = ("ask_",)
+# Answers to the profile form are read from the text only when the message is not a
+# question of its own (« et l'AP c'est pour 250 salariés max ? », « c'est quoi le V.I.E »).
+# The classifier's topic alone does not decide: « jamais exporté » may come out as a
+# question on where to start.
+PROGRAMME_QUESTIONS = ("ask_programme", "ask_eligibility", "ask_amount", "ask_how_to_apply",
+                       "ask_programme_status")
 
 
-def _is_question(intent: str) -> bool:
-    return intent.startswith(_QUESTION_INTENTS)
+def _is_question(intent: str, text: str) -> bool:
+    return "?" in text or intent in PROGRAMME_QUESTIONS
 
 
 def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: str, entities: dict) -> dict:
@@ -65,11 +68,11 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
     if slot in numbers:
         parser, render = numbers[slot]
         value = parser(entities.get(slot)) if entities.get(slot) else None
-        if value is None and not _is_question(intent):
+        if value is None and not _is_question(intent, text):
             value = parser(text)
         return {slot: render(value)} if value is not None else {}
     if slot == "export_experience":
-        experience = advice_company.parse_export_experience(text) if not _is_question(intent) else None
+        experience = advice_company.parse_export_experience(text) if not _is_question(intent, text) else None
         return {slot: experience} if experience else {}
     return {}
 
@@ -99,7 +102,7 @@ def contact_from_slot(value: Optional[str]) -> dict:
 def contact_not_understood() -> dict:
     return message("Je n'ai trouvé ni adresse e-mail ni numéro de téléphone. Écrivez par exemple "
                    "« marie.martin@exemple.fr, 06 12 34 56 78 », ou « passer » pour ne pas en laisser, "
-                   "ou « annuler » pour ne rien enregistrer.")
+                   "ou « pas de dossier » pour ne rien enregistrer.")
 
 
 def programmes_discussed(events: list) -> list:

@@ -21,7 +21,7 @@ VERDICT_LABELS = {ELIGIBLE: "éligible a priori", NOT_ELIGIBLE: "non éligible",
 # The profile questions, as the eligibility answer asks them.
 QUESTIONS = {
     "sector": "Quel est votre secteur d'activité ?",
-    "region": "Dans quelle Région (ou quel département) votre entreprise est-elle installée ?",
+    "region": "Dans quelle Région, quel département ou quelle ville votre entreprise est-elle installée ?",
     "headcount": "Combien de salariés compte votre entreprise ?",
     "revenue": "Quel est votre chiffre d'affaires annuel ?",
     "company_age": "Depuis quand votre entreprise existe-t-elle ?",

@@ -135,7 +135,7 @@ CONVERSATIONS = {
         ("au revoir", [says("Au revoir")]),
     ],
     "liste puis choix": [
-        ("je voudrais une aide mais je ne sais pas laquelle", [says("Assurance Prospection")]),
+        ("il existe quoi comme financements pour l'export ?", [says("Assurance Prospection")]),
         ("le deuxième", [second_button_of_previous_reply]),
     ],
 }
