@@ -128,10 +128,7 @@ def parse_country(kb: KnowledgeBase, text: Optional[str]):
     """(country id, zone): a country named (by name, alias, ISO code or in a sentence), else a zone."""
     if not text:
         return None, None
-    cid = kb.fuzzy_resolve("country", text)
-    if cid is None:
-        mentioned = kb.mentioned("country", text)
-        cid = mentioned[0] if mentioned else None
+    cid = _named(kb, "country", text)
     if cid is not None:
         return cid, None
     return None, parse_zone(kb, text)
@@ -145,10 +142,7 @@ def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
     """The obstacle id a need names: « financer un salon », « trouver des distributeurs »."""
     if not text:
         return None
-    oid = kb.fuzzy_resolve("obstacle", text)
-    if oid is None:
-        mentioned = kb.mentioned("obstacle", text)
-        oid = mentioned[0] if mentioned else None
+    oid = _named(kb, "obstacle", text)
     if oid is None:
         hits = kb.search(text, kinds=("obstacle",), limit=1)
         oid = hits[0].id if hits and hits[0].score >= NEED_MIN_SCORE else None
@@ -156,13 +150,16 @@ def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
 
 
 def parse_sector(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
-    if not text:
-        return None
-    sid = kb.fuzzy_resolve("sector", text)
-    if sid is None:
-        mentioned = kb.mentioned("sector", text)
-        sid = mentioned[0] if mentioned else None
-    return sid
+    return _named(kb, "sector", text) if text else None
+
+
+def _named(kb: KnowledgeBase, kind: str, text: str) -> Optional[str]:
+    """The record `text` names (a typo tolerated), or the longest one it mentions."""
+    rid = kb.fuzzy_resolve(kind, text)
+    if rid is None:
+        mentioned = kb.mentioned(kind, text)
+        rid = mentioned[0] if mentioned else None
+    return rid
 
 
 def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text: Optional[str]):
@@ -175,10 +172,7 @@ def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text:
     for text in (region_text, departement_text):
         if not text:
             continue
-        rid = kb.fuzzy_resolve("region", text)
-        if rid is None:
-            mentioned = kb.mentioned("region", text)
-            rid = mentioned[0] if mentioned else None
+        rid = _named(kb, "region", text)
         if rid is not None:
             # « près d'Aix-en-Provence »: the Région's alias matched; the city gives the département.
             codes = [c for c in kb.departements_in_text(f" {text} ") if kb.departement(c)["region"] == rid]

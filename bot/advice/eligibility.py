@@ -70,34 +70,33 @@ def _number(value: float) -> int:
     return int(value)
 
 
+def _threshold(actual, limit, minimum: bool, missing: str, subject: str, yours: str, limit_text: str,
+               remedy: Optional[str] = None) -> Check:
+    """A number against a floor or a ceiling, the limit itself included."""
+    if actual is None:
+        return Check(UNKNOWN, "", missing)
+    if minimum:
+        if actual >= limit:
+            return Check(MET, f"{subject} ({yours}) atteint le minimum de {limit_text}.")
+        return Check(NOT_MET, f"{subject} ({yours}) est sous le minimum de {limit_text}.", remedy=remedy)
+    if actual <= limit:
+        return Check(MET, f"{subject} ({yours}) ne dépasse pas le plafond de {limit_text}.")
+    return Check(NOT_MET, f"{subject} ({yours}) dépasse le plafond de {limit_text}.")
+
+
 def _revenue(value, company: CompanyProfile, minimum: bool) -> Check:
     limit = format_euros(_number(value))
-    if company.revenue is None:
-        return Check(UNKNOWN, "", "revenue")
-    yours = format_euros(company.revenue)
-    if minimum:
-        if company.revenue >= value:
-            return Check(MET, f"Votre chiffre d'affaires ({yours}) atteint le minimum de {limit}.")
-        return Check(NOT_MET, f"Votre chiffre d'affaires ({yours}) est sous le minimum de {limit}.",
-                     remedy=f"quand votre chiffre d'affaires atteindra {limit}")
-    if company.revenue <= value:
-        return Check(MET, f"Votre chiffre d'affaires ({yours}) ne dépasse pas le plafond de {limit}.")
-    return Check(NOT_MET, f"Votre chiffre d'affaires ({yours}) dépasse le plafond de {limit}.")
+    yours = format_euros(company.revenue) if company.revenue is not None else ""
+    return _threshold(company.revenue, value, minimum, "revenue", "Votre chiffre d'affaires", yours, limit,
+                      remedy=f"quand votre chiffre d'affaires atteindra {limit}")
 
 
 def _headcount(value, company: CompanyProfile, minimum: bool) -> Check:
     limit = _number(value)
-    if company.headcount is None:
-        return Check(UNKNOWN, "", "headcount")
-    yours = f"{company.headcount} salarié{'s' if company.headcount > 1 else ''}"
-    if minimum:
-        if company.headcount >= limit:
-            return Check(MET, f"Votre effectif ({yours}) atteint le minimum de {limit}.")
-        return Check(NOT_MET, f"Votre effectif ({yours}) est sous le minimum de {limit} salariés.",
-                     remedy=f"à partir de {limit} salariés")
-    if company.headcount <= limit:
-        return Check(MET, f"Votre effectif ({yours}) ne dépasse pas {limit} salariés.")
-    return Check(NOT_MET, f"Votre effectif ({yours}) dépasse le maximum de {limit} salariés.")
+    count = company.headcount
+    yours = f"{count} salarié{'s' if count > 1 else ''}" if count is not None else ""
+    return _threshold(count, limit, minimum, "headcount", "Votre effectif", yours, f"{limit} salariés",
+                      remedy=f"à partir de {limit} salariés")
 
 
 def _age(value, company: CompanyProfile) -> Check:
