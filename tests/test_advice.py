@@ -378,3 +378,13 @@ def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
 ])
 def test_a_city_gives_the_departement_and_the_region(kb, text, expected):
     assert advice_company.parse_place(kb, text, text) == expected
+
+
+def test_adviser_contacts_cite_the_sources_of_the_contacts_not_the_departement_lists(kb):
+    from bot import replies
+
+    geography = ("insee.fr/fr/metadonnees/source/operation/s2085", "wikipedia.org/wiki/Liste_des_d")
+    for region in kb.all("region"):
+        text = replies.adviser_contact(kb, region["id"])[0]["text"]
+        cited = text.rsplit("Source", 1)[1]
+        assert not any(g in cited.split(" ; ")[0] for g in geography), region["id"]

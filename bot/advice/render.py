@@ -36,7 +36,7 @@ def recommendations(kb: KnowledgeBase, company: CompanyProfile, recommended: lis
                         "de chaque opérateur.")]
     for rank, rec in enumerate(recommended, 1):
         programme = kb.get("programme", rec.programme_id)
-        why = "; ".join(rec.reasons) if rec.reasons else "dispositif national ouvert à de nombreuses entreprises"
+        why = " ; ".join(rec.reasons) if rec.reasons else "dispositif national ouvert à de nombreuses entreprises"
         verdict = VERDICT_LABELS[rec.assessment.verdict]
         missing = rec.assessment.missing
         if missing:
