@@ -187,7 +187,7 @@ class ActionRememberCompany(ContextAction):
         # Slots hold what earlier turns said; this message's entities take precedence.
         values = _context(tracker)
         values.update(_latest_entities(tracker, PROFILE_SLOTS))
-        return answers.answer_company(kb, values)
+        return answers.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
 
 
 class ActionGreet(Action):

@@ -238,10 +238,14 @@ def answer_adviser(kb: KnowledgeBase, context: dict):
                                    need=need) + [render.handover_offer()]
 
 
-def answer_company(kb: KnowledgeBase, values: dict, today=None):
+def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
     """(slot updates, messages) for a statement about the company: each value normalised,
-    repeated back in plain French, and what is still unknown. When an eligibility question
-    was waiting for these values, its report follows, updated."""
+    repeated back in plain French, and what is still unknown. A place the extractor missed
+    (« nous sommes à Rennes ») is looked for in the text. When an eligibility question was
+    waiting for these values, its report follows, updated."""
+    if text and not (values.get("region") or values.get("departement")):
+        rid, code = advice_company.parse_place(kb, text, text)
+        values = dict(values, region=rid, departement=code) if rid else values
     company = advice_company.from_values(kb, values, today)
     updates = advice_company.to_slots(company)
     missing = [eligibility.FIELD_LABELS[slot] for slot in ("sector", "region", "headcount", "revenue",

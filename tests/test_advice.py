@@ -388,3 +388,22 @@ def test_adviser_contacts_cite_the_sources_of_the_contacts_not_the_departement_l
         text = replies.adviser_contact(kb, region["id"])[0]["text"]
         cited = text.rsplit("Source", 1)[1]
         assert not any(g in cited.split(" ; ")[0] for g in geography), region["id"]
+
+
+def test_a_city_in_a_company_statement_gives_the_region(kb):
+    updates, messages = answers.answer_company(kb, {}, text="nous sommes à Rennes")
+    assert updates["region"] == "bretagne" and updates["departement"] == "35"
+    assert "Ille-et-Vilaine (35), Région Bretagne" in messages[0]["text"]
+
+
+def test_a_revenue_answer_is_not_read_as_a_headcount(kb):
+    answer = conversation.answer_to_profile_question(kb, "headcount", "environ 400 000 €", "inform_company",
+                                                     {"revenue": "400 000"})
+    assert answer == {}
+
+
+def test_the_obstacle_own_list_orders_the_programmes_of_a_need(kb):
+    company = CompanyProfile(region="bretagne", headcount=40, revenue=5_000_000, age_months=120, need="financement",
+                             sector="agroalimentaire", country="jp", export_experience="occasionnelle")
+    top = [r.programme_id for r in finder.recommend(kb, company)]
+    assert top[0] == "assurance-prospection"

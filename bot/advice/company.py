@@ -244,7 +244,8 @@ def describe(kb: KnowledgeBase, company: CompanyProfile) -> list:
             place = f"{kb.departement(company.departement)['name']} ({company.departement}), {place}"
         facts.append(f"Implantation : {place}")
     if company.headcount is not None:
-        facts.append(f"Effectif : {company.headcount} salarié{'s' if company.headcount > 1 else ''}")
+        count = f"{company.headcount:,}".replace(",", " ")
+        facts.append(f"Effectif : {count} salarié{'s' if company.headcount > 1 else ''}")
     if company.revenue is not None:
         facts.append(f"Chiffre d'affaires : {parse.format_euros(company.revenue)}")
     if company.age_months is not None:

@@ -68,7 +68,9 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
     if slot in numbers:
         parser, render = numbers[slot]
         value = parser(entities.get(slot)) if entities.get(slot) else None
-        if value is None and not _is_question(intent, text):
+        # « environ 400 000 € » answers the revenue question, not the headcount one.
+        other_number = any(entities.get(other) for other in numbers if other != slot)
+        if value is None and not other_number and not _is_question(intent, text):
             value = parser(text)
         return {slot: render(value)} if value is not None else {}
     if slot == "export_experience":

@@ -14,6 +14,10 @@ from bot.knowledge.snapshot import KnowledgeBase
 # however eligible the company is.
 NEED_MATCH = 3.0
 NEED_FIRST = 0.5        # the need is the programme's main obstacle
+# The obstacle's own list of programmes (knowledge/obstacles.yml) is ordered by relevance:
+# the first gets this bonus, each next one a tenth less.
+CURATED = 1.0
+CURATED_STEP = 0.1
 ELIGIBLE_BONUS = 2.0
 TO_CHECK_BONUS = 1.0
 MISSING_PENALTY = 0.2   # per profile value still needed to decide
@@ -58,6 +62,9 @@ def score_programme(kb: KnowledgeBase, programme: dict, company: CompanyProfile)
     if company.need:
         if _need_matches(kb, programme, company.need):
             score += NEED_MATCH + (NEED_FIRST if programme["obstacles"][:1] == [company.need] else 0)
+            curated = (kb.get("obstacle", company.need) or {}).get("programmes", [])
+            if programme["id"] in curated:
+                score += max(0.0, CURATED - CURATED_STEP * curated.index(programme["id"]))
             reasons.append(f"répond à votre besoin : {kb.name('obstacle', company.need).lower()}")
         elif programme["kind"] in FORMALITY_KINDS:
             score += FORMALITY_OFF_TOPIC
