@@ -175,7 +175,26 @@ def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: Optional[str
     pid = _programme_in_context(kb, entity, context, text)
     if pid is None:
         return None, _faq_or(kb, text, replies.which_programme(kb, intent))
+    if pid == context and not entity and _off_the_programme(kb, pid, text):
+        # « le quota japonais sur le glutamate, c'est combien ? » is no follow-up on the
+        # programme discussed before: say we do not know rather than answer beside it.
+        return None, _faq_or(kb, text, replies.not_in_knowledge(kb, pid, intent))
     return pid, replies.PROGRAMME_ASPECTS[intent](kb, pid)
+
+
+# Words of follow-up questions that no programme record needs to contain.
+FOLLOW_UP_WORDS = set("coute couter coutent cout couts cher prix tarif montant montants niveau concretement "
+                      "eligible eligibles eligibilite concerne concernes ki qui pour demande demander deposer "
+                      "dossier ouvert ouverte encore toujours actif active ferme termine contacter contact "
+                      "cb cmb combien conditions criteres final".split())
+# A follow-up may name up to this many words that the programme's record does not contain.
+OFF_TOPIC_WORDS = 2
+
+
+def _off_the_programme(kb: KnowledgeBase, pid: str, text: str) -> bool:
+    own = kb.words_of("programme", pid)
+    foreign = [w for w in kb.query_words(text) if w not in own and w not in FOLLOW_UP_WORDS]
+    return len(foreign) >= OFF_TOPIC_WORDS
 
 
 def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,

@@ -211,6 +211,20 @@ def which_programme(kb: KnowledgeBase, intent: str = "ask_programme") -> list:
                      for pid in featured])]
 
 
+# The start of the answer to a question the knowledge base cannot answer: the handover
+# dossier lists such questions for the adviser.
+NOT_IN_KNOWLEDGE = "Je n'ai pas d'information fiable sur ce point dans ma base"
+
+
+def not_in_knowledge(kb: KnowledgeBase, pid: str, intent: str) -> list:
+    name = kb.name("programme", pid)
+    return [message(f"{NOT_IN_KNOWLEDGE}. Un conseiller pourra vous répondre. Si votre question portait sur "
+                    f"{name}, choisissez ci-dessous :",
+                    [{"title": f"{name} : {title}", "payload": payload(aspect, programme=pid)}
+                     for title, aspect in FOLLOW_UPS if aspect == intent]
+                    + [{"title": "Parler à un conseiller", "payload": payload("request_adviser")}])]
+
+
 # --- obstacles and practical questions ----------------------------------------------------
 
 def obstacle_advice(kb: KnowledgeBase, oid: str) -> list:

@@ -278,7 +278,7 @@ def test_clusters_of_the_region_first(kb):
 
 # --- answers the actions send ------------------------------------------------------------
 
-from bot import answers  # noqa: E402
+from bot import answers, replies  # noqa: E402
 from bot.advice import conversation, render  # noqa: E402
 from tests.test_answers import SOURCE  # noqa: E402
 
@@ -407,3 +407,18 @@ def test_the_obstacle_own_list_orders_the_programmes_of_a_need(kb):
                              sector="agroalimentaire", country="jp", export_experience="occasionnelle")
     top = [r.programme_id for r in finder.recommend(kb, company)]
     assert top[0] == "assurance-prospection"
+
+
+@pytest.mark.parametrize("text, follows", [
+    ("et pour le glutamate dans les sauces, le quota japonais c'est combien ?", False),
+    ("ça coûte combien ?", True),
+    ("et niveau coût, c'est quoi concrètement ?", True),
+    ("combien ça coûte pour une PME ?", True),
+])
+def test_an_amount_question_off_the_programme_is_not_answered_beside_it(kb, text, follows):
+    pid, messages = answers.answer_programme_aspect(kb, "ask_amount", None, "cheque-relance-export", text)
+    assert (pid == "cheque-relance-export") is follows
+    if not follows:
+        assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+        events = [{"event": "user", "text": text}, {"event": "bot", "text": messages[0]["text"]}]
+        assert conversation.open_questions(events) == [text]

@@ -15,7 +15,7 @@ from bot.advice import company as advice_company
 from bot.advice.company import NOT_GIVEN
 from bot.advice.handover import parse_contact
 from bot.knowledge.snapshot import KnowledgeBase
-from bot.replies import message
+from bot.replies import NOT_IN_KNOWLEDGE, message
 from bot.text import fold
 
 CANCELLED = "annule"
@@ -133,14 +133,16 @@ def value_before_latest_message(events: list, slot: str):
 
 
 def open_questions(events: list) -> list:
-    """User messages the bot did not answer: followed by a fallback or an out-of-scope reply."""
+    """User messages the bot did not answer: followed by a fallback, an out-of-scope reply
+    or « I have no reliable information on this »."""
     questions, last_text, pending = [], None, False
     for event in events:
         kind = event.get("event")
         if kind == "user":
             last_text = (event.get("text") or "").strip()
             pending = bool(last_text) and not last_text.startswith("/")
-        elif kind == "action" and pending and event.get("name") in UNANSWERED_ACTIONS:
+        elif pending and ((kind == "action" and event.get("name") in UNANSWERED_ACTIONS)
+                          or (kind == "bot" and (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE))):
             if last_text not in questions:
                 questions.append(last_text)
             pending = False

@@ -86,6 +86,7 @@ class KnowledgeBase:
             (kind, rid, self._search_words(kind, record))
             for kind in KINDS for rid, record in self.records[kind].items()
         ]
+        self._words_by_record = {(kind, rid): set(weights) for kind, rid, weights in self._search_index}
         self._name_phrase = {(kind, rid): " " + " ".join(words(self.name(kind, rid))) + " "
                              for kind in KINDS for rid in self.records[kind]}
         self._document_frequency = {}
@@ -225,6 +226,10 @@ class KnowledgeBase:
         for advice in record.get("advice", []):
             add(advice, 1.0)
         return weights
+
+    def words_of(self, kind: str, rid: str) -> set:
+        """The searchable words of one record (names, summary, long texts)."""
+        return self._words_by_record[(kind, rid)]
 
     @staticmethod
     def query_words(text: str) -> list:
