@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import answers, intents, replies, settings
 from bot.advice import company as advice_company
 from bot.advice import conversation, finder, handover, render
-from bot.knowledge import store
 from bot.knowledge.provider import get_knowledge_base
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
@@ -43,6 +42,14 @@ def _latest_entities(tracker: Tracker, names=ENTITIES) -> Dict[Text, Text]:
 
 def _context(tracker: Tracker) -> Dict[Text, Any]:
     return {slot: tracker.get_slot(slot) for slot in CONTEXT_SLOTS}
+
+
+def _note_company(kb, tracker: Tracker):
+    """(slot updates, messages) for what the latest message says about the company; slots
+    hold what earlier turns said, this message's entities take precedence."""
+    values = _context(tracker)
+    values.update(_latest_entities(tracker, PROFILE_SLOTS))
+    return answers.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
 
 
 def _slot_events(updates: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -184,10 +191,7 @@ class ActionRememberCompany(ContextAction):
     action_name = "action_remember_company"
 
     def respond(self, kb, tracker: Tracker):
-        # Slots hold what earlier turns said; this message's entities take precedence.
-        values = _context(tracker)
-        values.update(_latest_entities(tracker, PROFILE_SLOTS))
-        return answers.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
+        return _note_company(kb, tracker)
 
 
 class ActionGreet(Action):
@@ -200,13 +204,10 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_greet")
-        said = _latest_entities(tracker, PROFILE_SLOTS)
-        kb = await get_knowledge_base() if said else None
+        kb = await get_knowledge_base() if _latest_entities(tracker, PROFILE_SLOTS) else None
         if kb is None:
             return []
-        values = _context(tracker)
-        values.update(said)
-        updates, messages = answers.answer_company(kb, values)
+        updates, messages = _note_company(kb, tracker)
         return _reply(dispatcher, messages) + _slot_events(updates)
 
 
@@ -276,8 +277,8 @@ class ActionSubmitHandover(Action):
             conversation.contact_from_slot(contact),
             conversation.consent_record(events, render.HANDOVER_OFFER))
         try:
-            engine = store.make_engine(settings.db_url())
-            reference = await asyncio.get_running_loop().run_in_executor(None, handover.store, engine, draft)
+            reference = await asyncio.get_running_loop().run_in_executor(
+                None, handover.store_at, settings.db_url(), draft)
         except Exception as exc:  # noqa: BLE001 - the user must get an answer whatever failed
             logging.getLogger(__name__).error("Dossier non enregistré : %s", exc)
             return _reply(dispatcher, render.handover_unavailable()) + reset

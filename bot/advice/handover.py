@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, declarative_base
 from bot.advice.company import CompanyProfile, describe, to_slots
 from bot.advice.eligibility import VERDICT_LABELS, assess
 from bot.knowledge.snapshot import KnowledgeBase
-from bot.knowledge.store import check_connection
+from bot.knowledge.store import check_connection, make_engine
 
 HandoverBase = declarative_base()
 
@@ -124,6 +124,16 @@ def store(engine: Engine, draft: DossierDraft) -> str:
                             programmes=draft.programmes, open_questions=draft.open_questions,
                             contact=draft.contact, consent=draft.consent))
     return reference
+
+
+def store_at(url: str, draft: DossierDraft) -> str:
+    """`store` on the database at `url`, its connections closed afterwards (a handover is
+    rare: no pool is kept for it)."""
+    engine = make_engine(url)
+    try:
+        return store(engine, draft)
+    finally:
+        engine.dispose()
 
 
 def count(engine: Engine, conversation_id: Optional[str] = None) -> int:
