@@ -50,7 +50,7 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context
     company's main need."""
     faq_hits = kb.search(text or "", kinds=("faq",), limit=1)
     faq = faq_hits[0] if faq_hits and faq_hits[0].score >= FAQ_MIN_SCORE else None
-    oid = _resolve_or_mentioned(kb, "obstacle", entity, text)
+    oid = kb.named("obstacle", entity, text)
     obstacle_hits = kb.search(text or "", kinds=("obstacle",), limit=len(kb.records["obstacle"]))
     if oid is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
         oid = obstacle_hits[0].id
@@ -80,10 +80,10 @@ def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[st
     the company's Région first); « rejoindre un pôle » adds how to join."""
     joining = kb.get("faq", JOIN_CLUSTER_FAQ) is not None and any(w in _JOIN_WORDS for w in words(text or ""))
     how_to_join = replies.faq_answer(kb, JOIN_CLUSTER_FAQ) if joining else []
-    cid = _resolve_or_mentioned(kb, "cluster", entity, text)
+    cid = kb.named("cluster", entity, text)
     if cid is not None:
         return cid, replies.cluster_info(kb, cid) + how_to_join
-    sid = _resolve_or_mentioned(kb, "sector", sector, text)
+    sid = kb.named("sector", sector, text)
     if sid is not None:
         return None, replies.clusters_for_sector(kb, sid, region) + how_to_join
     if joining:
@@ -103,14 +103,6 @@ def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
     return otherwise
 
 
-def _resolve_or_mentioned(kb: KnowledgeBase, kind: str, entity: Optional[str], text: str):
-    rid = kb.fuzzy_resolve(kind, entity) if entity else None
-    if rid is None:
-        mentioned = kb.mentioned(kind, text or "")
-        rid = mentioned[0] if mentioned else None
-    return rid
-
-
 def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     """(organisation id or None, messages)."""
     # « la différence entre un transitaire et un commissionnaire en douane » names the
@@ -119,7 +111,7 @@ def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     hits = kb.search(text or "", kinds=("faq",), limit=1)
     if hits and hits[0].score >= STRONG_FAQ_SCORE and len(kb.query_words(text or "")) >= (3 if entity else 2):
         return None, replies.faq_answer(kb, hits[0].id)
-    oid = _resolve_or_mentioned(kb, "organisation", entity, text)
+    oid = kb.named("organisation", entity, text)
     if oid is not None:
         return oid, replies.organisation_info(kb, oid)
     programmes = kb.mentioned("programme", text or "")
@@ -142,7 +134,7 @@ def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optiona
 
 def answer_country(kb: KnowledgeBase, entity: Optional[str], text: str):
     """(country id or None, messages)."""
-    cid = _resolve_or_mentioned(kb, "country", entity, text)
+    cid = kb.named("country", entity, text)
     if cid is not None:
         return cid, replies.country_pointers(kb, cid)
     return None, _faq_or(kb, text, replies.which_country(kb))
@@ -203,7 +195,7 @@ def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Opt
     from the earlier turns."""
     for reg, dep, txt in ((region, departement, text), (context_region, context_departement, "")):
         code = kb.resolve_departement(dep) if dep else None
-        rid = None if code else _resolve_or_mentioned(kb, "region", reg, txt)
+        rid = None if code else kb.named("region", reg, txt)
         if rid is None and code is None and txt:
             codes = kb.departements_in_text(txt)
             code = codes[0] if codes else None
@@ -224,7 +216,7 @@ def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Op
     pid = _programme_in_context(kb, programme, None, text)
     if pid:
         return {"programme": pid}, replies.programme_contact(kb, pid)
-    oid = _resolve_or_mentioned(kb, "organisation", organisation, text)
+    oid = kb.named("organisation", organisation, text)
     if oid:
         return {"organisation": oid}, replies.organisation_info(kb, oid)
     pid = _programme_in_context(kb, None, context.get("programme"), "")
@@ -236,15 +228,11 @@ def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Op
     return {}, replies.adviser_contact(kb)
 
 
-# The value of the region slot when the user preferred not to give it.
-REGION_NOT_GIVEN = advice_company.NOT_GIVEN
-
-
 def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
     """What an answer to « dans quelle Région ? » gives: (region id, département code),
-    REGION_NOT_GIVEN when the user declines, (None, None) when it names no place we know."""
-    if profile.is_skip(text) or value == REGION_NOT_GIVEN:
-        return REGION_NOT_GIVEN, None
+    advice_company.NOT_GIVEN when the user declines, (None, None) when it names no place we know."""
+    if profile.is_skip(text) or value == advice_company.NOT_GIVEN:
+        return advice_company.NOT_GIVEN, None
     return region_in_context(kb, value, value, text)
 
 
@@ -253,7 +241,7 @@ def answer_adviser(kb: KnowledgeBase, context: dict):
     dossier for them."""
     rid, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
     need = advice_company.parse_need(kb, context.get("need")) if context.get("need") else None
-    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != REGION_NOT_GIVEN,
+    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != advice_company.NOT_GIVEN,
                                    need=need) + [render.handover_offer()]
 
 

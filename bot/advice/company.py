@@ -128,7 +128,7 @@ def parse_country(kb: KnowledgeBase, text: Optional[str]):
     """(country id, zone): a country named (by name, alias, ISO code or in a sentence), else a zone."""
     if not text:
         return None, None
-    cid = _named(kb, "country", text)
+    cid = kb.named("country", text, text)
     if cid is not None:
         return cid, None
     return None, parse_zone(kb, text)
@@ -142,7 +142,7 @@ def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
     """The obstacle id a need names: « financer un salon », « trouver des distributeurs »."""
     if not text:
         return None
-    oid = _named(kb, "obstacle", text)
+    oid = kb.named("obstacle", text, text)
     if oid is None:
         hits = kb.search(text, kinds=("obstacle",), limit=1)
         oid = hits[0].id if hits and hits[0].score >= NEED_MIN_SCORE else None
@@ -150,16 +150,7 @@ def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
 
 
 def parse_sector(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
-    return _named(kb, "sector", text) if text else None
-
-
-def _named(kb: KnowledgeBase, kind: str, text: str) -> Optional[str]:
-    """The record `text` names (a typo tolerated), or the longest one it mentions."""
-    rid = kb.fuzzy_resolve(kind, text)
-    if rid is None:
-        mentioned = kb.mentioned(kind, text)
-        rid = mentioned[0] if mentioned else None
-    return rid
+    return kb.named("sector", text, text) if text else None
 
 
 def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text: Optional[str]):
@@ -172,7 +163,7 @@ def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text:
     for text in (region_text, departement_text):
         if not text:
             continue
-        rid = _named(kb, "region", text)
+        rid = kb.named("region", text, text)
         if rid is not None:
             # « près d'Aix-en-Provence »: the Région's alias matched; the city gives the département.
             codes = [c for c in kb.departements_in_text(f" {text} ") if kb.departement(c)["region"] == rid]

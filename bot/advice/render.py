@@ -36,7 +36,7 @@ def recommendations(kb: KnowledgeBase, company: CompanyProfile, recommended: lis
                         "de chaque opérateur.")]
     for rank, rec in enumerate(recommended, 1):
         programme = kb.get("programme", rec.programme_id)
-        why = " ; ".join(rec.reasons) if rec.reasons else "dispositif national ouvert à de nombreuses entreprises"
+        why = " ; ".join(rec.reasons) if rec.reasons else "classé d'après l'ensemble de votre profil"
         verdict = VERDICT_LABELS[rec.assessment.verdict]
         missing = rec.assessment.missing
         if missing:
@@ -61,8 +61,8 @@ def next_steps(kb: KnowledgeBase, company: CompanyProfile) -> dict:
     if clusters:
         records = [kb.get("cluster", c) for c in clusters]
         lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])})" for c in records]
-        parts.append("Pôles de compétitivité de votre secteur, qui accompagnent aussi leurs membres à "
-                     "l'international :\n" + _bullets(lines) + "\n" + source_line(records[0]))
+        parts.append("Pôles de compétitivité de votre secteur (leur offre internationale est sur leur fiche) :\n"
+                     + _bullets(lines) + "\n" + source_line(records[0]))
         buttons += [{"title": c["name"], "payload": payload("ask_cluster", cluster=c["id"])} for c in records[:2]]
     if company.country:
         country = kb.get("country", company.country)

@@ -150,6 +150,14 @@ class KnowledgeBase:
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
         return [rid for rid, ratio in ranked if ratio >= 0.5][:limit]
 
+    def named(self, kind: str, name, text: str = ""):
+        """The record `name` names (a typo tolerated), else the longest one `text` mentions."""
+        rid = self.fuzzy_resolve(kind, name) if name else None
+        if rid is None:
+            found = self.mentioned(kind, text or "")
+            rid = found[0] if found else None
+        return rid
+
     def mentioned(self, kind: str, text: str) -> list:
         """Ids of the records whose name or an alias appears, as whole words, in `text`;
         the longest mention first (« assurance prospection accompagnement » before
