@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 import time
+from pathlib import Path
 
 from bot import settings
 
@@ -177,6 +178,69 @@ def _handover_delete(args) -> int:
     return 1
 
 
+def _config_report(out_dir, env=None) -> int:
+    """Writes var/endpoints.yml and var/credentials.yml, says what they hold, and checks
+    the tracker store's database (Rasa would retry it forever)."""
+    import os
+
+    from bot import runtime_config
+    from bot.knowledge import store
+
+    env = os.environ if env is None else env
+    (endpoints_path, _), creds = runtime_config.write(Path(out_dir), env)
+    tracker = runtime_config.tracker_url(env)
+    lock = runtime_config.lock_store(env.get("BOUSSOLE_LOCK_STORE"))
+    print(f"Configuration de Rasa écrite dans {endpoints_path.parent}/ :")
+    print(f"  historique des conversations : {store.safe_url(tracker)}")
+    print("  verrous : " + ("en mémoire (un seul processus Rasa)" if lock["type"] == "in_memory"
+                            else f"Redis {lock['url']}:{lock['port']}"))
+    print("  canaux actifs : " + ", ".join(runtime_config.channel_label(name) for name in creds.channels))
+    for name, missing in creds.skipped.items():
+        print(f"  canal {runtime_config.channel_label(name)} inactif : définissez {', '.join(missing)}")
+    runtime_config.check_tracker_store(tracker)
+    return 0
+
+
+def _config(args) -> int:
+    from bot import runtime_config
+
+    try:
+        return _config_report(args.out)
+    except runtime_config.ConfigurationError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args) -> int:
+    """Starts Rasa or the action server on localhost (unless told otherwise), after writing
+    and checking Rasa's configuration; replaces this process, so signals reach the server."""
+    import os
+    import shutil
+
+    from bot import runtime_config
+
+    rasa = shutil.which("rasa", path=str(Path(sys.executable).parent)) or "rasa"
+    host = os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1")
+    if args.part == "actions":
+        os.environ.setdefault("SANIC_HOST", host)
+        argv = [rasa, "run", "actions", "--actions", "actions", "--port", str(args.port)]
+    else:
+        if not args.model:
+            print("Erreur : indiquez le modèle entraîné avec --model.", file=sys.stderr)
+            return 2
+        try:
+            _config_report(args.out)
+        except runtime_config.ConfigurationError as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2
+        out = Path(args.out)
+        argv = [rasa, "run", "--model", args.model, "--endpoints", str(out / "endpoints.yml"),
+                "--credentials", str(out / "credentials.yml"), "--interface", host, "--port", str(args.port),
+                "--enable-api", "--auth-token", settings.rasa_token()]
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+
+
 def _rasa_token(args) -> int:
     print(settings.rasa_token())
     return 0
@@ -220,6 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)") \
         .set_defaults(func=_rasa_token)
+
+    config = groups.add_parser("config", help="écrire la configuration de Rasa depuis l'environnement")
+    config.add_argument("--out", default=settings.VAR_DIR, help="dossier des fichiers écrits (var/ par défaut)")
+    config.set_defaults(func=_config)
+
+    serve = groups.add_parser("serve", help="démarrer Rasa ou le serveur d'actions (sur localhost par défaut)")
+    serve.add_argument("part", choices=("rasa", "actions"))
+    serve.add_argument("--port", type=int, required=True)
+    serve.add_argument("--model", help="modèle entraîné (pour rasa)")
+    serve.add_argument("--out", default=settings.VAR_DIR, help="dossier de la configuration écrite pour Rasa")
+    serve.set_defaults(func=_serve)
 
     web = groups.add_parser("web", help="démarrer le site web")
     web.add_argument("--port", type=int, default=settings.web_port())

@@ -13,12 +13,10 @@ if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
     mkdir -p var
     echo "==> Démarrage du serveur d'actions et de Rasa (journaux dans var/shell-*.log)…"
     if ! curl -fs http://localhost:5055/health >/dev/null 2>&1; then
-        .venv/bin/rasa run actions --actions actions --port 5055 > var/shell-actions.log 2>&1 &
+        .venv/bin/python -m bot serve actions --port 5055 > var/shell-actions.log 2>&1 &
         started+=($!)
     fi
-    .venv/bin/rasa run --model "$(scripts/model_path.sh)" --endpoints endpoints.yml \
-        --credentials credentials.yml --interface 127.0.0.1 --port 5005 \
-        --enable-api --auth-token "$BOUSSOLE_RASA_TOKEN" > var/shell-rasa.log 2>&1 &
+    .venv/bin/python -m bot serve rasa --port 5005 --model "$(scripts/model_path.sh)" > var/shell-rasa.log 2>&1 &
     started+=($!)
     .venv/bin/python -c 'import sys; from bot.readiness import PARTS, wait_until_ready
 sys.exit(0 if wait_until_ready(PARTS[:2], stay=False) else "Voir les journaux var/shell-*.log.")'

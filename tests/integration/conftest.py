@@ -113,29 +113,38 @@ def serve(name: str, args: list, env: dict, log_dir: Path, health_path: str, tim
 
 @pytest.fixture(scope="session")
 def action_server(kb_db_url, runtime_dir):
-    yield from serve("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", "{port}"],
+    yield from serve("actions", [sys.executable, "-m", "bot", "serve", "actions", "--port", "{port}"],
                      base_env(BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/health", timeout=120)
 
 
+def rasa_env(runtime_dir: Path, action_server, **extra) -> dict:
+    """The environment `python -m bot serve rasa` writes Rasa's configuration from, as with
+    `make run`: this session's action server and its own SQLite tracker store."""
+    return base_env(BOUSSOLE_ACTIONS_URL=action_server.url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
+                    BOUSSOLE_TRACKER_URL=f"sqlite:///{runtime_dir / 'tracker.db'}", **extra)
+
+
 @pytest.fixture(scope="session")
-def endpoints_file(action_server, runtime_dir) -> Path:
-    path = runtime_dir / "endpoints.yml"
-    path.write_text(
-        f'action_endpoint:\n  url: "{action_server.url}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {runtime_dir / 'tracker.db'}\n"
-        "lock_store:\n  type: in_memory\n",
-        encoding="utf-8",
-    )
+def rasa_config_dir(runtime_dir) -> Path:
+    path = runtime_dir / "rasa-config"
+    path.mkdir(exist_ok=True)
     return path
 
 
 @pytest.fixture(scope="session")
-def rasa_server(model_path, endpoints_file, runtime_dir):
-    yield from serve("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(model_path), "--endpoints",
-                              str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
-                              "--interface", "127.0.0.1", "--port", "{port}", "--enable-api",
-                              "--auth-token", RASA_TOKEN],
-                     base_env(), runtime_dir, "/", timeout=MODEL_LOAD_TIMEOUT_S)
+def endpoints_file(action_server, runtime_dir, rasa_config_dir) -> Path:
+    """The endpoints Rasa runs on, written by the project's own generator."""
+    from bot import runtime_config
+
+    runtime_config.write(rasa_config_dir, rasa_env(runtime_dir, action_server))
+    return rasa_config_dir / "endpoints.yml"
+
+
+@pytest.fixture(scope="session")
+def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_config_dir):
+    yield from serve("rasa", [sys.executable, "-m", "bot", "serve", "rasa", "--port", "{port}", "--model",
+                              str(model_path), "--out", str(rasa_config_dir)],
+                     rasa_env(runtime_dir, action_server), runtime_dir, "/", timeout=MODEL_LOAD_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")

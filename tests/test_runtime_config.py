@@ -1,0 +1,106 @@
+"""Rasa's endpoints and credentials, written from the environment; the tracker store
+guarded before Rasa would retry an unreachable database forever."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from bot import runtime_config
+from bot.knowledge.store import DatabaseUnavailable
+from tests.conftest import PG_URL, ROOT
+
+
+def test_defaults_are_one_process_on_sqlite(tmp_path):
+    endpoints = runtime_config.endpoints({})
+    assert endpoints["action_endpoint"] == {"url": "http://localhost:5055/webhook"}
+    assert endpoints["tracker_store"]["dialect"] == "sqlite"
+    assert endpoints["tracker_store"]["url"].endswith("/var/tracker.db")
+    assert endpoints["lock_store"] == {"type": "in_memory"}
+
+
+def test_postgresql_tracker_and_redis_lock_store_from_the_environment():
+    endpoints = runtime_config.endpoints({
+        "BOUSSOLE_TRACKER_URL": "postgresql://rasa:s%40cret@db.internal:5433/conversations",
+        "BOUSSOLE_LOCK_STORE": "redis://:motdepasse@cache.internal:6380/3",
+        "BOUSSOLE_ACTIONS_URL": "http://actions.internal:5055/",
+    })
+    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql",
+                                          "url": "postgresql://rasa:s%40cret@db.internal:5433/conversations"}
+    assert endpoints["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 3,
+                                       "password": "motdepasse", "key_prefix": "boussole"}
+    assert endpoints["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
+
+
+@pytest.mark.parametrize("variable, value, expected", [
+    ("BOUSSOLE_TRACKER_URL", "pas une url", "BOUSSOLE_TRACKER_URL"),
+    ("BOUSSOLE_TRACKER_URL", "mysql://root@localhost/rasa", "mysql"),
+    ("BOUSSOLE_LOCK_STORE", "memcached://localhost", "in_memory"),
+    ("BOUSSOLE_LOCK_STORE", "redis://localhost:6379/rasa", "numéro"),
+])
+def test_a_wrong_variable_is_named_in_french(variable, value, expected):
+    with pytest.raises(runtime_config.ConfigurationError, match=expected):
+        runtime_config.endpoints({variable: value})
+
+
+def test_a_channel_is_kept_only_when_its_variables_are_set(tmp_path):
+    template = tmp_path / "credentials.yml"
+    template.write_text(
+        "rest:\n"
+        "callback:\n  url: \"${CALLBACK_URL:-http://localhost:5034/bot}\"\n"
+        "telegram:\n  access_token: \"${TG_TOKEN}\"\n  verify: \"${TG_NAME}\"\n"
+        "slack:\n  slack_token: \"${SLACK_TOKEN}\"\n  use_threads: \"${SLACK_THREADS:-false}\"\n",
+        encoding="utf-8")
+    creds = runtime_config.credentials(template, {"TG_TOKEN": "123:abc", "TG_NAME": "boussole_bot"})
+    assert creds.channels == {"rest": None, "callback": {"url": "http://localhost:5034/bot"},
+                              "telegram": {"access_token": "123:abc", "verify": "boussole_bot"}}
+    assert creds.skipped == {"slack": ["SLACK_TOKEN"]}
+    creds = runtime_config.credentials(template, {"SLACK_TOKEN": "xoxb-1", "SLACK_THREADS": "true"})
+    assert creds.channels["slack"] == {"slack_token": "xoxb-1", "use_threads": True}
+
+
+def test_the_written_files_are_what_rasa_reads(tmp_path):
+    (endpoints_path, credentials_path), _ = runtime_config.write(tmp_path, {"BOUSSOLE_CALLBACK_URL": "http://gw/bot"})
+    from rasa.core.utils import read_endpoints_from_path
+
+    endpoints = read_endpoints_from_path(endpoints_path)
+    assert endpoints.action.url == "http://localhost:5055/webhook"
+    assert endpoints.tracker_store.type == "SQL"
+    credentials = yaml.safe_load(credentials_path.read_text(encoding="utf-8"))
+    assert credentials["callback"] == {"url": "http://gw/bot"}
+    assert credentials_path.stat().st_mode & 0o077 == 0
+
+
+def test_the_repository_defaults_match_the_generated_ones():
+    """endpoints.yml documents the defaults for a hand-started `rasa run`: it must say
+    what the generator writes with an empty environment."""
+    documented = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    generated = runtime_config.endpoints({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"})
+    assert documented == generated
+
+
+def test_an_unreachable_tracker_database_fails_fast_with_a_french_message():
+    start = time.monotonic()
+    with pytest.raises(DatabaseUnavailable, match="BOUSSOLE_TRACKER_URL"):
+        runtime_config.check_tracker_store("postgresql://postgres@127.0.0.1:1/test")
+    assert time.monotonic() - start < 10
+
+
+def test_the_postgresql_tracker_database_is_reachable():
+    runtime_config.check_tracker_store(PG_URL)
+
+
+def test_serve_rasa_refuses_to_start_on_an_unreachable_tracker_store(tmp_path):
+    """`python -m bot serve rasa` exits with 2 and a French message instead of letting
+    Rasa's tracker store retry forever."""
+    env = {"BOUSSOLE_TRACKER_URL": "postgresql://postgres@127.0.0.1:1/test", "PATH": "/usr/bin:/bin",
+           "BOUSSOLE_RASA_TOKEN": "jeton", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "bot", "serve", "rasa", "--port", "1", "--model", "absent.tar.gz",
+                             "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)
+    assert result.returncode == 2
+    assert "Base de données injoignable" in result.stderr and "BOUSSOLE_TRACKER_URL" in result.stderr
+    assert "Traceback" not in result.stderr
