@@ -38,3 +38,27 @@ def rasa_token() -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
     return path.read_text(encoding="utf-8").strip()
+
+
+DEFAULT_KB_REFRESH_S = 5.0
+
+
+def kb_refresh_seconds() -> float:
+    """How often an action server checks whether `kb load` wrote a new knowledge base
+    (BOUSSOLE_KB_REFRESH_S, 0 = never). A wrong value falls back to the default, with a
+    warning, rather than stopping the action server."""
+    raw = os.environ.get("BOUSSOLE_KB_REFRESH_S", "").strip()
+    if not raw:
+        return DEFAULT_KB_REFRESH_S
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "BOUSSOLE_KB_REFRESH_S doit être un nombre de secondes (0 pour ne jamais recharger), pas « %s » : "
+            "%s s utilisées.", raw, f"{DEFAULT_KB_REFRESH_S:g}")
+        return DEFAULT_KB_REFRESH_S
+    return value

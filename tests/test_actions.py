@@ -11,12 +11,19 @@ from actions import actions
 from bot.knowledge import provider, store
 
 
+@pytest.fixture(autouse=True)
+def fresh_provider():
+    """Each test reads its own database: no snapshot (nor watcher thread) carried over."""
+    provider.reset()
+    yield
+    provider.reset()
+
+
 @pytest.fixture
 def loaded_db(dataset, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     store.load(dataset, store.make_engine(url))
     monkeypatch.setenv("BOUSSOLE_DB_URL", url)
-    monkeypatch.setattr(provider, "_knowledge_base", None)
     return url
 
 
@@ -75,7 +82,6 @@ async def test_overview_action(loaded_db):
 
 async def test_unreadable_database_gives_a_polite_message(tmp_path, monkeypatch):
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'vide.db'}")
-    monkeypatch.setattr(provider, "_knowledge_base", None)
     messages, events = await run(actions.ActionProgrammeDetails(),
                                  tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "AP")]))
     assert "momentanément indisponible" in messages[0]["text"] and not slots(events)

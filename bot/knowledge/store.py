@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import Optional
 
 from sqlalchemy import Column, DateTime, String, Text, create_engine, delete, select
 from sqlalchemy.engine import Engine
@@ -175,6 +176,14 @@ def read_records(engine: Engine) -> dict:
             rows = session.execute(select(model).order_by(model.id)).scalars().all()
             records[kind] = {row.id: _record_from_row(kind, row, sources.get((kind, row.id), [])) for row in rows}
         return records
+
+
+def content_version(engine: Engine) -> Optional[str]:
+    """What changes at every `load`, even of the same files: the content hash and the time
+    of the load. None while nothing is loaded. One indexed row: cheap enough to poll."""
+    with engine.connect() as connection:
+        row = connection.execute(select(Meta.value, Meta.updated_at).where(Meta.key == "content")).first()
+    return f"{row.value}@{row.updated_at.isoformat()}" if row else None
 
 
 def read_meta(engine: Engine) -> dict:
