@@ -189,11 +189,15 @@ def _config_report(out_dir, env=None) -> int:
     env = os.environ if env is None else env
     (endpoints_path, _), creds = runtime_config.write(Path(out_dir), env)
     tracker = runtime_config.tracker_url(env)
-    lock = runtime_config.lock_store(env.get("BOUSSOLE_LOCK_STORE"))
+    lock = runtime_config.lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))
+    broker = runtime_config.event_broker(env)
     print(f"Configuration de Rasa écrite dans {endpoints_path.parent}/ :")
     print(f"  historique des conversations : {store.safe_url(tracker)}")
     print("  verrous : " + ("en mémoire (un seul processus Rasa)" if lock["type"] == "in_memory"
-                            else f"Redis {lock['url']}:{lock['port']}"))
+                            else f"Redis {lock['url']}:{lock['port']}, base {lock.get('db', 1)}, "
+                                 f"préfixe « {lock['key_prefix']} »"))
+    if broker:
+        print(f"  événements publiés dans Kafka : {broker['url']}, sujet « {broker['topic']} »")
     print("  canaux actifs : " + ", ".join(runtime_config.channel_label(name) for name in creds.channels))
     for name, missing in creds.skipped.items():
         print(f"  canal {runtime_config.channel_label(name)} inactif : définissez {', '.join(missing)}")

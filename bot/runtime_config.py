@@ -6,7 +6,8 @@ written here, under var/, from the environment and working defaults:
 
 - endpoints: the action server (BOUSSOLE_ACTIONS_URL), the SQL tracker store
   (BOUSSOLE_TRACKER_URL, a SQLAlchemy URL: SQLite under var/ by default, PostgreSQL for
-  several servers), the lock store (BOUSSOLE_LOCK_STORE: `in_memory`, or `redis://…`);
+  several servers), the lock store (BOUSSOLE_LOCK_STORE: `in_memory`, or `redis://…`,
+  with BOUSSOLE_LOCK_PREFIX), and optionally a Kafka event broker (BOUSSOLE_KAFKA_URL);
 - credentials: the template `credentials.yml` at the project's root, where a channel is
   kept only when every variable it names without a default (`${VAR}`) is set;
   `${VAR:-default}` gives a default.
@@ -57,8 +58,10 @@ def tracker_store(url: str) -> dict:
     return {"type": "SQL", "dialect": dialect, "url": url}
 
 
-def lock_store(value: Optional[str]) -> dict:
-    """`in_memory` (one Rasa process) or a Redis URL (several processes or workers)."""
+def lock_store(value: Optional[str], key_prefix: Optional[str] = None) -> dict:
+    """`in_memory` (one Rasa process) or a Redis URL (several processes or workers), with
+    the prefix of its keys (BOUSSOLE_LOCK_PREFIX), so that several deployments or test
+    runs can share one Redis."""
     value = (value or "in_memory").strip()
     if value == "in_memory":
         return {"type": "in_memory"}
@@ -66,7 +69,13 @@ def lock_store(value: Optional[str]) -> dict:
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ConfigurationError(f"BOUSSOLE_LOCK_STORE doit valoir « in_memory » ou une URL redis://hôte:port/base, "
                                  f"pas « {value} ».")
-    config = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "key_prefix": REDIS_KEY_PREFIX}
+    key_prefix = (key_prefix or REDIS_KEY_PREFIX).strip()
+    # Rasa ignores any other prefix with a mere warning, and every deployment would then
+    # share the same keys.
+    if not (key_prefix.isascii() and key_prefix.isalnum()):
+        raise ConfigurationError(f"BOUSSOLE_LOCK_PREFIX ne doit contenir que des lettres sans accent et des chiffres, "
+                                 f"pas « {key_prefix} ».")
+    config = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "key_prefix": key_prefix}
     database = parts.path.strip("/")
     if database:
         if not database.isdigit():
@@ -79,13 +88,39 @@ def lock_store(value: Optional[str]) -> dict:
     return config
 
 
+def event_broker(env: Mapping[str, str]) -> Optional[dict]:
+    """Kafka, when BOUSSOLE_KAFKA_URL names its brokers (`hôte:9092[,hôte2:9092]`): every
+    tracker event is published there, for analytics. SASL (PLAIN) when a user is given."""
+    brokers = (env.get("BOUSSOLE_KAFKA_URL") or "").strip()
+    if not brokers:
+        return None
+    for broker in brokers.split(","):
+        host, _, port = broker.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigurationError(f"BOUSSOLE_KAFKA_URL attend des adresses hôte:port séparées par des virgules, "
+                                     f"pas « {brokers} ».")
+    config = {"type": "kafka", "url": brokers, "topic": env.get("BOUSSOLE_KAFKA_TOPIC") or "rasa_core_events",
+              "client_id": "boussole-export", "partition_by_sender": True, "security_protocol": "PLAINTEXT"}
+    user = env.get("BOUSSOLE_KAFKA_USER")
+    if user:
+        if not env.get("BOUSSOLE_KAFKA_PASSWORD"):
+            raise ConfigurationError("BOUSSOLE_KAFKA_USER est défini : définissez aussi BOUSSOLE_KAFKA_PASSWORD.")
+        config.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN", sasl_username=user,
+                      sasl_password=env["BOUSSOLE_KAFKA_PASSWORD"])
+    return config
+
+
 def endpoints(env: Mapping[str, str] = os.environ) -> dict:
     actions = (env.get("BOUSSOLE_ACTIONS_URL") or "http://localhost:5055").rstrip("/")
-    return {
+    config = {
         "action_endpoint": {"url": f"{actions}/webhook"},
         "tracker_store": tracker_store(tracker_url(env)),
-        "lock_store": lock_store(env.get("BOUSSOLE_LOCK_STORE")),
+        "lock_store": lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX")),
     }
+    broker = event_broker(env)
+    if broker:
+        config["event_broker"] = broker
+    return config
 
 
 @dataclass
@@ -162,6 +197,8 @@ def write(out_dir: Path = settings.VAR_DIR, env: Mapping[str, str] = os.environ)
     header = "# Written by `python -m bot config` from the environment: edit the variables, not this file.\n"
     endpoints_path, credentials_path = out_dir / "endpoints.yml", out_dir / "credentials.yml"
     endpoints_path.write_text(header + _dump(endpoints(env)), encoding="utf-8")
+    # Database, Redis and Kafka passwords may be in there.
+    endpoints_path.chmod(0o600)
     creds = credentials(env=env)
     credentials_path.write_text(header + _dump(creds.channels), encoding="utf-8")
     # Secrets are in there: readable by their owner only.

@@ -36,15 +36,45 @@ def test_postgresql_tracker_and_redis_lock_store_from_the_environment():
     assert endpoints["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
 
 
+def test_a_lock_prefix_of_its_own_keeps_deployments_apart_in_one_redis():
+    endpoints = runtime_config.endpoints({"BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/12",
+                                          "BOUSSOLE_LOCK_PREFIX": "recette2"})
+    assert endpoints["lock_store"]["key_prefix"] == "recette2" and endpoints["lock_store"]["db"] == 12
+
+
 @pytest.mark.parametrize("variable, value, expected", [
     ("BOUSSOLE_TRACKER_URL", "pas une url", "BOUSSOLE_TRACKER_URL"),
     ("BOUSSOLE_TRACKER_URL", "mysql://root@localhost/rasa", "mysql"),
     ("BOUSSOLE_LOCK_STORE", "memcached://localhost", "in_memory"),
     ("BOUSSOLE_LOCK_STORE", "redis://localhost:6379/rasa", "numéro"),
+    ("BOUSSOLE_LOCK_PREFIX", "boussole-recette", "BOUSSOLE_LOCK_PREFIX"),
+    ("BOUSSOLE_LOCK_PREFIX", "étape2", "sans accent"),
+    ("BOUSSOLE_KAFKA_URL", "kafka.internal", "hôte:port"),
+    ("BOUSSOLE_KAFKA_USER", "analytique", "BOUSSOLE_KAFKA_PASSWORD"),
 ])
 def test_a_wrong_variable_is_named_in_french(variable, value, expected):
+    env = {variable: value}
+    if variable == "BOUSSOLE_LOCK_PREFIX":
+        env["BOUSSOLE_LOCK_STORE"] = "redis://localhost:6379/1"
+    if variable == "BOUSSOLE_KAFKA_USER":
+        env["BOUSSOLE_KAFKA_URL"] = "kafka.internal:9092"
     with pytest.raises(runtime_config.ConfigurationError, match=expected):
-        runtime_config.endpoints({variable: value})
+        runtime_config.endpoints(env)
+
+
+def test_the_kafka_event_broker_is_what_rasa_reads(tmp_path):
+    """Analytics: with BOUSSOLE_KAFKA_URL, Rasa publishes every event to Kafka (the
+    broker itself is not run here: its configuration is what Rasa's reader sees)."""
+    from rasa.core.utils import read_endpoints_from_path
+
+    runtime_config.write(tmp_path, {"BOUSSOLE_KAFKA_URL": "k1.internal:9092,k2.internal:9092",
+                                    "BOUSSOLE_KAFKA_USER": "analytique", "BOUSSOLE_KAFKA_PASSWORD": "s3cret"})
+    broker = read_endpoints_from_path(tmp_path / "endpoints.yml").event_broker
+    assert broker.type == "kafka" and broker.url == "k1.internal:9092,k2.internal:9092"
+    assert broker.kwargs["topic"] == "rasa_core_events" and broker.kwargs["partition_by_sender"] is True
+    assert broker.kwargs["security_protocol"] == "SASL_PLAINTEXT" and broker.kwargs["sasl_username"] == "analytique"
+    assert (tmp_path / "endpoints.yml").stat().st_mode & 0o077 == 0
+    assert "event_broker" not in runtime_config.endpoints({})
 
 
 def test_a_channel_is_kept_only_when_its_variables_are_set(tmp_path):
