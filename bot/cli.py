@@ -140,9 +140,48 @@ def _nlu_check(args) -> int:
 
 
 def _web(args) -> int:
+    import os
+
     from bot.web.app import serve
 
-    serve(port=args.port)
+    serve(port=args.port, host=os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1"))
+    return 0
+
+
+def _cluster_run(args) -> int:
+    from bot.cluster import run, topology
+    from bot.runtime_config import ConfigurationError
+
+    try:
+        layout = topology.local()
+    except ConfigurationError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    return run.run(layout, say=lambda line: print(line, flush=True))
+
+
+def _cluster_nginx_config(args) -> int:
+    from bot.cluster import nginx, topology
+    from bot.runtime_config import ConfigurationError
+
+    def addresses(value):
+        return tuple(a.strip() for a in value.split(",") if a.strip())
+
+    try:
+        local = topology.local()
+        layout = topology.Topology(
+            rasa=addresses(args.rasa) if args.rasa else local.rasa,
+            actions=addresses(args.actions) if args.actions else local.actions,
+            web=addresses(args.web) if args.web else local.web,
+            public=args.public or local.public, rasa_entry=args.rasa_entry or local.rasa_entry,
+            actions_entry=args.actions_entry or local.actions_entry)
+        path = nginx.write(layout, Path(args.out), workers=args.workers)
+        nginx.check(Path(args.out))
+    except (ConfigurationError, nginx.NginxError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    print(f"Configuration de nginx écrite et vérifiée : {path}")
+    print("Démarrage : " + " ".join(nginx.command(Path(args.out))[:-1]) + " 'daemon off;'")
     return 0
 
 
@@ -303,6 +342,20 @@ def build_parser() -> argparse.ArgumentParser:
     web = groups.add_parser("web", help="démarrer le site web")
     web.add_argument("--port", type=int, default=settings.web_port())
     web.set_defaults(func=_web)
+
+    cluster = groups.add_parser("cluster", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)")
+    cluster = cluster.add_subparsers(dest="command", required=True)
+    cluster.add_parser("run", help="tout démarrer sur cette machine (make run-cluster)").set_defaults(func=_cluster_run)
+    config_nginx = cluster.add_parser("nginx-config", help="écrire et vérifier la configuration de nginx")
+    config_nginx.add_argument("--out", required=True, help="dossier de nginx (configuration, journaux, pid)")
+    config_nginx.add_argument("--rasa", help="serveurs Rasa : hôte:port,hôte:port…")
+    config_nginx.add_argument("--actions", help="serveurs d'actions : hôte:port,…")
+    config_nginx.add_argument("--web", help="sites web : hôte:port,…")
+    config_nginx.add_argument("--public", help="entrée publique (site web, canaux) : hôte:port")
+    config_nginx.add_argument("--rasa-entry", help="entrée interne vers Rasa : hôte:port")
+    config_nginx.add_argument("--actions-entry", help="entrée interne vers les serveurs d'actions : hôte:port")
+    config_nginx.add_argument("--workers", default="auto", help="processus nginx (auto : un par cœur)")
+    config_nginx.set_defaults(func=_cluster_nginx_config)
 
     ready = groups.add_parser("wait-ready", help="attendre que tout réponde (utilisé par make run)")
     ready.add_argument("--timeout", type=float, default=600)
