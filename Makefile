@@ -14,11 +14,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run shell train test test-fast kb-load kb-check nlu-generate validate clean lock
+.PHONY: help install run run-cluster shell train test test-fast kb-load kb-check nlu-generate validate clean lock
 
 help:
 	@echo "Boussole Export — commandes :"
 	@echo "  make run          installe, charge la base, entraîne si besoin, démarre l'assistant (http://localhost:8080)"
+	@echo "  make run-cluster  idem sur 2 serveurs Rasa et 2 serveurs d'actions derrière nginx (PostgreSQL, Redis)"
 	@echo "  make test         installe ce qui manque et lance tous les tests"
 	@echo "  make shell        discuter avec l'assistant dans le terminal (CONSEILLER=1 : mode conseiller)"
 	@echo "  make train        entraîner le modèle (seulement si config, domaine ou données ont changé)"
@@ -52,17 +53,24 @@ validate: $(STAMP)
 run: $(STAMP) kb-load nlu-generate train
 	@scripts/run.sh
 
+# Several servers behind nginx, sharing PostgreSQL and Redis (docs/deploy.md).
+run-cluster: $(STAMP) nlu-generate train
+	@scripts/run_cluster.sh
+
 shell: $(STAMP) kb-load nlu-generate train
 	@scripts/shell.sh $(if $(CONSEILLER),--conseiller)
 
 test: $(STAMP)
 	@scripts/ensure_postgres.sh
+	@scripts/ensure_redis.sh
+	@scripts/ensure_nginx.sh
 	@scripts/train.sh
 	@BOUSSOLE_TEST_MODEL=$$(scripts/model_path.sh) scripts/run_tests.sh
 
 # Unit tests only (no model, no servers): seconds instead of minutes while editing bot/.
 test-fast: $(STAMP)
 	@scripts/ensure_postgres.sh
+	@scripts/ensure_redis.sh
 	@$(PY) -m pytest -m "not integration" -q
 
 lock:

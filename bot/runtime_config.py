@@ -7,7 +7,7 @@ written here, under var/, from the environment and working defaults:
 - endpoints: the action server (BOUSSOLE_ACTIONS_URL), the SQL tracker store
   (BOUSSOLE_TRACKER_URL, a SQLAlchemy URL: SQLite under var/ by default, PostgreSQL for
   several servers), the lock store (BOUSSOLE_LOCK_STORE: `in_memory`, or `redis://…`,
-  with BOUSSOLE_LOCK_PREFIX), and optionally a Kafka event broker (BOUSSOLE_KAFKA_URL);
+  with BOUSSOLE_LOCK_PREFIX, through a lock store whose ticket operations are atomic), and optionally a Kafka event broker (BOUSSOLE_KAFKA_URL);
 - credentials: the template `credentials.yml` at the project's root, where a channel is
   kept only when every variable it names without a default (`${VAR}`) is set;
   `${VAR:-default}` gives a default.
@@ -31,6 +31,7 @@ from bot import settings
 
 _VARIABLE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
 REDIS_KEY_PREFIX = "boussole"
+ATOMIC_REDIS_LOCK_STORE = "bot.cluster.lock_store.AtomicRedisLockStore"
 
 
 class ConfigurationError(RuntimeError):
@@ -75,7 +76,10 @@ def lock_store(value: Optional[str], key_prefix: Optional[str] = None) -> dict:
     if not (key_prefix.isascii() and key_prefix.isalnum()):
         raise ConfigurationError(f"BOUSSOLE_LOCK_PREFIX ne doit contenir que des lettres sans accent et des chiffres, "
                                  f"pas « {key_prefix} ».")
-    config = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "key_prefix": key_prefix}
+    # Rasa's own `type: redis` can let two servers take the same conversation at once
+    # (bot/cluster/lock_store.py).
+    config = {"type": ATOMIC_REDIS_LOCK_STORE, "url": parts.hostname, "port": parts.port or 6379,
+              "key_prefix": key_prefix}
     database = parts.path.strip("/")
     if database:
         if not database.isdigit():

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Makes sure a PostgreSQL server answers on 127.0.0.1:5432 with a database `test`, for the
-# tests that run the knowledge base on PostgreSQL. Starts an installed cluster that is
+# Makes sure a PostgreSQL server answers on 127.0.0.1:5432 with a database `test` (or the
+# one named as argument: `boussole` for make run-cluster), for the tests that run the
+# knowledge base on PostgreSQL. Starts an installed cluster that is
 # stopped; installs PostgreSQL with apt-get when it is missing (and then allows local
 # trust connections on 127.0.0.1 for that fresh, test-only cluster).
 set -euo pipefail
-host=127.0.0.1 port=5432
+host=127.0.0.1 port=5432 database=${1:-test}
 
 if pg_isready -q -h "$host" -p "$port" 2>/dev/null; then
     :
@@ -30,8 +31,8 @@ if ! pg_isready -q -h "$host" -p "$port"; then
     echo "PostgreSQL ne répond pas sur $host:$port." >&2
     exit 1
 fi
-if ! psql -h "$host" -p "$port" -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
-    echo "==> Création de la base « test »."
-    createdb -h "$host" -p "$port" -U postgres test
+if ! psql -h "$host" -p "$port" -U postgres -d "$database" -c 'select 1' >/dev/null 2>&1; then
+    echo "==> Création de la base « $database »."
+    createdb -h "$host" -p "$port" -U postgres "$database"
 fi
-echo "==> PostgreSQL prêt sur $host:$port (base test)."
+echo "==> PostgreSQL prêt sur $host:$port (base $database)."

@@ -31,8 +31,8 @@ def test_postgresql_tracker_and_redis_lock_store_from_the_environment():
     })
     assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql",
                                           "url": "postgresql://rasa:s%40cret@db.internal:5433/conversations"}
-    assert endpoints["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 3,
-                                       "password": "motdepasse", "key_prefix": "boussole"}
+    assert endpoints["lock_store"] == {"type": "bot.cluster.lock_store.AtomicRedisLockStore", "url": "cache.internal",
+                                       "port": 6380, "db": 3, "password": "motdepasse", "key_prefix": "boussole"}
     assert endpoints["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
 
 

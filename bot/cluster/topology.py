@@ -109,7 +109,7 @@ def check_shared_stores(topology: Topology, env: Mapping[str, str] = os.environ)
             raise ConfigurationError(
                 "BOUSSOLE_TRACKER_URL : SQLite ne convient qu'à un seul serveur Rasa. Plusieurs serveurs partagent "
                 "l'historique des conversations dans PostgreSQL (postgresql://utilisateur@hôte:5432/base).")
-        if lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))["type"] != "redis":
+        if lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))["type"] == "in_memory":
             raise ConfigurationError(
                 "BOUSSOLE_LOCK_STORE : avec plusieurs serveurs Rasa, les verrous des conversations doivent être "
                 "partagés dans Redis (redis://hôte:6379/1), sinon deux messages d'une même conversation peuvent "

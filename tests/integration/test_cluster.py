@@ -1,0 +1,325 @@
+"""Rasa's distributed setup on loopback: two Rasa servers on the same model, two action
+servers, the website and nginx (rendered from the project's template), sharing a
+PostgreSQL database of their own (conversations and knowledge base) and Redis locks under
+a prefix of their own.
+
+The servers of this file start once for the module and stop at its end. The last test
+kills a Rasa server: it stays last."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from bot import settings
+from bot.cluster import nginx
+from bot.cluster.topology import Topology
+from bot.knowledge import store
+from bot.replies import french_date
+from tests.conftest import PG_URL
+from tests.integration.conftest import MODEL_LOAD_TIMEOUT_S, RASA_TOKEN, ROOT, Server, base_env, free_port
+from tests.integration.test_mixed_registers import field, record, says
+
+REDIS_URL = "redis://127.0.0.1:6379/12"
+PID = "assurance-prospection"
+# An action server checks the knowledge base's version every 5 s (the default); the rest
+# is room for a busy machine.
+RELOAD_DEADLINE_S = 90
+
+
+# --- the cluster ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cluster_db_url():
+    """A PostgreSQL database of this module's own, dropped at the end."""
+    name = f"boussole_cluster_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    except Exception as exc:  # a missing server fails the run, never skips it
+        pytest.fail(f"PostgreSQL injoignable sur {PG_URL} ({exc}) ; lancez scripts/ensure_postgres.sh")
+    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def lock_prefix():
+    """Redis db 12 under a prefix of this run's own; its keys are deleted at the end."""
+    import redis
+
+    prefix = f"clustertest{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis injoignable sur {REDIS_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
+    yield prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(model_path, dataset, cluster_db_url, lock_prefix, tmp_path_factory):
+    base = tmp_path_factory.mktemp("cluster")
+    store.load(dataset, store.make_engine(cluster_db_url), "cluster")
+    layout = Topology(rasa=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
+                      actions=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
+                      web=(f"127.0.0.1:{free_port()}",), public=f"127.0.0.1:{free_port()}",
+                      rasa_entry=f"127.0.0.1:{free_port()}", actions_entry=f"127.0.0.1:{free_port()}")
+    nginx.write(layout, base / "nginx")
+    py = sys.executable
+    servers = {"nginx": Server("nginx", nginx.command(base / "nginx"), base_env(), base)}
+    for index, address in enumerate(layout.actions):
+        servers[f"actions-{index}"] = Server(
+            f"actions-{index}", [py, "-m", "bot", "serve", "actions", "--port", address.rsplit(":", 1)[1]],
+            base_env(BOUSSOLE_DB_URL=cluster_db_url), base)
+    rasa_env = base_env(BOUSSOLE_ACTIONS_URL=layout.actions_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
+                        BOUSSOLE_TRACKER_URL=cluster_db_url, BOUSSOLE_LOCK_STORE=REDIS_URL,
+                        BOUSSOLE_LOCK_PREFIX=lock_prefix)
+    # Both models load at the same time: one wait instead of two.
+    for index, address in enumerate(layout.rasa):
+        servers[f"rasa-{index}"] = Server(
+            f"rasa-{index}", [py, "-m", "bot", "serve", "rasa", "--port", address.rsplit(":", 1)[1], "--model",
+                              str(model_path), "--out", str(base / f"rasa-config-{index}")], rasa_env, base)
+    servers["web"] = Server("web", [py, "-m", "bot", "web", "--port", layout.web[0].rsplit(":", 1)[1]],
+                            base_env(BOUSSOLE_RASA_URL=layout.rasa_url, BOUSSOLE_ACTIONS_URL=layout.actions_url,
+                                     BOUSSOLE_DB_URL=cluster_db_url), base)
+    try:
+        servers["nginx"].wait(f"{layout.rasa_url}/lb-health", timeout=30)
+        for index, address in enumerate(layout.actions):
+            servers[f"actions-{index}"].wait(f"http://{address}/health", timeout=120)
+        for index, address in enumerate(layout.rasa):
+            servers[f"rasa-{index}"].wait(f"http://{address}/", timeout=MODEL_LOAD_TIMEOUT_S)
+        servers["web"].wait(f"http://{layout.web[0]}/healthz", timeout=60)
+        yield Cluster(layout, servers, base, cluster_db_url)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+class Cluster:
+    def __init__(self, layout: Topology, servers: dict, base: Path, db_url: str):
+        self.layout, self.servers, self.base, self.db_url = layout, servers, base, db_url
+        self.rasa = [f"http://{address}" for address in layout.rasa]
+        self.actions = [f"http://{address}" for address in layout.actions]
+
+    def access_log(self) -> list:
+        return (self.base / "nginx" / "logs" / "access.log").read_text(encoding="utf-8").splitlines()
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def say(url: str, sender: str, message: str):
+    """One REST turn; (reply text, the server(s) nginx tried, if it went through nginx)."""
+    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120)
+    assert response.status_code == 200, f"{url} : HTTP {response.status_code} {response.text[:300]}"
+    reply = "\n".join(m.get("text", "") for m in response.json())
+    assert reply, f"pas de réponse à « {message} »"
+    return reply, response.headers.get("X-Boussole-Upstream", "")
+
+
+def tracker(url: str, sender: str) -> dict:
+    response = requests.get(f"{url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30)
+    assert response.status_code == 200, response.text[:300]
+    return response.json()
+
+
+def check(kb, reply: str, *checks) -> None:
+    for one in checks:
+        try:
+            one(kb, reply, [])
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nréponse : {reply}") from None
+
+
+def user_turns(events: list) -> list:
+    """Each user message with the events that followed it, up to the next one."""
+    turns = []
+    for event in events:
+        if event["event"] == "user":
+            turns.append((event["text"], []))
+        elif turns:
+            turns[-1][1].append(event)
+    return turns
+
+
+def ask_action_server(url: str, pid: str) -> str:
+    """Calls the programme action directly on one action server, as Rasa would."""
+    call = {"next_action": "action_programme_details", "sender_id": f"direct-{uuid.uuid4().hex[:8]}",
+            "version": "3.6.2", "domain": {},
+            "tracker": {"sender_id": "direct", "slots": {}, "events": [], "paused": False,
+                        "latest_message": {"text": "c'est quoi l'AP ?", "intent": {"name": "ask_programme"},
+                                           "entities": [{"entity": "programme", "value": pid}]},
+                        "latest_action_name": "action_listen", "active_loop": {}}}
+    response = requests.post(f"{url}/webhook", json=call, timeout=30)
+    assert response.status_code == 200, response.text[:300]
+    return "\n".join(r.get("text") or "" for r in response.json()["responses"])
+
+
+# --- the tests --------------------------------------------------------------------------
+
+def test_turns_alternating_between_the_two_rasa_servers_keep_the_slots(cluster, kb):
+    """Each turn goes to the other server, straight to it: only the shared tracker store
+    can carry what the previous turn established."""
+    first, second = cluster.rasa
+    sender = f"alterne-{uuid.uuid4().hex[:8]}"
+    reply, _ = say(first, sender, "Nous sommes une PME de 25 salariés dans l'agroalimentaire en Bretagne.")
+    check(kb, reply, says("Effectif : 25 salariés", "Bretagne"))
+    reply, _ = say(second, sender, "C'est quoi l'Assurance Prospection ?")
+    check(kb, reply, record("programme", PID))
+    # Follow-ups that only the previous turns give a meaning to.
+    reply, _ = say(first, sender, "Et c'est pour qui ?")
+    check(kb, reply, field("programme", PID, "eligibility", 2))
+    reply, _ = say(second, sender, "ça coûte quoi ?")
+    check(kb, reply, field("programme", PID, "amounts", 0))
+
+    seen = [tracker(url, sender) for url in cluster.rasa]
+    assert seen[0]["events"] == seen[1]["events"]
+    slots = seen[0]["slots"]
+    assert slots["programme"] == PID and slots["region"] == "bretagne" and str(slots["headcount"]) == "25"
+    assert [text for text, _ in user_turns(seen[0]["events"])] == [
+        "Nous sommes une PME de 25 salariés dans l'agroalimentaire en Bretagne.", "C'est quoi l'Assurance Prospection ?",
+        "Et c'est pour qui ?", "ça coûte quoi ?"]
+
+
+def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(cluster, kb):
+    sender = f"nginx-{uuid.uuid4().hex[:8]}"
+    served = []
+    for message in ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
+                    "comment on fait la demande ?"):
+        reply, upstream = say(cluster.layout.rasa_url, sender, message)
+        served.append(upstream)
+    check(kb, reply, field("programme", PID, "how_to_apply"))
+    assert set(served) == set(cluster.layout.rasa), served
+
+    # The website's gateway reaches Rasa through nginx too: its turns land on both servers.
+    before = len(cluster.access_log())
+    session = uuid.uuid4().hex
+    for message in ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
+                    "comment on fait la demande ?"):
+        response = requests.post(f"http://{cluster.layout.public}/api/chat", timeout=120,
+                                 json={"message": message, "session_id": session})
+        assert response.status_code == 200, response.text[:300]
+    check(kb, "\n".join(m["text"] for m in response.json()["messages"]), field("programme", PID, "how_to_apply"))
+    rasa_port = cluster.layout.rasa_entry.rsplit(":", 1)[1]
+    deadline = time.monotonic() + 10
+    while True:
+        gateway = [line.split()[-2] for line in cluster.access_log()[before:]
+                   if f" {rasa_port} \"POST /webhooks/rest/webhook" in line]
+        if len(gateway) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(gateway) == 4 and set(gateway) == set(cluster.layout.rasa), gateway
+
+
+def test_two_messages_of_one_conversation_sent_at_once_are_processed_one_after_the_other(cluster, kb):
+    """The Redis lock store makes the second server wait for the first: in the shared
+    tracker, each message is followed by its whole turn before the next one starts. (With
+    Rasa's own RedisLockStore, one of the two messages was lost in one pair out of four
+    here: bot/cluster/lock_store.py.)"""
+    messages = ("C'est quoi l'Assurance Prospection ?", "C'est quoi le V.I.E ?")
+    for attempt in range(6):
+        sender = f"ensemble-{attempt}-{uuid.uuid4().hex[:8]}"
+        replies, errors = {}, []
+        barrier = threading.Barrier(2)
+
+        def send(url, message):
+            barrier.wait()
+            try:
+                replies[message] = say(url, sender, message)[0]
+            except AssertionError as error:
+                errors.append(str(error))
+
+        threads = [threading.Thread(target=send, args=(url, message)) for url, message in zip(cluster.rasa, messages)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+        assert not errors, errors
+        check(kb, replies[messages[0]], record("programme", PID))
+        check(kb, replies[messages[1]], record("programme", "vie"))
+
+        turns = user_turns(tracker(cluster.rasa[0], sender)["events"])
+        assert sorted(text for text, _ in turns) == sorted(messages), turns
+        for text, following in turns:
+            names = [e.get("name") for e in following if e["event"] == "action"]
+            assert "action_programme_details" in names, f"tour incomplet pour « {text} » : {names}"
+            assert any(e["event"] == "bot" for e in following), f"pas de réponse enregistrée pour « {text} »"
+            assert following[-1]["event"] == "action" and following[-1]["name"] == "action_listen", \
+                f"le tour de « {text} » est entrecoupé : {[e['event'] for e in following]}"
+        # Each reply answered its own message, not the other one's turn.
+        assert kb.get("programme", "vie")["name"] not in replies[messages[0]]
+
+
+def test_a_knowledge_base_reload_reaches_every_action_server(cluster, kb, tmp_path):
+    original = kb.get("programme", PID)["verified_on"]
+    for url in cluster.actions:
+        assert f"vérifié le {french_date(original)}" in ask_action_server(url, PID)
+
+    # The same knowledge/, with the programme's verification date moved back a day.
+    changed = original - dt.timedelta(days=1)
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(settings.KNOWLEDGE_DIR, knowledge)
+    path = knowledge / "programmes_financement.yml"
+    content = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"(- id: {PID}\n(?:(?!\n  - id:).)*?verified_on: ){original.isoformat()}", re.S)
+    assert pattern.search(content), "date de vérification de l'Assurance Prospection introuvable"
+    path.write_text(pattern.sub(rf"\g<1>{changed.isoformat()}", content, count=1), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "--knowledge", str(knowledge), "kb", "load"], cwd=ROOT,
+                            env=base_env(BOUSSOLE_DB_URL=cluster.db_url), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+
+    expected = f"vérifié le {french_date(changed)}"
+    deadline = time.monotonic() + RELOAD_DEADLINE_S
+    pending = set(cluster.actions)
+    while pending and time.monotonic() < deadline:
+        pending = {url for url in pending if expected not in ask_action_server(url, PID)}
+        time.sleep(0.5)
+    assert not pending, f"serveurs d'actions restés sur l'ancienne base : {sorted(pending)}"
+    # And so does a conversation, whichever servers take it.
+    reply, _ = say(cluster.layout.rasa_url, f"recharge-{uuid.uuid4().hex[:8]}", "C'est quoi l'Assurance Prospection ?")
+    assert expected in reply
+
+
+def test_a_rasa_server_killed_mid_conversation_leaves_the_other_one_to_go_on(cluster, kb):
+    """Last of the module: one Rasa server is gone after it."""
+    sender = f"panne-{uuid.uuid4().hex[:8]}"
+    entry = cluster.layout.rasa_url
+    served = []
+    for message in ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?"):
+        served.append(say(entry, sender, message)[1])
+    assert set(served) == set(cluster.layout.rasa), served
+
+    victim = cluster.servers["rasa-1"].process
+    victim.kill()
+    victim.wait(timeout=30)
+    survivor = cluster.layout.rasa[0]
+    # nginx may still try the dead server first (a refused connection, or a kept-alive one
+    # it reset): the turn then goes to the survivor, never lost.
+    for message, expected in (("ça coûte quoi ?", field("programme", PID, "amounts", 0)),
+                              ("comment on fait la demande ?", field("programme", PID, "how_to_apply")),
+                              ("c'est encore ouvert ?", says("est ouvert"))):
+        reply, upstream = say(entry, sender, message)
+        check(kb, reply, expected)
+        assert upstream.split(", ")[-1] == survivor, upstream
+
+    state = tracker(cluster.rasa[0], sender)
+    assert state["slots"]["programme"] == PID
+    assert [t for t, _ in user_turns(state["events"])] == [
+        "C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
+        "comment on fait la demande ?", "c'est encore ouvert ?"]

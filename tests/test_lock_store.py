@@ -1,0 +1,118 @@
+"""The lock store several Rasa servers share, on a real Redis (db 12, a prefix of this
+run's own): built by Rasa from the endpoints the project writes, one conversation is
+served by one server at a time, however many ask at once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+
+import pytest
+
+from bot import runtime_config
+from bot.cluster.lock_store import AtomicRedisLockStore
+
+REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+@pytest.fixture
+def prefix():
+    import redis
+
+    prefix = f"locktest{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis injoignable sur {REDIS_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
+    yield prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+def rasa_lock_store(tmp_path, prefix):
+    """The lock store as Rasa builds it from var/endpoints.yml."""
+    from rasa.core.lock_store import LockStore
+    from rasa.core.utils import read_endpoints_from_path
+
+    runtime_config.write(tmp_path, {"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix})
+    return LockStore.create(read_endpoints_from_path(tmp_path / "endpoints.yml").lock_store)
+
+
+def test_rasa_builds_the_atomic_store_from_the_written_endpoints(tmp_path, prefix):
+    store = rasa_lock_store(tmp_path, prefix)
+    assert isinstance(store, AtomicRedisLockStore)
+    assert store.key_prefix == f"{prefix}:lock:"
+    assert store.issue_ticket("c1") == 0 and store.issue_ticket("c1") == 1
+    assert store.red.exists(f"{prefix}:lock:c1")
+
+
+def test_tickets_issued_at_once_by_many_servers_are_all_different(tmp_path, prefix):
+    stores = [rasa_lock_store(tmp_path / str(i), prefix) for i in range(8)]
+    tickets, barrier = [], threading.Barrier(len(stores))
+
+    def issue(store):
+        barrier.wait()
+        for _ in range(5):
+            tickets.append(store.issue_ticket("c2"))
+
+    threads = [threading.Thread(target=issue, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(tickets) == list(range(40))
+
+
+def test_one_server_at_a_time_serves_a_conversation(tmp_path, prefix):
+    """Six « servers » (threads with a store and an event loop each) take the same
+    conversation at the same moment: never two inside at once, and all of them served."""
+    stores = [rasa_lock_store(tmp_path / str(i), prefix) for i in range(6)]
+    inside, most_inside, served = [0], [0], []
+    guard, barrier = threading.Lock(), threading.Barrier(len(stores))
+
+    async def serve(store, name):
+        async with store.lock("c3", wait_time_in_seconds=0.01):
+            with guard:
+                inside[0] += 1
+                most_inside[0] = max(most_inside[0], inside[0])
+            await asyncio.sleep(0.05)
+            with guard:
+                inside[0] -= 1
+                served.append(name)
+
+    def server(store, name):
+        barrier.wait()
+        asyncio.run(serve(store, name))
+
+    threads = [threading.Thread(target=server, args=(store, i)) for i, store in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(served) == list(range(len(stores)))
+    assert most_inside[0] == 1
+    # The last one out removed the lock.
+    assert not stores[0].red.exists(f"{prefix}:lock:c3")
+
+
+def test_cleanup_keeps_the_lock_while_someone_waits(tmp_path, prefix):
+    store = rasa_lock_store(tmp_path, prefix)
+    first, second = store.issue_ticket("c4"), store.issue_ticket("c4")
+    store.cleanup("c4", first)
+    lock = store.get_lock("c4")
+    assert lock is not None and lock.now_serving == second
+    store.cleanup("c4", second)
+    assert store.get_lock("c4") is None
+
+
+def test_expired_tickets_no_longer_block(tmp_path, prefix):
+    store = rasa_lock_store(tmp_path, prefix)
+    store.issue_ticket("c5", lock_lifetime=0.2)
+    waiting = store.issue_ticket("c5")
+    time.sleep(0.3)
+    store.update_lock("c5")
+    assert store.get_lock("c5").now_serving == waiting
