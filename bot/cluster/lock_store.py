@@ -4,8 +4,10 @@ Rasa's open-source RedisLockStore reads a conversation's ticket lock, changes it
 Python and writes it back: two servers that take a message of the same conversation at
 the same moment both read « no ticket », both write ticket 0, and both process their
 message at once; the tracker store then keeps only one of the two turns
-(RasaHQ/rasa#9213; the concurrent lock store that fixes it is Rasa Pro only). Seen here:
-tests/integration/test_cluster.py lost one message in four simultaneous pairs with it.
+(RasaHQ/rasa#9213; the concurrent lock store that fixes it is Rasa Pro only). Measured
+here: two stores asking a ticket for the same conversation at the same instant got the
+same ticket 275 times out of 300, and tests/integration/test_cluster.py lost one of two
+simultaneous messages within its first four pairs.
 
 This subclass keeps Rasa's ticket lock and its data in Redis as they are, and makes each
 read-change-write one optimistic Redis transaction (WATCH the key, MULTI, EXEC, and start

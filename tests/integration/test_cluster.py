@@ -230,8 +230,8 @@ def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(cluste
 def test_two_messages_of_one_conversation_sent_at_once_are_processed_one_after_the_other(cluster, kb):
     """The Redis lock store makes the second server wait for the first: in the shared
     tracker, each message is followed by its whole turn before the next one starts. (With
-    Rasa's own RedisLockStore, one of the two messages was lost in one pair out of four
-    here: bot/cluster/lock_store.py.)"""
+    Rasa's own RedisLockStore, a message was lost within the first four pairs here:
+    bot/cluster/lock_store.py.)"""
     messages = ("C'est quoi l'Assurance Prospection ?", "C'est quoi le V.I.E ?")
     for attempt in range(6):
         sender = f"ensemble-{attempt}-{uuid.uuid4().hex[:8]}"
