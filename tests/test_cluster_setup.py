@@ -127,11 +127,13 @@ def test_a_part_that_dies_while_starting_stops_the_wait_with_its_log(sup, lines)
     port = free_port()
     sup.start(Part("jamais prêt", python("import time\ntime.sleep(600)"), dict(os.environ),
                    f"http://127.0.0.1:{port}/"))
-    sup.start(Part("Rasa 2", python("import sys\nprint('modèle illisible', flush=True)\nsys.exit(3)"),
+    sup.start(Part("Rasa 2", python("import sys, warnings\nwarnings.warn('vieux module', DeprecationWarning)\n"
+                                    "print('modèle illisible', flush=True)\nsys.exit(3)"),
                    dict(os.environ), f"http://127.0.0.1:{free_port()}/"))
     assert sup.wait_ready(60, lambda: False) is False
     report = "\n".join(lines)
     assert "Rasa 2 s'est arrêté (code 3)" in report and "modèle illisible" in report
+    assert "vieux module" not in report
 
 
 def test_progress_names_what_is_still_starting(sup, lines, monkeypatch):

@@ -21,6 +21,7 @@ from typing import Callable, List, Optional
 from bot.readiness import answers
 
 PROGRESS_EVERY_S = 10
+_WARNING = re.compile(r"\b\w*Warning: ")
 # Rasa needs 8–10 s to stop on SIGTERM (rasa_notes.md P14); more when the machine is busy.
 STOP_GRACE_S = 30
 
@@ -63,9 +64,19 @@ class Running:
             pass
 
     def tail(self, lines: int = 15) -> str:
+        """The last lines of the log, without Python's warnings (Rasa prints dozens of
+        deprecation warnings, each with its source line, that say nothing of the failure)."""
         self._log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return "\n".join("    " + line for line in text[-lines:])
+        kept, skip_source = [], False
+        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if _WARNING.search(line):
+                skip_source = True
+                continue
+            if skip_source and line.startswith((" ", "\t")):
+                continue
+            skip_source = False
+            kept.append(line)
+        return "\n".join("    " + line for line in kept[-lines:])
 
     def close(self) -> None:
         self._log.close()

@@ -296,6 +296,77 @@ def test_a_knowledge_base_reload_reaches_every_action_server(cluster, kb, tmp_pa
     assert expected in reply
 
 
+# Rasa's Socket.IO channel sends each paragraph of a reply as its own bot_uttered; the
+# source line closes an answer from the knowledge base.
+END_OF_ANSWER = "vérifié le"
+
+
+def socketio_turn(cluster, transports: list, session_id: str, message: str) -> str:
+    """One Socket.IO turn through the public entry (python-socketio's own client)."""
+    import socketio
+
+    client, replied, parts = socketio.Client(), threading.Event(), []
+
+    @client.on("session_confirm")
+    def confirmed(data):
+        client.emit("user_uttered", {"message": message, "session_id": session_id})
+
+    @client.on("bot_uttered")
+    def uttered(data):
+        parts.append(data.get("text") or "")
+        if END_OF_ANSWER in parts[-1]:
+            replied.set()
+
+    client.connect(f"http://{cluster.layout.public}", socketio_path="/socket.io", transports=transports,
+                   wait_timeout=30)
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        assert replied.wait(60), f"réponse incomplète : {parts}"
+    finally:
+        client.disconnect()
+    return "\n\n".join(parts)
+
+
+def test_socketio_long_polling_stays_on_one_rasa_server(cluster, kb):
+    """Engine.IO keeps a polling session in the process that opened it: nginx's ip_hash
+    sends every request of it to the same server, and the reply arrives."""
+    before = len(cluster.access_log())
+    reply = socketio_turn(cluster, ["polling"], uuid.uuid4().hex, "C'est quoi le V.I.E ?")
+    check(kb, reply, record("programme", "vie"))
+    public_port = cluster.layout.public.rsplit(":", 1)[1]
+    upstreams = [line.split()[-2] for line in cluster.access_log()[before:]
+                 if f" {public_port} " in line and "/socket.io/" in line]
+    assert len(upstreams) >= 3 and len(set(upstreams)) == 1, upstreams
+
+
+async def test_socketio_over_websocket_through_nginx(cluster, kb):
+    """The websocket upgrade passes nginx (Engine.IO 4 spoken by hand: the project's
+    python-socketio client needs websocket-client for this transport)."""
+    import json
+
+    import aiohttp
+
+    session = uuid.uuid4().hex
+    url = f"ws://{cluster.layout.public}/socket.io/?EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url, timeout=30) as ws:
+        assert (await ws.receive(timeout=30)).data.startswith("0{")
+        await ws.send_str("40")
+        assert (await ws.receive(timeout=30)).data.startswith("40")
+        await ws.send_str("42" + json.dumps(["session_request", {"session_id": session}]))
+        assert json.loads((await ws.receive(timeout=30)).data[2:]) == ["session_confirm", session]
+        await ws.send_str("42" + json.dumps(["user_uttered", {"message": "C'est quoi le V.I.E ?", "session_id": session}]))
+        parts = []
+        while not parts or END_OF_ANSWER not in parts[-1]:
+            packet = (await ws.receive(timeout=60)).data
+            if packet == "2":  # Engine.IO ping
+                await ws.send_str("3")
+                continue
+            event, data = json.loads(packet[2:])
+            if event == "bot_uttered":
+                parts.append(data.get("text") or "")
+    check(kb, "\n\n".join(parts), record("programme", "vie"))
+
+
 def test_a_rasa_server_killed_mid_conversation_leaves_the_other_one_to_go_on(cluster, kb):
     """Last of the module: one Rasa server is gone after it."""
     sender = f"panne-{uuid.uuid4().hex[:8]}"
