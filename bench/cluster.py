@@ -12,8 +12,9 @@ follow-ups), a new conversation after each fourth turn.
     .venv/bin/python bench/cluster.py                 # 60 s per phase
     .venv/bin/python bench/cluster.py --duration 10   # a short run while building
 
-Prints a table and writes bench/results/cluster-<date>.json, with os.getloadavg() and the
-CPU time the benchmark's own processes used against the machine's total.
+Prints a table and writes bench/results/cluster-<date>.json, with os.getloadavg() and, for
+each phase, the CPU seconds the servers and the load generator used against those of the
+rest of the machine (PostgreSQL, Redis, any other user) and those available.
 """
 
 from __future__ import annotations
@@ -217,7 +218,9 @@ def main(argv=None) -> int:
         entries = start_cluster(sup, base, model, db_url, prefix)
         if not sup.wait_ready(900, lambda: False):
             return 1
-        pids = [r.process.pid for r in sup.running]
+        # The servers and this load generator; the rest of the machine is PostgreSQL, Redis
+        # and whatever else runs there.
+        pids = [r.process.pid for r in sup.running] + [os.getpid()]
         asyncio.run(warm_up(entries["rasa"]))
         load_at_start = os.getloadavg()
         for concurrency in args.concurrency:
@@ -228,7 +231,8 @@ def main(argv=None) -> int:
                 result.update(rasa_servers=1 if servers == "one" else 2, concurrency=concurrency,
                               duration_s=args.duration, loadavg_before=[round(x, 2) for x in load_before],
                               loadavg_after=[round(x, 2) for x in os.getloadavg()],
-                              cpu_s_benchmark_servers=round(ours, 1),
+                              cpu_s_available=round(args.duration * (os.cpu_count() or 1), 1),
+                              cpu_s_servers_and_load_generator=round(ours, 1),
                               cpu_s_rest_of_machine=round(max(0.0, everything - ours), 1))
                 phases.append(result)
                 print(f"{concurrency:>3} conversations, {result['rasa_servers']} serveur(s) Rasa : "
