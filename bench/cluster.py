@@ -119,6 +119,19 @@ def cpu_seconds(pids: list) -> float:
     return total
 
 
+def resident_memory(sup: Supervisor) -> dict:
+    """Resident memory of each server at the end of the run, in MB."""
+    import psutil
+
+    memory = {}
+    for running in sup.running:
+        try:
+            memory[running.part.name] = round(psutil.Process(running.process.pid).memory_info().rss / 2**20)
+        except psutil.Error:
+            continue
+    return memory
+
+
 def machine_cpu_seconds() -> float:
     import psutil
 
@@ -238,6 +251,7 @@ def main(argv=None) -> int:
                 print(f"{concurrency:>3} conversations, {result['rasa_servers']} serveur(s) Rasa : "
                       f"{result['throughput_turns_per_s']:6.2f} tours/s, p95 {result['p95_s']:.2f} s, "
                       f"{result['errors']} erreur(s), charge {result['loadavg_after'][0]}", flush=True)
+        memory_mb = resident_memory(sup)
     finally:
         leftovers = sup.stop()
         drop_database(db_url)
@@ -256,7 +270,7 @@ def main(argv=None) -> int:
         "cpu_count": os.cpu_count(), "loadavg_at_start": [round(x, 2) for x in load_at_start],
         "loadavg_at_end": [round(x, 2) for x in os.getloadavg()], "turns_of_a_conversation": list(TURNS),
         "setup": "2 serveurs d'actions, PostgreSQL (tracker), Redis (verrous), nginx ; 1 ou 2 serveurs Rasa",
-        "phases": phases, "ratios": ratios,
+        "phases": phases, "ratios": ratios, "resident_memory_mb": memory_mb,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"cluster-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
@@ -264,6 +278,7 @@ def main(argv=None) -> int:
     for concurrency, ratio in ratios.items():
         print(f"{concurrency} conversations : débit ×{ratio['throughput_two_over_one']}, "
               f"p95 ×{ratio['p95_two_over_one']} avec deux serveurs Rasa au lieu d'un.")
+    print("Mémoire résidente : " + ", ".join(f"{name} {mb} Mo" for name, mb in memory_mb.items()))
     print(f"Résultats : {path}")
     return 0
 
