@@ -38,6 +38,7 @@ class LiveKnowledgeBase:
         self._current: Optional[Tuple[str, KnowledgeBase]] = None
         self._load_lock = threading.Lock()
         self._stop = threading.Event()
+        self._watch_lock = threading.Lock()
         self._watcher: Optional[threading.Thread] = None
 
     @property
@@ -81,7 +82,8 @@ class LiveKnowledgeBase:
         """Starts the thread that checks the version (once; never when refresh_s is 0)."""
         if self.refresh_s <= 0 or self._stop.is_set():
             return
-        with self._load_lock:
+        # Not the load lock: this runs on the event loop, which must not wait for a load.
+        with self._watch_lock:
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch, name="kb-refresh", daemon=True)
                 self._watcher.start()
@@ -110,7 +112,7 @@ class LiveKnowledgeBase:
         """Stops the watcher; it closes the database connections on its way out (at once
         when there is no watcher). `wait` blocks until then: never on the event loop."""
         self._stop.set()
-        with self._load_lock:
+        with self._watch_lock:
             watcher = self._watcher
         if watcher is None:
             self._dispose()
