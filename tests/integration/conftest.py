@@ -38,13 +38,29 @@ def base_env(**extra) -> dict:
 
 
 class Server:
-    """A child process with its log file; `wait` fails with the log's tail if it dies."""
+    """A child process with its log file; `wait` fails with the log's tail if it dies.
+    The fault tests kill it and start it again with the same command (same port)."""
 
     def __init__(self, name: str, args: list, env: dict, log_dir: Path):
-        self.name = name
+        self.name, self.args, self.env = name, args, env
         self.log_path = log_dir / f"{name}.log"
         self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        """As a crash would: no chance to clean up."""
+        self.process.kill()
+        self.process.wait()
+
+    def restart(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.start()
+        self.wait(self.health_url, self.start_timeout)
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -104,8 +120,9 @@ def serve(name: str, args: list, env: dict, log_dir: Path, health_path: str, tim
     port = free_port()
     server = Server(name, [a.replace("{port}", str(port)) for a in args], env, log_dir)
     server.url = f"http://127.0.0.1:{port}"
+    server.health_url, server.start_timeout = f"{server.url}{health_path}", timeout
     try:
-        server.wait(f"{server.url}{health_path}", timeout=timeout)
+        server.wait(server.health_url, timeout=timeout)
         yield server
     finally:
         server.stop()
