@@ -62,12 +62,14 @@
     });
   }
 
+  // « bpifrance.fr › assurance-prospection »: the site and the page, readable in a list.
   function shortUrl(url) {
     try {
       var parsed = new URL(url);
-      var path = parsed.pathname.length > 1 ? parsed.pathname : "";
-      if (path.length > 32) { path = path.slice(0, 30) + "…"; }
-      return parsed.hostname.replace(/^www\./, "") + path;
+      var segments = parsed.pathname.split("/").filter(Boolean);
+      var page = segments.length ? decodeURIComponent(segments[segments.length - 1]).replace(/\.html?$/, "") : "";
+      if (page.length > 48) { page = page.slice(0, 46) + "…"; }
+      return parsed.hostname.replace(/^www\./, "") + (page ? " › " + page : "");
     } catch (e) { return url; }
   }
 
@@ -88,7 +90,7 @@
 
   var panel = el("section", { id: "bw-panel", className: "bw-panel", role: "dialog", "aria-modal": "false",
                               "aria-labelledby": "bw-title", hidden: "" });
-  var header = el("header", { className: "bw-header" });
+  var header = el("div", { className: "bw-header" });
   header.appendChild(el("h2", { id: "bw-title", className: "bw-title" }, TITLE));
   var newButton = el("button", { type: "button", className: "bw-new" }, "Nouvelle conversation");
   var closeButton = el("button", { type: "button", className: "bw-close", "aria-label": "Fermer l'assistant" }, "×");
@@ -97,9 +99,9 @@
 
   var privacy = el("div", { className: "bw-privacy", role: "region", "aria-labelledby": "bw-privacy-title", hidden: "" });
   privacy.appendChild(el("h3", { id: "bw-privacy-title" }, "Vos données"));
-  privacy.appendChild(el("p", {}, "Vos messages et vos avis sont enregistrés avec un numéro de conversation " +
-    "tiré au hasard, gardé dans ce navigateur, pour vous répondre et améliorer l'assistant. " +
-    "Aucun nom ne vous est demandé : n'écrivez pas de données personnelles."));
+  privacy.appendChild(el("p", {}, "Vos messages et vos avis sont enregistrés, avec un numéro de conversation " +
+    "aléatoire gardé dans ce navigateur, pour vous répondre et améliorer l'assistant. " +
+    "N'y indiquez pas de données personnelles."));
   var privacyId = el("p", {});
   privacy.appendChild(privacyId);
   var privacyOk = el("button", { type: "button", className: "bw-primary" }, "J'ai compris");
@@ -125,7 +127,7 @@
   form.appendChild(row);
   form.appendChild(el("p", { id: "bw-hint", className: "bw-hint" }, "Entrée pour envoyer, Maj + Entrée pour aller à la ligne."));
 
-  var footer = el("footer", { className: "bw-footer" });
+  var footer = el("div", { className: "bw-footer" });
   var privacyLink = el("button", { type: "button", className: "bw-linklike" }, "Vos données");
   footer.appendChild(privacyLink);
 
@@ -153,21 +155,36 @@
     return item;
   }
 
+  // One list per verification date, each address once.
   function addSources(item, sources) {
-    if (!sources || !sources.length) { return; }
+    var seen = {};
+    var groups = [];
+    (sources || []).forEach(function (citation) {
+      var urls = (citation.urls || []).filter(function (url) {
+        if (seen[url] || !/^https?:\/\//.test(url)) { return false; }
+        seen[url] = true;
+        return true;
+      });
+      if (!urls.length) { return; }
+      var last = groups[groups.length - 1];
+      if (last && last.label === citation.verified_label) { last.urls = last.urls.concat(urls); } else {
+        groups.push({ label: citation.verified_label, urls: urls });
+      }
+    });
+    if (!groups.length) { return; }
     var box = el("div", { className: "bw-sources" });
-    box.appendChild(el("p", { className: "bw-sources-title" }, sources.length > 1 || sources[0].urls.length > 1 ? "Sources" : "Source"));
-    var list = el("ul", {});
-    sources.forEach(function (citation) {
-      citation.urls.forEach(function (url) {
-        if (!/^https?:\/\//.test(url)) { return; }
+    groups.forEach(function (group) {
+      var plural = group.urls.length > 1;
+      box.appendChild(el("p", { className: "bw-sources-title" },
+        (plural ? "Sources vérifiées le " : "Source vérifiée le ") + group.label + " :"));
+      var list = el("ul", {});
+      group.urls.forEach(function (url) {
         var entry = el("li", {});
         entry.appendChild(link(url, shortUrl(url)));
-        entry.appendChild(document.createTextNode(" — vérifié le " + citation.verified_label));
         list.appendChild(entry);
       });
+      box.appendChild(list);
     });
-    box.appendChild(list);
     item.appendChild(box);
   }
 
@@ -199,7 +216,7 @@
     actions.appendChild(submit);
     actions.appendChild(cancel);
     feedbackForm.appendChild(actions);
-    var feedbackStatus = el("p", { className: "bw-feedback-status", role: "status" });
+    var feedbackStatus = el("p", { className: "bw-feedback-status", role: "status", tabindex: "-1" });
     var rating = null;
 
     function choose(value) {
@@ -236,6 +253,8 @@
             up.disabled = true;
             down.disabled = true;
             feedbackStatus.textContent = "Merci pour votre avis.";
+            // The form and its buttons are gone: keep the keyboard in the conversation.
+            feedbackStatus.focus();
           } else {
             submit.disabled = false;
             feedbackStatus.textContent = result.message;
@@ -258,6 +277,7 @@
     if (!(options && options.local)) { addFeedback(item, message.text || "", (options && options.question) || lastQuestion); }
     log.appendChild(item);
     scrollDown();
+    return item;
   }
 
   function welcome() {
@@ -293,12 +313,12 @@
       });
   }
 
-  function showTyping(on) {
+  function showTyping(text) {
     status.textContent = "";
-    if (on) {
+    if (text) {
       var typing = el("div", { className: "bw-typing" });
       typing.appendChild(el("span", { className: "bw-dots", "aria-hidden": "true" }));
-      typing.appendChild(el("span", {}, "L'assistant écrit…"));
+      typing.appendChild(el("span", {}, text));
       status.appendChild(typing);
     }
   }
@@ -318,23 +338,29 @@
     var question = shown || payload;
     var bubble = addUser(question);
     pending = { payload: payload, shown: shown, typed: typed };
-    showTyping(true);
+    showTyping("L'assistant écrit…");
     var controller = new AbortController();
     var slow = setTimeout(function () {
-      status.textContent = "La réponse tarde un peu : merci de patienter…";
+      showTyping("La réponse tarde un peu : merci de patienter…");
     }, SLOW_AFTER_MS);
     var giveUp = setTimeout(function () { controller.abort(); }, GIVE_UP_AFTER_MS);
     postJson("/api/chat", { message: payload, session_id: sessionId() }, controller.signal).then(function (result) {
       clearTimeout(slow);
       clearTimeout(giveUp);
-      showTyping(false);
+      showTyping("");
       busy = false;
       sendButton.disabled = false;
       if (result.ok) {
         if (result.data.session_id) { save(KEYS.session, result.data.session_id); }
         if (typed && input.value === payload) { input.value = ""; }
         pending = null;
-        (result.data.messages || []).forEach(function (m) { addBot(m, { question: question }); });
+        var first = null;
+        (result.data.messages || []).forEach(function (m) {
+          var added = addBot(m, { question: question });
+          first = first || added;
+        });
+        // A long answer is read from its start, not from its last line.
+        if (first) { log.scrollTop = Math.max(0, first.offsetTop - 8); }
         return;
       }
       bubble.remove();
@@ -372,6 +398,10 @@
   }
 
   // ---- Opening, closing, keyboard --------------------------------------------------------
+  function privacyNote() {
+    return "Pour les faire effacer, écrivez à l'éditeur de ce site avec ce numéro : " + sessionId() + ".";
+  }
+
   function isOpen() { return !panel.hasAttribute("hidden"); }
 
   // Focus moves only when the person asked to open: a reload never steals it.
@@ -382,8 +412,7 @@
     save(KEYS.open, "1");
     loadHistory();
     if (!load(KEYS.privacy)) {
-      privacyId.textContent = "Pour faire effacer vos échanges, écrivez à l'éditeur de ce site en donnant votre " +
-                              "numéro de conversation : " + sessionId() + ".";
+      privacyId.textContent = privacyNote();
       privacy.removeAttribute("hidden");
       if (moveFocus) { privacyOk.focus(); }
     } else if (moveFocus) {
@@ -410,8 +439,7 @@
     input.focus();
   });
   privacyLink.addEventListener("click", function () {
-    privacyId.textContent = "Pour faire effacer vos échanges, écrivez à l'éditeur de ce site en donnant votre " +
-                            "numéro de conversation : " + sessionId() + ".";
+    privacyId.textContent = privacyNote();
     privacy.removeAttribute("hidden");
     privacyOk.focus();
   });
