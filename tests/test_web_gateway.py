@@ -66,7 +66,8 @@ async def test_page_headers_and_no_inline_code(make_client):
     response = await client.get("/")
     assert response.status == 200
     policy = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "object-src 'none'" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert "frame-ancestors 'self'" in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -18,8 +18,8 @@ CORS_MAX_AGE_S = "600"
 
 
 def content_security_policy(frame_ancestors: str) -> str:
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             f"frame-ancestors {frame_ancestors}")
 
 
