@@ -271,3 +271,19 @@ def test_bad_settings_are_named_in_french(monkeypatch, name, value, fragment):
     with pytest.raises(settings.InvalidSetting, match=fragment):
         readers[name]()
 
+
+
+async def test_forwarded_address_is_used_only_behind_a_trusted_proxy(make_client, web_env):
+    web_env.setenv("BOUSSOLE_RATE_LIMIT_IP", "1")
+    client = await make_client()
+    first = await client.get("/api/history", params={"session_id": "abcdefgh12"}, headers={"X-Forwarded-For": "203.0.113.1"})
+    other = await client.get("/api/history", params={"session_id": "abcdefgh12"}, headers={"X-Forwarded-For": "203.0.113.2"})
+    assert (first.status, other.status) == (503, 429)  # not trusted: both are the test client's address
+    web_env.setenv("BOUSSOLE_TRUST_PROXY", "1")
+    client = await make_client()
+    statuses = []
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.1"):
+        response = await client.get("/api/history", params={"session_id": "abcdefgh12"},
+                                    headers={"X-Forwarded-For": f"{address}, 10.0.0.1"})
+        statuses.append(response.status)
+    assert statuses == [503, 503, 429]
