@@ -57,6 +57,7 @@ shell: $(STAMP) kb-load nlu-generate train
 
 test: $(STAMP)
 	@scripts/ensure_postgres.sh
+	@scripts/ensure_browser.sh
 	@scripts/train.sh
 	@BOUSSOLE_TEST_MODEL=$$(scripts/model_path.sh) scripts/run_tests.sh
 

@@ -165,7 +165,22 @@ def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_con
 
 
 @pytest.fixture(scope="session")
-def website(rasa_server, action_server, kb_db_url, runtime_dir):
+def partner_origin() -> str:
+    """The origin of a partner site that embeds the widget (served by the browser tests),
+    reserved before the website starts so that its CORS allow-list can name it."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def website_env(rasa_server, action_server, kb_db_url, **extra) -> dict:
+    # Every test request comes from 127.0.0.1: the per-address limit is off here and tested
+    # on its own (tests/test_web_gateway.py); the per-conversation limit keeps its default.
+    return base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
+                    BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_RATE_LIMIT_IP="0",
+                    **extra)
+
+
+@pytest.fixture(scope="session")
+def website(rasa_server, action_server, kb_db_url, runtime_dir, partner_origin):
     yield from serve("web", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
-                     base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
-                              BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/healthz", timeout=60)
+                     website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_CORS_ORIGINS=partner_origin),
+                     runtime_dir, "/healthz", timeout=60)
