@@ -68,6 +68,20 @@ def test_a_message_without_choices_carries_no_numbers():
     assert choices.read({choices.KEY: {"choices": [["deux", "/x"]], "last": True}}) == ([], False)
 
 
+def test_a_typed_number_picks_the_payload_the_bot_numbered(kb, recommendation_turn):
+    dispatcher = CollectingDispatcher()
+    actions._reply(dispatcher, recommendation_turn)
+    # What the tracker keeps of each bot message: its metadata, without the text.
+    latest = [{k: v for k, v in m.items() if k == choices.KEY} for m in dispatcher.messages]
+    second = choices.read(latest[2])[0][0]
+    assert second.number == 2
+    for typed in ("2", " 2 ", "2.", "2)"):
+        assert choices.picked(typed, latest) == second.payload
+    for typed in ("6", "0", "deux", "2 salariés", "", "12"):
+        assert choices.picked(typed, latest) is None
+    assert choices.picked("2", []) is None
+
+
 # --- text cut at the limits --------------------------------------------------------------------
 
 @pytest.mark.parametrize("limit", [layout.TWILIO_BODY_LIMIT, layout.MESSENGER_TEMPLATE_TEXT_LIMIT])

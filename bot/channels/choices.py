@@ -11,7 +11,7 @@ numbered choices as metadata, which Rasa hands over to the output channel with t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, Sequence, Tuple
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 # The metadata key of a bot message; Rasa drops empty values, so a message without
 # numbered choices simply has no key.
@@ -59,3 +59,19 @@ def read(message: Mapping) -> Tuple[List[Choice], bool]:
     except (TypeError, ValueError):
         return [], False
     return choices, bool(data.get("last")) and bool(choices)
+
+
+def picked(text: str, latest: Sequence[Mapping]) -> Optional[str]:
+    """The payload that a bare « 2 » (or « 2. ») picks among the numbered choices of the
+    bot's latest messages, or None. On a platform without buttons, the channel sends that
+    payload as a tap on the button would: inside a form too, where the bot's own reading
+    of a number does not fill the slot."""
+    stripped = (text or "").strip().rstrip(".)").strip()
+    if not stripped.isdigit():
+        return None
+    number = int(stripped)
+    for message in latest:
+        for choice in read(message)[0]:
+            if choice.number == number:
+                return choice.payload
+    return None

@@ -28,13 +28,12 @@ from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.telegram import TelegramInput as RasaTelegramInput
 from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
-from rasa.shared.core.events import BotUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import layout
+from bot.channels import history, layout
 
 logger = logging.getLogger(__name__)
 
@@ -103,14 +102,6 @@ class TelegramInput(RasaTelegramInput):
         given = request.headers.get(SECRET_HEADER, "")
         return hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8"))
 
-    @staticmethod
-    async def _shown_buttons(request: Request, sender_id: Text) -> list:
-        """The buttons of this conversation's bot messages, latest first."""
-        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
-        events = tracker.events if tracker else []
-        return [button for event in reversed(events) if isinstance(event, BotUttered)
-                for button in (event.data.get("buttons") or [])]
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Rasa builds its channels before its event loop runs: a loop of our own, closed after.
         asyncio.run(self._register_webhook())
@@ -134,7 +125,7 @@ class TelegramInput(RasaTelegramInput):
             if update.callback_query:
                 query = update.callback_query
                 chat_id = str(query.message.chat.id if query.message else query.from_user.id)
-                text = layout.find_payload(query.data or "", await self._shown_buttons(request, chat_id))
+                text = layout.find_payload(query.data or "", await history.shown_buttons(request, chat_id))
                 try:
                     await out_channel.answer_callback_query(query.id)
                 except TelegramAPIError:

@@ -4,9 +4,10 @@
   (`webhook_url`); Rasa's connector checks nothing, so anyone could make the bot write to
   any number at the account's expense;
 - a configurable REST API URL (`api_url`; Twilio's own by default);
-- no buttons on this platform: the choices are numbered in the text, with the bot's own
-  numbers, so that answering « 2 » picks the second (`layout.plain_text`), and a message
-  over Twilio's 1 600 characters is cut at paragraphs instead of refused;
+- no buttons on this platform: the choices are numbered in the text with the bot's own
+  numbers (`layout.plain_text`), and a bare « 2 » is sent on as the payload of the second,
+  as a tap would send it (`choices.picked`); a message over Twilio's 1 600 characters is
+  cut at paragraphs instead of refused;
 - a French word for a photo or a voice message instead of silence.
 """
 
@@ -24,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels import choices, layout
+from bot.channels import choices, history, layout
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +98,14 @@ class TwilioInput(RasaTwilioInput):
             if not (text or "").strip():
                 await out_channel.send_plain(sender, layout.TEXT_ONLY)
                 return response.text("", status=204)
+            metadata = self.get_metadata(request) or {}
+            payload = choices.picked(text, await history.latest_bot_metadata(request, sender))
+            if payload:
+                # Kept for the conversation's reviewers, who would otherwise read the payload.
+                text, metadata = payload, {**metadata, "typed": text}
             try:
                 await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),
-                                                 metadata=self.get_metadata(request)))
+                                                 metadata=metadata))
             except Exception as error:  # noqa: BLE001 - Twilio gets its answer whatever happened
                 logger.error("Twilio : message non traité (%s).", type(error).__name__)
             return response.text("", status=204)

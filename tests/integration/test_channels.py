@@ -374,6 +374,43 @@ def test_whatsapp_numbers_the_choices_and_answering_2_picks_the_second(rasa_serv
     assert amounts_heading(kb, AP) in answer
 
 
+PROFILE_ANSWERS = ("Quels dispositifs pour mon entreprise ?", "agroalimentaire", "Bretagne", "25 salariés", "3 M€",
+                   "créée en 2010", "jamais", "Japon")
+
+
+def test_whatsapp_numbers_work_inside_the_profile_form_and_on_the_recommendations(rasa_server, fake_platforms, kb):
+    """The need question is numbered; its « 2 » must answer the form, which the bot's own
+    reading of a number does not do: the connector sends it on as the button's payload."""
+    sender = new_whatsapp_number()
+    for text in PROFILE_ANSWERS:
+        twilio_post(rasa_server, sender, text)
+    question = twilio_bodies(fake_platforms, sender)[-1]
+    assert f"2. {kb.name('obstacle', 'choix-marche')}" in question and layout.CHOOSE_BY_NUMBER in question
+
+    seen = len(twilio_bodies(fake_platforms, sender))
+    twilio_post(rasa_server, sender, "2")
+    turn = twilio_bodies(fake_platforms, sender)[seen:]
+    assert f"Besoin principal : {kb.name('obstacle', 'choix-marche')}" in turn[0]
+    ranked = [body for body in turn if re.match(r"\d\. ", body)]
+    assert [body[:2] for body in ranked] == ["1.", "2.", "3.", "4.", "5."]
+    assert ranked[1].endswith("\n\n2. Détails") and ranked[-1].endswith(layout.CHOOSE_BY_NUMBER)
+    assert "1. " not in turn[-1] and "• Parler à un conseiller" in turn[-1]
+
+    # « 2 » now means the second programme: its details, which start with its name.
+    seen = len(twilio_bodies(fake_platforms, sender))
+    twilio_post(rasa_server, sender, "2")
+    details = twilio_bodies(fake_platforms, sender)[seen:]
+    assert details[0].startswith(ranked[1].splitlines()[0][len("2. "):])
+    assert any(SOURCE.search(body) for body in details)
+
+    tracker = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
+                           timeout=30).json()
+    said = [e for e in tracker["events"] if e["event"] == "user"][-2:]
+    assert [e["text"] for e in said] == ['/inform_company{"obstacle":"choix-marche"}', said[1]["text"]]
+    assert said[1]["text"].startswith('/ask_programme{"programme":')
+    assert [e["metadata"]["typed"] for e in said] == ["2", "2"]
+
+
 def test_whatsapp_refuses_a_request_without_twilio_s_signature(rasa_server, fake_platforms):
     sender = new_whatsapp_number()
     assert twilio_post(rasa_server, sender, AP_QUESTION, token="pas-le-bon-jeton").status_code == 403
