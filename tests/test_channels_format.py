@@ -17,7 +17,6 @@ from bot import intents, replies
 from bot.advice import company as advice_company
 from bot.advice import finder, render
 from bot.channels import choices, layout
-from bot.channels.choices import Choice
 
 SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
 # Every intent a button payload carries, with the kind of record its entity names.

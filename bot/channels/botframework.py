@@ -166,8 +166,8 @@ class BotFrameworkInput(RasaBotFrameworkInput):
                                                  activity["recipient"], activity["serviceUrl"], self.token_url)
                 text = MENTION.sub("", activity.get("text") or "").strip()
                 if not text:
-                    await out_channel.send(out_channel.prepare_message(activity["from"]["id"],
-                                                                       {"text": layout.TEXT_ONLY, "textFormat": "plain"}))
+                    notice = {"text": layout.TEXT_ONLY, "textFormat": "plain"}
+                    await out_channel.send(out_channel.prepare_message(activity["from"]["id"], notice))
                     return response.text("success")
                 metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
                 await on_new_message(UserMessage(text, out_channel, activity["from"]["id"],

@@ -19,6 +19,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from aiogram import Bot
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 TELEGRAM_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATES = ["message", "edited_message", "callback_query"]
+# « /start », « /start@BoussoleBot » in a group, « /start campagne » from a link.
+START = re.compile(r"\s*/start(@\w+)?(\s|$)")
 CHOICE_EXPIRED = "Ce choix n'est plus disponible : posez-moi votre question directement."
 
 
@@ -138,7 +141,7 @@ class TelegramInput(RasaTelegramInput):
                 if text is None:
                     await out_channel.send_message(chat_id, layout.TEXT_ONLY)
                     return response.text("success")
-                if text.strip() == "/start":
+                if START.match(text):
                     text = "/greet"
             if text is None:
                 await out_channel.send_message(chat_id, CHOICE_EXPIRED)

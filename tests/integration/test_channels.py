@@ -15,7 +15,6 @@ import time
 import urllib.parse
 import uuid
 
-import pytest
 import requests
 import socketio
 from twilio.request_validator import RequestValidator
@@ -223,7 +222,8 @@ def slack_post(rasa_server, body: str, content_type: str, secret: str = fp.SLACK
 def slack_direct_message(user: str, channel: str, text: str) -> str:
     ts = f"{time.time():.6f}"
     return json.dumps({"token": "jeton-de-verification-obsolete", "team_id": "T0BOUSSOLE", "api_app_id": "A0BOUSSOLE",
-                       "type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
+                       "type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}",
+                       "event_time": int(time.time()),
                        "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
                        "event": {"type": "message", "channel_type": "im", "channel": channel, "user": user,
                                  "text": text, "ts": ts, "event_ts": ts}})
@@ -242,7 +242,8 @@ def test_slack_answers_the_check_of_the_webhook_url(rasa_server):
 
 def test_slack_answers_a_direct_message_with_blocks_and_a_button_click(rasa_server, fake_platforms, kb):
     user, channel = f"U{uuid.uuid4().hex[:8].upper()}", f"D{uuid.uuid4().hex[:8].upper()}"
-    assert slack_post(rasa_server, slack_direct_message(user, channel, "c koi le vie"), "application/json").status_code == 200
+    sent = slack_post(rasa_server, slack_direct_message(user, channel, "c koi le vie"), "application/json")
+    assert sent.status_code == 200
     post = slack_posted(fake_platforms, channel)[0]
     sections = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
     assert_programme_text(kb, "\n\n".join(sections), "vie")
