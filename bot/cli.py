@@ -237,6 +237,12 @@ def _serve(args) -> int:
         argv = [rasa, "run", "--model", args.model, "--endpoints", str(out / "endpoints.yml"),
                 "--credentials", str(out / "credentials.yml"), "--interface", host, "--port", str(args.port),
                 "--enable-api", "--auth-token", settings.rasa_token()]
+    # credentials.yml names the channels by module path (bot.channels…): Rasa must import
+    # them whatever directory it is started from.
+    root = str(settings.PROJECT_ROOT)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root] + paths)
     sys.stdout.flush()
     os.execv(argv[0], argv)
 

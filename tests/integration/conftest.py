@@ -158,10 +158,22 @@ def endpoints_file(action_server, runtime_dir, rasa_config_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_config_dir):
+def fake_platforms():
+    """Loopback stand-ins for the messaging platforms' APIs and a callback receiver; up before
+    Rasa, whose Telegram and Bot Framework connectors call them as they start."""
+    from tests.integration.fake_platforms import FakePlatforms
+
+    with FakePlatforms() as platforms:
+        yield platforms
+
+
+@pytest.fixture(scope="session")
+def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_config_dir, fake_platforms):
+    """Rasa with every channel of credentials.yml on, the platforms' APIs pointed at the fakes."""
     yield from serve("rasa", [sys.executable, "-m", "bot", "serve", "rasa", "--port", "{port}", "--model",
                               str(model_path), "--out", str(rasa_config_dir)],
-                     rasa_env(runtime_dir, action_server), runtime_dir, "/", timeout=MODEL_LOAD_TIMEOUT_S)
+                     rasa_env(runtime_dir, action_server, **fake_platforms.env), runtime_dir, "/",
+                     timeout=MODEL_LOAD_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")
