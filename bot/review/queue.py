@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from bot.review import unanswered
 from bot.review.events import loads, user_fields
@@ -48,9 +48,9 @@ def _first_reply(connection, sender_id: str, event_id: int) -> str:
 
 
 def page(reader: TrackerReader, period: Period, number: int = 0, size: int = 50,
-         below_id: Optional[int] = None) -> Page:
-    """A page of the queue; with `below_id`, the page that follows that message whatever
-    arrived since (exports walk the queue this way)."""
+         after: Optional["UnansweredMessage"] = None) -> Page:
+    """A page of the queue, newest first; with `after`, the messages older than that one
+    whatever arrived since (exports walk the queue this way)."""
     if not reader.has_events():
         return Page([], number, size, 0)
     missed = unanswered.anchors(reader, period.start, period.end)
@@ -58,8 +58,12 @@ def page(reader: TrackerReader, period: Period, number: int = 0, size: int = 50,
         total = connection.execute(select(func.count()).select_from(missed)).scalar_one()
         query = (select(missed.c.anchor_id, missed.c.rank, missed.c.sender_id, missed.c.timestamp, EVENTS.c.data)
                  .select_from(missed.join(EVENTS, EVENTS.c.id == missed.c.anchor_id))
-                 .order_by(missed.c.anchor_id.desc()).limit(size))
-        query = query.where(missed.c.anchor_id < below_id) if below_id is not None else query.offset(number * size)
+                 .order_by(missed.c.timestamp.desc(), missed.c.anchor_id.desc()).limit(size))
+        if after is not None:
+            query = query.where(or_(missed.c.timestamp < after.at,
+                                    and_(missed.c.timestamp == after.at, missed.c.anchor_id < after.event_id)))
+        else:
+            query = query.offset(number * size)
         rows = connection.execute(query).all()
         items = []
         for row in rows:
@@ -72,10 +76,10 @@ def page(reader: TrackerReader, period: Period, number: int = 0, size: int = 50,
 
 
 def iterate(reader: TrackerReader, period: Period, batch: int = 200) -> Iterator[UnansweredMessage]:
-    below_id = None
+    last = None
     while True:
-        items = page(reader, period, size=batch, below_id=below_id).items
+        items = page(reader, period, size=batch, after=last).items
         yield from items
         if len(items) < batch:
             return
-        below_id = items[-1].event_id
+        last = items[-1]

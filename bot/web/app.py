@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot import settings
+from bot.web import admin
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -133,6 +134,7 @@ def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", STATIC_DIR)
+    admin.setup(app)
     return app
 
 
