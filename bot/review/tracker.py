@@ -21,7 +21,7 @@ from typing import Optional
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, event, func, inspect
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import cast
 from sqlalchemy.sql.elements import ColumnElement

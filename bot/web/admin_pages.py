@@ -112,6 +112,12 @@ def _export(path: str, query: dict, label: str) -> Markup:
     return html('<p class="export"><a href="{}" download>{}</a></p>', url(path, **query), label)
 
 
+def _scroll(label: str, table: Markup) -> Markup:
+    """A wide table scrolls inside its own region (reachable by keyboard) instead of
+    widening the page on a small screen."""
+    return html('<div class="scroll" tabindex="0" role="region" aria-label="{}">{}</div>', label, table)
+
+
 def _count_line(total: int, singular: str, plural: str) -> Markup:
     return html('<p class="count">{} {}</p>', integer(total), singular if total == 1 else plural)
 
@@ -123,10 +129,10 @@ def conversations(page, period, tz, message: Optional[str] = None) -> Markup:
                  conversation_url(c.sender_id), c.sender_id, ", ".join(c.channels) or "—",
                  _time(c.started, tz), _time(c.last_activity, tz), integer(c.turns), integer(c.unanswered))
             for c in page.items]
-    table = (html('<table><caption>Conversations, la plus récemment active en premier</caption><thead><tr>'
+    table = (_scroll("Conversations", html('<table><caption>Conversations, la plus récemment active en premier</caption><thead><tr>'
                   '<th scope="col">Conversation</th><th scope="col">Canal</th><th scope="col">Début</th>'
                   '<th scope="col">Dernière activité</th><th scope="col">Tours</th>'
-                  '<th scope="col">Sans réponse</th></tr></thead><tbody>{}</tbody></table>', rows)
+                  '<th scope="col">Sans réponse</th></tr></thead><tbody>{}</tbody></table>', rows))
              if rows else html('<p class="empty">Aucune conversation pour cette période.</p>'))
     body = html('{}{}{}{}{}{}', notice(message), _period_form(period, "/admin/conversations"),
                 _count_line(page.total, "conversation", "conversations"), table,
@@ -179,11 +185,11 @@ def conversation(detail, tz, page_query: dict) -> Markup:
                          turn.anchor, Markup(' class="unanswered"') if turn.reason else "",
                          _time(turn.at, tz), join(marks), _user_cell(turn), _intent_cell(turn), entities,
                          _replies(turn), ", ".join(turn.actions) or "—"))
-    table = (html('<table class="turns"><caption>Tours de la conversation, dans l\'ordre</caption><thead><tr>'
+    table = (_scroll("Tours de la conversation", html('<table class="turns"><caption>Tours de la conversation, dans l\'ordre</caption><thead><tr>'
                   '<th scope="col">Heure</th><th scope="col">Message de l\'utilisateur</th>'
                   '<th scope="col">Intention (confiance)</th><th scope="col">Entités</th>'
                   '<th scope="col">Réponses du bot</th><th scope="col">Actions</th></tr></thead>'
-                  '<tbody>{}</tbody></table>', rows)
+                  '<tbody>{}</tbody></table>', rows))
              if rows else html('<p class="empty">Aucun tour sur cette page.</p>'))
     path = conversation_url(s.sender_id)
     body = html('<p><a href="/admin/conversations">← Toutes les conversations</a></p>{}{}{}',
@@ -199,10 +205,10 @@ def unanswered(page, period, tz, message: Optional[str] = None) -> Markup:
                  html('<code>{}</code> ({})', m.intent, percent(m.confidence)) if m.intent else "—",
                  _excerpt(m.reply) or "—", conversation_url(m.sender_id, m.anchor))
             for m in page.items]
-    table = (html('<table><caption>Messages restés sans réponse, le plus récent en premier</caption><thead><tr>'
+    table = (_scroll("Messages restés sans réponse", html('<table><caption>Messages restés sans réponse, le plus récent en premier</caption><thead><tr>'
                   '<th scope="col">Date</th><th scope="col">Message</th><th scope="col">Raison</th>'
                   '<th scope="col">Intention (confiance)</th><th scope="col">Réponse du bot</th>'
-                  '<th scope="col">Conversation</th></tr></thead><tbody>{}</tbody></table>', rows)
+                  '<th scope="col">Conversation</th></tr></thead><tbody>{}</tbody></table>', rows))
              if rows else html('<p class="empty">Aucun message sans réponse pour cette période.</p>'))
     explain = html('<p class="help">Messages écrits par l\'utilisateur (les clics sur un bouton ne comptent pas) '
                    'que l\'assistant n\'a pas compris (« incompris » : repli, demande de reformulation), '
@@ -229,10 +235,10 @@ def feedback(page, period, filters: dict, message: Optional[str] = None) -> Mark
                  RATINGS.get(f["rating"], f["rating"]), f["comment"] or "—", _excerpt(f["question_text"]) or "—",
                  _excerpt(f["answer_text"]) or "—", conversation_url(f["conversation_id"]))
             for f in page.items]
-    table = (html('<table><caption>Avis sur les réponses, le plus récent en premier</caption><thead><tr>'
+    table = (_scroll("Avis sur les réponses", html('<table><caption>Avis sur les réponses, le plus récent en premier</caption><thead><tr>'
                   '<th scope="col">Date</th><th scope="col">Note</th><th scope="col">Commentaire</th>'
                   '<th scope="col">Question</th><th scope="col">Réponse jugée</th><th scope="col">Conversation</th>'
-                  '</tr></thead><tbody>{}</tbody></table>', rows)
+                  '</tr></thead><tbody>{}</tbody></table>', rows))
              if rows else html('<p class="empty">Aucun avis pour ces critères.</p>'))
     body = html('{}{}{}{}{}{}', notice(message), _period_form(period, "/admin/feedback", extra),
                 _count_line(page.total, "avis", "avis"), table, _pagination(page, "/admin/feedback", query),
@@ -257,11 +263,11 @@ def handovers(page, message: Optional[str] = None) -> Markup:
                          html("<ul>{}</ul>", programmes) if programmes else "—",
                          html("<ul>{}</ul>", questions) if questions else "—",
                          conversation_url(d["conversation_id"])))
-    table = (html('<table><caption>Dossiers transmis avec l\'accord de l\'utilisateur, le plus récent en premier'
+    table = (_scroll("Dossiers transmis", html('<table><caption>Dossiers transmis avec l\'accord de l\'utilisateur, le plus récent en premier'
                   '</caption><thead><tr><th scope="col">Référence</th><th scope="col">Date</th>'
                   '<th scope="col">Région</th><th scope="col">Contact</th><th scope="col">Entreprise</th>'
                   '<th scope="col">Dispositifs évoqués</th><th scope="col">Questions restées ouvertes</th>'
-                  '<th scope="col">Conversation</th></tr></thead><tbody>{}</tbody></table>', rows)
+                  '<th scope="col">Conversation</th></tr></thead><tbody>{}</tbody></table>', rows))
              if rows else html('<p class="empty">Aucune demande de conseiller pour l\'instant.</p>'))
     body = html('{}{}{}{}{}', notice(message), _count_line(page.total, "demande", "demandes"), table,
                 _pagination(page, "/admin/handovers", {}),
@@ -305,18 +311,18 @@ def activity(days: list, period, message: Optional[str] = None) -> Markup:
                             join(html('<td class="number">{}</td>', integer(s.values[i])) for s in series),
                             integer(day.messages))
                        for i, day in enumerate(days))
-    intents_table = html('<div class="scroll" tabindex="0" role="region" aria-label="Tableau des intentions par jour">'
-                         '<table><caption>Messages par jour et par intention</caption><thead><tr>'
-                         '<th scope="col">Jour</th>{}<th scope="col">Total</th></tr></thead><tbody>{}</tbody>'
-                         '</table></div>', head, intent_rows)
+    intents_table = _scroll("Messages par jour et par intention", html(
+        '<table><caption>Messages par jour et par intention</caption><thead><tr>'
+        '<th scope="col">Jour</th>{}<th scope="col">Total</th></tr></thead><tbody>{}</tbody></table>', head, intent_rows))
     share_rows = join(html('<tr><th scope="row">{}</th><td class="number">{}</td><td class="number">{}</td>'
                            '<td class="number">{}</td></tr>', short_date(day.day), integer(day.typed),
                            integer(day.unanswered), percent(day.unanswered_share, 1))
                       for day in days)
-    share_table = html('<table><caption>Messages écrits et messages sans réponse, par jour</caption><thead><tr>'
-                       '<th scope="col">Jour</th><th scope="col">Messages écrits</th>'
-                       '<th scope="col">Sans réponse</th><th scope="col">Part</th></tr></thead>'
-                       '<tbody>{}</tbody></table>', share_rows)
+    share_table = _scroll("Messages écrits et messages sans réponse", html(
+        '<table><caption>Messages écrits et messages sans réponse, par jour</caption><thead><tr>'
+        '<th scope="col">Jour</th><th scope="col">Messages écrits</th>'
+        '<th scope="col">Sans réponse</th><th scope="col">Part</th></tr></thead>'
+        '<tbody>{}</tbody></table>', share_rows))
     body = html('{}{}<section aria-labelledby="titre-intentions"><h2 id="titre-intentions">Intentions</h2>'
                 '<figure>{}</figure>{}</section>'
                 '<section aria-labelledby="titre-sans-reponse"><h2 id="titre-sans-reponse">Messages sans réponse</h2>'

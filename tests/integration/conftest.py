@@ -21,6 +21,8 @@ VENV_BIN = Path(sys.executable).parent
 MODEL_LOAD_TIMEOUT_S = 420
 # Rasa's HTTP API is on, behind this token, as with `make run`.
 RASA_TOKEN = "jeton-de-test-" + os.urandom(8).hex()
+# The advisers' review pages (/admin) are behind this one.
+ADMIN_TOKEN = "jeton-conseillers-" + os.urandom(8).hex()
 
 
 def free_port() -> int:
@@ -151,4 +153,6 @@ def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_con
 def website(rasa_server, action_server, kb_db_url, runtime_dir):
     yield from serve("web", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
                      base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
-                              BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/healthz", timeout=60)
+                              BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_ADMIN_TOKEN=ADMIN_TOKEN,
+                              BOUSSOLE_TRACKER_URL=f"sqlite:///{runtime_dir / 'tracker.db'}"),
+                     runtime_dir, "/healthz", timeout=60)
