@@ -84,11 +84,8 @@ def page(reader: TrackerReader, period: Period, number: int = 0, size: int = 25)
         return Page(_summaries(reader, connection, rows), number, size, total)
 
 
-def iterate(reader: TrackerReader, period: Period, batch: int = 200) -> Iterator[ConversationSummary]:
-    """Every conversation of `period`, newest first by their first event, a batch at a
-    time: a conversation that goes on during an export is neither repeated nor skipped."""
-    if not reader.has_events():
-        return
+def _listed(reader: TrackerReader, period: Period) -> list:
+    """Every conversation of `period`, newest first by their first event, listed once."""
     e = EVENTS
     query = (select(e.c.sender_id, func.min(e.c.id).label("first_id"), func.min(e.c.timestamp).label("started"),
                     func.max(e.c.timestamp).label("last_activity")).group_by(e.c.sender_id))
@@ -96,16 +93,24 @@ def iterate(reader: TrackerReader, period: Period, batch: int = 200) -> Iterator
         query = query.having(func.max(e.c.timestamp) >= period.start)
     if period.end is not None:
         query = query.having(func.min(e.c.timestamp) < period.end)
-    below = None
-    while True:
-        batch_query = query if below is None else query.having(func.min(e.c.id) < below)
+    with reader.connect() as connection:
+        return connection.execute(query.order_by(func.min(e.c.id).desc())).all()
+
+
+def _batches(items: list, size: int):
+    for first in range(0, len(items), size):
+        yield items[first:first + size]
+
+
+def iterate(reader: TrackerReader, period: Period, batch: int = 500) -> Iterator[ConversationSummary]:
+    """Every conversation of `period` (for exports): listed once, then counted a batch at
+    a time on short connections, so that Rasa's writes never wait for an export."""
+    if not reader.has_events():
+        return
+    for rows in _batches(_listed(reader, period), batch):
         with reader.connect() as connection:
-            rows = connection.execute(batch_query.order_by(func.min(e.c.id).desc()).limit(batch)).all()
             summaries = _summaries(reader, connection, rows)
         yield from summaries
-        if len(rows) < batch:
-            return
-        below = rows[-1].first_id
 
 
 def detail(reader: TrackerReader, sender_id: str, number: int = 0, size: int = TURNS_PER_PAGE,
@@ -163,16 +168,32 @@ class _Row:
     last_activity: Optional[float]
 
 
-def iterate_turns(reader: TrackerReader, period: Period) -> Iterator[tuple]:
-    """(conversation id, turn) for every turn of `period`, conversation after conversation."""
-    for summary in iterate(reader, period):
-        number = 0
-        while True:
-            conversation = detail(reader, summary.sender_id, number, TURNS_PER_PAGE, period)
-            if conversation is None:
-                break
-            for turn in conversation.turns:
-                yield summary.sender_id, turn
-            if not conversation.page.has_next:
-                break
-            number += 1
+def iterate_turns(reader: TrackerReader, period: Period, batch: int = 100) -> Iterator[tuple]:
+    """(conversation id, turn) for every turn of `period`, conversation after conversation;
+    a batch of conversations is read in one query."""
+    if not reader.has_events():
+        return
+    e = EVENTS
+    for rows in _batches(_listed(reader, period), batch):
+        senders = [row.sender_id for row in rows]
+        with reader.connect() as connection:
+            events: dict = {}
+            for row in connection.execute(select(e.c.sender_id, e.c.id, e.c.type_name, e.c.timestamp, e.c.data)
+                                          .where(e.c.sender_id.in_(senders), e.c.type_name.in_(TURN_EVENTS))
+                                          .order_by(e.c.sender_id, e.c.id)):
+                events.setdefault(row.sender_id, []).append((row.id, row.type_name, row.timestamp, loads(row.data)))
+            missed = unanswered.anchors(reader, sender_ids=senders)
+            reasons = {anchor_id: unanswered.reason_of_rank(rank)
+                       for anchor_id, rank in connection.execute(select(missed.c.anchor_id, missed.c.rank))}
+        for sender in senders:
+            for turn in build_turns(events.get(sender, []), reasons):
+                if _in_period(turn, period):
+                    yield sender, turn
+
+
+def _in_period(turn, period: Period) -> bool:
+    if period.start is None and period.end is None:
+        return True
+    if turn.text is None or turn.at is None:
+        return False
+    return (period.start is None or turn.at >= period.start) and (period.end is None or turn.at < period.end)
