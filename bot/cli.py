@@ -252,6 +252,13 @@ def _rasa_token(args) -> int:
     return 0
 
 
+def _admin_token(args) -> int:
+    from bot.tokens import admin_token
+
+    print(admin_token())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Boussole Export : outils en ligne de commande.")
     parser.add_argument("--knowledge", default=settings.KNOWLEDGE_DIR, help="dossier des fiches YAML")
@@ -290,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)") \
         .set_defaults(func=_rasa_token)
+    groups.add_parser("admin-token", help="afficher le jeton de la page de suivi des conseillers (créé au premier appel)") \
+        .set_defaults(func=_admin_token)
 
     config = groups.add_parser("config", help="écrire la configuration de Rasa depuis l'environnement")
     config.add_argument("--out", default=settings.VAR_DIR, help="dossier des fichiers écrits (var/ par défaut)")

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from bot import settings
-from bot.web import chat
+from bot.web import admin, chat
 from bot.web.errors import json_errors, json_response
 from bot.web.gateway import access_log, ip_rate_limit
 from bot.web.ratelimit import RateLimiter
@@ -101,6 +101,7 @@ def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application
     setup_pages(app)
     chat.setup(app)
     setup_health(app)
+    admin.setup(app)
     return app
 
 

@@ -21,6 +21,8 @@ VENV_BIN = Path(sys.executable).parent
 MODEL_LOAD_TIMEOUT_S = 420
 # Rasa's HTTP API is on, behind this token, as with `make run`.
 RASA_TOKEN = "jeton-de-test-" + os.urandom(8).hex()
+# The advisers' review pages (/admin) are behind this one.
+ADMIN_TOKEN = "jeton-conseillers-" + os.urandom(8).hex()
 
 
 def free_port() -> int:
@@ -188,6 +190,8 @@ def website_env(rasa_server, action_server, kb_db_url, **extra) -> dict:
     # on its own (tests/test_web_gateway.py); the per-conversation limit keeps its default.
     return base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
                     BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_RATE_LIMIT_IP="0",
+                    # The review page reads the tracker store Rasa writes.
+                    BOUSSOLE_ADMIN_TOKEN=ADMIN_TOKEN, BOUSSOLE_TRACKER_URL=rasa_server.env["BOUSSOLE_TRACKER_URL"],
                     **extra)
 
 
