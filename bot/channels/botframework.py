@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import layout
+from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class BotFrameworkOutput(BotFramework):
         await super().send_response(recipient_id, message)
 
 
+@guarded_channel
 class BotFrameworkInput(RasaBotFrameworkInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "BotFrameworkInput":

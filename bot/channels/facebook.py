@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import choices, layout
+from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class MessengerEvents(Messenger):
             await out_channel.send_action(sender_id, sender_action="typing_off")
 
 
+@guarded_channel
 class FacebookInput(RasaFacebookInput):
     api_url = GRAPH_API_URL
 

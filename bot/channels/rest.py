@@ -10,18 +10,15 @@ action server is down: Rasa logs the error and carries on) gets a polite one.
 
 from __future__ import annotations
 
-import logging
-from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Text
+from typing import Awaitable, Callable, Text
 
 from rasa.core.channels import rest
-from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot import message_guard
-
-log = logging.getLogger(__name__)
+from bot.channels.guard import handle_turn
 
 
 def refuse(status: int, message: str):
@@ -32,36 +29,6 @@ def _dumps(value) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
-
-
-class _Watched:
-    """The output channel of one turn, counting what it sends."""
-
-    def __init__(self, channel: OutputChannel) -> None:
-        self._channel = channel
-        self.sent = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._channel, name)
-
-    async def send_response(self, recipient_id: Text, message: dict) -> None:
-        self.sent += 1
-        await self._channel.send_response(recipient_id, message)
-
-
-async def handle_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
-    """Runs one turn; if it sent nothing, apologises on the same channel. Any input
-    channel can use it, whatever its output channel."""
-    watched = _Watched(message.output_channel)
-    message.output_channel = watched
-    try:
-        await on_new_message(message)
-    except CancelledError:
-        log.error("Tour interrompu (délai dépassé) pour une conversation du canal %s.", message.input_channel)
-    except Exception as exc:  # noqa: BLE001 - the user gets an answer, the log the error type
-        log.error("Tour en échec (%s) pour une conversation du canal %s.", type(exc).__name__, message.input_channel)
-    if watched.sent == 0:
-        await watched.send_response(message.sender_id, {"text": message_guard.NO_ANSWER})
 
 
 class RestInput(rest.RestInput):

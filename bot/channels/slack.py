@@ -19,6 +19,7 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import layout
+from bot.channels.guard import guarded_channel
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -38,6 +39,7 @@ class SlackOutput(SlackBot):
         await super().send_response(recipient_id, message)
 
 
+@guarded_channel
 class SlackInput(RasaSlackInput):
     api_url = SLACK_API_URL
 

@@ -35,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import history, layout
+from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class TelegramOutput(RasaTelegramOutput):
         await super().send_response(recipient_id, message)
 
 
+@guarded_channel
 class TelegramInput(RasaTelegramInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":

@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.channels import choices, history, layout
+from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class TwilioOutput(RasaTwilioOutput):
         await super().send_response(recipient_id, message)
 
 
+@guarded_channel
 class TwilioInput(RasaTwilioInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":

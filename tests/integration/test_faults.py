@@ -57,6 +57,31 @@ def test_action_server_killed_mid_conversation(website, action_server, kb):
     assert vie["sources"][0]["url"] in text
 
 
+def test_messaging_channels_apologise_while_the_action_server_is_down(rasa_server, action_server, fake_platforms):
+    """Telegram and WhatsApp users get the same polite answer as the website's, not silence."""
+    from tests.integration import test_channels as channels
+
+    chat_id, number = channels.new_chat_id(), channels.new_whatsapp_number()
+    action_server.kill()
+    try:
+        assert channels.telegram_post(rasa_server, channels.telegram_message(chat_id, "C'est quoi le V.I.E ?")).ok
+        assert channels.twilio_post(rasa_server, number, "C'est quoi le V.I.E ?").ok
+    finally:
+        action_server.restart()
+    assert [m["text"] for m in channels.telegram_sent(fake_platforms, chat_id)] == [NO_ANSWER]
+    assert channels.twilio_bodies(fake_platforms, number) == [NO_ANSWER]
+
+
+def test_messaging_channels_answer_an_oversized_message_without_the_model(rasa_server, fake_platforms):
+    from tests.integration import test_channels as channels
+
+    chat_id = channels.new_chat_id()
+    assert channels.telegram_post(rasa_server, channels.telegram_message(chat_id, "export " * 2000)).ok
+    sent = channels.telegram_sent(fake_platforms, chat_id)
+    assert len(sent) == 1 and sent[0]["text"].startswith("Votre message est trop long (1")
+    assert "2\u202f000 au plus" in sent[0]["text"]
+
+
 def test_rasa_restarted_resumes_the_conversation_with_its_slots(website, rasa_server, kb):
     session = uuid.uuid4().hex
     text = text_of(chat(website, "Nous sommes une entreprise de 40 salariés, secteur cosmétique et parfumerie, installée en Normandie.",

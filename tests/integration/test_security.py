@@ -61,7 +61,7 @@ def _secret_values(node, path=()):
     if isinstance(node, dict):
         for key, value in node.items():
             yield from _secret_values(value, path + (str(key),))
-    elif path and SECRET_KEY.search(path[-1]):
+    elif path and SECRET_KEY.search(path[-1]) and not path[-1].endswith("_url"):
         yield ".".join(path), node
 
 
