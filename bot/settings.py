@@ -27,17 +27,9 @@ def web_port() -> int:
 def rasa_token() -> str:
     """The token of Rasa's HTTP API: BOUSSOLE_RASA_TOKEN, else one generated once and kept
     in var/rasa_token (readable by its owner only), so that the API is never open."""
-    token = os.environ.get("BOUSSOLE_RASA_TOKEN")
-    if token:
-        return token
-    path = VAR_DIR / "rasa_token"
-    if not path.exists():
-        import secrets
+    from bot.tokens import kept_secret
 
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-    return path.read_text(encoding="utf-8").strip()
+    return kept_secret("BOUSSOLE_RASA_TOKEN", "rasa_token")
 
 
 class InvalidSetting(ValueError):

@@ -1,5 +1,5 @@
-"""Secrets kept under var/ when no environment variable gives them: the advisers' token
-of the review pages (/admin).
+"""Secrets kept under var/ when no environment variable gives them: the token of Rasa's
+HTTP API and the advisers' token of the review pages (/admin).
 
 A token is generated once, written aside with mode 600 and linked into place, so that
 two processes starting together never read a half-written file and agree on one token.

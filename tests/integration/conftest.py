@@ -200,3 +200,13 @@ def website(rasa_server, action_server, kb_db_url, runtime_dir, partner_origin):
     yield from serve("web", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
                      website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_CORS_ORIGINS=partner_origin),
                      runtime_dir, "/healthz", timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module: Playwright's synchronous API keeps an event
+    loop running in the main thread while it is open, which the async tests after it
+    cannot share."""
+    from tests.integration.browser import launch
+
+    yield from launch()

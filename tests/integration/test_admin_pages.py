@@ -13,22 +13,18 @@ import io
 import json
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
 from bot import feedback
 from bot.knowledge import store
-from tests.integration.conftest import ADMIN_TOKEN, ROOT
+from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
+from tests.integration.conftest import ADMIN_TOKEN
 
 GIBBERISH = "xqzw plorb vrtk"
 OFF_TOPIC = "Quel temps fera-t-il à Brest demain ?"
 COMMENT = "Trop long pour moi, mais merci <b>quand même</b>"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-AXE = ROOT / ".browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 def say(rasa_server, session: str, text: str) -> str:
@@ -150,33 +146,10 @@ def test_csv_exports_hold_the_conversations(website, conversations, adviser):
 
 # --- in a real browser ----------------------------------------------------------------
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # a missing dependency fails the run, never skips it
-    expect = sync_playwright = None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if sync_playwright is None:
-        pytest.fail("Le paquet Python playwright manque : lancez « make install ».")
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium est introuvable ({CHROMIUM}) : lancez scripts/ensure_browser.sh.")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def watched_page(browser, **options):
-    """A page whose script errors, dialogs and CSP violations are recorded."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 860}, **options)
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(f"erreur JS : {error}"))
-    page.on("dialog", lambda dialog: (page.problems.append(f"boîte de dialogue : {dialog.message}"), dialog.dismiss()))
-    page.on("console", lambda m: page.problems.append(f"CSP : {m.text}") if "Content Security Policy" in m.text else None)
-    return page
+    watched = new_watched(browser, **options)
+    watched.page.problems = watched.problems
+    return watched.page
 
 
 def log_in(page, website, path="/admin/conversations"):
@@ -210,18 +183,7 @@ def test_keyboard_login_and_navigation_without_csp_violations(website, conversat
     page.context.close()
 
 
-def run_axe(page) -> list:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate("""async () => {
-      const result = await axe.run(document, { resultTypes: ["violations"] });
-      return result.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
-                                           targets: v.nodes.slice(0, 3).map(n => n.target) }));
-    }""")
-
-
 def test_accessibility_audit_of_the_review_pages(website, conversations, browser):
-    if not AXE.exists():
-        pytest.fail(f"axe-core est introuvable ({AXE}) : lancez scripts/ensure_browser.sh.")
     # The pages' CSP rightly refuses injected scripts: the audit's context bypasses it.
     page = watched_page(browser, bypass_csp=True)
     report = {}

@@ -10,19 +10,14 @@ import re
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from bot import feedback
 from bot.knowledge import store
-from tests.integration.conftest import ROOT, free_port, serve, website_env
+from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
+from tests.integration.conftest import free_port, serve, website_env
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-AXE = ROOT / ".browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 ANSWER_TIMEOUT_MS = 90_000
 SESSION_KEY = "boussole-export:session"
 # The deepest focused element, through the widget's shadow root.
@@ -32,54 +27,14 @@ FOCUSED = """sel => { let a = document.activeElement;
 VERIFIED = re.compile(r"Sources? vérifiées? le \d{1,2}(er)? \w+ \d{4} :")
 ROOT_JS = "document.querySelector('#boussole-export-widget').shadowRoot"
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # a missing dependency fails the run, never skips it
-    expect = sync_playwright = None
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if sync_playwright is None:
-        pytest.fail("Le paquet Python playwright manque : lancez « make install ».")
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium est introuvable ({CHROMIUM}) : lancez scripts/ensure_browser.sh.")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Watched:
-    """A page whose script errors, dialogs and CSP violations are recorded."""
-
-    def __init__(self, context):
-        self.context = context
-        self.page = context.new_page()
-        self.problems = []
-        self.page.on("pageerror", lambda error: self.problems.append(f"erreur JS : {error}"))
-        self.page.on("dialog", self._dialog)
-        self.page.on("console", self._console)
-
-    def _dialog(self, dialog):
-        self.problems.append(f"boîte de dialogue : {dialog.message}")
-        dialog.dismiss()
-
-    def _console(self, message):
-        if "Content Security Policy" in message.text:
-            self.problems.append(f"CSP : {message.text}")
-
-
 @pytest.fixture
 def make_page(browser):
     contexts = []
 
     def make(**options) -> Watched:
-        options.setdefault("locale", "fr-FR")
-        options.setdefault("viewport", {"width": 1280, "height": 860})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        return Watched(context)
+        watched = new_watched(browser, **options)
+        contexts.append(watched.context)
+        return watched
 
     yield make
     for context in contexts:
@@ -377,18 +332,7 @@ def test_length_and_rate_limits_are_shown(strict_website, page):
     screenshot(page, "widget-trop-de-messages.png")
 
 
-def run_axe(page) -> list:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate("""async () => {
-      const result = await axe.run(document, { resultTypes: ["violations"] });
-      return result.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
-                                           targets: v.nodes.slice(0, 3).map(n => n.target) }));
-    }""")
-
-
 def test_accessibility_audit_with_axe(website, make_page):
-    if not AXE.exists():
-        pytest.fail(f"axe-core est introuvable ({AXE}) : lancez scripts/ensure_browser.sh.")
     # The page's CSP rightly refuses injected scripts: the audit's context bypasses it.
     page = make_page(bypass_csp=True).page
     page.goto(website.url + "/")
