@@ -64,6 +64,7 @@ test: $(STAMP)
 	@scripts/ensure_postgres.sh
 	@scripts/ensure_redis.sh
 	@scripts/ensure_nginx.sh
+	@scripts/ensure_browser.sh
 	@scripts/train.sh
 	@BOUSSOLE_TEST_MODEL=$$(scripts/model_path.sh) scripts/run_tests.sh
 

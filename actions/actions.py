@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import answers, intents, replies, settings
 from bot.advice import company as advice_company
 from bot.advice import conversation, finder, handover, render
+from bot.channels import choices
 from bot.knowledge.provider import get_knowledge_base
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
@@ -24,14 +25,12 @@ CONTEXT_SLOTS = tuple(dict.fromkeys(("programme", "organisation", "obstacle", "p
 
 def _reply(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
     """Sends the messages; their buttons become the list that « le deuxième » refers to
-    (or, where a message says so, its `choices`)."""
-    payloads = []
-    for message in messages:
-        dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
-        if "choices" in message:
-            payloads += message["choices"]
-        else:
-            payloads += [button["payload"] for button in message.get("buttons", [])]
+    (or, where a message says so, its `choices`). Each message also carries its numbered
+    choices, for the channels that write numbers instead of showing buttons."""
+    numbered = choices.number(messages)
+    for message, extra in zip(messages, choices.metadata(numbered)):
+        dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []), **extra)
+    payloads = [choice.payload for message_choices in numbered for choice in message_choices]
     return [SlotSet("last_options", payloads)] if payloads else []
 
 

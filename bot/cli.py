@@ -280,12 +280,25 @@ def _serve(args) -> int:
         argv = [rasa, "run", "--model", args.model, "--endpoints", str(out / "endpoints.yml"),
                 "--credentials", str(out / "credentials.yml"), "--interface", host, "--port", str(args.port),
                 "--enable-api", "--auth-token", settings.rasa_token()]
+    # credentials.yml names the channels by module path (bot.channels…): Rasa must import
+    # them whatever directory it is started from.
+    root = str(settings.PROJECT_ROOT)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root] + paths)
     sys.stdout.flush()
     os.execv(argv[0], argv)
 
 
 def _rasa_token(args) -> int:
     print(settings.rasa_token())
+    return 0
+
+
+def _admin_token(args) -> int:
+    from bot.tokens import admin_token
+
+    print(admin_token())
     return 0
 
 
@@ -327,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)") \
         .set_defaults(func=_rasa_token)
+    groups.add_parser("admin-token", help="afficher le jeton de la page de suivi des conseillers (créé au premier appel)") \
+        .set_defaults(func=_admin_token)
 
     config = groups.add_parser("config", help="écrire la configuration de Rasa depuis l'environnement")
     config.add_argument("--out", default=settings.VAR_DIR, help="dossier des fichiers écrits (var/ par défaut)")

@@ -27,17 +27,79 @@ def web_port() -> int:
 def rasa_token() -> str:
     """The token of Rasa's HTTP API: BOUSSOLE_RASA_TOKEN, else one generated once and kept
     in var/rasa_token (readable by its owner only), so that the API is never open."""
-    token = os.environ.get("BOUSSOLE_RASA_TOKEN")
-    if token:
-        return token
-    path = VAR_DIR / "rasa_token"
-    if not path.exists():
-        import secrets
+    from bot.tokens import kept_secret
 
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-    return path.read_text(encoding="utf-8").strip()
+    return kept_secret("BOUSSOLE_RASA_TOKEN", "rasa_token")
+
+
+class InvalidSetting(ValueError):
+    """The message names the variable and says, in French, what it expects."""
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} doit être un nombre entier (reçu « {raw} »).") from None
+    if value < minimum:
+        raise InvalidSetting(f"{name} doit valoir au moins {minimum} (reçu {value}).")
+    return value
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "oui", "yes")
+
+
+def max_message_chars() -> int:
+    return _int("BOUSSOLE_MAX_MESSAGE_CHARS", 2000, minimum=1)
+
+
+def rate_limit_session() -> int:
+    """Messages a conversation may send per minute through the website (0: no limit)."""
+    return _int("BOUSSOLE_RATE_LIMIT_SESSION", 20)
+
+
+def rate_limit_ip() -> int:
+    """Requests to /api/ one address may make per minute (0: no limit)."""
+    return _int("BOUSSOLE_RATE_LIMIT_IP", 120)
+
+
+def cors_origins() -> tuple:
+    """Partner sites allowed to call the website's API from their pages, e.g.
+    « https://www.partenaire.fr,https://cci.example »."""
+    raw = os.environ.get("BOUSSOLE_CORS_ORIGINS", "")
+    origins = []
+    for item in raw.replace(" ", ",").split(","):
+        item = item.strip().rstrip("/")
+        if not item:
+            continue
+        if not (item.startswith("https://") or item.startswith("http://")) or "/" in item.split("://", 1)[1]:
+            raise InvalidSetting(f"BOUSSOLE_CORS_ORIGINS : « {item} » n'est pas une origine "
+                                 "(schéma et hôte seulement, par exemple https://www.partenaire.fr).")
+        origins.append(item)
+    return tuple(origins)
+
+
+def frame_ancestors() -> str:
+    """Who may show the website's pages in a frame (CSP frame-ancestors)."""
+    value = " ".join(os.environ.get("BOUSSOLE_FRAME_ANCESTORS", "'self'").split())
+    if not value or any(c in value for c in ";,\r\n"):
+        raise InvalidSetting("BOUSSOLE_FRAME_ANCESTORS : une liste de sources séparées par des espaces est "
+                             "attendue, par exemple « 'self' https://www.partenaire.fr ».")
+    return value
+
+
+def log_messages() -> bool:
+    """Whether the website's log may contain what users write (off by default)."""
+    return _flag("BOUSSOLE_LOG_MESSAGES")
+
+
+def trust_proxy() -> bool:
+    """Whether X-Forwarded-For names the client (only behind your own reverse proxy)."""
+    return _flag("BOUSSOLE_TRUST_PROXY")
 
 
 DEFAULT_KB_REFRESH_S = 5.0

@@ -101,7 +101,7 @@ def test_the_written_files_are_what_rasa_reads(tmp_path):
     assert endpoints.action.url == "http://localhost:5055/webhook"
     assert endpoints.tracker_store.type == "SQL"
     credentials = yaml.safe_load(credentials_path.read_text(encoding="utf-8"))
-    assert credentials["callback"] == {"url": "http://gw/bot"}
+    assert credentials["bot.channels.callback.CallbackInput"] == {"url": "http://gw/bot"}
     assert credentials_path.stat().st_mode & 0o077 == 0
 
 

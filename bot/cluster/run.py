@@ -79,8 +79,9 @@ def parts(topology: Topology, env: Mapping[str, str], model: str, base: Path) ->
     for index, address in enumerate(topology.web, 1):
         host, port = host_and_port(address)
         out.append(Part(f"Site web ({address})", [python, "-m", "bot", "web", "--port", str(port)],
+                        # Only nginx reaches it: the client's address is in X-Forwarded-For.
                         dict(common, BOUSSOLE_BIND_HOST=host, BOUSSOLE_RASA_URL=topology.rasa_url,
-                             BOUSSOLE_ACTIONS_URL=topology.actions_url),
+                             BOUSSOLE_ACTIONS_URL=topology.actions_url, BOUSSOLE_TRUST_PROXY="1"),
                         f"http://{address}/healthz", waiting="attend Rasa et les serveurs d'actions"))
     out.append(Part(f"nginx ({topology.public}, {topology.rasa_entry}, {topology.actions_entry})",
                     nginx.command(base / "nginx"), dict(common), f"http://{topology.rasa_entry}/lb-health",

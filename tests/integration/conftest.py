@@ -21,6 +21,8 @@ VENV_BIN = Path(sys.executable).parent
 MODEL_LOAD_TIMEOUT_S = 420
 # Rasa's HTTP API is on, behind this token, as with `make run`.
 RASA_TOKEN = "jeton-de-test-" + os.urandom(8).hex()
+# The advisers' review pages (/admin) are behind this one.
+ADMIN_TOKEN = "jeton-conseillers-" + os.urandom(8).hex()
 
 
 def free_port() -> int:
@@ -38,13 +40,29 @@ def base_env(**extra) -> dict:
 
 
 class Server:
-    """A child process with its log file; `wait` fails with the log's tail if it dies."""
+    """A child process with its log file; `wait` fails with the log's tail if it dies.
+    The fault tests kill it and start it again with the same command (same port)."""
 
     def __init__(self, name: str, args: list, env: dict, log_dir: Path):
-        self.name = name
+        self.name, self.args, self.env = name, args, env
         self.log_path = log_dir / f"{name}.log"
         self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        """As a crash would: no chance to clean up."""
+        self.process.kill()
+        self.process.wait()
+
+    def restart(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.start()
+        self.wait(self.health_url, self.start_timeout)
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -104,8 +122,9 @@ def serve(name: str, args: list, env: dict, log_dir: Path, health_path: str, tim
     port = free_port()
     server = Server(name, [a.replace("{port}", str(port)) for a in args], env, log_dir)
     server.url = f"http://127.0.0.1:{port}"
+    server.health_url, server.start_timeout = f"{server.url}{health_path}", timeout
     try:
-        server.wait(f"{server.url}{health_path}", timeout=timeout)
+        server.wait(server.health_url, timeout=timeout)
         yield server
     finally:
         server.stop()
@@ -141,14 +160,53 @@ def endpoints_file(action_server, runtime_dir, rasa_config_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_config_dir):
-    yield from serve("rasa", [sys.executable, "-m", "bot", "serve", "rasa", "--port", "{port}", "--model",
-                              str(model_path), "--out", str(rasa_config_dir)],
-                     rasa_env(runtime_dir, action_server), runtime_dir, "/", timeout=MODEL_LOAD_TIMEOUT_S)
+def fake_platforms():
+    """Loopback stand-ins for the messaging platforms' APIs and a callback receiver; up before
+    Rasa, whose Telegram and Bot Framework connectors call them as they start."""
+    from tests.integration.fake_platforms import FakePlatforms
+
+    with FakePlatforms() as platforms:
+        yield platforms
 
 
 @pytest.fixture(scope="session")
-def website(rasa_server, action_server, kb_db_url, runtime_dir):
+def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_config_dir, fake_platforms):
+    """Rasa with every channel of credentials.yml on, the platforms' APIs pointed at the fakes."""
+    yield from serve("rasa", [sys.executable, "-m", "bot", "serve", "rasa", "--port", "{port}", "--model",
+                              str(model_path), "--out", str(rasa_config_dir)],
+                     rasa_env(runtime_dir, action_server, **fake_platforms.env), runtime_dir, "/",
+                     timeout=MODEL_LOAD_TIMEOUT_S)
+
+
+@pytest.fixture(scope="session")
+def partner_origin() -> str:
+    """The origin of a partner site that embeds the widget (served by the browser tests),
+    reserved before the website starts so that its CORS allow-list can name it."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def website_env(rasa_server, action_server, kb_db_url, **extra) -> dict:
+    # Every test request comes from 127.0.0.1: the per-address limit is off here and tested
+    # on its own (tests/test_web_gateway.py); the per-conversation limit keeps its default.
+    return base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
+                    BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_RATE_LIMIT_IP="0",
+                    # The review page reads the tracker store Rasa writes.
+                    BOUSSOLE_ADMIN_TOKEN=ADMIN_TOKEN, BOUSSOLE_TRACKER_URL=rasa_server.env["BOUSSOLE_TRACKER_URL"],
+                    **extra)
+
+
+@pytest.fixture(scope="session")
+def website(rasa_server, action_server, kb_db_url, runtime_dir, partner_origin):
     yield from serve("web", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
-                     base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
-                              BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/healthz", timeout=60)
+                     website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_CORS_ORIGINS=partner_origin),
+                     runtime_dir, "/healthz", timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module: Playwright's synchronous API keeps an event
+    loop running in the main thread while it is open, which the async tests after it
+    cannot share."""
+    from tests.integration.browser import launch
+
+    yield from launch()

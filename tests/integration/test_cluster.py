@@ -98,7 +98,8 @@ def cluster(model_path, dataset, cluster_db_url, lock_prefix, tmp_path_factory):
                               str(model_path), "--out", str(base / f"rasa-config-{index}")], rasa_env, base)
     servers["web"] = Server("web", [py, "-m", "bot", "web", "--port", layout.web[0].rsplit(":", 1)[1]],
                             base_env(BOUSSOLE_RASA_URL=layout.rasa_url, BOUSSOLE_ACTIONS_URL=layout.actions_url,
-                                     BOUSSOLE_DB_URL=cluster_db_url), base)
+                                     BOUSSOLE_DB_URL=cluster_db_url, BOUSSOLE_TRACKER_URL=cluster_db_url,
+                                     BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_TRUST_PROXY="1"), base)
     try:
         servers["nginx"].wait(f"{layout.rasa_url}/lb-health", timeout=30)
         for index, address in enumerate(layout.actions):

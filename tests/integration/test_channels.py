@@ -1,0 +1,497 @@
+"""Every channel of credentials.yml, on the session's real Rasa server and action server:
+Socket.IO with session persistence and the callback channel through real clients; Telegram,
+Slack, Messenger, WhatsApp (Twilio) and Teams (Bot Framework) through webhook requests in
+each platform's format, signed as the platform signs them, with the replies read where
+the connectors send them (tests/integration/fake_platforms.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import re
+import time
+import urllib.parse
+import uuid
+
+import requests
+import socketio
+from twilio.request_validator import RequestValidator
+
+from bot.channels import layout
+from bot.channels.telegram import CHOICE_EXPIRED
+from bot.replies import french_date
+from tests.integration import fake_platforms as fp
+from tests.integration.conftest import RASA_TOKEN
+
+SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+AP = "assurance-prospection"
+AP_QUESTION = "C'est quoi l'Assurance Prospection ?"
+
+
+def follow_up_payloads(pid: str) -> list:
+    return [f'/{intent}{{"programme":"{pid}"}}'
+            for intent in ("ask_eligibility", "ask_amount", "ask_how_to_apply", "ask_contact")]
+
+
+def assert_programme_text(kb, text: str, pid: str) -> None:
+    record = kb.get("programme", pid)
+    assert record["name"] in text
+    assert record["sources"][0]["url"] in text
+    assert f"vérifié le {french_date(record['verified_on'])}" in text
+
+
+def amounts_heading(kb, pid: str) -> str:
+    return f"{kb.get('programme', pid)['name']} : montants, taux et durées"
+
+
+# --- Socket.IO and the callback channel ------------------------------------------------------
+
+class SocketUser:
+    """A widget's side of Rasa's Socket.IO channel: session_request → session_confirm,
+    user_uttered → bot_uttered."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.confirmed: asyncio.Queue = asyncio.Queue()
+        self.replies: asyncio.Queue = asyncio.Queue()
+        self.client.on("session_confirm", self.confirmed.put)
+        self.client.on("bot_uttered", self.replies.put)
+
+    async def start(self, session_id: str) -> str:
+        # Long polling only: python-engineio 4.15's websocket client needs aiohttp 3.10,
+        # and Rasa pins aiohttp 3.9 (browsers' clients upgrade to websocket as usual).
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
+        await self.client.emit("session_request", {"session_id": session_id})
+        return await asyncio.wait_for(self.confirmed.get(), 60)
+
+    async def say(self, text: str, session_id: str, **custom) -> list:
+        """The bot's messages up to the one carrying the buttons (the last of an answer)."""
+        await self.client.emit("user_uttered", {"message": text, "session_id": session_id, "customData": custom})
+        messages = []
+        while not messages or not messages[-1].get("quick_replies"):
+            messages.append(await asyncio.wait_for(self.replies.get(), 120))
+        return messages
+
+
+async def test_socketio_keeps_the_conversation_across_a_reconnection(rasa_server, kb):
+    session_id = uuid.uuid4().hex
+    first = SocketUser(rasa_server.url)
+    assert await first.start(session_id) == session_id
+    answer = await first.say(AP_QUESTION, session_id, page="/accueil")
+    assert_programme_text(kb, "\n\n".join(m["text"] for m in answer), AP)
+    assert [q["payload"] for q in answer[-1]["quick_replies"]] == follow_up_payloads(AP)
+    await first.client.disconnect()
+
+    # A reload: another socket, the same session id, a follow-up that needs the context.
+    second = SocketUser(rasa_server.url)
+    assert await second.start(session_id) == session_id
+    assert second.client.get_sid() != first.client.get_sid()
+    follow_up = await second.say("et ça coûte combien ?", session_id)
+    assert amounts_heading(kb, AP) in "\n".join(m["text"] for m in follow_up)
+    await second.client.disconnect()
+
+    tracker = requests.get(f"{rasa_server.url}/conversations/{session_id}/tracker",
+                           params={"token": RASA_TOKEN}, timeout=30).json()
+    said = [e for e in tracker["events"] if e["event"] == "user"]
+    assert [e["text"] for e in said] == [AP_QUESTION, "et ça coûte combien ?"]
+    assert said[0]["input_channel"] == "socketio" and said[0]["metadata"]["page"] == "/accueil"
+
+
+def test_the_callback_channel_posts_the_replies_to_the_gateway(rasa_server, fake_platforms):
+    sender = f"passerelle-{uuid.uuid4().hex[:8]}"
+    reply = requests.post(f"{rasa_server.url}/webhooks/callback/webhook",
+                          json={"sender": sender, "message": "Bonjour"}, timeout=120)
+    assert reply.status_code == 200 and reply.text == "success"
+    posted = fake_platforms.wait_for("callback", lambda r: r.get("recipient_id") == sender)
+    assert posted[0]["text"].startswith("Bonjour ! Je suis Boussole Export")
+    assert posted[0]["buttons"], "les exemples de questions sont des boutons"
+
+
+# --- Telegram ----------------------------------------------------------------------------------
+
+def telegram_post(rasa_server, update: dict, secret: str = fp.TELEGRAM_SECRET) -> requests.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    return requests.post(f"{rasa_server.url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=120)
+
+
+def telegram_message(chat_id: int, text: str) -> dict:
+    user = {"id": chat_id, "is_bot": False, "first_name": "Claire", "language_code": "fr"}
+    return {"update_id": int(time.time() * 1000) % 10 ** 9,
+            "message": {"message_id": 7, "date": int(time.time()), "text": text, "from": user,
+                        "chat": {"id": chat_id, "type": "private", "first_name": "Claire"}}}
+
+
+def telegram_tap(chat_id: int, data: str) -> dict:
+    user = {"id": chat_id, "is_bot": False, "first_name": "Claire", "language_code": "fr"}
+    return {"update_id": int(time.time() * 1000) % 10 ** 9,
+            "callback_query": {"id": f"rappel-{uuid.uuid4().hex[:8]}", "from": user, "chat_instance": "42",
+                               "data": data,
+                               "message": {"message_id": 8, "date": int(time.time()), "text": "…",
+                                           "chat": {"id": chat_id, "type": "private"}}}}
+
+
+def telegram_sent(fake_platforms, chat_id: int) -> list:
+    """The sendMessage parameters for that chat, in order."""
+    return [r["params"] for r in fake_platforms.received("telegram", lambda r: r["method"] == "sendMessage"
+                                                         and r["params"].get("chat_id") == str(chat_id))]
+
+
+def new_chat_id() -> int:
+    return 10 ** 8 + uuid.uuid4().int % 10 ** 8
+
+
+def test_telegram_registers_its_webhook_with_a_secret_token_at_start(rasa_server, fake_platforms):
+    calls = fake_platforms.received("telegram")
+    assert [c["method"] for c in calls[:2]] == ["getMe", "setWebhook"]
+    registered = calls[1]["params"]
+    assert registered["url"] == fp.TELEGRAM_WEBHOOK_URL
+    assert registered["secret_token"] == fp.TELEGRAM_SECRET
+    assert json.loads(registered["allowed_updates"]) == ["message", "edited_message", "callback_query"]
+    # Once at start, not on every update.
+    assert sum(c["method"] == "getMe" for c in fake_platforms.received("telegram")) == 1
+
+
+def test_telegram_answers_in_one_message_with_its_buttons_one_per_row(rasa_server, fake_platforms, kb):
+    chat_id = new_chat_id()
+    reply = telegram_post(rasa_server, telegram_message(chat_id, AP_QUESTION))
+    assert reply.status_code == 200
+    sent = telegram_sent(fake_platforms, chat_id)
+    assert len(sent) == 1, "la réponse et sa source arrivent ensemble"
+    assert_programme_text(kb, sent[0]["text"], AP)
+    assert SOURCE.search(sent[0]["text"].splitlines()[-1])
+    rows = json.loads(sent[0]["reply_markup"])["inline_keyboard"]
+    assert [len(row) for row in rows] == [1, 1, 1, 1]
+    assert [row[0]["callback_data"] for row in rows] == follow_up_payloads(AP)
+    assert all(len(row[0]["callback_data"].encode()) <= 64 for row in rows)
+
+
+def test_telegram_refuses_an_update_without_the_secret_token(rasa_server, fake_platforms):
+    chat_id = new_chat_id()
+    for secret in (None, "pas-le-bon-jeton"):
+        reply = telegram_post(rasa_server, telegram_message(chat_id, AP_QUESTION), secret=secret)
+        assert reply.status_code == 403
+    assert telegram_sent(fake_platforms, chat_id) == []
+
+
+def test_telegram_start_greets(rasa_server, fake_platforms):
+    chat_id = new_chat_id()
+    telegram_post(rasa_server, telegram_message(chat_id, "/start"))
+    assert telegram_sent(fake_platforms, chat_id)[0]["text"].startswith("Bonjour ! Je suis Boussole Export")
+
+
+def test_a_telegram_button_whose_payload_is_too_long_still_works(rasa_server, fake_platforms, kb):
+    """A button over Telegram's 64 bytes of callback_data travels as a digest, which the
+    connector finds again among the buttons the conversation has shown."""
+    chat_id = new_chat_id()
+    telegram_post(rasa_server, telegram_message(chat_id, "Quelles aides à l'export en Martinique ?"))
+    pid = "aide-developpement-international-martinique"
+    long_payload = f'/ask_programme{{"programme":"{pid}"}}'
+    assert len(long_payload.encode()) > 64
+    buttons = [row[0] for sent in telegram_sent(fake_platforms, chat_id) if sent.get("reply_markup")
+               for row in json.loads(sent["reply_markup"])["inline_keyboard"]]
+    tapped = next(b for b in buttons if b["text"] == kb.name("programme", pid))
+    assert tapped["callback_data"] == layout.DIGEST_PREFIX + layout.payload_digest(long_payload)
+    assert len(tapped["callback_data"].encode()) <= 64
+
+    before = len(telegram_sent(fake_platforms, chat_id))
+    update = telegram_tap(chat_id, tapped["callback_data"])
+    telegram_post(rasa_server, update)
+    answer = telegram_sent(fake_platforms, chat_id)[before:]
+    assert_programme_text(kb, "\n".join(a["text"] for a in answer), pid)
+    acknowledged = fake_platforms.received("telegram", lambda r: r["method"] == "answerCallbackQuery")
+    assert update["callback_query"]["id"] in [a["params"]["callback_query_id"] for a in acknowledged]
+
+    # A digest that matches nothing this conversation showed.
+    telegram_post(rasa_server, telegram_tap(chat_id, layout.DIGEST_PREFIX + "A" * 22))
+    assert telegram_sent(fake_platforms, chat_id)[-1]["text"] == CHOICE_EXPIRED
+
+
+# --- Slack -------------------------------------------------------------------------------------
+
+def slack_post(rasa_server, body: str, content_type: str, secret: str = fp.SLACK_SIGNING_SECRET):
+    timestamp = str(int(time.time()))
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return requests.post(f"{rasa_server.url}/webhooks/slack/webhook", data=body.encode(), timeout=60,
+                         headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
+                                  "X-Slack-Signature": signature})
+
+
+def slack_direct_message(user: str, channel: str, text: str) -> str:
+    ts = f"{time.time():.6f}"
+    return json.dumps({"token": "jeton-de-verification-obsolete", "team_id": "T0BOUSSOLE", "api_app_id": "A0BOUSSOLE",
+                       "type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}",
+                       "event_time": int(time.time()),
+                       "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
+                       "event": {"type": "message", "channel_type": "im", "channel": channel, "user": user,
+                                 "text": text, "ts": ts, "event_ts": ts}})
+
+
+def slack_posted(fake_platforms, channel: str, count: int = 1) -> list:
+    return [r["body"] for r in fake_platforms.wait_for(
+        "slack", lambda r: r["method"] == "chat.postMessage" and r["body"].get("channel") == channel, count)]
+
+
+def test_slack_answers_the_check_of_the_webhook_url(rasa_server):
+    body = json.dumps({"token": "x", "challenge": "defi-3eZbrw1aBm2rZgRNFdxV", "type": "url_verification"})
+    reply = slack_post(rasa_server, body, "application/json")
+    assert reply.status_code == 200 and reply.json() == {"challenge": "defi-3eZbrw1aBm2rZgRNFdxV"}
+
+
+def test_slack_answers_a_direct_message_with_blocks_and_a_button_click(rasa_server, fake_platforms, kb):
+    user, channel = f"U{uuid.uuid4().hex[:8].upper()}", f"D{uuid.uuid4().hex[:8].upper()}"
+    sent = slack_post(rasa_server, slack_direct_message(user, channel, "c koi le vie"), "application/json")
+    assert sent.status_code == 200
+    post = slack_posted(fake_platforms, channel)[0]
+    sections = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert_programme_text(kb, "\n\n".join(sections), "vie")
+    assert all(len(s) <= layout.SLACK_SECTION_LIMIT for s in sections)
+    elements = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
+    assert [e["value"] for e in elements] == follow_up_payloads("vie")
+    assert all(len(e["text"]["text"]) <= 75 for e in elements)
+
+    # A click on « Combien ? » comes back as an interactive payload, form-encoded.
+    click = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
+             "message": {"ts": f"{time.time():.6f}"},
+             "actions": [{"type": "button", "action_id": elements[1]["action_id"], "value": elements[1]["value"]}]}
+    body = urllib.parse.urlencode({"payload": json.dumps(click)})
+    assert slack_post(rasa_server, body, "application/x-www-form-urlencoded").status_code == 200
+    second = slack_posted(fake_platforms, channel, count=2)[1]
+    assert amounts_heading(kb, "vie") in second["text"]
+
+
+def test_slack_refuses_a_request_not_signed_with_the_signing_secret(rasa_server, fake_platforms):
+    channel = f"D{uuid.uuid4().hex[:8].upper()}"
+    reply = slack_post(rasa_server, slack_direct_message("U0INTRUS", channel, AP_QUESTION), "application/json",
+                       secret="un-autre-secret")
+    assert reply.status_code == 400
+    assert fake_platforms.received("slack", lambda r: r["body"].get("channel") == channel) == []
+
+
+# --- Messenger ---------------------------------------------------------------------------------
+
+def messenger_post(rasa_server, events: list, secret: str = fp.FACEBOOK_APP_SECRET) -> requests.Response:
+    body = json.dumps({"object": "page", "entry": [{"id": "PAGE-BOUSSOLE", "time": int(time.time() * 1000),
+                                                    "messaging": events}]})
+    headers = {"Content-Type": "application/json",
+               "X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body.encode(), hashlib.sha1).hexdigest(),
+               "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()}
+    return requests.post(f"{rasa_server.url}/webhooks/facebook/webhook", data=body.encode(), headers=headers,
+                         timeout=120)
+
+
+def messenger_event(psid: str, text: str, quick_reply: str = None) -> dict:
+    message = {"mid": f"m_{uuid.uuid4().hex}", "text": text}
+    if quick_reply:
+        message["quick_reply"] = {"payload": quick_reply}
+    return {"sender": {"id": psid}, "recipient": {"id": "PAGE-BOUSSOLE"}, "timestamp": int(time.time() * 1000),
+            "message": message}
+
+
+def messenger_messages(fake_platforms, psid: str) -> list:
+    return [r["body"]["message"] for r in fake_platforms.received(
+        "facebook", lambda r: r["body"]["recipient"]["id"] == psid and "message" in r["body"])]
+
+
+def test_messenger_answers_within_its_limits_and_reads_a_quick_reply(rasa_server, fake_platforms, kb):
+    psid = str(uuid.uuid4().int % 10 ** 16)
+    assert messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION)]).status_code == 200
+    actions = [r["body"]["sender_action"] for r in fake_platforms.received(
+        "facebook", lambda r: r["body"]["recipient"]["id"] == psid and "sender_action" in r["body"])]
+    assert actions == ["mark_seen", "typing_on", "typing_off"]
+    sent = messenger_messages(fake_platforms, psid)
+    assert all(len(m["text"]) <= layout.MESSENGER_TEXT_LIMIT for m in sent)
+    assert_programme_text(kb, "\n".join(m["text"] for m in sent), AP)
+    # « Comment faire la demande ? » is over Messenger's 20 characters: numbered choices.
+    quick = sent[-1]["quick_replies"]
+    assert [q["title"] for q in quick] == ["1", "2", "3", "4"]
+    assert [q["payload"] for q in quick] == follow_up_payloads(AP)
+    assert "3. Comment faire la demande ?" in sent[-1]["text"]
+
+    before = len(sent)
+    messenger_post(rasa_server, [messenger_event(psid, "2", quick_reply=quick[1]["payload"])])
+    assert amounts_heading(kb, AP) in "\n".join(m["text"] for m in messenger_messages(fake_platforms, psid)[before:])
+
+
+def test_messenger_answers_every_event_of_a_batch(rasa_server, fake_platforms, kb):
+    psid = str(uuid.uuid4().int % 10 ** 16)
+    messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION), messenger_event(psid, "c koi le vie")])
+    text = "\n".join(m["text"] for m in messenger_messages(fake_platforms, psid))
+    assert_programme_text(kb, text, AP)
+    assert_programme_text(kb, text, "vie")
+
+
+def test_messenger_refuses_a_forged_signature_and_checks_its_verify_token(rasa_server, fake_platforms):
+    psid = str(uuid.uuid4().int % 10 ** 16)
+    assert messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION)], secret="pas-le-secret").status_code == 403
+    assert fake_platforms.received("facebook", lambda r: r["body"]["recipient"]["id"] == psid) == []
+
+    url = f"{rasa_server.url}/webhooks/facebook/webhook"
+    good = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": fp.FACEBOOK_VERIFY_TOKEN,
+                                     "hub.challenge": "1158201444"}, timeout=30)
+    assert good.status_code == 200 and good.text == "1158201444"
+    bad = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "faux", "hub.challenge": "1"},
+                       timeout=30)
+    assert bad.status_code == 403
+
+
+# --- WhatsApp through Twilio -------------------------------------------------------------------
+
+def twilio_post(rasa_server, sender: str, text: str, token: str = fp.TWILIO_AUTH_TOKEN) -> requests.Response:
+    form = {"SmsMessageSid": f"SM{uuid.uuid4().hex}", "NumMedia": "0", "ProfileName": "Claire",
+            "WaId": sender.split("+")[-1], "SmsStatus": "received", "Body": text, "To": fp.TWILIO_NUMBER,
+            "NumSegments": "1", "MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": fp.TWILIO_ACCOUNT_SID,
+            "From": sender, "ApiVersion": "2010-04-01"}
+    # Twilio signs the public URL it was given, whatever proxy stands in between.
+    signature = RequestValidator(token).compute_signature(fp.TWILIO_WEBHOOK_URL, form)
+    return requests.post(f"{rasa_server.url}/webhooks/twilio/webhook", data=form, timeout=120,
+                         headers={"X-Twilio-Signature": signature})
+
+
+def twilio_bodies(fake_platforms, to: str) -> list:
+    return [r["form"]["Body"] for r in fake_platforms.received("twilio", lambda r: r["form"].get("To") == to)]
+
+
+def new_whatsapp_number() -> str:
+    return f"whatsapp:+336{uuid.uuid4().int % 10 ** 8:08d}"
+
+
+def test_whatsapp_numbers_the_choices_and_answering_2_picks_the_second(rasa_server, fake_platforms, kb):
+    sender = new_whatsapp_number()
+    assert twilio_post(rasa_server, sender, AP_QUESTION).status_code == 204
+    sent = fake_platforms.received("twilio", lambda r: r["form"].get("To") == sender)
+    assert {r["form"]["From"] for r in sent} == {fp.TWILIO_NUMBER}
+    bodies = [r["form"]["Body"] for r in sent]
+    assert all(len(body) <= layout.TWILIO_BODY_LIMIT for body in bodies)
+    assert_programme_text(kb, "\n\n".join(bodies), AP)
+    assert any(SOURCE.search(body) for body in bodies), "la ligne des sources n'est pas coupée"
+    assert bodies[-1].endswith("1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
+                               f"4. Qui contacter ?\n\n{layout.CHOOSE_BY_NUMBER}")
+
+    twilio_post(rasa_server, sender, "2")
+    answer = "\n\n".join(twilio_bodies(fake_platforms, sender)[len(bodies):])
+    assert amounts_heading(kb, AP) in answer
+
+
+PROFILE_ANSWERS = ("Quels dispositifs pour mon entreprise ?", "agroalimentaire", "Bretagne", "25 salariés", "3 M€",
+                   "créée en 2010", "jamais", "Japon")
+
+
+def test_whatsapp_numbers_work_inside_the_profile_form_and_on_the_recommendations(rasa_server, fake_platforms, kb):
+    """The need question is numbered; its « 2 » must answer the form, which the bot's own
+    reading of a number does not do: the connector sends it on as the button's payload."""
+    sender = new_whatsapp_number()
+    for text in PROFILE_ANSWERS:
+        twilio_post(rasa_server, sender, text)
+    question = twilio_bodies(fake_platforms, sender)[-1]
+    assert f"2. {kb.name('obstacle', 'choix-marche')}" in question and layout.CHOOSE_BY_NUMBER in question
+
+    seen = len(twilio_bodies(fake_platforms, sender))
+    twilio_post(rasa_server, sender, "2")
+    turn = twilio_bodies(fake_platforms, sender)[seen:]
+    assert f"Besoin principal : {kb.name('obstacle', 'choix-marche')}" in turn[0]
+    ranked = [body for body in turn if re.match(r"\d\. ", body)]
+    assert [body[:2] for body in ranked] == ["1.", "2.", "3.", "4.", "5."]
+    assert ranked[1].endswith("\n\n2. Détails") and ranked[-1].endswith(layout.CHOOSE_BY_NUMBER)
+    assert "1. " not in turn[-1] and "• Parler à un conseiller" in turn[-1]
+
+    # « 2 » now means the second programme: its details, which start with its name.
+    seen = len(twilio_bodies(fake_platforms, sender))
+    twilio_post(rasa_server, sender, "2")
+    details = twilio_bodies(fake_platforms, sender)[seen:]
+    assert details[0].startswith(ranked[1].splitlines()[0][len("2. "):])
+    assert any(SOURCE.search(body) for body in details)
+
+    tracker = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
+                           timeout=30).json()
+    said = [e for e in tracker["events"] if e["event"] == "user"][-2:]
+    assert [e["text"] for e in said] == ['/inform_company{"obstacle":"choix-marche"}', said[1]["text"]]
+    assert said[1]["text"].startswith('/ask_programme{"programme":')
+    assert [e["metadata"]["typed"] for e in said] == ["2", "2"]
+
+
+def test_whatsapp_refuses_a_request_without_twilio_s_signature(rasa_server, fake_platforms):
+    sender = new_whatsapp_number()
+    assert twilio_post(rasa_server, sender, AP_QUESTION, token="pas-le-bon-jeton").status_code == 403
+    unsigned = requests.post(f"{rasa_server.url}/webhooks/twilio/webhook", timeout=30,
+                             data={"From": sender, "Body": AP_QUESTION, "To": fp.TWILIO_NUMBER})
+    assert unsigned.status_code == 403
+    assert twilio_bodies(fake_platforms, sender) == []
+
+
+# --- Teams through the Bot Framework -----------------------------------------------------------
+
+def teams_activity(fake_platforms, conversation: str, text: str, service_url: str = None) -> dict:
+    return {"type": "message", "id": uuid.uuid4().hex[:10], "timestamp": "2026-12-02T09:30:00.000Z",
+            "channelId": "msteams", "serviceUrl": service_url or fake_platforms.botframework_service_url,
+            "from": {"id": f"29:{conversation}", "name": "Claire Martin"},
+            "conversation": {"id": conversation, "conversationType": "personal"},
+            "recipient": {"id": f"28:{fp.BOTFRAMEWORK_APP_ID}", "name": "Boussole Export"},
+            "text": text, "textFormat": "plain", "locale": "fr-FR"}
+
+
+def teams_post(rasa_server, activity: dict, token: str = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(f"{rasa_server.url}/webhooks/botframework/webhook", json=activity, headers=headers,
+                         timeout=120)
+
+
+def teams_replies(fake_platforms, conversation: str) -> list:
+    return [r for r in fake_platforms.received("botframework", lambda r: r["conversation"] == conversation)]
+
+
+def test_teams_answers_with_a_hero_card_and_a_click_on_it(rasa_server, fake_platforms, kb):
+    conversation = f"a:{uuid.uuid4().hex}"
+    token = fake_platforms.botframework_token(fake_platforms.botframework_service_url)
+    activity = teams_activity(fake_platforms, conversation, f"<at>Boussole Export</at> {AP_QUESTION}")
+    assert teams_post(rasa_server, activity, token).status_code == 200
+    replies = teams_replies(fake_platforms, conversation)
+    assert replies and all(r["authorized"] for r in replies), "jeton d'accès de l'émetteur attendu"
+    sent = replies[0]["activity"]
+    assert sent["type"] == "message" and sent["textFormat"] == "plain"
+    assert sent["recipient"]["id"] == f"29:{conversation}"
+    assert_programme_text(kb, sent["text"], AP)
+    buttons = sent["attachments"][0]["content"]["buttons"]
+    assert [b["text"] for b in buttons] == follow_up_payloads(AP)
+    assert {b["type"] for b in buttons} == {"messageBack"}
+    assert buttons[1]["displayText"] == "Combien ?"
+    asked = fake_platforms.received("botframework-token")[-1]["form"]
+    assert asked["client_id"] == fp.BOTFRAMEWORK_APP_ID and asked["scope"] == "https://api.botframework.com/.default"
+
+    # A click on « Combien ? »: Teams sends the button's text.
+    teams_post(rasa_server, teams_activity(fake_platforms, conversation, buttons[1]["text"]), token)
+    assert amounts_heading(kb, AP) in teams_replies(fake_platforms, conversation)[-1]["activity"]["text"]
+
+
+def test_teams_refuses_what_the_bot_framework_did_not_sign_for_this_bot(rasa_server, fake_platforms):
+    conversation = f"a:{uuid.uuid4().hex}"
+    service = fake_platforms.botframework_service_url
+    activity = teams_activity(fake_platforms, conversation, AP_QUESTION)
+    forged = {
+        "sans jeton": (activity, None),
+        "autre clé": (activity, fake_platforms.botframework_token(service, key=fp.new_rsa_key())),
+        "autre application": (activity, fake_platforms.botframework_token(service, audience=str(uuid.uuid4()))),
+        "autre émetteur": (activity, fake_platforms.botframework_token(service, issuer="https://intrus.example")),
+        # A genuine token replayed with another serviceUrl, where the bot's access token
+        # would be sent.
+        "serviceUrl détourné": (teams_activity(fake_platforms, conversation, AP_QUESTION,
+                                               service_url="http://127.0.0.1:9/intrus/"),
+                                fake_platforms.botframework_token(service)),
+    }
+    for case, (body, token) in forged.items():
+        assert teams_post(rasa_server, body, token).status_code == 401, case
+    assert teams_replies(fake_platforms, conversation) == []
+
+
+# --- what stays out of the logs ----------------------------------------------------------------
+
+def test_rasa_s_log_holds_no_secret_nor_message_text(rasa_server, fake_platforms):
+    marker = f"Notre SIRET est 552{uuid.uuid4().int % 10 ** 11:011d}"
+    telegram_post(rasa_server, telegram_message(new_chat_id(), marker))
+    log = rasa_server.log_path.read_text(errors="replace")
+    assert "canaux actifs : rest, socketio, callback, telegram, slack, facebook, twilio, botframework" in log
+    leaked = [secret for secret in fp.SECRETS + (fake_platforms.botframework_access_token,) if secret in log]
+    assert leaked == []
+    assert marker not in log
