@@ -38,3 +38,12 @@ def rasa_token() -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
     return path.read_text(encoding="utf-8").strip()
+
+
+def workers(part: str) -> int:
+    """Server processes of Rasa (`rasa`) or of the action server (`actions`)."""
+    name = "BOUSSOLE_RASA_WORKERS" if part == "rasa" else "BOUSSOLE_ACTION_WORKERS"
+    value = os.environ.get(name, "1").strip() or "1"
+    if not value.isdigit():
+        raise SystemExit(f"Erreur : {name} doit être un nombre entier, pas « {value} ».")
+    return int(value)
