@@ -128,6 +128,8 @@ def percentile(sorted_values: List[float], q: float) -> Optional[float]:
 class PathStats:
     path: str
     latencies_ms: List[float] = field(default_factory=list)
+    # Turn number → latency, to compare paths turn by turn when they are played together.
+    by_turn: Dict[int, float] = field(default_factory=dict)
     errors: Dict[str, int] = field(default_factory=dict)
     examples: List[str] = field(default_factory=list)
 
@@ -157,7 +159,7 @@ class PathStats:
 
 
 async def _send(session: aiohttp.ClientSession, path: Path, sender: str, turn: Turn, stats: PathStats,
-                timeout_s: float) -> None:
+                timeout_s: float, number: int) -> None:
     url, payload = path.request(sender, turn)
     start = time.perf_counter()
     try:
@@ -179,6 +181,22 @@ async def _send(session: aiohttp.ClientSession, path: Path, sender: str, turn: T
         stats.fail("wrong_answer", f"{turn.message!r} → {problem}")
         return
     stats.latencies_ms.append(elapsed_ms)
+    stats.by_turn[number] = elapsed_ms
+
+
+def paired_differences(stats: Dict[str, PathStats]) -> dict:
+    """For paths played side by side, each path's extra time over the previous one, turn
+    by turn (same message, same moment): median and p95 of the differences, in ms."""
+    names = list(stats)
+    out = {}
+    for before, after in zip(names, names[1:]):
+        common = sorted(set(stats[before].by_turn) & set(stats[after].by_turn))
+        differences = sorted(stats[after].by_turn[n] - stats[before].by_turn[n] for n in common)
+        if differences:
+            out[f"{after}-{before}"] = {"turns": len(differences),
+                                        "median_ms": round(percentile(differences, 50), 2),
+                                        "p95_ms": round(percentile(differences, 95), 2)}
+    return out
 
 
 async def run_load(paths: Sequence[Path], conversations: Sequence[Conversation], clients: int,
@@ -192,6 +210,7 @@ async def run_load(paths: Sequence[Path], conversations: Sequence[Conversation],
     prefix = sender_prefix or f"bench{uuid.uuid4().hex[:8]}"
     stats = {path.name: PathStats(path.name) for path in paths}
     budget = itertools.count()
+    numbers = itertools.count()
     deadline = time.monotonic() + duration_s if duration_s else None
 
     def another_turn() -> bool:
@@ -206,8 +225,9 @@ async def run_load(paths: Sequence[Path], conversations: Sequence[Conversation],
             for turn in conversation:
                 if not another_turn():
                     return
+                number = next(numbers)
                 for path in paths:
-                    await _send(session, path, senders[path.name], turn, stats[path.name], timeout_s)
+                    await _send(session, path, senders[path.name], turn, stats[path.name], timeout_s, number)
                 if on_progress:
                     on_progress()
 
@@ -221,6 +241,7 @@ async def run_load(paths: Sequence[Path], conversations: Sequence[Conversation],
         "elapsed_s": round(elapsed, 2),
         "conversation_turns": len(conversations[0]),
         "paths": {name: s.summary(elapsed) for name, s in stats.items()},
+        "side_by_side": paired_differences(stats) if len(paths) > 1 else {},
     }
 
 
@@ -258,6 +279,8 @@ def main(argv=None) -> int:
               f"{figures['turns_ok']} réussis, {figures['turns_failed']} échoués {figures['errors'] or ''}")
         for example in figures["error_examples"]:
             print(f"    {example}")
+    for pair, figures in result["side_by_side"].items():
+        print(f"{pair} : médiane {figures['median_ms']} ms, p95 {figures['p95_ms']} ms, tour par tour")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(result, out, ensure_ascii=False, indent=2)

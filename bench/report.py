@@ -41,11 +41,13 @@ def layers(report: dict) -> dict:
     out = {}
     for name, figures in report.get("latency", {}).items():
         paired = (figures.get("paired_1") or {}).get("paths", {})
+        differences = (figures.get("paired_1") or {}).get("side_by_side", {})
         nlu, rest, gateway = (paired.get(p, {}).get("p50_ms") for p in ("nlu", "rest", "gateway"))
         out[name] = {"nlu_p50_ms": nlu, "rest_p50_ms": rest, "gateway_p50_ms": gateway,
                      "turn_over_nlu": _ratio(rest, nlu), "gateway_over_turn": _ratio(gateway, rest),
-                     "gateway_adds_ms": round(gateway - rest, 2) if gateway is not None and rest is not None else None,
-                     "dialogue_and_actions_ms": round(rest - nlu, 2) if rest is not None and nlu is not None else None}
+                     # The median of the turn-by-turn differences: same message, same moment.
+                     "gateway_adds_ms": differences.get("gateway-rest", {}).get("median_ms"),
+                     "dialogue_and_actions_ms": differences.get("rest-nlu", {}).get("median_ms")}
     return out
 
 
@@ -89,7 +91,8 @@ def variant_targets(report: dict, variant: str) -> list:
     if layer.get("gateway_adds_ms") is not None:
         rows.append(_row("surcoût du site web (passerelle), p50", "≤ 3 ms", layer["gateway_adds_ms"], "ms",
                          layer["gateway_adds_ms"] <= 3,
-                         f"{layer['gateway_p50_ms']} ms contre {layer['rest_p50_ms']} ms, côte à côte"))
+                         f"médiane des écarts tour par tour ; p50 {layer['gateway_p50_ms']} ms contre "
+                         f"{layer['rest_p50_ms']} ms"))
     return rows
 
 
@@ -127,8 +130,8 @@ def print_summary(report: dict) -> None:
         print("\nCouches, côte à côte à 1 client (p50) :")
         for name, layer in report.get("targets", {}).get("layers", {}).items():
             print(f"  {name} : NLU {_fmt(layer['nlu_p50_ms'])} ms, tour {_fmt(layer['rest_p50_ms'])} ms "
-                  f"(× {_fmt(layer['turn_over_nlu'])}), site web {_fmt(layer['gateway_p50_ms'])} ms "
-                  f"(+ {_fmt(layer['gateway_adds_ms'])} ms)")
+                  f"(× {_fmt(layer['turn_over_nlu'])} ; + {_fmt(layer['dialogue_and_actions_ms'])} ms tour par tour), "
+                  f"site web {_fmt(layer['gateway_p50_ms'])} ms (+ {_fmt(layer['gateway_adds_ms'])} ms tour par tour)")
     memory = report.get("memory", {})
     for moment in ("after_warm_up", "after_soak"):
         if memory.get(moment):
@@ -136,6 +139,14 @@ def print_summary(report: dict) -> None:
             print(f"\nMémoire {label} (RSS / PSS, Mo) :")
             for name, parts in memory[moment].items():
                 print(f"  {name} : " + ", ".join(f"{part} {m['rss_mb']} / {m['pss_mb']}" for part, m in parts.items()))
+    for name, figures in report.get("profile", {}).items():
+        if name == "bot_answers":
+            print(f"\nRéponses de bot/ dans le processus : {figures['ms_per_answer']} ms par réponse "
+                  f"({figures['answers']} réponses)")
+        elif "cpu_ms_per_turn" in figures:
+            print(f"\nProfil de Rasa — {name} : {figures['busy_ms_per_turn']} ms de calcul par tour")
+            for part, ms in figures["cpu_ms_per_turn"].items():
+                print(f"  {ms:7.2f} ms  {part}")
     for key, label in (("training", "Entraînement"), ("cold_start", "make run à froid"), ("nlu", "Qualité NLU")):
         if report.get(key):
             print(f"\n{label} : {report[key]}")

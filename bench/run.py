@@ -5,6 +5,8 @@ Sections (all by default; `--only latency,memory` or `make bench ONLY=latency,me
 - latency   turn latency p50/p95/p99 and throughput at 1, 5, 20 and 50 concurrent clients
             (a new conversation every 6 turns) for NLU only, a full REST turn and the
             website gateway; each layer's overhead side by side; model load times
+- profile   where a turn's time goes in Rasa (py-spy on the running servers, 5 clients),
+            and bot/'s answers profiled in-process (pyinstrument)
 - memory    RSS of Rasa, the action server and the website after warm-up and after
             10,000 turns through the gateway
 - train     training time of Boussole's model (in a temporary folder) and of the floor
@@ -40,7 +42,7 @@ from bench.load import GatewayPath, ParsePath, RestPath
 from bench.servers import ROOT, BoussoleStack, Deployment, base_env
 
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("latency", "memory", "train", "coldstart", "nlu")
+SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu")
 CONCURRENCY = (1, 5, 20, 50)
 # Turns per path at each concurrency: enough for a p99 (at least 100), and at least a few
 # conversations per client.
@@ -172,6 +174,22 @@ def latency_section(targets: Dict[str, Target]) -> dict:
     return out
 
 
+def profile_section(targets: Dict[str, Target], stamp: str, duration_s: float) -> dict:
+    from bench import profiles
+
+    out = {}
+    for name, target in targets.items():
+        workers = target.deployment.rasa_workers if target.deployment else 1
+        log(f"{name} : profil de Rasa par py-spy ({duration_s:.0f} s, 5 clients, tours REST)")
+        raw = RESULTS / f"profile-{stamp}-{name}.txt"
+        out[name] = profiles.record(target.rasa.pid, [target.paths()["rest"]], target.conversations, 5, duration_s,
+                                    raw, subprocesses=workers > 1)
+        out[name]["raw"] = raw.name
+    log("réponses de bot/ profilées dans le processus (pyinstrument)")
+    out["bot_answers"] = profiles.actions_in_process(scenarios.BOUSSOLE, RESULTS / f"profile-{stamp}-bot.txt")
+    return out
+
+
 def soak(target: Target, turns: int, samples: list) -> dict:
     """`turns` turns through the gateway at 20 clients, memory read every 500 turns."""
     done = [0]
@@ -192,7 +210,7 @@ def soak(target: Target, turns: int, samples: list) -> dict:
 def memory_section(targets: Dict[str, Target], after_warm_up: dict, soak_target: str) -> dict:
     target = targets[soak_target]
     log(f"{soak_target} : {SOAK_TURNS} tours par le site web (20 clients), mémoire relevée en chemin")
-    samples = []
+    samples = [{"turns": 0, "elapsed_s": 0, **{name: figures["rss_mb"] for name, figures in target.memory().items()}}]
     figures = soak(target, SOAK_TURNS, samples)
     after = {name: t.memory() for name, t in targets.items()}
     return {"after_warm_up": after_warm_up, "after_soak": after, "soak_target": soak_target,
@@ -249,6 +267,8 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("BENCH_REDIS_DB", "11")),
                         help="base Redis du verrou partagé des workers (11 par défaut)")
     parser.add_argument("--quick", action="store_true", help="peu de tours (mise au point du banc)")
+    parser.add_argument("--floor-dir", type=Path, help="projet floor déjà créé par « rasa init » (mise au point : "
+                        "son entraînement n'est alors pas mesuré)")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
     unknown = sorted(set(chosen) - set(SECTIONS))
@@ -272,13 +292,17 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="boussole-bench-"))
     targets = {}
     try:
-        needs_floor = {"latency", "memory", "train"} & set(chosen)
-        if needs_floor:
+        needs_floor = {"latency", "memory", "profile", "train"} & set(chosen)
+        if needs_floor and args.floor_dir:
+            floor_train = {"model": sorted((args.floor_dir / "models").glob("*.tar.gz"))[-1], "train_s": None,
+                           "components": floor._components(args.floor_dir / "config.yml")}
+            report["floor"] = {"train_s": None, "components": floor_train["components"], "reused": str(args.floor_dir)}
+        elif needs_floor:
             log("floor : rasa init --no-prompt et entraînement dans un dossier temporaire…")
             floor_train = floor.create_and_train(work / "floor")
             log(f"floor entraîné en {floor_train['train_s']:.0f} s")
             report["floor"] = {"train_s": floor_train["train_s"], "components": floor_train["components"]}
-        if {"latency", "memory"} & set(chosen):
+        if {"latency", "memory", "profile"} & set(chosen):
             targets = start_targets(work, model, floor_train["model"], chosen_variants, args.redis_db)
             report["deployments"] = {name: t.deployment.as_dict() for name, t in targets.items() if t.deployment}
             report["model_load_s"] = {name: round(t.rasa.ready_after_s, 1) for name, t in targets.items()}
@@ -288,6 +312,8 @@ def main(argv=None) -> int:
             after_warm_up = {name: t.memory() for name, t in targets.items()}
             if "latency" in chosen:
                 report["latency"] = latency_section(targets)
+            if "profile" in chosen:
+                report["profile"] = profile_section(targets, stamp, 10 if args.quick else 25)
             if "memory" in chosen:
                 soak_target = "tuned" if "tuned" in targets else [n for n in targets if n != "floor"][-1]
                 report["memory"] = memory_section(targets, after_warm_up, soak_target)

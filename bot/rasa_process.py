@@ -14,6 +14,11 @@ Fixes applied (measured in docs/performance.md):
   WAL journal with `synchronous=NORMAL`: a commit returns once written to the journal,
   readers no longer block the writer (several workers share the file), and a crash of
   Rasa loses nothing; only a power cut may lose the last turns. PostgreSQL is untouched.
+- Rasa's SQLite tracker store opens and closes a connection for each read and each write
+  (SQLAlchemy 1.4's NullPool); closing the last connection to a WAL file checkpoints and
+  deletes the journal, so that every turn paid for it. The connections are now kept in a
+  pool (SQLAlchemy 2.0's default for SQLite files): 2 to 3 times less time per turn in
+  the tracker store.
 
 Usage: python -m bot.rasa_process run --model … (any arguments of `rasa`).
 """
@@ -25,6 +30,8 @@ from typing import Any, Dict
 
 # One validator per action class (RemoteAction, or a subclass with its own schema).
 _validators: Dict[type, Any] = {}
+# Rasa's own engine options of the SQL tracker store, wrapped by `_engine_kwargs`.
+_rasa_engine_kwargs = None
 
 
 def _validator(action) -> Any:
@@ -60,15 +67,34 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+def _engine_kwargs(url) -> Dict[str, Any]:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import QueuePool
+
+    kwargs = _rasa_engine_kwargs(url)
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        # Rasa uses its tracker store from the event loop's thread only.
+        kwargs = {**kwargs, "poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+    return kwargs
+
+
 def apply_fixes() -> None:
     """Idempotent; in the parent process, so that forked Sanic workers inherit it."""
     from rasa.core.actions.action import RemoteAction
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from rasa.core import tracker_store
+
+    global _rasa_engine_kwargs
+
     RemoteAction._validate_action_result = _validate_action_result
     if not event.contains(Engine, "connect", _tune_sqlite):
         event.listen(Engine, "connect", _tune_sqlite)
+    if tracker_store.create_engine_kwargs is not _engine_kwargs:
+        _rasa_engine_kwargs = tracker_store.create_engine_kwargs
+        tracker_store.create_engine_kwargs = _engine_kwargs
 
 
 def main(argv=None) -> int:

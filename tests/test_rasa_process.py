@@ -36,7 +36,11 @@ def fixes_undone_afterwards():
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from rasa.core import tracker_store
+
     RemoteAction._validate_action_result = ORIGINAL
+    if tracker_store.create_engine_kwargs is rasa_process._engine_kwargs:
+        tracker_store.create_engine_kwargs = rasa_process._rasa_engine_kwargs
     if event.contains(Engine, "connect", rasa_process._tune_sqlite):
         event.remove(Engine, "connect", rasa_process._tune_sqlite)
 
@@ -96,9 +100,22 @@ def test_a_sqlite_tracker_store_writes_through_a_wal_journal_and_keeps_every_tur
     tracker = DialogueStateTracker.from_events("essai", [UserUttered("C'est quoi l'AP ?"),
                                                          SlotSet("programme", "assurance-prospection")])
     asyncio.run(store.save(tracker))
+    # The connection stays open between turns (a pool, not one connection per query).
+    assert type(store.engine.pool).__name__ == "QueuePool"
+    assert store.engine.pool.checkedin() == 1
     with sa.create_engine(f"sqlite:///{path}").connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     reopened = SQLTrackerStore(domain, dialect="sqlite", db=str(path))
     restored = asyncio.run(reopened.retrieve("essai"))
     assert restored.get_slot("programme") == "assurance-prospection"
     assert restored.latest_message.text == "C'est quoi l'AP ?"
+
+
+def test_postgresql_and_in_memory_sqlite_keep_rasa_s_engine_options():
+    from rasa.core import tracker_store
+
+    rasa_process.apply_fixes()
+    assert tracker_store.create_engine_kwargs("sqlite://") == {}
+    assert tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test") == \
+        rasa_process._rasa_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
+    assert "poolclass" not in tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
