@@ -20,6 +20,8 @@ RATE_HZ = 100
 # (part of the turn, a frame that marks it), the first one found in a sample's stack wins.
 PARTS = (
     ("vérification des réponses d'actions (jsonschema)", "_validate_action_result ("),
+    # py-spy cuts the deepest stacks: those of jsonschema's recursion lose their callers.
+    ("vérification des réponses d'actions (jsonschema)", "jsonschema/"),
     ("appel du serveur d'actions (HTTP, JSON)", "rasa/core/actions/action.py"),
     ("NLU (featurisation, DIET)", "_parse_message_with_graph ("),
     ("politiques de dialogue", "_predict_next_with_tracker ("),
@@ -30,10 +32,14 @@ PARTS = (
 OUTSIDE = "hors tour (boucle d'événements, tâches de fond)"
 # py-spy without --idle still samples the event loop while it waits in epoll: not work.
 IDLE = "attente"
+# (function, module) of a sample's last frame that is waiting, not working: the event loop
+# in epoll, the parent of Sanic's workers waiting for them.
+WAITING = (("serve (", "sanic/server/runners.py"), ("poll (", "multiprocessing/popen_fork.py"))
 
 
 def classify(stack: str) -> str:
-    if stack.rsplit(";", 1)[-1].startswith("serve (sanic/server/runners.py"):
+    leaf = stack.rsplit(";", 1)[-1]
+    if any(leaf.startswith(function) and module in leaf for function, module in WAITING):
         return IDLE
     for part, marker in PARTS:
         if marker in stack:

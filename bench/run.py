@@ -51,14 +51,53 @@ SOAK_TURNS = 10_000
 TOKEN = "jeton-bench-" + os.urandom(6).hex()
 
 
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = "boussole_bench_" + os.urandom(4).hex()
+
+
 def variants(redis_db: int) -> Dict[str, Deployment]:
-    """Boussole's deployments measured. `tuned` is the one the targets are checked on."""
+    """Boussole's deployments measured. `tuned` is the one the targets are checked on: two
+    processes cannot share a SQLite file without waiting for each other's writes, so its
+    SQL tracker store is on PostgreSQL (a schema of its own, dropped at the end)."""
     redis = f"redis://127.0.0.1:6379/{redis_db}"
     return {
         "as_shipped": Deployment(),  # served by plain `rasa run`: the « before » figures
         "default": Deployment(),     # `make run`: one worker of each, SQLite, fixes applied
-        "tuned": Deployment(rasa_workers=2, action_workers=1, lock_store=redis),
+        "tuned": Deployment(rasa_workers=2, action_workers=1, lock_store=redis, tracker_url=PG_URL,
+                            rasa_env={"POSTGRESQL_SCHEMA": PG_SCHEMA}),
     }
+
+
+def prepare_tuned(redis_db: int) -> None:
+    """Redis and PostgreSQL answer, and the tracker store's schema exists."""
+    import redis
+    import sqlalchemy as sa
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, db=redis_db, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis injoignable sur 127.0.0.1:6379 ({exc}) : le déploiement « tuned » en a besoin ; "
+                         "sinon, --variants as_shipped,default (VARIANTS=as_shipped,default).")
+    try:
+        engine = sa.create_engine(PG_URL, future=True)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+        engine.dispose()
+    except sa.exc.SQLAlchemyError as exc:
+        raise SystemExit(f"PostgreSQL injoignable ({PG_URL}, {type(exc).__name__}) : le déploiement « tuned » en a "
+                         "besoin (BENCH_PG_URL) ; sinon, --variants as_shipped,default.")
+
+
+def drop_tuned_schema() -> None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_URL, future=True)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        engine.dispose()
+    except sa.exc.SQLAlchemyError:
+        pass
 
 
 def log(message: str) -> None:
@@ -303,6 +342,8 @@ def main(argv=None) -> int:
             log(f"floor entraîné en {floor_train['train_s']:.0f} s")
             report["floor"] = {"train_s": floor_train["train_s"], "components": floor_train["components"]}
         if {"latency", "memory", "profile"} & set(chosen):
+            if "tuned" in chosen_variants:
+                prepare_tuned(args.redis_db)
             targets = start_targets(work, model, floor_train["model"], chosen_variants, args.redis_db)
             report["deployments"] = {name: t.deployment.as_dict() for name, t in targets.items() if t.deployment}
             report["model_load_s"] = {name: round(t.rasa.ready_after_s, 1) for name, t in targets.items()}
@@ -343,6 +384,8 @@ def main(argv=None) -> int:
         log(f"écrit : {out.relative_to(ROOT)}" + (f", {plot.relative_to(ROOT)}" if plot else ""))
         shutil.rmtree(work, ignore_errors=True)
         servers.clear_redis_locks(args.redis_db)
+        if "tuned" in chosen_variants:
+            drop_tuned_schema()
     return 0
 
 

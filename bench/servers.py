@@ -155,7 +155,7 @@ class Deployment:
     rasa_env: Dict[str, str] = field(default_factory=dict)
 
     def label(self) -> str:
-        tracker = "SQLite" if not self.tracker_url else self.tracker_url.split(":", 1)[0]
+        tracker = "SQLite" if not self.tracker_url else self.tracker_url.split(":", 1)[0].replace("postgresql", "PostgreSQL")
         return (f"{self.rasa_workers} worker(s) Rasa, {self.action_workers} worker(s) actions, "
                 f"verrous {'Redis' if self.lock_store else 'en mémoire'}, historique {tracker}")
 
