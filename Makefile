@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run run-cluster shell train test test-fast kb-load kb-check nlu-generate validate clean lock
+.PHONY: help install run run-cluster shell train test test-fast kb-load kb-check nlu-generate validate clean lock bench
 
 help:
 	@echo "Boussole Export — commandes :"
@@ -26,6 +26,7 @@ help:
 	@echo "  make kb-check     valider knowledge/ sans rien écrire"
 	@echo "  make kb-load      charger knowledge/ dans la base de données"
 	@echo "  make nlu-generate régénérer les tables de recherche NLU depuis knowledge/"
+	@echo "  make bench        mesures de performance face au floor (long ; ONLY=latency,memory,train,coldstart,nlu)"
 	@echo "  make clean        supprimer var/, models/ et les résultats de tests"
 
 install: $(STAMP)
@@ -73,6 +74,12 @@ test-fast: $(STAMP)
 	@scripts/ensure_postgres.sh
 	@scripts/ensure_redis.sh
 	@$(PY) -m pytest -m "not integration" -q
+
+# Performance against the framework floor (`rasa init`'s bot, trained by the bench): long
+# (trainings), hence not part of `make test`. ONLY=latency,memory,train,coldstart,nlu picks
+# sections; VARIANTS=as_shipped,default,tuned picks Boussole's deployments.
+bench: $(STAMP) train
+	@PYTHONPATH=$(CURDIR) $(PY) -m bench.run $(if $(ONLY),--only $(ONLY)) $(if $(VARIANTS),--variants $(VARIANTS))
 
 lock:
 	@echo "Regénère constraints.txt depuis .venv (après un changement de requirements.txt)."

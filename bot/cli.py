@@ -264,22 +264,34 @@ def _serve(args) -> int:
 
     rasa = shutil.which("rasa", path=str(Path(sys.executable).parent)) or "rasa"
     host = os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1")
+    workers = args.workers if args.workers is not None else settings.workers(args.part)
+    if workers < 1:
+        print("Erreur : le nombre de workers doit être au moins 1.", file=sys.stderr)
+        return 2
     if args.part == "actions":
         os.environ.setdefault("SANIC_HOST", host)
+        os.environ["ACTION_SERVER_SANIC_WORKERS"] = str(workers)
         argv = [rasa, "run", "actions", "--actions", "actions", "--port", str(args.port)]
     else:
         if not args.model:
             print("Erreur : indiquez le modèle entraîné avec --model.", file=sys.stderr)
+            return 2
+        # Rasa would silently fall back to one worker with the in-memory lock store.
+        if workers > 1 and runtime_config.lock_store(os.environ.get("BOUSSOLE_LOCK_STORE"))["type"] == "in_memory":
+            print(f"Erreur : {workers} workers Rasa demandent un verrou partagé : définissez "
+                  "BOUSSOLE_LOCK_STORE=redis://hôte:6379/numéro (voir le README).", file=sys.stderr)
             return 2
         try:
             _config_report(args.out)
         except runtime_config.ConfigurationError as exc:
             print(f"Erreur : {exc}", file=sys.stderr)
             return 2
+        os.environ["SANIC_WORKERS"] = str(workers)
         out = Path(args.out)
-        argv = [rasa, "run", "--model", args.model, "--endpoints", str(out / "endpoints.yml"),
-                "--credentials", str(out / "credentials.yml"), "--interface", host, "--port", str(args.port),
-                "--enable-api", "--auth-token", settings.rasa_token()]
+        # Rasa's own command line, with the per-turn fixes of bot/rasa_process.py.
+        argv = [sys.executable, "-m", "bot.rasa_process", "run", "--model", args.model,
+                "--endpoints", str(out / "endpoints.yml"), "--credentials", str(out / "credentials.yml"),
+                "--interface", host, "--port", str(args.port), "--enable-api", "--auth-token", settings.rasa_token()]
     # credentials.yml names the channels by module path (bot.channels…): Rasa must import
     # them whatever directory it is started from.
     root = str(settings.PROJECT_ROOT)
@@ -352,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--model", help="modèle entraîné (pour rasa)")
     serve.add_argument("--out", default=settings.VAR_DIR, help="dossier de la configuration écrite pour Rasa")
+    serve.add_argument("--workers", type=int, help="processus serveurs (par défaut : BOUSSOLE_RASA_WORKERS ou "
+                       "BOUSSOLE_ACTION_WORKERS, sinon 1) ; plus d'un worker Rasa demande BOUSSOLE_LOCK_STORE=redis://…")
     serve.set_defaults(func=_serve)
 
     web = groups.add_parser("web", help="démarrer le site web")

@@ -124,3 +124,12 @@ def kb_refresh_seconds() -> float:
             "%s s utilisées.", raw, f"{DEFAULT_KB_REFRESH_S:g}")
         return DEFAULT_KB_REFRESH_S
     return value
+
+
+def workers(part: str) -> int:
+    """Server processes of Rasa (`rasa`) or of the action server (`actions`)."""
+    name = "BOUSSOLE_RASA_WORKERS" if part == "rasa" else "BOUSSOLE_ACTION_WORKERS"
+    value = os.environ.get(name, "1").strip() or "1"
+    if not value.isdigit():
+        raise SystemExit(f"Erreur : {name} doit être un nombre entier, pas « {value} ».")
+    return int(value)

@@ -134,3 +134,29 @@ def test_serve_rasa_refuses_to_start_on_an_unreachable_tracker_store(tmp_path):
     assert result.returncode == 2
     assert "Base de données injoignable" in result.stderr and "BOUSSOLE_TRACKER_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _serve_rasa(tmp_path, *options, **env):
+    env = {"PATH": "/usr/bin:/bin", "BOUSSOLE_RASA_TOKEN": "jeton", "PYTHONPATH": str(ROOT),
+           "BOUSSOLE_TRACKER_URL": f"sqlite:///{tmp_path / 'tracker.db'}", **env}
+    return subprocess.run([sys.executable, "-m", "bot", "serve", "rasa", "--port", "1", "--model", "absent.tar.gz",
+                           "--out", str(tmp_path), *options], capture_output=True, text=True, env=env, timeout=60,
+                          cwd=ROOT)
+
+
+def test_several_rasa_workers_without_a_shared_lock_store_are_refused(tmp_path):
+    """Rasa would silently run one worker with the in-memory lock store."""
+    for result in (_serve_rasa(tmp_path, "--workers", "2"), _serve_rasa(tmp_path, BOUSSOLE_RASA_WORKERS="2")):
+        assert result.returncode == 2
+        assert "BOUSSOLE_LOCK_STORE=redis://" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "endpoints.yml").exists()
+
+
+def test_a_worker_count_that_is_not_a_number_gets_a_french_message(tmp_path):
+    result = _serve_rasa(tmp_path, BOUSSOLE_RASA_WORKERS="deux")
+    assert result.returncode != 0
+    assert "BOUSSOLE_RASA_WORKERS doit être un nombre entier" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = _serve_rasa(tmp_path, "--workers", "0")
+    assert result.returncode == 2 and "au moins 1" in result.stderr

@@ -253,7 +253,9 @@ class KnowledgeBase:
             return []
         idf = {w: self._idf(w) for w in query}
         total = sum(idf.values())
-        exact = {(kind, self.resolve(kind, text)) for kind in KINDS}
+        # The text folded once, not once per kind: `resolve` for every kind.
+        folded = key(text)
+        exact = {(kind, self._by_key[kind].get(folded)) for kind in KINDS}
         phrase = " ".join(query)
         hits = []
         for kind, rid, weights in self._search_index:
