@@ -81,7 +81,7 @@ def texts(rng: random.Random) -> Iterator[Tuple[str, str]]:
         yield "mots très longs", "".join(rng.choice("abcdefghijklmnopqrstuvwxyzéèàç") for _ in range(rng.randint(300, 1999)))
     yield "mots très longs", "anticonstitutionnellement" * 79
     yield "mots très longs", "https://www.bpifrance.fr/" + "a/" * 980
-    for _ in range(280):
+    for _ in range(750):
         yield "unicode aléatoire", _random_unicode(rng, rng.randint(1, 400))
     # Lone surrogates and odd escapes arrive through JSON's \\u escapes.
     for escape in ("\ud800", "\udfff", "\ud83d", "\uffff", "\ufffe", "\U0010ffff"):

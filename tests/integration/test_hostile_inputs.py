@@ -1,5 +1,5 @@
-"""More than a thousand hostile requests through the website gateway and through Rasa's
-REST channel: no 5xx, no stack trace or internal path in any answer, no hang, and the
+"""More than a thousand hostile requests through the website gateway, and as many through
+Rasa's REST channel: no 5xx, no stack trace or internal path in any answer, no hang, and the
 assistant still answers a real question normally afterwards."""
 
 from __future__ import annotations
@@ -86,9 +86,8 @@ def rest_results(rasa_server):
     return _run(f"{rasa_server.url}/webhooks/rest/webhook", cases)
 
 
-def test_more_than_a_thousand_hostile_requests_in_all(gateway_results, rest_results):
-    assert len(gateway_results) >= 500 and len(rest_results) >= 500
-    assert len(gateway_results) + len(rest_results) >= 1000
+def test_more_than_a_thousand_hostile_requests_on_each_path(gateway_results, rest_results):
+    assert len(gateway_results) >= 1000 and len(rest_results) >= 1000
     categories = collections.Counter(r["category"] for r in gateway_results + rest_results)
     assert len(categories) >= 12, categories
 
