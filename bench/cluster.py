@@ -105,17 +105,25 @@ async def load(url: str, concurrency: int, duration: float) -> dict:
 
 
 def cpu_seconds(pids: list) -> float:
+    """CPU seconds of these processes and their children, each process counted once (the
+    load generator's children are the servers themselves)."""
     import psutil
 
-    total = 0.0
+    seen = {}
     for pid in pids:
         try:
             process = psutil.Process(pid)
             for one in [process] + process.children(recursive=True):
-                times = one.cpu_times()
-                total += times.user + times.system
+                seen.setdefault(one.pid, one)
         except psutil.Error:
             continue
+    total = 0.0
+    for one in seen.values():
+        try:
+            times = one.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
     return total
 
 
