@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -266,6 +267,10 @@ def main(argv=None) -> int:
         drop_locks(prefix)
         if leftovers:
             print(f"Processus restants : {leftovers}", file=sys.stderr)
+        if len(phases) < 2 * len(args.concurrency):
+            print(f"Mesure interrompue ; journaux des serveurs : {base / 'logs'}", file=sys.stderr)
+    # The servers' logs only matter when a run fails.
+    shutil.rmtree(base, ignore_errors=True)
     ratios = {}
     for concurrency in args.concurrency:
         one = next(p for p in phases if p["concurrency"] == concurrency and p["rasa_servers"] == 1)
