@@ -105,21 +105,13 @@ async def load(url: str, concurrency: int, duration: float) -> dict:
     }
 
 
-def cpu_seconds(pids: list) -> float:
-    """CPU seconds of these processes and their children, each process counted once (the
-    load generator's children are the servers themselves)."""
+def cpu_seconds() -> float:
+    """CPU seconds of this load generator and of its children, which are the servers."""
     import psutil
 
-    seen = {}
-    for pid in pids:
-        try:
-            process = psutil.Process(pid)
-            for one in [process] + process.children(recursive=True):
-                seen.setdefault(one.pid, one)
-        except psutil.Error:
-            continue
     total = 0.0
-    for one in seen.values():
+    me = psutil.Process()
+    for one in [me] + me.children(recursive=True):
         try:
             times = one.cpu_times()
         except psutil.Error:
@@ -240,16 +232,15 @@ def main(argv=None) -> int:
         entries = start_cluster(sup, base, model, db_url, prefix)
         if not sup.wait_ready(900, lambda: False):
             return 1
-        # The servers and this load generator; the rest of the machine is PostgreSQL, Redis
-        # and whatever else runs there.
-        pids = [r.process.pid for r in sup.running] + [os.getpid()]
         asyncio.run(warm_up(entries["rasa"]))
         load_at_start = os.getloadavg()
+        # cpu_seconds(): the servers and this load generator; the rest of the machine is
+        # PostgreSQL, Redis and whatever else runs there.
         for concurrency in args.concurrency:
             for servers in ("one", "two"):
-                before_ours, before_all, load_before = cpu_seconds(pids), machine_cpu_seconds(), os.getloadavg()
+                before_ours, before_all, load_before = cpu_seconds(), machine_cpu_seconds(), os.getloadavg()
                 result = asyncio.run(load(entries[servers], concurrency, args.duration))
-                ours, everything = cpu_seconds(pids) - before_ours, machine_cpu_seconds() - before_all
+                ours, everything = cpu_seconds() - before_ours, machine_cpu_seconds() - before_all
                 result.update(rasa_servers=1 if servers == "one" else 2, concurrency=concurrency,
                               duration_s=args.duration, loadavg_before=[round(x, 2) for x in load_before],
                               loadavg_after=[round(x, 2) for x in os.getloadavg()],
