@@ -33,6 +33,7 @@ class Source(Base):
     position = Column(Integer, nullable=False)
     url = Column(Text, nullable=False)
     seen_on = Column(Date, nullable=False)
+    page_date = Column(Date)
     title = Column(Text)
 
 
@@ -135,6 +136,7 @@ class Cluster(RecordMixin, Base):
 class Faq(RecordMixin, Base):
     __tablename__ = "faq"
     # `name` holds the question.
+    topic = Column(String(40))
     variants = Column(JSON, nullable=False, default=list)
     answer = Column(Text, nullable=False)
     obstacles = Column(JSON, nullable=False, default=list)

@@ -92,7 +92,8 @@ def _rows_for(kind: str, record: dict) -> list:
     rows = [model(**values)]
     for position, src in enumerate(record["sources"]):
         rows.append(Source(kind=kind, record_id=record["id"], position=position, url=src["url"],
-                           seen_on=src["seen_on"], title=src.get("title")))
+                           seen_on=src["seen_on"], page_date=src.get("page_date"),
+                           title=src.get("title")))
     for position, dep in enumerate(record.get("departements", [])):
         rows.append(Departement(code=dep["code"], name=dep["name"], region_id=record["id"], position=position,
                                 cities=list(dep.get("cities", []))))
@@ -168,6 +169,8 @@ def read_records(engine: Engine) -> dict:
         sources: dict = {}
         for src in session.execute(select(Source).order_by(Source.kind, Source.record_id, Source.position)).scalars():
             entry = {"url": src.url, "seen_on": src.seen_on}
+            if src.page_date:
+                entry["page_date"] = src.page_date
             if src.title:
                 entry["title"] = src.title
             sources.setdefault((src.kind, src.record_id), []).append(entry)

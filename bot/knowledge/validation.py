@@ -34,6 +34,13 @@ ZONES = (
     "Europe", "Afrique", "Amérique du Nord", "Amérique latine", "Asie", "Moyen-Orient", "Océanie",
 )
 PARTNERSHIP_STATUSES = ("documented", "not_found")
+# The questions SME owners ask, in twenty topics; every FAQ entry belongs to one.
+FAQ_TOPICS = (
+    "choisir-marche", "financement", "paiement", "change", "douane", "origine",
+    "incoterms-logistique", "tva", "normes", "langues-culture", "contrats", "partenaires",
+    "salons-prospection", "vie-recrutement", "propriete-intellectuelle", "sanctions-controle",
+    "e-commerce", "implantation", "poles", "qui-aide",
+)
 SUMMARY_MAX = 300
 LONG_TEXT_MAX = 1200
 
@@ -225,7 +232,9 @@ def list_of(item_check, minimum: int = 0):
     return check
 
 
-source = mapping({"url": url, "seen_on": date, "title": text}, required=("url", "seen_on"))
+# `seen_on`: the day we read the page; `page_date`: the page's own date (published or
+# updated), when it shows one — the only one that says how recent the fact is.
+source = mapping({"url": url, "seen_on": date, "page_date": date, "title": text}, required=("url", "seen_on"))
 sources = list_of(source, minimum=1)
 
 
@@ -415,6 +424,7 @@ SCHEMA = {
         Field("phase_v", boolean),
     ],
     "faq": _common(name_field="question") + [
+        Field("topic", one_of(FAQ_TOPICS)),
         Field("variants", text_list),
         Field("answer", long_text, required=True),
         Field("obstacles", ident_list, ref=Reference("obstacle")),
