@@ -336,7 +336,12 @@ class ValidateAdviserForm(FormValidationAction):
     async def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
         kb = await get_knowledge_base()
-        rid, code = answers.region_answer(kb, value, "") if kb else (None, None)
+        if kb is None:
+            # Without the knowledge base no Région can be recognised: say that, not that
+            # the user's answer is wrong; the question stays open.
+            _reply(dispatcher, replies.knowledge_unavailable())
+            return {"region": None}
+        rid, code = answers.region_answer(kb, value, "")
         if rid is None:
             dispatcher.utter_message(**replies.unknown_region(value))
             return {"region": None}

@@ -291,7 +291,9 @@ def _serve(args) -> int:
         # Rasa's own command line, with the per-turn fixes of bot/rasa_process.py.
         argv = [sys.executable, "-m", "bot.rasa_process", "run", "--model", args.model,
                 "--endpoints", str(out / "endpoints.yml"), "--credentials", str(out / "credentials.yml"),
-                "--interface", host, "--port", str(args.port), "--enable-api", "--auth-token", settings.rasa_token()]
+                "--interface", host, "--port", str(args.port), "--enable-api"]
+        # Handed over in the environment: on the command line, `ps` would show it to anyone.
+        os.environ["BOUSSOLE_RASA_TOKEN"] = settings.rasa_token()
     # credentials.yml names the channels by module path (bot.channels…): Rasa must import
     # them whatever directory it is started from.
     root = str(settings.PROJECT_ROOT)

@@ -20,7 +20,8 @@ Fixes applied (measured in docs/performance.md):
   pool (SQLAlchemy 2.0's default for SQLite files): 2 to 3 times less time per turn in
   the tracker store.
 
-Usage: python -m bot.rasa_process run --model … (any arguments of `rasa`).
+Usage: python -m bot.rasa_process run --model … (any arguments of `rasa`); the API token
+comes from BOUSSOLE_RASA_TOKEN, never from the command line.
 """
 
 from __future__ import annotations
@@ -97,11 +98,23 @@ def apply_fixes() -> None:
         tracker_store.create_engine_kwargs = _engine_kwargs
 
 
+def with_api_token(args: list, token: str) -> list:
+    """Rasa reads its API token from its command line only. The token is added here, inside
+    the process, to the arguments Rasa parses: the command line the system shows (`ps`,
+    /proc/<pid>/cmdline) never holds it."""
+    if not token or "--auth-token" in args or "run" not in args[:1]:
+        return list(args)
+    return [*args, "--auth-token", token]
+
+
 def main(argv=None) -> int:
+    import os
+
     apply_fixes()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    args = sys.argv[1:] if argv is None else argv
+    sys.argv = ["rasa", *with_api_token(args, os.environ.get("BOUSSOLE_RASA_TOKEN", ""))]
     rasa_main()
     return 0
 

@@ -28,6 +28,7 @@ from typing import Mapping, Optional
 import yaml
 
 from bot import settings
+from bot.tokens import write_private
 
 _VARIABLE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
 REDIS_KEY_PREFIX = "boussole"
@@ -200,11 +201,9 @@ def write(out_dir: Path = settings.VAR_DIR, env: Mapping[str, str] = os.environ)
     out_dir.mkdir(parents=True, exist_ok=True)
     header = "# Written by `python -m bot config` from the environment: edit the variables, not this file.\n"
     endpoints_path, credentials_path = out_dir / "endpoints.yml", out_dir / "credentials.yml"
-    endpoints_path.write_text(header + _dump(endpoints(env)), encoding="utf-8")
-    # Database, Redis and Kafka passwords may be in there.
-    endpoints_path.chmod(0o600)
+    # Database, Redis and Kafka passwords may be in the first, the channels' secrets in the
+    # second: both readable by their owner only.
+    write_private(endpoints_path, header + _dump(endpoints(env)))
     creds = credentials(env=env)
-    credentials_path.write_text(header + _dump(creds.channels), encoding="utf-8")
-    # Secrets are in there: readable by their owner only.
-    credentials_path.chmod(0o600)
+    write_private(credentials_path, header + _dump(creds.channels))
     return (endpoints_path, credentials_path), creds

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from pathlib import Path
 
 from bot import settings
 
@@ -34,6 +35,22 @@ def kept_secret(variable: str, filename: str) -> str:
         finally:
             os.unlink(draft)
     return path.read_text(encoding="utf-8").strip()
+
+
+def write_private(path, content: str) -> None:
+    """Writes `content` to `path`, readable by its owner only from the first byte: the file
+    is created with mode 600 beside its final place, then renamed over it (a chmod after
+    writing would leave it readable by everyone for a moment)."""
+    path = Path(path)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(content)
+        os.replace(draft, path)
+    except BaseException:
+        if os.path.exists(draft):
+            os.unlink(draft)
+        raise
 
 
 def admin_token() -> str:

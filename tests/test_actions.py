@@ -280,3 +280,20 @@ async def test_greeting_with_company_facts_greets_then_notes_them(loaded_db):
 async def test_plain_greeting_only_greets(loaded_db):
     messages, events = await run(actions.ActionGreet(), tracker("bonjour", "greet"))
     assert [m["response"] for m in messages] == ["utter_greet"] and events == []
+
+
+async def test_the_adviser_form_says_the_knowledge_base_is_down_rather_than_doubting_the_region(monkeypatch, tmp_path):
+    # A database that was never loaded: the knowledge base cannot be read.
+    monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'absente.db'}")
+    dispatcher = CollectingDispatcher()
+    result = await actions.ValidateAdviserForm().validate_region("Bretagne", dispatcher, tracker("Bretagne", "inform"), {})
+    assert result == {"region": None}
+    assert "momentanément indisponible" in dispatcher.messages[0]["text"]
+    assert "Je ne reconnais pas" not in dispatcher.messages[0]["text"]
+
+
+async def test_the_adviser_form_still_doubts_an_unknown_region(loaded_db):
+    dispatcher = CollectingDispatcher()
+    result = await actions.ValidateAdviserForm().validate_region("Atlantide", dispatcher, tracker("Atlantide", "inform"), {})
+    assert result == {"region": None}
+    assert "Je ne reconnais pas « Atlantide »" in dispatcher.messages[0]["text"]

@@ -119,3 +119,10 @@ def test_postgresql_and_in_memory_sqlite_keep_rasa_s_engine_options():
     assert tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test") == \
         rasa_process._rasa_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
     assert "poolclass" not in tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
+
+
+def test_the_api_token_joins_rasa_s_arguments_inside_the_process_only():
+    args = ["run", "--model", "m.tar.gz", "--enable-api"]
+    assert rasa_process.with_api_token(args, "secret") == [*args, "--auth-token", "secret"]
+    assert rasa_process.with_api_token(args, "") == args
+    assert rasa_process.with_api_token(["train"], "secret") == ["train"]

@@ -211,3 +211,17 @@ def test_an_unreachable_database_is_a_french_message():
 def test_an_unsupported_database_is_refused_in_french():
     with pytest.raises(TrackerUnavailable, match="pas pris en charge"):
         TrackerReader("mysql://root@localhost/rasa")
+
+
+def test_a_user_message_the_bot_never_answered_is_a_failed_turn():
+    from bot.review.events import build_turns
+
+    rows = [(1, "user", 1.0, {"text": "C'est quoi le V.I.E ?"}),
+            (2, "action", 1.1, {"name": "action_programme_details"}),
+            (3, "bot", 1.2, {"text": "Le V.I.E…"}),
+            (4, "user", 2.0, {"text": "et c'est pour qui ?"}),
+            (5, "action", 2.1, {"name": "action_programme_details"}),
+            (6, "action", 2.2, {"name": "action_listen"}),
+            (7, "user", 3.0, {"text": "merci"}),
+            (8, "bot", 3.1, {"text": "Avec plaisir."})]
+    assert [turn.failed for turn in build_turns(rows)] == [False, True, False]

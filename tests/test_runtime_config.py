@@ -160,3 +160,24 @@ def test_a_worker_count_that_is_not_a_number_gets_a_french_message(tmp_path):
     assert "Traceback" not in result.stderr
     result = _serve_rasa(tmp_path, "--workers", "0")
     assert result.returncode == 2 and "au moins 1" in result.stderr
+
+
+def test_files_holding_secrets_are_never_readable_by_others_even_for_a_moment(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from bot import runtime_config
+
+    modes = {}
+    replace = os.replace
+
+    def watched(draft, final):
+        modes[os.path.basename(final)] = stat.S_IMODE(os.stat(draft).st_mode)
+        replace(draft, final)
+
+    monkeypatch.setattr(os, "replace", watched)
+    runtime_config.write(tmp_path, env={"BOUSSOLE_TELEGRAM_TOKEN": "123:secret"})
+    assert modes == {"endpoints.yml": 0o600, "credentials.yml": 0o600}
+    for name in modes:
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no draft left behind"

@@ -17,6 +17,7 @@ from bot.web.app import create_app
 from bot.web.ratelimit import RateLimiter
 
 PARTNER = "https://www.partenaire.example"
+SESSION = "0123456789abcdef0123456789abcdef"
 
 
 def closed_port_url() -> str:
@@ -127,7 +128,7 @@ async def test_every_error_is_french_json(make_client):
 async def test_message_over_the_limit_gets_a_french_answer(make_client, web_env):
     web_env.setenv("BOUSSOLE_MAX_MESSAGE_CHARS", "50")
     client = await make_client()
-    response = await client.post("/api/chat", json={"message": "é" * 51, "session_id": "abcdefgh12"})
+    response = await client.post("/api/chat", json={"message": "é" * 51, "session_id": SESSION})
     body = await response.json()
     assert_french_json_error(response, body, 413)
     assert body["code"] == "message_too_long" and body["max_chars"] == 50
@@ -136,7 +137,7 @@ async def test_message_over_the_limit_gets_a_french_answer(make_client, web_env)
 
 async def test_unreachable_rasa_is_a_french_503(make_client):
     client = await make_client()
-    response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": "abcdefgh12"})
+    response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": SESSION})
     assert_french_json_error(response, await response.json(), 503)
 
 
@@ -145,14 +146,14 @@ async def test_per_session_rate_limit(make_client, web_env):
     client = await make_client()
     statuses = []
     for _ in range(3):
-        response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": "session-a-1"})
+        response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": "a" * 32})
         statuses.append(response.status)
     assert statuses == [503, 503, 429]
     body = await response.json()
     assert_french_json_error(response, body, 429)
     assert 1 <= int(response.headers["Retry-After"]) <= 60 and body["retry_after"] == int(response.headers["Retry-After"])
     assert "patientez" in body["error"]
-    other = await client.post("/api/chat", json={"message": "Bonjour", "session_id": "session-b-1"})
+    other = await client.post("/api/chat", json={"message": "Bonjour", "session_id": "b" * 32})
     assert other.status == 503
 
 
@@ -161,7 +162,7 @@ async def test_per_address_rate_limit_covers_the_api_only(make_client, web_env):
     client = await make_client()
     statuses = []
     for index in range(4):
-        response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": f"session-{index}-xyz"})
+        response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": f"{index:032x}"})
         statuses.append(response.status)
     assert statuses == [503, 503, 503, 429]
     assert "Retry-After" in response.headers
@@ -192,13 +193,13 @@ async def test_cors_allow_list(make_client):
 async def test_request_log_has_no_message_text_by_default(make_client, web_env, caplog):
     caplog.set_level(logging.INFO)
     client = await make_client()
-    await client.post("/api/chat", json={"message": "Mon chiffre d'affaires secret", "session_id": "abcdefgh12"})
+    await client.post("/api/chat", json={"message": "Mon chiffre d'affaires secret", "session_id": SESSION})
     assert "POST /api/chat 503" in caplog.text
     assert "secret" not in caplog.text
     caplog.clear()
     web_env.setenv("BOUSSOLE_LOG_MESSAGES", "1")
     client = await make_client()
-    await client.post("/api/chat", json={"message": "Mon chiffre d'affaires secret", "session_id": "abcdefgh12"})
+    await client.post("/api/chat", json={"message": "Mon chiffre d'affaires secret", "session_id": SESSION})
     assert "Mon chiffre d'affaires secret" in caplog.text
 
 
@@ -206,7 +207,7 @@ async def test_feedback_is_stored_in_the_database(make_client, web_env, db_url):
     web_env.setenv("BOUSSOLE_DB_URL", db_url)
     client = await make_client()
     response = await client.post("/api/feedback", json={
-        "session_id": "conversation-42", "rating": "down", "comment": "  Il manque le lien  ",
+        "session_id": SESSION, "rating": "down", "comment": "  Il manque le lien  ",
         "answer_text": "Le V.I.E…", "question_text": "c koi le vie"})
     assert response.status == 201
     body = await response.json()
@@ -217,25 +218,38 @@ async def test_feedback_is_stored_in_the_database(make_client, web_env, db_url):
     finally:
         engine.dispose()
     assert [(r["id"], r["conversation_id"], r["rating"], r["comment"], r["question_text"]) for r in rows] == [
-        (body["id"], "conversation-42", "down", "Il manque le lien", "c koi le vie")]
+        (body["id"], "web-" + SESSION, "down", "Il manque le lien", "c koi le vie")]
 
 
 async def test_bad_feedback_is_refused_in_french(make_client):
     client = await make_client()
-    for payload, fragment in [({"session_id": "conversation-42", "rating": "bof"}, "« up »"),
-                              ({"session_id": "x", "rating": "up"}, "conversation"),
-                              ({"session_id": "conversation-42", "rating": "up", "comment": "a" * 1001}, "trop long")]:
+    for payload, fragment in [({"session_id": SESSION, "rating": "bof"}, "« up »"),
+                              ({"session_id": SESSION, "rating": "up", "comment": "a" * 1001}, "trop long")]:
         response = await client.post("/api/feedback", json=payload)
         body = await response.json()
         assert_french_json_error(response, body, 400)
         assert fragment in body["error"]
 
 
+@pytest.mark.parametrize("foreign", ["123456789", "U024BE7LH", "web-0123456789abcdef0123456789abcdef",
+                                     "whatsapp:+33612345678", "0123456789ABCDEF0123456789ABCDEF", ""])
+async def test_ids_outside_the_website_namespace_get_the_same_french_404(make_client, foreign):
+    client = await make_client()
+    history = await client.get("/api/history", params={"session_id": foreign})
+    chat = await client.post("/api/chat", json={"message": "Bonjour", "session_id": foreign or 42})
+    vote = await client.post("/api/feedback", json={"session_id": foreign, "rating": "up"})
+    bodies = [await r.json() for r in (history, chat, vote)]
+    for response, body in zip((history, chat, vote), bodies):
+        assert_french_json_error(response, body, 404)
+    assert bodies[0] == bodies[1] == bodies[2] == {"error": "Conversation introuvable : commencez-en une nouvelle.",
+                                                   "code": "unknown_session"}
+
+
 async def test_history_needs_a_valid_conversation_and_says_when_rasa_is_down(make_client):
     client = await make_client()
     bad = await client.get("/api/history", params={"session_id": "../../etc"})
-    assert_french_json_error(bad, await bad.json(), 400)
-    down = await client.get("/api/history", params={"session_id": "abcdefgh12"})
+    assert_french_json_error(bad, await bad.json(), 404)
+    down = await client.get("/api/history", params={"session_id": SESSION})
     assert_french_json_error(down, await down.json(), 503)
 
 
@@ -276,14 +290,14 @@ def test_bad_settings_are_named_in_french(monkeypatch, name, value, fragment):
 async def test_forwarded_address_is_used_only_behind_a_trusted_proxy(make_client, web_env):
     web_env.setenv("BOUSSOLE_RATE_LIMIT_IP", "1")
     client = await make_client()
-    first = await client.get("/api/history", params={"session_id": "abcdefgh12"}, headers={"X-Forwarded-For": "203.0.113.1"})
-    other = await client.get("/api/history", params={"session_id": "abcdefgh12"}, headers={"X-Forwarded-For": "203.0.113.2"})
+    first = await client.get("/api/history", params={"session_id": SESSION}, headers={"X-Forwarded-For": "203.0.113.1"})
+    other = await client.get("/api/history", params={"session_id": SESSION}, headers={"X-Forwarded-For": "203.0.113.2"})
     assert (first.status, other.status) == (503, 429)  # not trusted: both are the test client's address
     web_env.setenv("BOUSSOLE_TRUST_PROXY", "1")
     client = await make_client()
     statuses = []
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.1"):
-        response = await client.get("/api/history", params={"session_id": "abcdefgh12"},
+        response = await client.get("/api/history", params={"session_id": SESSION},
                                     headers={"X-Forwarded-For": f"{address}, 10.0.0.1"})
         statuses.append(response.status)
     assert statuses == [503, 503, 429]

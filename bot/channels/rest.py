@@ -1,11 +1,16 @@
 """Rasa's REST channel, guarded: checked input, French errors, never a silent turn.
 
 Same URL and same answers as Rasa's own (`/webhooks/rest/webhook`, a JSON list of
-messages, `?stream=true` for `rasa shell`), with three differences (bot/message_guard.py):
+messages, `?stream=true` for `rasa shell`), with four differences (bot/message_guard.py):
 a request without a usable sender or message is refused in French instead of being
 filed under a shared « default » conversation; an empty or oversized message gets a
 French answer without reaching the model; and a turn that produced no answer at all (the
-action server is down: Rasa logs the error and carries on) gets a polite one.
+action server is down: Rasa logs the error and carries on) gets a polite one; and the
+client's `input_channel` is ignored, so that no REST client passes its turns off as
+Telegram's or Slack's (the review page and the logs tell channels apart by it).
+
+This channel is internal: the website's gateway and `make shell` use it; no deployment
+publishes it (nginx's public entry and docs/deploy.md list what is published).
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ class RestInput(rest.RestInput):
             checked = message_guard.check_message(body.get("message"))
             if checked.reply:
                 return response.json([{"recipient_id": sender, "text": checked.reply}], dumps=_dumps)
-            input_channel = body.get("input_channel") if isinstance(body.get("input_channel"), str) else self.name()
+            input_channel = self.name()
             if rasa_bool(request.args.get("stream")):
                 return response.stream(self.stream_response(on_new_message, checked.text, sender, input_channel,
                                                             metadata), content_type="text/event-stream")

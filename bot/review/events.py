@@ -43,6 +43,13 @@ class Turn:
     new_session: bool = False
 
     @property
+    def failed(self) -> bool:
+        """A user message after which the bot said nothing: the turn failed (the action
+        server was down or an action raised). The channel's guard apologised to the user,
+        but outside Rasa's tracker, which therefore holds no reply."""
+        return self.text is not None and not self.replies
+
+    @property
     def anchor(self) -> str:
         """The HTML id of the turn, for links from the list of unanswered messages."""
         return f"tour-{self.event_ids[0]}"

@@ -180,9 +180,12 @@ def conversation(detail, tz, page_query: dict) -> Markup:
             marks.append(html('<span class="session">nouvelle session</span>'))
         if turn.reason:
             marks.append(html('<span class="badge">sans réponse : {}</span>', reason_label(turn.reason)))
+        if turn.failed:
+            marks.append(html('<span class="badge failed">échec : aucune réponse enregistrée '
+                              '(voir le journal de Rasa et du serveur d\'actions)</span>'))
         entities = ", ".join(f"{name} = {value}" for name, value in turn.entities) or "—"
         rows.append(html('<tr id="{}"{}><td>{}{}</td>{}{}<td>{}</td><td>{}</td><td>{}</td></tr>',
-                         turn.anchor, Markup(' class="unanswered"') if turn.reason else "",
+                         turn.anchor, Markup(' class="unanswered"') if (turn.reason or turn.failed) else "",
                          _time(turn.at, tz), join(marks), _user_cell(turn), _intent_cell(turn), entities,
                          _replies(turn), ", ".join(turn.actions) or "—"))
     table = (_scroll("Tours de la conversation", html('<table class="turns"><caption>Tours de la conversation, dans l\'ordre</caption><thead><tr>'

@@ -1,11 +1,14 @@
-"""The widget's API: send a message, read a conversation back, give feedback on an answer."""
+"""The widget's API: send a message, read a conversation back, give feedback on an answer.
+
+Each of them reaches only the website's own conversations (bot/web/sessions.py): the
+widget's id is turned into a Rasa sender of the website's namespace, and any other id
+gets the same French 404 as an unknown conversation.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import uuid
 
 import aiohttp
 from aiohttp import web
@@ -15,13 +18,17 @@ from bot.web.errors import error, json_response
 from bot.web.gateway import too_many, wait_message
 from bot.web.history import bot_message, messages_from_events
 from bot.web.ratelimit import RateLimiter
+from bot.web.sessions import new_client_id, sender_of
 
 log = logging.getLogger(__name__)
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RASA_TIMEOUT_S = 30
 HISTORY_TIMEOUT_S = 10
 BAD_JSON = "Requête illisible : un objet JSON {\"message\": \"…\"} est attendu."
-NO_SESSION = "Identifiant de conversation manquant ou invalide."
+UNKNOWN_SESSION = "Conversation introuvable : commencez-en une nouvelle."
+
+
+def unknown_session() -> web.Response:
+    return error(404, UNKNOWN_SESSION, code="unknown_session")
 
 
 def too_long(length: int, limit: int) -> web.Response:
@@ -59,8 +66,11 @@ async def chat(request: web.Request) -> web.Response:
     if len(text) > limit:
         return too_long(len(text), limit)
     session_id = body.get("session_id")
-    if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-        session_id = uuid.uuid4().hex
+    if session_id in (None, ""):
+        session_id = new_client_id()
+    sender = sender_of(session_id)
+    if sender is None:
+        return unknown_session()
     wait = request.app["session_limiter"].hit(session_id)
     if wait:
         return too_many(wait, wait_message(wait))
@@ -69,7 +79,7 @@ async def chat(request: web.Request) -> web.Response:
     try:
         async with request.app["http"].post(
             f"{request.app['rasa_url']}/webhooks/rest/webhook",
-            json={"sender": session_id, "message": text},
+            json={"sender": sender, "message": text},
             timeout=aiohttp.ClientTimeout(total=RASA_TIMEOUT_S),
         ) as response:
             if response.status != 200:
@@ -88,9 +98,10 @@ async def chat(request: web.Request) -> web.Response:
 
 async def history(request: web.Request) -> web.Response:
     session_id = request.query.get("session_id", "")
-    if not SESSION_ID.match(session_id):
-        return error(400, NO_SESSION)
-    url = f"{request.app['rasa_url']}/conversations/{session_id}/tracker"
+    sender = sender_of(session_id)
+    if sender is None:
+        return unknown_session()
+    url = f"{request.app['rasa_url']}/conversations/{sender}/tracker"
     params = {"include_events": "AFTER_RESTART", "token": request.app["rasa_token"]}
     try:
         async with request.app["http"].get(url, params=params,
@@ -109,11 +120,11 @@ async def give_feedback(request: web.Request) -> web.Response:
     body, failure = await _json_body(request)
     if failure is not None:
         return failure
-    session_id = body.get("session_id")
-    if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-        return error(400, NO_SESSION)
+    sender = sender_of(body.get("session_id"))
+    if sender is None:
+        return unknown_session()
     try:
-        item = feedback.draft(session_id, body.get("rating"), body.get("comment"),
+        item = feedback.draft(sender, body.get("rating"), body.get("comment"),
                               body.get("answer_text"), body.get("question_text"))
     except feedback.InvalidFeedback as exc:
         return error(400, str(exc))

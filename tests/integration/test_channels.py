@@ -93,7 +93,8 @@ async def test_socketio_keeps_the_conversation_across_a_reconnection(rasa_server
     assert amounts_heading(kb, AP) in "\n".join(m["text"] for m in follow_up)
     await second.client.disconnect()
 
-    tracker = requests.get(f"{rasa_server.url}/conversations/{session_id}/tracker",
+    # Filed under the channel's own namespace: the client's id never names another's conversation.
+    tracker = requests.get(f"{rasa_server.url}/conversations/sio-{session_id}/tracker",
                            params={"token": RASA_TOKEN}, timeout=30).json()
     said = [e for e in tracker["events"] if e["event"] == "user"]
     assert [e["text"] for e in said] == [AP_QUESTION, "et ça coûte combien ?"]

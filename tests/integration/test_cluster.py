@@ -267,6 +267,28 @@ def test_two_messages_of_one_conversation_sent_at_once_are_processed_one_after_t
         assert kb.get("programme", "vie")["name"] not in replies[messages[0]]
 
 
+def test_the_public_entry_publishes_neither_rest_nor_callback_nor_the_api(cluster):
+    public = f"http://{cluster.layout.public}"
+    for path in ("/webhooks/rest/webhook", "/webhooks/callback/webhook", "/webhooks/rest/"):
+        response = requests.post(f"{public}{path}", json={"sender": "123456789", "message": "Bonjour",
+                                                            "input_channel": "telegram"}, timeout=30)
+        assert response.status_code == 404, (path, response.text[:200])
+        assert "introuvable" in response.json()["error"] or "n'existe pas" in response.json()["error"]
+    for path in ("/conversations/123456789/tracker", "/model/parse", "/status"):
+        assert requests.get(f"{public}{path}", timeout=30).status_code == 404, path
+    # A messaging webhook does reach a Rasa server (the platform's own check then applies);
+    # the others went to the website.
+    before = len(cluster.access_log())
+    requests.post(f"{public}/webhooks/telegram/webhook", json={}, timeout=30)
+    requests.post(f"{public}/webhooks/rest/webhook", json={"sender": "123456789", "message": "Bonjour"}, timeout=30)
+    deadline = time.monotonic() + 10
+    while len(cluster.access_log()) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    upstreams = {line.split('"')[1].split()[1]: line.split()[-2] for line in cluster.access_log()[before:]}
+    assert upstreams["/webhooks/telegram/webhook"] in cluster.layout.rasa, upstreams
+    assert upstreams["/webhooks/rest/webhook"] in cluster.layout.web, upstreams
+
+
 def test_a_knowledge_base_reload_reaches_every_action_server(cluster, kb, tmp_path):
     original = kb.get("programme", PID)["verified_on"]
     for url in cluster.actions:

@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bot.message_guard import NO_ANSWER
-from tests.integration.conftest import RASA_TOKEN
+from bot.web.sessions import sender_of
+from tests.integration.conftest import ADMIN_TOKEN, RASA_TOKEN
 
 # « Within a few seconds »: a request still unanswered by then is a hang.
 FEW_SECONDS = 10
@@ -32,7 +33,8 @@ def text_of(messages) -> str:
 
 
 def slots(rasa_server, session_id: str) -> dict:
-    response = requests.get(f"{rasa_server.url}/conversations/{session_id}/tracker",
+    """The slots of a website conversation, read from Rasa under the website's sender."""
+    response = requests.get(f"{rasa_server.url}/conversations/{sender_of(session_id)}/tracker",
                             params={"token": RASA_TOKEN}, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()["slots"]
@@ -55,6 +57,14 @@ def test_action_server_killed_mid_conversation(website, action_server, kb):
     text = text_of(chat(website, "et c'est pour qui ?", session))
     assert vie["name"].split(" ")[0] in text and "éligib" in text
     assert vie["sources"][0]["url"] in text
+
+    # The advisers see the failed turn on the review page, and only that one.
+    adviser = requests.Session()
+    login = adviser.post(f"{website.url}/admin/login", data={"token": ADMIN_TOKEN}, allow_redirects=False, timeout=10)
+    assert login.status_code == 303, login.text
+    page = adviser.get(f"{website.url}/admin/conversations/{sender_of(session)}", timeout=60)
+    assert page.status_code == 200, page.text[:300]
+    assert page.text.count("échec : aucune réponse enregistrée") == 1
 
 
 def test_messaging_channels_apologise_while_the_action_server_is_down(rasa_server, action_server, fake_platforms):
@@ -120,7 +130,7 @@ PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "
 
 def _conversation(website, kb, index: int) -> dict:
     headcount, region, sector = PROFILES[index]
-    session = f"concurrent-{index}-{uuid.uuid4().hex[:8]}"
+    session = f"{index:02x}{uuid.uuid4().hex[2:]}"
     statement = (f"Nous sommes une entreprise de {headcount} salariés, secteur {kb.name('sector', sector).lower()}, "
                  f"installée en {kb.name('region', region)}.")
     first = text_of(chat(website, statement, session, timeout=120))

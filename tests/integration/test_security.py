@@ -77,3 +77,14 @@ def test_no_secret_in_the_repository_configuration():
     for name in ("endpoints.yml", "credentials.yml", "config.yml", "Procfile"):
         text = (ROOT / name).read_text(encoding="utf-8")
         assert not re.search(r"(password|token|secret)\s*[:=]\s*['\"]?[A-Za-z0-9_\-]{8,}", text, re.IGNORECASE), name
+
+
+def test_no_server_shows_a_secret_on_its_command_line(rasa_server, action_server, website):
+    """`ps` shows every process's command line to every user of the machine."""
+    shown = {}
+    for server in (rasa_server, action_server, website):
+        process = psutil.Process(server.process.pid)
+        for each in [process, *process.children(recursive=True)]:
+            shown[each.pid] = " ".join(each.cmdline())
+    assert any("bot.rasa_process" in line and "--enable-api" in line for line in shown.values()), shown
+    assert not [line for line in shown.values() if RASA_TOKEN in line or "--auth-token" in line]

@@ -37,7 +37,8 @@
   }
   function sessionId() {
     var id = load(KEYS.session);
-    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) { id = newSessionId(); save(KEYS.session, id); }
+    // The server accepts 128-bit random ids only (bot/web/sessions.py).
+    if (!id || !/^[0-9a-f]{32}$/.test(id)) { id = newSessionId(); save(KEYS.session, id); }
     return id;
   }
 
