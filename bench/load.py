@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import itertools
 import json
 import math
@@ -105,7 +106,9 @@ class GatewayPath(Path):
     name = "gateway"
 
     def request(self, sender, turn):
-        return f"{self.base_url}/api/chat", {"session_id": sender, "message": turn.message}
+        # The website accepts only its own 128-bit ids (bot/web/sessions.py): one per sender.
+        return f"{self.base_url}/api/chat", {"session_id": hashlib.md5(sender.encode()).hexdigest(),
+                                             "message": turn.message}
 
     def check(self, body, turn):
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):

@@ -15,6 +15,7 @@ import pytest
 
 from bot.advice import handover
 from bot.knowledge import store
+from bot.web.sessions import sender_of
 from tests.integration.conftest import ROOT, base_env
 from tests.integration.test_website_conversation import chat, text_of
 
@@ -206,7 +207,8 @@ def test_declined_questions_are_not_asked_again(website, kb):
 
 def _dossiers(kb_db_url, session):
     engine = store.make_engine(kb_db_url)
-    return [d for d in handover.read_all(engine) if d["conversation_id"] == session]
+    # The dossier names the conversation as Rasa does: the website's namespace.
+    return [d for d in handover.read_all(engine) if d["conversation_id"] == sender_of(session)]
 
 
 def test_consented_handover_is_stored_shown_and_exported(website, kb, kb_db_url):

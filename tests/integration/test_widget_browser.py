@@ -15,6 +15,7 @@ import pytest
 
 from bot import feedback
 from bot.knowledge import store
+from bot.web.sessions import sender_of
 from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
 from tests.integration.conftest import free_port, serve, website_env
 
@@ -189,7 +190,7 @@ def test_question_quick_reply_feedback_and_history(website, kb, kb_db_url, page)
     session = session_of(page)
     engine = store.make_engine(kb_db_url)
     try:
-        rows = [r for r in feedback.read_all(engine) if r["conversation_id"] == session]
+        rows = [r for r in feedback.read_all(engine) if r["conversation_id"] == sender_of(session)]
     finally:
         engine.dispose()
     assert len(rows) == 1
