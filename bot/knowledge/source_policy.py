@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import yaml
 
 POLICY_FILE = "source_policy.yml"
+POLICY_KIND = "source_policy"
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
@@ -70,8 +71,10 @@ def _under(host: str, domain: str) -> bool:
 
 
 def parse(content) -> SourcePolicy:
-    if not isinstance(content, dict) or set(content) - {"primary", "refused"}:
-        raise PolicyError("le fichier doit contenir les clés « primary » et « refused » (et rien d'autre)")
+    if (not isinstance(content, dict) or set(content) - {"kind", "primary", "refused"}
+            or content.get("kind", POLICY_KIND) != POLICY_KIND):
+        raise PolicyError(f"le fichier doit contenir « kind: {POLICY_KIND} » et les clés « primary » et « refused » "
+                          "(et rien d'autre)")
     primary = content.get("primary") or []
     if not isinstance(primary, list):
         raise PolicyError("« primary » doit être une liste de domaines")
