@@ -117,7 +117,8 @@ PRESS = {"url": "https://www.lemoci.com/b", "seen_on": dt.date(2026, 12, 6), "pr
 
 
 def test_citation_without_page_date_is_as_before():
-    assert replies.source_line(_record(OFFICIAL)) == "Source : https://www.douane.gouv.fr/a (vérifié le 6 décembre 2026)"
+    expected = "Source : https://www.douane.gouv.fr/a (vérifié le 6 décembre 2026)"
+    assert replies.source_line(_record(OFFICIAL)) == expected
 
 
 def test_citation_gives_the_page_date():
@@ -139,7 +140,8 @@ def test_citation_of_secondary_sources_only_is_attributed():
 
 @pytest.mark.parametrize("sources", [
     (OFFICIAL,), (PRESS,), (dict(OFFICIAL, page_date=dt.date(2025, 3, 3)),),
-    (dict(PRESS, page_date=dt.date(2024, 1, 1)), dict(PRESS, url="https://x.example/y", page_date=dt.date(2023, 7, 14))),
+    (dict(PRESS, page_date=dt.date(2024, 1, 1)),
+     dict(PRESS, url="https://x.example/y", page_date=dt.date(2023, 7, 14))),
     (dict(OFFICIAL, page_date=dt.date(2025, 3, 3)), PRESS), (PRESS, dict(OFFICIAL, page_date=dt.date(2025, 3, 3))),
 ])
 def test_render_and_parse_agree(sources):

@@ -80,7 +80,8 @@ def parse(content) -> SourcePolicy:
         raise PolicyError("« primary » doit être une liste de domaines")
     for domain in primary:
         if not isinstance(domain, str) or not _DOMAIN.match(domain):
-            raise PolicyError(f"domaine principal mal écrit : {domain!r} (ex. « douane.gouv.fr », sans https:// ni www)")
+            raise PolicyError(f"domaine principal mal écrit : {domain!r} "
+                              "(ex. « douane.gouv.fr », sans https:// ni www)")
     rules = []
     for position, rule in enumerate(content.get("refused") or [], start=1):
         if not isinstance(rule, dict) or set(rule) - {"domain", "host_pattern", "reason"}:
