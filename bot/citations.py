@@ -1,9 +1,17 @@
-"""Splits an answer's text into its body and its citations.
+"""The sentence that ends every fact (« Source : url (vérifié le 27 novembre 2026) »): built
+from the records' sources, and split back out of an answer's text.
 
-bot/replies.py ends every fact with « Source(s) : url ; url (vérifié le 27 novembre 2026) ».
-Channels without rich display keep that sentence as it is; the website shows the body,
-then the sources under it, so it needs them apart. A message can hold several citations
-(an overview cites each group), anywhere in the text.
+Both directions live here so that they cannot drift apart. `of_record` decides, from the
+structured sources (their `primary` flag and `page_date`), what the sentence says:
+
+- a page's own date, when the source gives one: « url (page du 3 mars 2025, consultée le
+  6 décembre 2026) »;
+- « Source non officielle » when no source of the record is primary
+  (knowledge/source_policy.yml), so that the user knows no official page backs the fact.
+
+Channels without rich display keep that sentence as it is; the website shows the body, then
+the sources under it, so `parse` takes them apart. A message can hold several citations (an
+overview cites each group), anywhere in the text.
 """
 
 from __future__ import annotations
@@ -13,13 +21,17 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from bot.replies import MONTHS
+from bot.knowledge.validity import MONTHS, french_date
 
 _URL = r"https?://\S+"
+_DATE = rf"(?:1er|\d{{1,2}}) (?:{'|'.join(MONTHS)}) \d{{4}}"
+_ITEM = rf"{_URL}(?: \(page du {_DATE}\))?"
 CITATION = re.compile(
-    rf"Sources? : (?P<urls>{_URL}(?: ; {_URL})*) \(vérifié le (?P<day>1er|\d{{1,2}}) "
-    rf"(?P<month>{'|'.join(MONTHS)}) (?P<year>\d{{4}})\)"
+    rf"(?P<label>Sources? non officielles?|Sources?) : (?P<items>{_ITEM}(?: ; {_ITEM})*) "
+    rf"\((?:page du (?P<last_page>{_DATE}), )?(?:vérifié|consultées?) le (?P<verified>{_DATE})\)"
 )
+_ITEM_PARTS = re.compile(rf"^(?P<url>{_URL}?)(?: \(page du (?P<page>{_DATE})\))?$")
+_DATE_PARTS = re.compile(rf"^(?P<day>1er|\d{{1,2}}) (?P<month>{'|'.join(MONTHS)}) (?P<year>\d{{4}})$")
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
@@ -28,10 +40,22 @@ class Citation:
     urls: List[str]
     verified_on: Optional[dt.date]
     verified_label: str
+    # One per url: the page's own date, or None when the source gives none.
+    page_dates: tuple = ()
+    # False when none of the record's sources is primary.
+    official: bool = True
+
+    def page_date(self, position: int) -> Optional[dt.date]:
+        return self.page_dates[position] if position < len(self.page_dates) else None
 
     def as_json(self) -> dict:
         return {"urls": list(self.urls), "verified_label": self.verified_label,
-                "verified_on": self.verified_on.isoformat() if self.verified_on else None}
+                "verified_on": self.verified_on.isoformat() if self.verified_on else None,
+                "official": self.official,
+                "page_dates": [d.isoformat() if d else None for d in
+                               (self.page_date(i) for i in range(len(self.urls)))],
+                "page_labels": [french_date(d) if d else None for d in
+                                (self.page_date(i) for i in range(len(self.urls)))]}
 
 
 @dataclass(frozen=True)
@@ -44,10 +68,66 @@ class ParsedAnswer:
         return list(dict.fromkeys(url for c in self.citations for url in c.urls))
 
 
-def _date(day: str, month: str, year: str) -> Optional[dt.date]:
+# --- building ---------------------------------------------------------------------------------
+
+def is_official(record: dict) -> bool:
+    """False only when every source is known to be secondary (records read without the
+    source policy carry no `primary` flag and are not attributed)."""
+    return not all(src.get("primary") is False for src in record["sources"])
+
+
+def of_record(record: dict, limit: int = 2) -> Citation:
+    """The record's first `limit` sources, primary ones first (the official page is the one
+    worth showing when there is one), dated by the record's verification."""
+    ordered = sorted(record["sources"], key=lambda s: s.get("primary") is False)[:limit]
+    return Citation(urls=[s["url"] for s in ordered], verified_on=record["verified_on"],
+                    verified_label=french_date(record["verified_on"]),
+                    page_dates=tuple(s.get("page_date") for s in ordered), official=is_official(record))
+
+
+def of_records(records: list) -> Citation:
+    """One citation for a group of records (an overview): the best source of each, dated by
+    the oldest verification; unofficial only when every record is."""
+    urls, dates = [], []
+    for record in records:
+        best = of_record(record, limit=1)
+        if best.urls[0] not in urls:
+            urls.append(best.urls[0])
+            dates.append(best.page_dates[0])
+    oldest = min(r["verified_on"] for r in records)
+    return Citation(urls=urls, verified_on=oldest, verified_label=french_date(oldest), page_dates=tuple(dates),
+                    official=any(is_official(r) for r in records))
+
+
+def render(citation: Citation) -> str:
+    many = len(citation.urls) > 1
+    if citation.official:
+        label = "Sources" if many else "Source"
+    else:
+        label = "Sources non officielles" if many else "Source non officielle"
+    items = []
+    for position, url in enumerate(citation.urls):
+        page = citation.page_date(position)
+        last = position == len(citation.urls) - 1
+        items.append(f"{url} (page du {french_date(page)})" if page and not last else url)
+    last_page = citation.page_date(len(citation.urls) - 1)
+    if last_page:
+        closing = f"(page du {french_date(last_page)}, consultée{'s' if many else ''} le {citation.verified_label})"
+    elif any(citation.page_dates):
+        closing = f"(consultée{'s' if many else ''} le {citation.verified_label})"
+    else:
+        closing = f"(vérifié le {citation.verified_label})"
+    return f"{label} : {' ; '.join(items)} {closing}"
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+def _date(label: str) -> Optional[dt.date]:
+    match = _DATE_PARTS.match(label)
     try:
-        return dt.date(int(year), MONTHS.index(month) + 1, 1 if day == "1er" else int(day))
-    except ValueError:  # « 31 février » cannot come from replies.py; keep the label, drop the date
+        day = 1 if match["day"] == "1er" else int(match["day"])
+        return dt.date(int(match["year"]), MONTHS.index(match["month"]) + 1, day)
+    except ValueError:  # « 31 février » cannot come from `render`; keep the label, drop the date
         return None
 
 
@@ -59,6 +139,18 @@ def _tidy(line: str) -> str:
         line = line.lstrip("; ").strip()
         line = line[:1].upper() + line[1:]
     return line
+
+
+def _citation(match) -> Citation:
+    urls, pages = [], []
+    for item in match["items"].split(" ; "):
+        parts = _ITEM_PARTS.match(item)
+        urls.append(parts["url"])
+        pages.append(_date(parts["page"]) if parts["page"] else None)
+    if match["last_page"]:
+        pages[-1] = _date(match["last_page"])
+    return Citation(urls=urls, verified_on=_date(match["verified"]), verified_label=match["verified"],
+                    page_dates=tuple(pages), official="non officielle" not in match["label"])
 
 
 def parse(text: str) -> ParsedAnswer:
@@ -73,10 +165,7 @@ def parse(text: str) -> ParsedAnswer:
         if not found:
             lines.append(line)
             continue
-        for match in found:
-            label = f"{match['day']} {match['month']} {match['year']}"
-            citations.append(Citation(urls=match["urls"].split(" ; "), verified_label=label,
-                                      verified_on=_date(match["day"], match["month"], match["year"])))
+        citations.extend(_citation(match) for match in found)
         rest = _tidy(CITATION.sub("", line))
         if rest:
             lines.append(rest)

@@ -21,6 +21,18 @@ def _read(args):
 def _kb_check(args) -> int:
     dataset = _read(args)
     counts = ", ".join(f"{dataset.count(kind)} {kind}" for kind in dataset.records)
+    refused = dataset.refused_sources()
+    if refused:
+        # A page the source policy refuses may not back a fact: the check fails, but `kb
+        # load` still loads (with a warning) so that the assistant keeps answering while the
+        # sources are replaced.
+        count = len(refused)
+        print(f"{count} source{'s' if count > 1 else ''} refusée{'s' if count > 1 else ''} par "
+              "knowledge/source_policy.yml : remplacez-les par la page de l'opérateur ou de l'administration.",
+              file=sys.stderr)
+        for problem in refused:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
     print(f"knowledge/ est valide : {counts}.")
     return 0
 
@@ -31,6 +43,10 @@ def _kb_load(args) -> int:
     start = time.monotonic()
     print(f"Validation de {args.knowledge}…", flush=True)
     dataset = _read(args)
+    refused = dataset.refused_sources()
+    if refused:
+        print(f"Attention : {len(refused)} source(s) refusée(s) par knowledge/source_policy.yml "
+              "(détail : « python -m bot kb check ») ; chargement quand même.", file=sys.stderr)
     url = settings.db_url()
     print(f"Chargement dans {store.safe_url(url)}…", flush=True)
     counts = store.load(dataset, store.make_engine(url), store.content_hash(args.knowledge))
@@ -43,7 +59,7 @@ def _snapshot(args):
     from bot.knowledge import store
     from bot.knowledge.snapshot import KnowledgeBase
 
-    return KnowledgeBase(store.read_records(store.make_engine(settings.db_url())))
+    return KnowledgeBase(store.read_records(store.existing_engine(settings.db_url())))
 
 
 def _kb_search(args) -> int:
@@ -57,49 +73,82 @@ def _kb_search(args) -> int:
     return 0
 
 
-def _stats(records: dict) -> dict:
-    unsourced = 0
-    for kind_records in records.values():
-        for record in kind_records.values():
-            if not record.get("sources") or not record.get("verified_on") or any(
-                not s.get("url") or not s.get("seen_on") for s in record.get("sources", [])
-            ):
-                unsourced += 1
-    counts = {kind: len(kind_records) for kind, kind_records in records.items()}
-    by_status = {}
-    for kind_records in records.values():
-        for record in kind_records.values():
-            by_status[record["status"]] = by_status.get(record["status"], 0) + 1
-    departements = sum(len(r.get("departements", [])) for r in records.get("region", {}).values())
-    return {"counts": counts, "departements": departements, "by_status": by_status,
-            "unsourced_or_undated": unsourced}
+def _loaded_at():
+    """When the database was last loaded, or why that cannot be said (stats need no
+    database: they are computed from knowledge/)."""
+    from bot.knowledge import store
+
+    try:
+        engine = store.existing_engine(settings.db_url())
+        try:
+            return store.read_meta(engine).get("content", {}).get("updated_at"), None
+        finally:
+            engine.dispose()
+    except store.DatabaseUnavailable as exc:
+        return None, str(exc)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f} %".replace(".", ",")
+
+
+def _print_stats(stats: dict) -> None:
+    print("Fiches par type :")
+    for kind, n in stats["counts"].items():
+        print(f"  {kind:<14}{n:>6}")
+    print(f"  {'départements':<14}{stats['departements']:>6}")
+    print("Statuts aujourd'hui (« expired » : date de validité dépassée) : "
+          + ", ".join(f"{status} {n}" for status, n in sorted(stats["by_effective_status"].items())))
+    faq = stats["faq"]
+    print(f"FAQ : {faq['count']} entrées, {faq['without_topic']} sans thème, "
+          f"{faq['fewer_than_5_variants']} avec moins de 5 variantes")
+    print("  par thème : " + ", ".join(f"{topic} {n}" for topic, n in faq["per_topic"].items()))
+    primary = stats["primary_sources"]
+    print(f"Fiches avec au moins une source officielle : {primary['with_primary']}/{primary['records']} "
+          f"({_percent(primary['share'])})")
+    print("  par type : " + ", ".join(f"{kind} {_percent(p['share'])}" for kind, p in primary["per_kind"].items()))
+    print(f"Sources refusées (source_policy.yml) : {stats['refused_urls']}")
+    bare = stats["bare_contacts"]
+    print(f"Contacts réduits à une page d'accueil ou une liste générale : {bare['count']}/{bare['contacts']} "
+          f"({_percent(bare['share'])})")
+    print(f"Fiches sans source ou sans date : {stats['unsourced_or_undated']} ; "
+          f"fiches dont aucune source ne donne la date de la page : {stats['records_without_page_date']}")
+    print("Domaines les plus cités : " + ", ".join(f"{d} {n}" for d, n in list(stats["domains"].items())[:15]))
+    if stats["loaded"]:
+        print(f"Base chargée le : {stats['loaded']}")
+    else:
+        print(f"Base : {stats['database']}")
 
 
 def _kb_stats(args) -> int:
-    from bot.knowledge import store
+    from bot.knowledge.quality import measure
 
-    engine = store.make_engine(settings.db_url())
-    stats = _stats(store.read_records(engine))
-    stats["loaded"] = store.read_meta(engine).get("content", {}).get("updated_at")
+    stats = measure(_read(args), dt.date.today())
+    stats["loaded"], problem = _loaded_at()
+    if problem:
+        stats["database"] = problem
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
-    for kind, n in stats["counts"].items():
-        print(f"{kind:<14}{n:>6}")
-    print(f"{'départements':<14}{stats['departements']:>6}")
-    print(f"fiches sans source ni date : {stats['unsourced_or_undated']}")
-    print(f"chargée le : {stats['loaded']}")
+    _print_stats(stats)
     return 0
 
 
 def _kb_stale(args) -> int:
+    from bot.knowledge.quality import stale_records
+
     dataset = _read(args)
-    limit = dt.date.today() - dt.timedelta(days=args.days)
-    stale = [(record["verified_on"], kind, rid) for kind, records in dataset.records.items()
-             for rid, record in records.items() if record["verified_on"] < limit]
-    for verified_on, kind, rid in sorted(stale):
-        print(f"{verified_on}  {kind:<12} {rid}  ({dataset.origins[(kind, rid)]})")
-    print(f"{len(stale)} fiche(s) vérifiée(s) il y a plus de {args.days} jours.")
+    found = stale_records(dataset, dt.date.today(), args.days, args.months)
+    for verified_on, kind, rid, where in found["verified"]:
+        print(f"{verified_on}  {kind:<12} {rid}  ({where})")
+    print(f"{len(found['verified'])} fiche(s) vérifiée(s) il y a plus de {args.days} jours.")
+    if found["pages"]:
+        print()
+    for page_date, kind, rid, where in found["pages"]:
+        print(f"{page_date}  {kind:<12} {rid}  ({where})")
+    print(f"{len(found['pages'])} fiche(s) dont la page la plus récente date d'avant le "
+          f"{found['page_limit']} (plus de {args.months} mois) ; {found['without_page_date']} fiche(s) "
+          "sans date de page (page_date).")
     return 0
 
 
@@ -195,7 +244,7 @@ def _handover_export(args) -> int:
     from bot.advice import handover
     from bot.knowledge import store
 
-    dossiers = handover.read_all(store.make_engine(settings.db_url()))
+    dossiers = handover.read_all(store.existing_engine(settings.db_url()))
     content = handover.export(dossiers, args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
@@ -210,7 +259,7 @@ def _handover_delete(args) -> int:
     from bot.advice import handover
     from bot.knowledge import store
 
-    if handover.delete(store.make_engine(settings.db_url()), args.reference):
+    if handover.delete(store.existing_engine(settings.db_url()), args.reference):
         print(f"Dossier {args.reference} supprimé.")
         return 0
     print(f"Dossier {args.reference} introuvable.", file=sys.stderr)
@@ -328,11 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("text", nargs="+")
     search.add_argument("--limit", type=int, default=8)
     search.set_defaults(func=_kb_search)
-    stats = kb.add_parser("stats", help="compter les fiches de la base chargée")
+    stats = kb.add_parser("stats", help="compter les fiches de knowledge/ et mesurer leur qualité")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=_kb_stats)
-    stale = kb.add_parser("stale", help="fiches dont la vérification date de plus de N jours")
-    stale.add_argument("--days", type=int, default=180)
+    stale = kb.add_parser("stale", help="fiches vérifiées il y a plus de N jours, ou dont les pages sont anciennes")
+    stale.add_argument("--days", type=int, default=180, help="vérification plus ancienne que N jours (180)")
+    stale.add_argument("--months", type=int, default=24,
+                       help="page la plus récente (page_date) plus ancienne que N mois (24)")
     stale.set_defaults(func=_kb_stale)
 
     nlu = groups.add_parser("nlu", help="fichiers NLU dérivés de knowledge/").add_subparsers(dest="command", required=True)

@@ -7,28 +7,22 @@ ends with its source and the day it was checked.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
+from bot import citations
 from bot.advice.routing import clusters_for, contacts_for
 from bot.knowledge.snapshot import KnowledgeBase
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
+from bot.knowledge.validation import EXPIRED
+from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noqa: F401 - re-exported
 MAX_BULLETS = 4
 # The programmes shown when we must guess what the user wants.
 FEATURED_PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "assurance-credit-export")
 
 
-def french_date(day: dt.date) -> str:
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {MONTHS[day.month - 1]} {day.year}"
-
-
 def source_line(record: dict, limit: int = 2) -> str:
-    urls = [s["url"] for s in record["sources"][:limit]]
-    label = "Source" if len(urls) == 1 else "Sources"
-    return f"{label} : {' ; '.join(urls)} (vérifié le {french_date(record['verified_on'])})"
+    """« Source : url (vérifié le …) », with the page's own date when known and « non
+    officielle » when no source is primary (bot/citations.py)."""
+    return citations.render(citations.of_record(record, limit))
 
 
 def payload(intent: str, **entities) -> str:
@@ -71,22 +65,25 @@ def _join_names(names: list) -> str:
 def programme_details(kb: KnowledgeBase, pid: str) -> list:
     programme = kb.get("programme", pid)
     operator = kb.name("organisation", programme["operator"])
+    status = kb.status("programme", programme)
     parts = [f"{programme['name']} ({operator})", _status_warning(kb, programme)]
-    if programme["status"] == "unconfirmed":
+    if status == "unconfirmed":
         parts.append("⚠️ Les informations sur ce dispositif n'ont pas pu être toutes confirmées : vérifiez auprès de l'opérateur.")
+    elif status != EXPIRED:
+        parts.append(validity_sentence("programme", programme, kb.today()))
     parts.append(programme["summary"])
     if programme.get("amounts"):
         parts.append("En bref :\n" + _bullets(programme["amounts"][:MAX_BULLETS]))
     if programme.get("eligibility"):
         parts.append("Pour qui :\n" + _bullets(c["label"] for c in programme["eligibility"][:MAX_BULLETS]))
-    if programme["status"] != "ended":
+    if status != "ended":
         parts.append(f"Comment faire : {programme['how_to_apply']}")
     parts.append(source_line(programme))
     parts = [part for part in parts if part]
     buttons = []
     if programme.get("successor"):
         buttons.append(programme_button(kb, programme["successor"]))
-    if programme["status"] != "ended":
+    if status != "ended":
         buttons += follow_up_buttons(pid)
     return [message("\n\n".join(parts), buttons)]
 
@@ -102,13 +99,16 @@ def follow_up_buttons(pid: str, skip: str = "") -> list:
 
 
 def _status_warning(kb: KnowledgeBase, programme: dict) -> str:
-    if programme["status"] == "ended":
+    status = kb.status("programme", programme)
+    if status == "ended":
         text = f"⚠️ {programme['name']} est terminé depuis le {french_date(programme['ended_on'])}."
         if programme.get("successor"):
             text += f" Il a été remplacé par : {kb.name('programme', programme['successor'])}."
         return text
-    if programme["status"] == "paused":
+    if status == "paused":
         return f"⚠️ {programme['name']} est actuellement suspendu."
+    if status == EXPIRED:
+        return f"{programme['name']} : {validity_sentence('programme', programme, kb.today())}"
     return ""
 
 
@@ -144,7 +144,7 @@ def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
 def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
     programme = kb.get("programme", pid)
     parts = [_status_warning(kb, programme)]
-    if programme["status"] == "ended":
+    if kb.status("programme", programme) == "ended":
         parts.append("Il n'est donc plus possible d'en faire la demande.")
     else:
         parts.append(f"{programme['name']} : comment faire\n{programme['how_to_apply']}")
@@ -166,11 +166,13 @@ STATUS_TEXT = {
 
 def programme_status(kb: KnowledgeBase, pid: str) -> list:
     programme = kb.get("programme", pid)
-    if programme["status"] == "ended":
+    status = kb.status("programme", programme)
+    if status in ("ended", EXPIRED):
+        # Past its validity, a programme is never said to be open.
         text = _status_warning(kb, programme)
         buttons = [programme_button(kb, programme["successor"])] if programme.get("successor") else []
     else:
-        text = f"{programme['name']} {STATUS_TEXT[programme['status']]}"
+        text = f"{programme['name']} {STATUS_TEXT[status]}"
         buttons = follow_up_buttons(pid)
     return [message(f"{text}\n\n{source_line(programme)}", buttons)]
 
@@ -234,7 +236,7 @@ def obstacle_advice(kb: KnowledgeBase, oid: str) -> list:
     if helpers:
         parts.append(f"Qui peut vous aider : {_join_names(helpers)}.")
     parts.append(source_line(obstacle))
-    active = [p for p in obstacle.get("programmes", []) if kb.get("programme", p)["status"] != "ended"]
+    active = [p for p in obstacle.get("programmes", []) if not kb.gone("programme", p)]
     return [message("\n\n".join(parts), [programme_button(kb, p) for p in active[:MAX_BULLETS]])]
 
 
@@ -256,9 +258,12 @@ def cluster_info(kb: KnowledgeBase, cid: str) -> list:
     cluster = kb.get("cluster", cid)
     where = f" ({cluster['city']})" if cluster.get("city") else ""
     parts = [f"{cluster['name']}{where}, pôle de compétitivité"]
-    if cluster["status"] == "ended":
+    if kb.status("cluster", cluster) == "ended":
         parts.append(f"⚠️ Ce pôle n'existe plus sous ce nom depuis le {french_date(cluster['ended_on'])}.")
     parts.append(cluster["summary"])
+    validity = validity_sentence("cluster", cluster, kb.today())
+    if validity:
+        parts.append(validity)
     sectors = [kb.name("sector", s) for s in cluster["sectors"]]
     regions = [kb.name("region", r) for r in cluster["regions"]]
     parts.append(f"Secteurs : {', '.join(sectors)}. Région{'s' if len(regions) > 1 else ''} : {', '.join(regions)}.")
@@ -284,10 +289,19 @@ def clusters_for_sector(kb: KnowledgeBase, sid: str, region: str = None) -> list
     clusters = [kb.get("cluster", c) for c in clusters_for(kb, sid, region)]
     if not clusters:
         return [message(f"Je ne connais pas de pôle de compétitivité pour le secteur « {sector['name']} ».")]
-    lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])})" for c in clusters]
+    lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])}){_label_mark(kb, c)}"
+             for c in clusters]
     text = (f"Pôles de compétitivité du secteur « {sector['name']} » :\n" + _bullets(lines)
             + "\n\n" + source_line(clusters[0]) + " ; chaque pôle a sa fiche détaillée.")
     return [message(text, [cluster_button(kb, c["id"]) for c in clusters[:5]])]
+
+
+def _label_mark(kb: KnowledgeBase, cluster: dict) -> str:
+    """A pôle whose label is past its date is still listed (it may well have been renewed),
+    marked so that nobody reads it as confirmed."""
+    if kb.status("cluster", cluster) != EXPIRED:
+        return ""
+    return f" : labellisé jusqu'au {french_date(cluster['valid_until'])}, suite non confirmée"
 
 
 def which_cluster(kb: KnowledgeBase) -> list:
@@ -320,16 +334,14 @@ def support_overview(kb: KnowledgeBase) -> list:
         if not obstacle:
             continue
         names = [kb.name("programme", p) for p in obstacle.get("programmes", [])
-                 if kb.get("programme", p)["status"] != "ended"][:3]
+                 if not kb.gone("programme", p)][:3]
         if names:
             lines.append(f"{label} : {', '.join(names)}")
     if lines:
         parts.append("Selon votre besoin :\n" + _bullets(lines))
     used = [kb.get("obstacle", oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
     if used:
-        urls = list(dict.fromkeys(o["sources"][0]["url"] for o in used))
-        oldest = min(o["verified_on"] for o in used)
-        parts.append(f"Sources : {' ; '.join(urls)} (vérifié le {french_date(oldest)})")
+        parts.append(citations.render(citations.of_records(used)))
     parts.append("Choisissez un sujet pour le détail :")
     buttons = [obstacle_button(kb, oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
     return [message("\n\n".join(parts), buttons)]
@@ -354,7 +366,7 @@ def organisation_info(kb: KnowledgeBase, oid: str) -> list:
         parts.append(organisation["details"])
     parts.append(f"Site : {organisation['website']}")
     parts.append(source_line(organisation))
-    operated = [p["id"] for p in kb.all("programme") if p["operator"] == oid and p["status"] != "ended"]
+    operated = [p["id"] for p in kb.all("programme") if p["operator"] == oid and not kb.gone("programme", p)]
     return [message("\n\n".join(parts), [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
 
 
@@ -373,7 +385,7 @@ def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) ->
         parts.append(f"Le département {dep['name']} ({dep['code']}) fait partie de la Région {region['name']}.")
     parts.append(f"Vos interlocuteurs pour l'export, Région {region['name']} :\n"
                  + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
-    regional = sorted((p for p in kb.all("programme") if rid in p.get("regions", []) and p["status"] != "ended"),
+    regional = sorted((p for p in kb.all("programme") if rid in p.get("regions", []) and not kb.gone("programme", p)),
                       key=lambda p: p["name"])
     if regional:
         parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
@@ -436,10 +448,7 @@ FINANCING_GROUPS = (
 
 
 def _sources_of(records: list) -> str:
-    urls = list(dict.fromkeys(r["sources"][0]["url"] for r in records))
-    oldest = min(r["verified_on"] for r in records)
-    label = "Source" if len(urls) == 1 else "Sources"
-    return f"{label} : {' ; '.join(urls)} (vérifié le {french_date(oldest)})"
+    return citations.render(citations.of_records(records))
 
 
 def financing_overview(kb: KnowledgeBase) -> list:
@@ -447,7 +456,7 @@ def financing_overview(kb: KnowledgeBase) -> list:
     used, buttons = [], []
     for title, pids in FINANCING_GROUPS:
         records = [kb.get("programme", p) for p in pids]
-        records = [r for r in records if r and r["status"] == "active"]
+        records = [r for r in records if r and kb.status("programme", r) == "active"]
         if not records:
             continue
         used += records

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from bot import answers, replies
+from bot import answers, citations, replies
 from bot.advice.company import NOT_GIVEN
 from bot.replies import french_date
 
-SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+# Every fact ends with its citation, whatever form it takes (page date, « non officielle »).
+SOURCE = citations.CITATION
 
 
 def _text(messages):
@@ -41,10 +40,15 @@ def test_programme_by_name_or_alias(kb, typed):
 
 
 def test_every_programme_reply_cites_its_source_and_date(kb):
+    """Its sources, a primary one first when it has one, dated by its verification."""
     for record in kb.all("programme"):
-        text = _text(replies.programme_details(kb, record["id"]))
-        assert record["sources"][0]["url"] in text, record["id"]
-        assert f"vérifié le {french_date(record['verified_on'])}" in text, record["id"]
+        cited = citations.parse(_text(replies.programme_details(kb, record["id"]))).citations[-1]
+        urls = [s["url"] for s in record["sources"]]
+        primary = [s["url"] for s in record["sources"] if s["primary"]]
+        assert set(cited.urls) <= set(urls), record["id"]
+        assert cited.urls[0] == (primary or urls)[0], record["id"]
+        assert cited.verified_label == french_date(record["verified_on"]), record["id"]
+        assert cited.official == bool(primary), record["id"]
 
 
 def test_ended_programme_says_so_with_its_date(kb):

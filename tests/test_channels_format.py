@@ -13,12 +13,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
-from bot import intents, replies
+from bot import citations, intents, replies
 from bot.advice import company as advice_company
 from bot.advice import finder, render
 from bot.channels import choices, layout
 
-SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+SOURCE = citations.CITATION
 # Every intent a button payload carries, with the kind of record its entity names.
 BUTTON_INTENTS = {"programme": ("ask_programme", "ask_eligibility", "ask_amount", "ask_how_to_apply",
                                 "ask_contact", "ask_programme_status"),

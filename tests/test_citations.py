@@ -26,7 +26,9 @@ def test_several_urls_and_first_of_the_month():
     assert parsed.citations[0].urls == ["https://a.example/x,12", "http://b.example/y?z=1"]
     assert parsed.citations[0].verified_on == dt.date(2025, 8, 1)
     assert parsed.citations[0].as_json() == {"urls": ["https://a.example/x,12", "http://b.example/y?z=1"],
-                                             "verified_on": "2025-08-01", "verified_label": "1er août 2025"}
+                                             "verified_on": "2025-08-01", "verified_label": "1er août 2025",
+                                             "official": True, "page_dates": [None, None],
+                                             "page_labels": [None, None]}
 
 
 def test_citations_in_the_middle_and_text_after_them():

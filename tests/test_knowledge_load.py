@@ -177,8 +177,46 @@ def test_cli_stats_json_counts_and_no_unsourced_record(dataset, db_url, monkeypa
 
 def test_cli_reports_unreachable_database(monkeypatch, capsys):
     monkeypatch.setenv("BOUSSOLE_DB_URL", "postgresql://postgres@127.0.0.1:1/absente")
-    assert cli.main(["kb", "stats"]) == 2
+    assert cli.main(["kb", "search", "vie"]) == 2
     assert "Base de données injoignable" in capsys.readouterr().err
+    # Stats come from knowledge/: they only say that the database cannot be read.
+    assert cli.main(["kb", "stats"]) == 0
+    assert "Base de données injoignable" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["kb", "search", "vie"], ["handover", "export"],
+                                     ["handover", "delete", "BX-20261128-A1B2C3"]])
+def test_cli_on_a_missing_database_says_what_to_run_and_creates_nothing(command, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "var" / "boussole.db"
+    monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{path}")
+    assert cli.main(command) == 2
+    err = capsys.readouterr().err
+    assert "python -m bot kb load" in err and "Traceback" not in err
+    assert not path.exists()
+
+
+def test_cli_on_a_never_loaded_database_says_what_to_run(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "vide.db"
+    store.make_engine(f"sqlite:///{path}").connect().close()  # an empty file, no table
+    monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{path}")
+    assert cli.main(["kb", "search", "vie"]) == 2
+    assert "lancez « python -m bot kb load »" in capsys.readouterr().err
+    assert cli.main(["kb", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["loaded"] is None and "kb load" in stats["database"]
+
+
+def test_cli_stats_need_no_database(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "absente.db"
+    monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{path}")
+    assert cli.main(["kb", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["counts"]["programme"] > 0 and stats["loaded"] is None
+    assert {"faq", "primary_sources", "refused_urls", "bare_contacts", "domains"} <= set(stats)
+    assert not path.exists()
+    assert cli.main(["kb", "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "Fiches avec au moins une source officielle" in out and "lancez « python -m bot kb load »" in out
 
 
 def test_cli_search_finds_a_programme(db_url, monkeypatch, capsys):

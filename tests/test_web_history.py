@@ -23,7 +23,8 @@ def test_clicked_payloads_become_the_button_titles():
         ("user", "Quelles aides pour exporter ?"), ("bot", "Voici les aides."), ("user", "V.I.E"),
         ("bot", "Le V.I.E…"), ("user", PAYLOAD)]
     assert messages[1]["sources"] == [{"urls": ["https://a.example/"], "verified_on": "2026-03-02",
-                                       "verified_label": "2 mars 2026"}]
+                                       "verified_label": "2 mars 2026", "official": True,
+                                       "page_dates": [None], "page_labels": [None]}]
     assert messages[1]["buttons"][0] == {"title": "V.I.E", "payload": PAYLOAD}
     assert "buttons" not in messages[3]
 

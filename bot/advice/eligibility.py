@@ -13,7 +13,8 @@ from typing import Optional
 from bot.advice.company import CompanyProfile
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.profile import format_age, format_euros
-from bot.replies import french_date
+from bot.knowledge.validation import EXPIRED
+from bot.knowledge.validity import french_date
 
 MET, NOT_MET, UNKNOWN = "✔", "✘", "?"
 ELIGIBLE, NOT_ELIGIBLE, TO_CHECK = "eligible", "non_eligible", "a_verifier"
@@ -194,13 +195,21 @@ def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile)
 
 
 def _status_check(kb: KnowledgeBase, programme: dict) -> Optional[Check]:
-    if programme["status"] == "ended":
+    status = kb.status("programme", programme)
+    if status == "ended":
         successor = programme.get("successor")
         return Check(NOT_MET, f"Ce dispositif est terminé depuis le {french_date(programme['ended_on'])}.",
                      remedy=f"voyez plutôt : {kb.name('programme', successor)}" if successor else None,
                      criterion="status")
-    if programme["status"] == "paused":
+    if status == "paused":
         return Check(NOT_MET, "Ce dispositif est actuellement suspendu.", criterion="status")
+    if status in (EXPIRED, "unconfirmed"):
+        # Not a « no »: nobody knows whether it is still offered, so never « éligible ».
+        until = programme.get("valid_until")
+        text = (f"Ce dispositif était annoncé jusqu'au {french_date(until)} ; la suite n'est pas confirmée "
+                "dans nos sources." if status == EXPIRED
+                else "Je n'ai pas pu confirmer que ce dispositif est toujours proposé.")
+        return Check(UNKNOWN, text, criterion="status")
     return None
 
 
@@ -218,7 +227,8 @@ def assess(kb: KnowledgeBase, pid: str, company: CompanyProfile) -> Assessment:
         checks.insert(0, status)
     if any(c.status == NOT_MET for c in checks):
         verdict = NOT_ELIGIBLE
-    elif not programme.get("eligibility") or any(c.status == UNKNOWN and c.missing for c in checks):
+    elif (not programme.get("eligibility") or any(c.status == UNKNOWN and c.missing for c in checks)
+          or (status and status.status == UNKNOWN)):
         # No criteria in our record is no proof of eligibility.
         verdict = TO_CHECK
     else:

@@ -1,6 +1,8 @@
 """Ranks the programmes by fit to the company: its main need, its eligibility, where it is,
-where it wants to sell, how used to exporting it is. Ended or suspended programmes, and
-the programmes the company is not eligible to, are never recommended."""
+where it wants to sell, how used to exporting it is. Only programmes whose status today is
+« active » are recommended: never an ended, suspended or expired one (past its
+`valid_until`), nor an unconfirmed one (often a programme that quietly disappeared, like the
+« prêt de développement export »); nor one the company is not eligible to."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ FIRST_EXPORT_KINDS = ("accompagnement", "formation", "reseau", "outil")
 FIRST_EXPORT = 1.0
 FINANCE_KINDS = ("assurance", "garantie", "pret", "subvention")
 EXPERIENCED = 0.5
-UNCONFIRMED = -1.0
+# The only status the finder recommends (bot/knowledge/validity.py computes it).
+RECOMMENDABLE = ("active",)
 # Formalities (REX, EUR.1, carnet ATA…) answer a customs question, not a company's plan.
 FORMALITY_KINDS = ("formalite", "statut")
 FORMALITY_OFF_TOPIC = -2.0
@@ -50,7 +53,7 @@ def _need_matches(kb: KnowledgeBase, programme: dict, need: str) -> bool:
 
 def score_programme(kb: KnowledgeBase, programme: dict, company: CompanyProfile):
     """(score, reasons, assessment), or None when the programme must not be recommended."""
-    if programme["status"] in ("ended", "paused"):
+    if kb.status("programme", programme) not in RECOMMENDABLE:
         return None
     regional = programme["scope"] == "regional"
     if regional and company.region not in programme.get("regions", []):
@@ -86,9 +89,6 @@ def score_programme(kb: KnowledgeBase, programme: dict, company: CompanyProfile)
         reasons.append("adapté à un premier export")
     elif company.export_experience == "reguliere" and programme["kind"] in FINANCE_KINDS:
         score += EXPERIENCED
-    if programme["status"] == "unconfirmed":
-        score += UNCONFIRMED
-        reasons.append("informations à confirmer auprès de l'opérateur")
     return round(score, 2), tuple(reasons), assessment
 
 

@@ -95,7 +95,7 @@ def eligibility_report(kb: KnowledgeBase, assessment: Assessment, company: Compa
         first = assessment.missing[0]
         text += (f"\n\nPour conclure, il me manque : {_join_names([FIELD_LABELS[m] for m in assessment.missing])}. "
                  f"{QUESTIONS[first]}")
-    buttons = [] if programme["status"] == "ended" else follow_up_buttons(pid, skip="ask_eligibility")
+    buttons = [] if kb.status("programme", programme) == "ended" else follow_up_buttons(pid, skip="ask_eligibility")
     if programme.get("successor"):
         buttons.insert(0, programme_button(kb, programme["successor"]))
     return [message(text, buttons)]

@@ -32,9 +32,11 @@ def contacts_for(kb: KnowledgeBase, rid: str, need: Optional[str] = None) -> lis
 
 
 def clusters_for(kb: KnowledgeBase, sector: Optional[str], region: Optional[str] = None) -> list:
-    """Ids of the active pôles of a sector, those of the Région first, then by name."""
+    """Ids of the pôles of a sector that still exist: those whose label is confirmed first
+    (a pôle past its `valid_until` may have been renewed, but nothing says so), then those of
+    the Région, then by name."""
     if not sector:
         return []
-    clusters = [c for c in kb.all("cluster") if sector in c["sectors"] and c["status"] != "ended"]
-    clusters.sort(key=lambda c: (region not in c["regions"], c["name"]))
+    clusters = [c for c in kb.all("cluster") if sector in c["sectors"] and kb.status("cluster", c) != "ended"]
+    clusters.sort(key=lambda c: (kb.gone("cluster", c), region not in c["regions"], c["name"]))
     return [c["id"] for c in clusters]

@@ -23,6 +23,7 @@ class RecordMixin:
     ended_on = Column(Date)
     verified_on = Column(Date, nullable=False)
     note = Column(Text)
+    valid_until = Column(Date)
 
 
 class Source(Base):
@@ -35,6 +36,8 @@ class Source(Base):
     seen_on = Column(Date, nullable=False)
     page_date = Column(Date)
     title = Column(Text)
+    # Computed from knowledge/source_policy.yml at load time, so answers need not read it.
+    primary = Column(Boolean, nullable=False, default=False)
 
 
 class Organisation(RecordMixin, Base):

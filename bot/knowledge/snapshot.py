@@ -6,12 +6,16 @@ touches the database, so no lookup can block the event loop.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import difflib
 import math
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 from bot.knowledge.validation import KINDS
+from bot.knowledge.validity import GONE, effective_status
 from bot.knowledge.validation import labels as record_labels
 from bot.text import key, words
 
@@ -49,7 +53,10 @@ class Hit:
 
 
 class KnowledgeBase:
-    def __init__(self, records: dict):
+    def __init__(self, records: dict, today: Optional[dt.date] = None):
+        # `today` frozen for tests; None means the real date at each answer (a server runs
+        # for days: a validity date must take effect without a restart).
+        self._today = today
         self.records = {kind: dict(records.get(kind, {})) for kind in KINDS}
         self._by_key = {kind: {} for kind in KINDS}
         for kind in KINDS:
@@ -102,6 +109,26 @@ class KnowledgeBase:
     # --- access -----------------------------------------------------------------------
     def get(self, kind: str, rid: str):
         return self.records[kind].get(rid)
+
+    def today(self) -> dt.date:
+        return self._today or dt.date.today()
+
+    def at(self, today: dt.date) -> "KnowledgeBase":
+        """The same knowledge base with the clock frozen at `today` (indices shared)."""
+        frozen = copy.copy(self)
+        frozen._today = today
+        return frozen
+
+    def status(self, kind: str, record) -> str:
+        """The record's status today (« expired » past its `valid_until`): the one every
+        answer shows and the finder uses. `record` is a record or its id."""
+        if isinstance(record, str):
+            record = self.get(kind, record)
+        return effective_status(record, self.today())
+
+    def gone(self, kind: str, record) -> bool:
+        """Ended, or no longer confirmed: never offered as available."""
+        return self.status(kind, record) in GONE
 
     def all(self, kind: str) -> list:
         return list(self.records[kind].values())

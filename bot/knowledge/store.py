@@ -14,7 +14,7 @@ from typing import Optional
 
 from sqlalchemy import Column, DateTime, String, Text, create_engine, delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.knowledge.models import MODEL_OF_KIND, Base, Criterion, Departement, Source
@@ -50,6 +50,27 @@ def make_engine(url: str) -> Engine:
         # A wrong host must fail fast with a clear message, not hang.
         kwargs["connect_args"] = {"connect_timeout": 5}
     return create_engine(url, **kwargs)
+
+
+NOT_LOADED = "La base de connaissances est vide : lancez « python -m bot kb load » (ou « make kb-load »)."
+
+
+def sqlite_path(url: str) -> Optional[Path]:
+    """The file of a SQLite URL, None for another database or an in-memory one."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///"):].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def existing_engine(url: str) -> Engine:
+    """An engine on a database that must already exist: a missing SQLite file is reported
+    (in French, with what to run) instead of being created empty by the first connection."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseUnavailable(f"Aucune base de données dans {path} : lancez « python -m bot kb load » "
+                                  "(ou « make kb-load ») pour la créer.")
+    return make_engine(url)
 
 
 def safe_url(url: str) -> str:
@@ -93,7 +114,7 @@ def _rows_for(kind: str, record: dict) -> list:
     for position, src in enumerate(record["sources"]):
         rows.append(Source(kind=kind, record_id=record["id"], position=position, url=src["url"],
                            seen_on=src["seen_on"], page_date=src.get("page_date"),
-                           title=src.get("title")))
+                           title=src.get("title"), primary=bool(src.get("primary"))))
     for position, dep in enumerate(record.get("departements", [])):
         rows.append(Departement(code=dep["code"], name=dep["name"], region_id=record["id"], position=position,
                                 cities=list(dep.get("cities", []))))
@@ -160,9 +181,12 @@ def read_records(engine: Engine) -> dict:
     """The whole knowledge base as kind → id → record, in the shape the YAML validator gives."""
     check_connection(engine)
     with Session(engine, future=True) as session:
-        schema = session.get(Meta, "schema")
+        try:
+            schema = session.get(Meta, "schema")
+        except DBAPIError:  # no kb_meta table: nothing was ever loaded here
+            raise DatabaseUnavailable(NOT_LOADED) from None
         if schema is None:
-            raise DatabaseUnavailable("La base de connaissances est vide : lancez « python -m bot kb load ».")
+            raise DatabaseUnavailable(NOT_LOADED)
         if schema.value != schema_fingerprint():
             raise DatabaseUnavailable("La base de connaissances a été chargée par une version antérieure du code "
                                       "(tables différentes) : relancez « python -m bot kb load ».")
@@ -173,6 +197,7 @@ def read_records(engine: Engine) -> dict:
                 entry["page_date"] = src.page_date
             if src.title:
                 entry["title"] = src.title
+            entry["primary"] = bool(src.primary)
             sources.setdefault((src.kind, src.record_id), []).append(entry)
         records = {}
         for kind, model in MODEL_OF_KIND.items():
@@ -190,13 +215,18 @@ def content_version(engine: Engine) -> Optional[str]:
 
 
 def read_meta(engine: Engine) -> dict:
+    check_connection(engine)
     with Session(engine, future=True) as session:
-        return {m.key: {"value": m.value, "updated_at": m.updated_at.isoformat()}
-                for m in session.execute(select(Meta)).scalars()}
+        try:
+            return {m.key: {"value": m.value, "updated_at": m.updated_at.isoformat()}
+                    for m in session.execute(select(Meta)).scalars()}
+        except DBAPIError:
+            raise DatabaseUnavailable(NOT_LOADED) from None
 
 
 def content_hash(root: Path) -> str:
     digest = hashlib.sha256()
+    # source_policy.yml included: a change of policy changes the sources' `primary` flag.
     for path in sorted(Path(root).glob("*.yml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

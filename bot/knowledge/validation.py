@@ -16,11 +16,15 @@ from urllib.parse import urlparse
 
 import yaml
 
+from bot.knowledge.source_policy import POLICY_FILE, PolicyError, SourcePolicy, read_policy
 from bot.text import key
 
 # Loading order: a kind may only reference kinds that come before it or itself.
 KINDS = ("organisation", "sector", "region", "country", "obstacle", "programme", "cluster", "faq")
 STATUSES = ("active", "ended", "paused", "unconfirmed")
+# Never written in knowledge/: computed at answer time once `valid_until` is past
+# (bot/knowledge/validity.py).
+EXPIRED = "expired"
 PROGRAMME_KINDS = (
     "assurance", "garantie", "pret", "subvention", "accompagnement", "volontariat", "formalite",
     "statut", "outil", "reseau", "formation", "plan",
@@ -99,9 +103,22 @@ class Dataset:
 
     records: dict = field(default_factory=lambda: {kind: {} for kind in KINDS})
     origins: dict = field(default_factory=dict)  # (kind, id) → file path
+    policy: SourcePolicy = field(default_factory=SourcePolicy)
 
     def count(self, kind: str) -> int:
         return len(self.records[kind])
+
+    def refused_sources(self) -> list:
+        """Every cited page the source policy refuses, as problems to show (French)."""
+        out = []
+        for kind in KINDS:
+            for rid, record in self.records[kind].items():
+                for position, src in enumerate(record.get("sources", []), start=1):
+                    reason = self.policy.refusal(src["url"])
+                    if reason:
+                        out.append(Problem(self.origins[(kind, rid)], rid, "sources",
+                                           f"source {position} refusée ({src['url']}) : {reason}"))
+        return out
 
 
 # --- value checkers -----------------------------------------------------------------------
@@ -359,6 +376,9 @@ def _common(name_field: str = "name") -> list:
         Field("verified_on", date, required=True),
         Field("sources", sources, required=True),
         Field("note", long_text),
+        # The last day the record is known to hold (a pôle's label, a call's deadline);
+        # past it, answers say « expiré » whatever `status` says.
+        Field("valid_until", date),
     ]
 
 
@@ -601,9 +621,14 @@ def read_knowledge(root: Path) -> Dataset:
     root = Path(root)
     problems: list[Problem] = []
     dataset = Dataset()
-    files = sorted(root.glob("*.yml"))
+    # The source policy lives beside the records but holds no record.
+    files = sorted(p for p in root.glob("*.yml") if p.name != POLICY_FILE)
     if not files:
         raise KnowledgeError([Problem(str(root), "", "", "aucun fichier .yml trouvé")])
+    try:
+        dataset.policy = read_policy(root)
+    except PolicyError as exc:
+        problems.append(Problem(_display(root / POLICY_FILE, root), "", "", str(exc)))
     for path in files:
         _read_file(path, _display(path, root), dataset, problems)
     _check_references(dataset, problems)
@@ -611,4 +636,14 @@ def read_knowledge(root: Path) -> Dataset:
     _check_departements(dataset, problems)
     if problems:
         raise KnowledgeError(problems)
+    _mark_primary(dataset)
     return dataset
+
+
+def _mark_primary(dataset: Dataset) -> None:
+    """Each source gets `primary` (computed, never written in the YAML): replies and the
+    database read it instead of matching domains at every answer."""
+    for kind in KINDS:
+        for record in dataset.records[kind].values():
+            for src in record.get("sources", []):
+                src["primary"] = dataset.policy.is_primary(src["url"])

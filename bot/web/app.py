@@ -55,6 +55,10 @@ def _database_status(engine) -> str:
     try:
         store.check_connection(engine)
         return "ok" if store.read_meta(engine).get("content") else "vide : lancez « python -m bot kb load »"
+    except store.DatabaseUnavailable as exc:  # never loaded: say what to run
+        if str(exc) == store.NOT_LOADED:
+            return "vide : lancez « python -m bot kb load »"
+        return f"erreur : {type(exc).__name__}"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return f"erreur : {type(exc).__name__}"
 

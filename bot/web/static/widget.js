@@ -156,33 +156,43 @@
     return item;
   }
 
-  // One list per verification date, each address once.
+  // One list per verification date (and officialness), each address once, with the
+  // page's own date when the source gives it.
   function addSources(item, sources) {
     var seen = {};
     var groups = [];
     (sources || []).forEach(function (citation) {
-      var urls = (citation.urls || []).filter(function (url) {
-        if (seen[url] || !/^https?:\/\//.test(url)) { return false; }
+      var official = citation.official !== false;
+      var pages = citation.page_labels || [];
+      var entries = [];
+      (citation.urls || []).forEach(function (url, i) {
+        if (seen[url] || !/^https?:\/\//.test(url)) { return; }
         seen[url] = true;
-        return true;
+        entries.push({ url: url, page: pages[i] || null });
       });
-      if (!urls.length) { return; }
+      if (!entries.length) { return; }
       var last = groups[groups.length - 1];
-      if (last && last.label === citation.verified_label) { last.urls = last.urls.concat(urls); } else {
-        groups.push({ label: citation.verified_label, urls: urls });
+      if (last && last.label === citation.verified_label && last.official === official) {
+        last.entries = last.entries.concat(entries);
+      } else {
+        groups.push({ label: citation.verified_label, official: official, entries: entries });
       }
     });
     if (!groups.length) { return; }
     var box = el("div", { className: "bw-sources" });
     groups.forEach(function (group) {
-      var plural = group.urls.length > 1;
-      box.appendChild(el("p", { className: "bw-sources-title" },
-        (plural ? "Sources vérifiées le " : "Source vérifiée le ") + group.label + " :"));
+      var plural = group.entries.length > 1;
+      var title = plural ? "Sources vérifiées le " : "Source vérifiée le ";
+      if (!group.official) {
+        title = plural ? "Sources non officielles, vérifiées le " : "Source non officielle, vérifiée le ";
+      }
+      box.appendChild(el("p", { className: "bw-sources-title" }, title + group.label + " :"));
       var list = el("ul", {});
-      group.urls.forEach(function (url) {
-        var entry = el("li", {});
-        entry.appendChild(link(url, shortUrl(url)));
-        list.appendChild(entry);
+      group.entries.forEach(function (entry) {
+        var row = el("li", {});
+        row.appendChild(link(entry.url, shortUrl(entry.url)));
+        if (entry.page) { row.appendChild(document.createTextNode(" (page du " + entry.page + ")")); }
+        list.appendChild(row);
       });
       box.appendChild(list);
     });
