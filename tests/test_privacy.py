@@ -199,3 +199,36 @@ def test_an_unreachable_database_is_said_in_french(monkeypatch, tmp_path, capsys
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'kb.db'}")
     assert cli.main(["privacy", "erase", NUMBER]) == 2
     assert "Impossible de joindre l'historique des conversations" in capsys.readouterr().err
+
+
+def test_make_clean_keeps_var():
+    import subprocess
+
+    from bot import settings
+
+    planned = subprocess.run(["make", "-n", "clean"], capture_output=True, text=True, cwd=settings.PROJECT_ROOT,
+                             check=True).stdout
+    assert "models" in planned and not any(word in ("var", "var/") for word in planned.split())
+
+
+def test_clean_data_asks_first(tmp_path):
+    import os
+    import subprocess
+
+    from bot import settings
+
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "tracker.db").write_text("x")
+    (var / "admin_token").write_text("y")
+    script = str(settings.PROJECT_ROOT / "scripts" / "clean_data.sh")
+    env = dict(os.environ, BOUSSOLE_VAR_DIR=str(var))
+    env.pop("CONFIRM", None)
+    # No terminal to ask on, no CONFIRM=1: nothing is deleted.
+    refused = subprocess.run([script], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 1 and "CONFIRM=1" in refused.stderr
+    assert "tracker.db" in refused.stdout and "historique des conversations" in refused.stdout
+    assert sorted(p.name for p in var.iterdir()) == ["admin_token", "tracker.db"]
+    done = subprocess.run([script], capture_output=True, text=True, env=dict(env, CONFIRM="1"),
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0 and not var.exists(), done.stderr
