@@ -27,6 +27,7 @@ from typing import Iterable, Optional
 
 from sqlalchemy import create_engine, delete, event, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import settings
 from bot.advice.handover import Dossier
@@ -287,10 +288,19 @@ def _print(text: str, error: bool = False) -> None:
     print(text, file=sys.stderr if error else sys.stdout)
 
 
+def _failed(exc: Exception) -> PrivacyError:
+    detail = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+    return PrivacyError(f"la base a refusé l'opération ({detail[0] if detail else type(exc).__name__}) : "
+                        "une partie a pu être supprimée, relancez la commande.")
+
+
 def run_erase(number: str, tracker: Optional[str] = None, data: Optional[str] = None, say=_print) -> int:
     stores = Stores.open(tracker or tracker_url(), data or settings.db_url())
     try:
-        removed = erase(stores, number)
+        try:
+            removed = erase(stores, number)
+        except SQLAlchemyError as exc:
+            raise _failed(exc) from None
         if not removed.anything:
             say(f"Aucune donnée pour la conversation « {number} » : vérifiez le numéro (rien n'a été effacé).",
                 error=True)
@@ -309,7 +319,10 @@ def run_purge(days: Optional[int], dry_run: bool, tracker: Optional[str] = None,
     days = retention_days() if days is None else days
     stores = Stores.open(tracker or tracker_url(), data or settings.db_url())
     try:
-        removed = purge(stores, days, dry_run=dry_run)
+        try:
+            removed = purge(stores, days, dry_run=dry_run)
+        except SQLAlchemyError as exc:
+            raise _failed(exc) from None
         conversations = _plural(removed.conversations, "conversation inactive", "conversations inactives")
         if dry_run:
             say(f"Simulation (--dry-run), rien n'est supprimé. À supprimer : {conversations} depuis plus de "
