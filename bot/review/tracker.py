@@ -141,6 +141,9 @@ class EventsInMemory(TrackerReader):
         self.dialect, self.label, self.timeout_s, self.sqlite_file = "sqlite", "mémoire", QUERY_TIMEOUT_S, None
         self.engine = create_engine("sqlite://", future=True, poolclass=StaticPool)
         EVENTS.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            # The queries look back for the previous user message: keep that a lookup.
+            connection.exec_driver_sql("CREATE INDEX events_by_type ON events (sender_id, type_name, id)")
         rows = [row_of(sender_id, e) for e in events if isinstance(e, dict)]
         if rows:
             with self.engine.begin() as connection:
