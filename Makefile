@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run run-cluster shell train test test-fast kb-load kb-check nlu-generate validate clean lock bench
+.PHONY: help install run run-cluster shell train test test-fast kb-load kb-check nlu-generate validate clean clean-data lock bench
 
 help:
 	@echo "Boussole Export — commandes :"
@@ -27,7 +27,8 @@ help:
 	@echo "  make kb-load      charger knowledge/ dans la base de données"
 	@echo "  make nlu-generate régénérer les tables de recherche NLU depuis knowledge/"
 	@echo "  make bench        mesures de performance face au floor (long ; ONLY=latency,memory,train,coldstart,nlu)"
-	@echo "  make clean        supprimer var/, models/ et les résultats de tests"
+	@echo "  make clean        supprimer les modèles entraînés, les résultats de tests et les caches (garde var/)"
+	@echo "  make clean-data   supprimer var/ : conversations, avis, dossiers, jetons (demande confirmation ; CONFIRM=1)"
 
 install: $(STAMP)
 
@@ -85,5 +86,11 @@ lock:
 	@echo "Regénère constraints.txt depuis .venv (après un changement de requirements.txt)."
 	@(head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable; echo "setuptools==70.3.0") > constraints.new && mv constraints.new constraints.txt
 
+# Models, results and caches only: var/ holds conversations, feedback, dossiers and tokens.
 clean:
-	rm -rf var models results tests/artifacts .pytest_cache
+	rm -rf models results tests/artifacts .pytest_cache .rasa graph.html story_graph.dot
+	find . -name __pycache__ -type d -not -path "./.venv/*" -prune -exec rm -rf {} +
+
+# Says what var/ holds and asks before deleting it (CONFIRM=1: no question, for scripts).
+clean-data:
+	@CONFIRM=$(CONFIRM) scripts/clean_data.sh

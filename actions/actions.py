@@ -270,9 +270,11 @@ class ActionSubmitHandover(Action):
         if contact == conversation.CANCELLED:
             return _reply(dispatcher, render.handover_cancelled()) + reset
         events = tracker.events
+        # The review queue's query, on an in-memory copy of the events: off the event loop.
+        open_questions = await asyncio.get_running_loop().run_in_executor(None, conversation.open_questions, events)
         draft = handover.build(
             kb, tracker.sender_id, advice_company.from_values(kb, _context(tracker)),
-            conversation.programmes_discussed(events), conversation.open_questions(events),
+            conversation.programmes_discussed(events), open_questions,
             conversation.contact_from_slot(contact),
             conversation.consent_record(events, render.HANDOVER_OFFER))
         try:

@@ -266,6 +266,19 @@ def _handover_delete(args) -> int:
     return 1
 
 
+def _privacy(args) -> int:
+    from bot import privacy
+
+    try:
+        if args.command == "erase":
+            return privacy.run_erase(args.number)
+        days = privacy.parse_age(args.older_than) if args.older_than else None
+        return privacy.run_purge(days, args.dry_run)
+    except (privacy.PrivacyError, settings.InvalidSetting) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+
+
 def _config_report(out_dir, env=None) -> int:
     """Writes var/endpoints.yml and var/credentials.yml, says what they hold, and checks
     the tracker store's database (Rasa would retry it forever)."""
@@ -402,6 +415,16 @@ def build_parser() -> argparse.ArgumentParser:
     delete = dossiers.add_parser("delete", help="supprimer un dossier (droit à l'effacement)")
     delete.add_argument("reference", help="référence du dossier, par exemple BX-20261128-A1B2C3")
     delete.set_defaults(func=_handover_delete)
+
+    private = groups.add_parser("privacy", help="effacer une conversation, supprimer les anciennes (données personnelles)")
+    private = private.add_subparsers(dest="command", required=True)
+    erase = private.add_parser("erase", help="effacer une conversation partout (historique, avis, dossiers)")
+    erase.add_argument("number", help="numéro de conversation affiché par le widget (ou son identifiant web-… dans Rasa)")
+    erase.set_defaults(func=_privacy)
+    purge = private.add_parser("purge", help="supprimer les conversations inactives depuis plus de N jours")
+    purge.add_argument("--older-than", help="par exemple 180d (par défaut : BOUSSOLE_RETENTION_DAYS, sinon 180 jours)")
+    purge.add_argument("--dry-run", action="store_true", help="dire ce qui serait supprimé, sans rien supprimer")
+    purge.set_defaults(func=_privacy)
 
     groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)") \
         .set_defaults(func=_rasa_token)

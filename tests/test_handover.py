@@ -13,6 +13,10 @@ from bot import cli
 from bot.advice import conversation, handover
 from bot.advice.company import NOT_GIVEN, CompanyProfile
 from bot.knowledge import store
+from bot.review import queue, unanswered
+from bot.review.period import Period
+from bot.review.tracker import TrackerReader
+from tests import review_store
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -41,18 +45,22 @@ def test_declining_or_cancelling(text, expected):
 
 
 def _events():
-    return [
-        {"event": "user", "text": "C'est quoi l'AP ?"},
-        {"event": "slot", "name": "programme", "value": "assurance-prospection"},
-        {"event": "user", "text": "et le cerfa 4567 pour les moules ?"},
-        {"event": "action", "name": "action_default_ask_affirmation"},
-        {"event": "user", "text": "/ask_eligibility{\"programme\":\"vie\"}"},
-        {"event": "slot", "name": "pending_eligibility", "value": "vie"},
-        {"event": "user", "text": "la météo à Tokyo ?"},
-        {"event": "action", "name": "utter_out_of_scope"},
-        {"event": "action", "name": "action_request_adviser"},
-        {"event": "user", "text": "oui volontiers"},
-    ]
+    """Events as Rasa gives them to the action server: a misunderstood message (two-stage
+    fallback), a button, an out-of-scope question, then the handover offer accepted."""
+    script = (review_store.Script(1_780_000_000).session()
+              .user("C'est quoi l'AP ?", "ask_programme", 0.95, [("programme", "AP")])
+              .slot("programme", "assurance-prospection").action("action_programme_details")
+              .bot("Assurance Prospection…").listen()
+              .user("et le cerfa 4567 pour les moules ?", "nlu_fallback", 0.38).action("action_two_stage_fallback")
+              .bot("Vouliez-vous dire :", [("Autre chose", "/out_of_scope")]).listen()
+              .user("/ask_eligibility{\"programme\":\"vie\"}", "ask_eligibility", 1.0)
+              .slot("pending_eligibility", "vie").action("action_programme_eligibility").bot("V.I.E…").listen()
+              .user("la météo à Tokyo ?", "out_of_scope", 0.9).action("action_out_of_scope")
+              .bot("Je ne sais répondre qu'aux questions sur l'export.", response="utter_out_of_scope").listen()
+              .user("je voudrais un conseiller", "request_adviser", 0.97).action("action_request_adviser")
+              .bot("Voulez-vous un dossier ?").listen()
+              .user("oui volontiers", "affirm", 0.99))
+    return [event.as_dict() for event in script.events]
 
 
 def test_what_the_events_tell():
@@ -61,6 +69,25 @@ def test_what_the_events_tell():
     assert conversation.open_questions(events) == ["et le cerfa 4567 pour les moules ?", "la météo à Tokyo ?"]
     consent = conversation.consent_record(events, "Voulez-vous un dossier ?")
     assert consent == "Voulez-vous un dossier ? — Réponse : « oui volontiers »"
+
+
+def test_dossier_and_review_queue_share_one_definition(db_url):
+    """The same conversation, stored by Rasa and read by the review page's queue, and given
+    to the dossier as the action server receives it: the same messages, in the same order."""
+    script = review_store.unanswered(1_780_000_000)
+    review_store.write(db_url, {"conv": script})
+    reader = TrackerReader(db_url)
+    try:
+        listed = [(m.text, m.reason) for m in reversed(queue.page(reader, Period(tz=review_store.PARIS)).items)]
+    finally:
+        reader.close()
+    events = [event.as_dict() for event in script.events]
+    assert unanswered.in_events(events) == listed
+    assert conversation.open_questions(events) == [text for text, _ in listed] == [
+        "xqzw plorb", "Quel temps fera-t-il à Brest demain ?", "le quota japonais sur le glutamate, c'est combien ?",
+        "blablabla"]
+    assert [reason for _, reason in listed] == [unanswered.NOT_UNDERSTOOD, unanswered.OUT_OF_SCOPE,
+                                                unanswered.NO_ANSWER, unanswered.NOT_UNDERSTOOD]
 
 
 def test_button_consent_is_recorded_in_words():

@@ -15,15 +15,13 @@ from bot.advice import company as advice_company
 from bot.advice.company import NOT_GIVEN
 from bot.advice.handover import parse_contact
 from bot.knowledge.snapshot import KnowledgeBase
-from bot.replies import NOT_IN_KNOWLEDGE, message
+from bot.replies import message
+from bot.review import unanswered
 from bot.text import fold
 
 CANCELLED = "annule"
 _CANCEL = re.compile(r"^(annule[rz]?|annulation|stop|laisse[rz]? tomber|arrete[rz]?|finalement non|"
                      r"je ne veux (plus|pas)|on arrete|(finalement )?pas de dossier)\b")
-# The bot actions that mean « I did not answer that message ».
-UNANSWERED_ACTIONS = ("action_default_ask_affirmation", "action_default_fallback", "utter_ask_rephrase",
-                      "utter_out_of_scope", "utter_default")
 # Answers to the profile form are read from the text only when the message is not a
 # question of its own (« et l'AP c'est pour 250 salariés max ? », « c'est quoi le V.I.E »).
 # The classifier's topic alone does not decide: « jamais exporté » may come out as a
@@ -133,20 +131,10 @@ def value_before_latest_message(events: list, slot: str):
 
 
 def open_questions(events: list) -> list:
-    """User messages the bot did not answer: followed by a fallback, an out-of-scope reply
-    or « I have no reliable information on this »."""
-    questions, last_text, pending = [], None, False
-    for event in events:
-        kind = event.get("event")
-        if kind == "user":
-            last_text = (event.get("text") or "").strip()
-            pending = bool(last_text) and not last_text.startswith("/")
-        elif pending and ((kind == "action" and event.get("name") in UNANSWERED_ACTIONS)
-                          or (kind == "bot" and (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE))):
-            if last_text not in questions:
-                questions.append(last_text)
-            pending = False
-    return questions
+    """User messages the bot did not answer, by the definition of the review pages' queue
+    (bot/review/unanswered.py): not understood, out of scope, or « I have no reliable
+    information on this »."""
+    return [text for text, _ in unanswered.in_events(events)]
 
 
 def consent_record(events: list, offer: str) -> str:

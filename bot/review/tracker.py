@@ -13,6 +13,7 @@ Connections are read-only: SQLite is opened with `mode=ro`, PostgreSQL sessions 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import urllib.parse
@@ -23,6 +24,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, cr
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import cast
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -121,6 +123,31 @@ class TrackerReader:
         if self.dialect == "sqlite":
             return cast(column / 3600, Integer)
         return cast(func.floor(column / 3600), Integer)
+
+
+def row_of(sender_id: str, event: dict) -> dict:
+    """The row Rasa's SQLTrackerStore.save writes for an event (its `as_dict()`)."""
+    parse_data = event.get("parse_data") or {}
+    intent = (parse_data.get("intent") or {}).get("name") if isinstance(parse_data, dict) else None
+    return {"sender_id": sender_id, "type_name": event.get("event") or "", "timestamp": event.get("timestamp"),
+            "intent_name": intent, "action_name": event.get("name"), "data": json.dumps(event)}
+
+
+class EventsInMemory(TrackerReader):
+    """One conversation's events (the dicts Rasa gives the action server) in an in-memory
+    table written as Rasa writes its own: the review pages' queries run on it unchanged."""
+
+    def __init__(self, events: list, sender_id: str = "conversation"):
+        self.dialect, self.label, self.timeout_s, self.sqlite_file = "sqlite", "mémoire", QUERY_TIMEOUT_S, None
+        self.engine = create_engine("sqlite://", future=True, poolclass=StaticPool)
+        EVENTS.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            # The queries look back for the previous user message: keep that a lookup.
+            connection.exec_driver_sql("CREATE INDEX events_by_type ON events (sender_id, type_name, id)")
+        rows = [row_of(sender_id, e) for e in events if isinstance(e, dict)]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(EVENTS.insert(), rows)
 
 
 class _Connection:

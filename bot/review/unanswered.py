@@ -13,7 +13,9 @@ A message typed by the user (a button click is not a question) is unanswered whe
 Everything is decided in SQL, on what Rasa stores: the intent column, the action names,
 and for bot messages the response name Rasa keeps in their metadata (`utter_action`) or
 the start of their text. The list, the counts per conversation and per day, and the
-marks on the turns of a conversation all come from the one query `anchors` builds.
+marks on the turns of a conversation all come from the one query `anchors` builds; so does
+the list of « questions restées sans réponse » of an adviser's dossier (`in_events`, run on
+the events the action server receives).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from __future__ import annotations
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 
 from bot.replies import NOT_IN_KNOWLEDGE
-from bot.review.tracker import EVENTS, TrackerReader
+from bot.review.events import loads
+from bot.review.tracker import EVENTS, EventsInMemory, TrackerReader
 
 NOT_UNDERSTOOD, OUT_OF_SCOPE, NO_ANSWER = "not_understood", "out_of_scope", "no_answer"
 REASONS = {NOT_UNDERSTOOD: "incompris", OUT_OF_SCOPE: "hors sujet", NO_ANSWER: "pas dans la base"}
@@ -111,3 +114,24 @@ def anchors(reader: TrackerReader, start=None, end=None, sender_ids=None, first_
 
 def reason_of_rank(rank: int) -> str:
     return _RANKS[int(rank) - 1]
+
+
+def in_events(events: list) -> list:
+    """(text, reason code) of each message of one conversation left unanswered, in order,
+    each text once: `anchors` run on the conversation's events (Rasa's event dicts, as the
+    action server receives them), so that a dossier and the review pages agree."""
+    reader = EventsInMemory(events)
+    try:
+        missed = anchors(reader)
+        with reader.connect() as connection:
+            rows = connection.execute(select(missed.c.rank, EVENTS.c.data)
+                                      .select_from(missed.join(EVENTS, EVENTS.c.id == missed.c.anchor_id))
+                                      .order_by(missed.c.anchor_id)).all()
+    finally:
+        reader.close()
+    found = {}
+    for rank, data in rows:
+        text = (loads(data).get("text") or "").strip()
+        if text and text not in found:
+            found[text] = reason_of_rank(rank)
+    return list(found.items())

@@ -357,3 +357,70 @@ def test_accessibility_audit_with_axe(website, make_page):
     (ARTIFACTS / "axe-results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     blocking = [v for layout in report.values() for v in layout if v["impact"] in ("serious", "critical")]
     assert blocking == [], json.dumps(blocking, ensure_ascii=False, indent=2)
+
+
+PHONE = {"width": 375, "height": 667}
+PRIVACY_KEY = "boussole-export:privacy-seen"
+
+
+def shown_in_log(page, selector: str) -> dict:
+    """How much of the element is visible inside the conversation's scrolling box, and
+    whether the page itself scrolled: nothing here scrolls on the person's behalf."""
+    return page.evaluate(f"""sel => {{
+      const root = {ROOT_JS};
+      const log = root.querySelector('.bw-log').getBoundingClientRect();
+      const box = root.querySelector(sel).getBoundingClientRect();
+      const top = Math.max(box.top, log.top), bottom = Math.min(box.bottom, log.bottom);
+      return {{visible: Math.max(0, bottom - top), height: box.height, top: box.top - log.top,
+               logHeight: log.height, pageScroll: window.scrollY}};
+    }}""", selector)
+
+
+def test_privacy_notice_on_a_phone_leaves_the_first_answer_in_view(website, make_page):
+    watched = make_page(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
+    page = watched.page
+    page.goto(website.url + "/")
+    page.locator(".bw-launcher").click()
+    panel, notice = page.locator(".bw-panel"), page.locator(".bw-privacy")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("faire effacer vos données")
+    panel_box = panel.bounding_box()
+    assert (panel_box["width"], panel_box["height"]) == (375, 667), panel_box
+    # Unread, the notice stays well short of half the panel.
+    assert notice.bounding_box()["height"] < 0.35 * panel_box["height"], notice.bounding_box()
+    screenshot(page, "widget-telephone-notice.png")
+
+    # Writing while the notice is shown reads it: it shrinks to the footer's line.
+    ask(page, "Quelles aides existent pour exporter ?")
+    expect(notice).to_be_hidden()
+    assert page.evaluate(f"localStorage.getItem('{PRIVACY_KEY}')") == "1"
+    footer = page.locator(".bw-footer")
+    expect(footer).to_be_visible()
+    assert footer.bounding_box()["height"] < 30, footer.bounding_box()
+    # The log holds the greeting, the question, then the answer: its start is in view, and
+    # at least 250 px of it (or all of it) can be read without scrolling.
+    answer = shown_in_log(page, ".bw-log > .bw-msg:nth-child(3) .bw-bubble")
+    assert answer["pageScroll"] == 0, answer
+    assert answer["top"] >= 0 and answer["visible"] >= min(answer["height"], 250), answer
+    assert answer["logHeight"] >= 0.5 * panel_box["height"], answer
+    screenshot(page, "widget-telephone-premiere-reponse.png")
+
+    # The number shown is the conversation's, and quoting it is how to have it erased.
+    page.get_by_role("button", name="Vos données").click()
+    expect(notice).to_be_visible()
+    expect(notice.locator(".bw-number")).to_have_text(session_of(page))
+    report = run_axe(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "axe-results-telephone.json").write_text(json.dumps(report, ensure_ascii=False, indent=2),
+                                                          encoding="utf-8")
+    blocking = [v for v in report if v["impact"] in ("serious", "critical")]
+    assert blocking == [], json.dumps(blocking, ensure_ascii=False, indent=2)
+    page.get_by_role("button", name="J'ai compris").click()
+    expect(notice).to_be_hidden()
+
+    # Read once, it stays a single line on later visits.
+    page.reload()
+    expect(panel).to_be_visible()
+    expect(notice).to_be_hidden()
+    expect(page.locator(".bw-footer")).to_contain_text("Vos données")
+    assert watched.problems == []

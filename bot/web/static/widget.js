@@ -98,12 +98,11 @@
   header.appendChild(newButton);
   header.appendChild(closeButton);
 
-  var privacy = el("div", { className: "bw-privacy", role: "region", "aria-labelledby": "bw-privacy-title", hidden: "" });
+  var privacy = el("div", { id: "bw-privacy", className: "bw-privacy", role: "region", "aria-labelledby": "bw-privacy-title", hidden: "" });
   privacy.appendChild(el("h3", { id: "bw-privacy-title" }, "Vos données"));
-  privacy.appendChild(el("p", {}, "Vos messages et vos avis sont enregistrés, avec un numéro de conversation " +
-    "aléatoire gardé dans ce navigateur, pour vous répondre et améliorer l'assistant. " +
-    "N'y indiquez pas de données personnelles."));
-  var privacyId = el("p", {});
+  privacy.appendChild(el("p", {}, "Vos messages et vos avis sont enregistrés pour vous répondre et améliorer " +
+    "l'assistant. N'y indiquez pas de données personnelles."));
+  var privacyId = el("p", { className: "bw-privacy-number" });
   privacy.appendChild(privacyId);
   var privacyOk = el("button", { type: "button", className: "bw-primary" }, "J'ai compris");
   privacy.appendChild(privacyOk);
@@ -128,8 +127,11 @@
   form.appendChild(row);
   form.appendChild(el("p", { id: "bw-hint", className: "bw-hint" }, "Entrée pour envoyer, Maj + Entrée pour aller à la ligne."));
 
+  // Once the notice is read, this one line is all that is left of it.
   var footer = el("div", { className: "bw-footer" });
-  var privacyLink = el("button", { type: "button", className: "bw-linklike" }, "Vos données");
+  footer.appendChild(el("span", {}, "Conversation enregistrée. "));
+  var privacyLink = el("button", { type: "button", className: "bw-linklike", "aria-controls": "bw-privacy",
+                                   "aria-expanded": "false" }, "Vos données");
   footer.appendChild(privacyLink);
 
   [header, privacy, log, status, alertBox, form, footer].forEach(function (part) { panel.appendChild(part); });
@@ -344,6 +346,8 @@
   function send(payload, shown, typed) {
     if (busy) { return; }
     hideAlert();
+    // Writing while the notice is shown is reading it: the answer gets the room.
+    if (!privacy.hasAttribute("hidden")) { privacyRead(); }
     busy = true;
     sendButton.disabled = true;
     var question = shown || payload;
@@ -363,6 +367,7 @@
       sendButton.disabled = false;
       if (result.ok) {
         if (result.data.session_id) { save(KEYS.session, result.data.session_id); }
+        showNumber();
         if (typed && input.value === payload) { input.value = ""; }
         pending = null;
         var first = null;
@@ -409,8 +414,32 @@
   }
 
   // ---- Opening, closing, keyboard --------------------------------------------------------
-  function privacyNote() {
-    return "Pour les faire effacer, écrivez à l'éditeur de ce site avec ce numéro : " + sessionId() + ".";
+  // The number the website gave this conversation: the one to quote to have it erased.
+  function showNumber() {
+    var id = load(KEYS.session);
+    privacyId.textContent = "";
+    if (!id) {
+      privacyId.textContent = "Votre numéro de conversation s'affichera ici après votre premier message ; " +
+        "citez-le à l'éditeur de ce site pour faire effacer vos données.";
+      return;
+    }
+    privacyId.appendChild(document.createTextNode("Votre numéro de conversation : "));
+    privacyId.appendChild(el("strong", { className: "bw-number" }, id));
+    privacyId.appendChild(document.createTextNode(" — citez-le à l'éditeur de ce site pour faire effacer vos données."));
+  }
+
+  function showPrivacy() {
+    showNumber();
+    privacy.removeAttribute("hidden");
+    privacyLink.setAttribute("aria-expanded", "true");
+  }
+
+  // Read: closed with « J'ai compris », or the person wrote while it was shown. It then
+  // shrinks to the footer's line, here and on every later visit.
+  function privacyRead() {
+    save(KEYS.privacy, "1");
+    privacy.setAttribute("hidden", "");
+    privacyLink.setAttribute("aria-expanded", "false");
   }
 
   function isOpen() { return !panel.hasAttribute("hidden"); }
@@ -423,8 +452,7 @@
     save(KEYS.open, "1");
     loadHistory();
     if (!load(KEYS.privacy)) {
-      privacyId.textContent = privacyNote();
-      privacy.removeAttribute("hidden");
+      showPrivacy();
       if (moveFocus) { privacyOk.focus(); }
     } else if (moveFocus) {
       input.focus();
@@ -445,17 +473,16 @@
     if (event.key === "Escape") { event.preventDefault(); close(); }
   });
   privacyOk.addEventListener("click", function () {
-    save(KEYS.privacy, "1");
-    privacy.setAttribute("hidden", "");
+    privacyRead();
     input.focus();
   });
   privacyLink.addEventListener("click", function () {
-    privacyId.textContent = privacyNote();
-    privacy.removeAttribute("hidden");
+    showPrivacy();
     privacyOk.focus();
   });
   newButton.addEventListener("click", function () {
     save(KEYS.session, newSessionId());
+    showNumber();
     log.textContent = "";
     hideAlert();
     pending = null;
