@@ -33,8 +33,8 @@ from bot import settings
 from bot.advice.handover import Dossier
 from bot.feedback import Feedback
 from bot.review.tracker import EVENTS
+from bot.web.sessions import PREFIX as WEB_PREFIX
 
-WEB_PREFIX = "web-"
 # Sender ids are at most 255 characters in Rasa's table; the website's are far shorter.
 CONVERSATION_ID = re.compile(r"^\S{1,255}$")
 DEFAULT_RETENTION_DAYS = 180
