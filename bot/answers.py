@@ -48,8 +48,14 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context
     a difficulty named in general terms gets the obstacle's advice; a follow-up that names
     none (« comment se couvrir ? ») is about the difficulty discussed before, or the
     company's main need."""
-    faq_hits = kb.search(text or "", kinds=("faq",), limit=1)
+    context = context or {}
+    faq_hits = kb.search(text or "", kinds=("faq",), limit=2)
     faq = faq_hits[0] if faq_hits and faq_hits[0].score >= FAQ_MIN_SCORE else None
+    # A few common words (« comment se couvrir ? ») match several entries equally: no entry
+    # is meant, and the difficulty discussed before tells what the question is about.
+    tied = faq is not None and len(faq_hits) > 1 and faq_hits[1].score >= faq.score
+    if tied and (context.get("obstacle") or context.get("need")):
+        faq = None
     oid = kb.named("obstacle", entity, text)
     obstacle_hits = kb.search(text or "", kinds=("obstacle",), limit=len(kb.records["obstacle"]))
     if oid is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
@@ -61,7 +67,6 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context
         return oid, replies.obstacle_advice(kb, oid)
     if faq:
         return None, replies.faq_answer(kb, faq.id)
-    context = context or {}
     for earlier in (context.get("obstacle"), context.get("need")):
         oid = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
         if oid is not None:

@@ -4,7 +4,7 @@ from the records' sources, and split back out of an answer's text.
 Both directions live here so that they cannot drift apart. `of_record` decides, from the
 structured sources (their `primary` flag and `page_date`), what the sentence says:
 
-- a page's own date, when the source gives one: « url (page du 3 mars 2025, consultée le
+- a page's own date, when the source gives one: « url (page du 3 mars 2025, vérifié le
   6 décembre 2026) »;
 - « Source non officielle » when no source of the record is primary
   (knowledge/source_policy.yml), so that the user knows no official page backs the fact.
@@ -110,11 +110,11 @@ def render(citation: Citation) -> str:
         page = citation.page_date(position)
         last = position == len(citation.urls) - 1
         items.append(f"{url} (page du {french_date(page)})" if page and not last else url)
+    # « vérifié le » always closes the line: it is the day a person checked the record,
+    # the one date every channel and every reader relies on; a page's own date only adds.
     last_page = citation.page_date(len(citation.urls) - 1)
     if last_page:
-        closing = f"(page du {french_date(last_page)}, consultée{'s' if many else ''} le {citation.verified_label})"
-    elif any(citation.page_dates):
-        closing = f"(consultée{'s' if many else ''} le {citation.verified_label})"
+        closing = f"(page du {french_date(last_page)}, vérifié le {citation.verified_label})"
     else:
         closing = f"(vérifié le {citation.verified_label})"
     return f"{label} : {' ; '.join(items)} {closing}"

@@ -123,10 +123,10 @@ def test_citation_without_page_date_is_as_before():
 
 def test_citation_gives_the_page_date():
     line = replies.source_line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 3))))
-    assert line == "Source : https://www.douane.gouv.fr/a (page du 3 mars 2025, consultée le 6 décembre 2026)"
+    assert line == "Source : https://www.douane.gouv.fr/a (page du 3 mars 2025, vérifié le 6 décembre 2026)"
     line = replies.source_line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 1)), PRESS))
     assert line == ("Sources : https://www.douane.gouv.fr/a (page du 1er mars 2025) ; https://www.lemoci.com/b "
-                    "(consultées le 6 décembre 2026)")
+                    "(vérifié le 6 décembre 2026)")
 
 
 def test_citation_of_secondary_sources_only_is_attributed():
