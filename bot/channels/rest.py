@@ -3,9 +3,10 @@
 Same URL and same answers as Rasa's own (`/webhooks/rest/webhook`, a JSON list of
 messages, `?stream=true` for `rasa shell`), with three differences (bot/message_guard.py):
 a request without a usable sender or message is refused in French instead of being
-filed under a shared « default » conversation; an empty or oversized message gets a
-French answer without reaching the model; and a turn that produced no answer at all (the
-action server is down: Rasa logs the error and carries on) gets a polite one.
+filed under a shared « default » conversation; an empty message, or one longer than
+BOUSSOLE_MAX_MESSAGE_CHARS, gets a French answer without reaching the model; and a turn
+that produced no answer at all (the action server is down: Rasa logs the error and
+carries on) gets a polite one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import message_guard
+from bot import message_guard, settings
 from bot.channels.guard import handle_turn
 
 
@@ -38,6 +39,8 @@ class RestInput(rest.RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint(f"guarded_webhook_{type(self).__name__}", __name__)
+        # Read once, when Rasa builds its channels: a wrong value stops it at start.
+        limit = settings.max_message_chars()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request):
@@ -58,7 +61,7 @@ class RestInput(rest.RestInput):
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
                 return refuse(400, "Le champ « metadata » doit être un objet JSON.")
-            checked = message_guard.check_message(body.get("message"))
+            checked = message_guard.check_message(body.get("message"), limit)
             if checked.reply:
                 return response.json([{"recipient_id": sender, "text": checked.reply}], dumps=_dumps)
             input_channel = body.get("input_channel") if isinstance(body.get("input_channel"), str) else self.name()
