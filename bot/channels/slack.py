@@ -1,15 +1,13 @@
-"""Slack, as Rasa's connector does it (signing secret and timestamp checked on every
-request, a reply in the background), refusing a request not signed by Slack with 401
-(Rasa answers 400) and ignoring a delivery already processed: an
-event whose `event_id` was seen (Slack retries with the same one and
-`X-Slack-Retry-Num`, whatever the reason; Rasa ignores only the retries after a
-timeout), an interaction whose `trigger_id` was seen, a request posted twice
-(bot/channels/replay.py). With a configurable Web API URL (`api_url`) and
-replies shaped to Block Kit: one message per answer instead of one per paragraph, links
-clickable, up to 25 buttons (Rasa's connector drops every button past 5) with their
-labels cut to Slack's 75 characters. The URL check that Slack runs when the webhook is
-declared gets `{"challenge": …}` back, as Slack documents it, rather than Rasa's bare
-JSON string.
+"""Slack, as Rasa's connector does it (signing secret and timestamp checked on every request,
+a reply in the background), refusing a request not signed by Slack with 401 (Rasa answers
+400) and ignoring a delivery already processed: an event whose `event_id` was seen (Slack
+retries with the same one and `X-Slack-Retry-Num`, whatever the reason; Rasa ignores only
+the retries after a timeout), an interaction whose `trigger_id` was seen, a request posted
+twice (bot/channels/replay.py). With a configurable Web API URL (`api_url`) and replies
+shaped to Block Kit: one message per answer instead of one per paragraph, links clickable,
+up to 25 buttons (Rasa's connector drops every button past 5) with their labels cut to
+Slack's 75 characters. The URL check that Slack runs when the webhook is declared gets
+`{"challenge": …}` back, as Slack documents it, rather than Rasa's bare JSON string.
 """
 
 from __future__ import annotations
