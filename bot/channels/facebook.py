@@ -52,13 +52,14 @@ class MessengerOutput(MessengerBot):
 
 def delivery_id(event: Dict[Text, Any]) -> Optional[Text]:
     """What identifies a messaging event: the `mid` of its message (or of its postback,
-    which Meta sends too), else its sender and timestamp."""
+    which Meta sends too), else its sender, timestamp and kind."""
     for kind in ("message", "postback"):
         part = event.get(kind)
         if isinstance(part, dict) and part.get("mid"):
             return str(part["mid"])
-    sender, timestamp = (event.get("sender") or {}).get("id"), event.get("timestamp")
-    return f"{sender}@{timestamp}" if sender and timestamp else None
+    sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+    kinds = ",".join(sorted(k for k in event if k not in ("sender", "recipient", "timestamp")))
+    return f"{sender.get('id')}@{event['timestamp']}:{kinds}" if sender.get("id") and event.get("timestamp") else None
 
 
 class MessengerEvents(Messenger):
