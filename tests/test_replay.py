@@ -153,3 +153,12 @@ async def test_when_redis_does_not_answer_this_server_s_memory_takes_over(caplog
         assert not await store.first_time("telegram", "9")
     assert "Redis ne répond pas" in caplog.text
     await store.close()
+
+
+def test_what_identifies_a_messenger_event():
+    from bot.channels.facebook import delivery_id
+
+    assert delivery_id({"sender": {"id": "1"}, "timestamp": 5, "message": {"mid": "m_1", "text": "a"}}) == "m_1"
+    assert delivery_id({"sender": {"id": "1"}, "timestamp": 5, "postback": {"mid": "m_2", "payload": "/x"}}) == "m_2"
+    assert delivery_id({"sender": {"id": "1"}, "timestamp": 5, "postback": {"payload": "/x"}}) == "1@5:postback"
+    assert delivery_id({"read": {"watermark": 1}}) is None
