@@ -50,8 +50,9 @@ def amounts_heading(kb, pid: str) -> str:
 
 def user_texts(rasa_server, sender: str) -> list:
     """What the tracker store holds of the user's messages in that conversation."""
-    tracker = requests.get(f"{rasa_server.url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker",
-                           params={"token": RASA_TOKEN}, timeout=30)
+    # As is: Rasa reads the path without decoding it (« whatsapp:+336… », « 29:a:… »).
+    tracker = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
+                           timeout=30)
     assert tracker.status_code == 200, tracker.text
     return [e["text"] for e in tracker.json()["events"] if e["event"] == "user"]
 
@@ -198,7 +199,7 @@ def test_telegram_processes_an_update_posted_twice_once(rasa_server, fake_platfo
     # 200 for the copy too: Telegram would deliver it again and again otherwise.
     assert (first.status_code, again.status_code) == (200, 200)
     assert len(telegram_sent(fake_platforms, chat_id)) == 1
-    assert user_texts(rasa_server, str(chat_id)) == ["/greet"]
+    assert user_texts(rasa_server, str(chat_id)) == ["Bonjour"]
     # The next update of the same chat is answered as usual.
     telegram_post(rasa_server, telegram_message(chat_id, "merci"))
     assert len(telegram_sent(fake_platforms, chat_id)) == 2
