@@ -3,10 +3,9 @@
 Same URL and same answers as Rasa's own (`/webhooks/rest/webhook`, a JSON list of
 messages, `?stream=true` for `rasa shell`), with three differences (bot/message_guard.py):
 a request without a usable sender or message is refused in French instead of being
-filed under a shared « default » conversation; an empty message, or one longer than
-BOUSSOLE_MAX_MESSAGE_CHARS, gets a French answer without reaching the model; and a turn
-that produced no answer at all (the action server is down: Rasa logs the error and
-carries on) gets a polite one.
+filed under a shared « default » conversation; an empty or oversized message gets a
+French answer without reaching the model; and a turn that produced no answer at all (the
+action server is down: Rasa logs the error and carries on) gets a polite one.
 """
 
 from __future__ import annotations
