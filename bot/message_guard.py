@@ -5,6 +5,9 @@ seconds (DIET's attention grows with the square of the length), a missing sender
 every such client in one shared conversation named « default », and an action server that
 is down leaves the user without any answer. The website gateway and Rasa's own channels
 use these checks so that each of those cases gets a short French answer instead.
+
+The longest message accepted is BOUSSOLE_MAX_MESSAGE_CHARS (bot/settings.py, 2 000 by
+default), the same for the website and every channel.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-MAX_MESSAGE_CHARS = 2000
+from bot import settings
+
+# The default; the limit in force is settings.max_message_chars().
+MAX_MESSAGE_CHARS = settings.DEFAULT_MAX_MESSAGE_CHARS
 MAX_SENDER_CHARS = 128
 # C0 and C1 control characters except tab and newline; bidirectional overrides and
 # isolates (they can disguise text in the review pages); the BOM; lone surrogates.
@@ -50,9 +56,12 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def check_message(text, limit: int = MAX_MESSAGE_CHARS) -> Checked:
-    """Accepts a string of at most `limit` characters once cleaned; anything else gets a
-    French reply. Intent payloads of buttons (« /intent{…} ») pass like any text."""
+def check_message(text, limit: Optional[int] = None) -> Checked:
+    """Accepts a string of at most `limit` characters once cleaned (by default
+    BOUSSOLE_MAX_MESSAGE_CHARS); anything else gets a French reply. Intent payloads of
+    buttons (« /intent{…} ») pass like any text."""
+    if limit is None:
+        limit = settings.max_message_chars()
     if not isinstance(text, str):
         return Checked(reply=EMPTY)
     # The length is judged before cleaning so that a huge message costs nothing more.

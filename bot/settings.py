@@ -53,8 +53,13 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "oui", "yes")
 
 
+DEFAULT_MAX_MESSAGE_CHARS = 2000
+
+
 def max_message_chars() -> int:
-    return _int("BOUSSOLE_MAX_MESSAGE_CHARS", 2000, minimum=1)
+    """The longest message any channel passes on to the model (BOUSSOLE_MAX_MESSAGE_CHARS):
+    the website's gateway and every Rasa channel (bot/message_guard.py) read it here."""
+    return _int("BOUSSOLE_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS, minimum=1)
 
 
 def rate_limit_session() -> int:

@@ -5,8 +5,11 @@
   single-tenant bot uses its tenant's, not the multi-tenant default);
 - the incoming token checked as Microsoft requires and Rasa's connector does not: RS256
   only, the issuer of that OpenID configuration, the key endorsed for the activity's
-  channel, and a `serviceUrl` claim equal to the activity's. Replies go to that serviceUrl
-  with the bot's access token: a forged activity must not be able to redirect them;
+  channel, and a `serviceUrl` claim equal to the activity's (the token's expiry and
+  audience, the bot's app id, are checked too, with Microsoft's five minutes of clock
+  skew). Replies go to that serviceUrl with the bot's access token: a forged activity
+  must not be able to redirect them. An activity whose `id` was already processed in
+  its conversation is ignored (bot/channels/replay.py);
 - replies without blocking the server (aiohttp instead of requests), one activity per
   answer, in plain text, its buttons on hero cards as messageBack actions (Rasa sends its
   raw {"title", "payload"}, which is not a Bot Framework card action);
@@ -33,7 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import layout
+from bot.channels import layout, replay
 from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -162,6 +165,14 @@ class BotFrameworkInput(RasaBotFrameworkInput):
                 logger.warning("Bot Framework : requête refusée (%s).", refusal)
                 return response.text("Unauthorized", status=401)
             if activity.get("type") != "message":
+                return response.text("success")
+            # 200 for an activity already processed: the Connector delivers an activity
+            # again when the first delivery failed or timed out, and reports errors to the
+            # bot's owner; a replay by someone else gets nothing more.
+            conversation = activity.get("conversation") if isinstance(activity.get("conversation"), dict) else {}
+            activity_id = activity.get("id")
+            if activity_id and not await replay.first_time("botframework", f"{conversation.get('id')}|{activity_id}"):
+                logger.warning("Bot Framework : activité déjà traitée, ignorée (rejeu ou nouvel envoi).")
                 return response.text("success")
             try:
                 out_channel = BotFrameworkOutput(self.app_id, self.app_password, activity["conversation"],

@@ -3,7 +3,8 @@
 - a configurable Graph API URL (`api_url`; Graph's own, unversioned, by default);
 - the signature checked in constant time, on `X-Hub-Signature-256` (SHA-256) when Meta
   sends it, else `X-Hub-Signature` (SHA-1), and a forged request refused with 403;
-- every event of a batch handled (Rasa's parser stops after the first one);
+- every event of a batch handled (Rasa's parser stops after the first one), once: an event
+  whose message `mid` was already processed is ignored (bot/channels/replay.py);
 - replies within Messenger's limits (`layout.messenger_messages`): Rasa's connector sends
   no button at all past three, and lets Meta refuse titles over 20 characters;
 - a French word for a photo or a voice message, which Rasa would pass on as a URL.
@@ -24,7 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import choices, layout
+from bot.channels import choices, layout, replay
 from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,18 @@ class MessengerOutput(MessengerBot):
         await super().send_response(recipient_id, message)
 
 
+def delivery_id(event: Dict[Text, Any]) -> Optional[Text]:
+    """What identifies a messaging event: the `mid` of its message (or of its postback,
+    which Meta sends too), else its sender, timestamp and kind."""
+    for kind in ("message", "postback"):
+        part = event.get(kind)
+        if isinstance(part, dict) and part.get("mid"):
+            return str(part["mid"])
+    sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+    kinds = ",".join(sorted(k for k in event if k not in ("sender", "recipient", "timestamp")))
+    return f"{sender.get('id')}@{event['timestamp']}:{kinds}" if sender.get("id") and event.get("timestamp") else None
+
+
 class MessengerEvents(Messenger):
     """Rasa's reading of webhook events, answering through MessengerOutput."""
 
@@ -59,6 +72,11 @@ class MessengerEvents(Messenger):
     async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
         for entry in payload.get("entry") or []:
             for event in entry.get("messaging") or []:
+                if not isinstance(event, dict):
+                    continue
+                if not await replay.first_time("facebook", delivery_id(event)):
+                    logger.warning("Messenger : événement déjà traité, ignoré (rejeu ou nouvel envoi).")
+                    continue
                 self.last_message = event
                 if event.get("message"):
                     await self.message(event, metadata)
@@ -135,6 +153,9 @@ class FacebookInput(RasaFacebookInput):
             if not self._authentic(request):
                 logger.warning("Messenger : requête refusée (signature absente ou fausse).")
                 return response.text("forbidden", status=403)
+            # An event already processed is skipped and the batch still gets its 200: Meta
+            # delivers a batch again until it gets one, and disables a webhook that keeps
+            # failing.
             events = MessengerEvents(self._client(), on_new_message)
             await events.handle(request.json or {}, self.get_metadata(request))
             return response.text("success")

@@ -22,7 +22,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import message_guard
+from bot import message_guard, settings
 from bot.channels.guard import handle_turn
 
 
@@ -43,6 +43,8 @@ class RestInput(rest.RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint(f"guarded_webhook_{type(self).__name__}", __name__)
+        # Read once, when Rasa builds its channels: a wrong value stops it at start.
+        limit = settings.max_message_chars()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request):
@@ -63,7 +65,7 @@ class RestInput(rest.RestInput):
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
                 return refuse(400, "Le champ « metadata » doit être un objet JSON.")
-            checked = message_guard.check_message(body.get("message"))
+            checked = message_guard.check_message(body.get("message"), limit)
             if checked.reply:
                 return response.json([{"recipient_id": sender, "text": checked.reply}], dumps=_dumps)
             input_channel = self.name()

@@ -3,7 +3,8 @@
 - the Bot API server is configurable (`api_url`: a self-hosted Bot API server, or a test
   double); Telegram's own by default;
 - the webhook is registered once at start with a secret token, and an update without that
-  token in `X-Telegram-Bot-Api-Secret-Token` is refused (anyone can post to a webhook URL);
+  token in `X-Telegram-Bot-Api-Secret-Token` is refused (anyone can post to a webhook URL),
+  and an update whose `update_id` was already processed is ignored (bot/channels/replay.py);
 - the bot's name is checked once at start, not with a `getMe` call on every update;
 - a tap on a button is acknowledged (the client stops its spinner), and a payload longer
   than the 64 bytes of callback_data travels as a digest, found again among the buttons
@@ -34,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import history, layout
+from bot.channels import history, layout, replay
 from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,12 @@ class TelegramInput(RasaTelegramInput):
                 update = Update(**(request.json or {}))
             except Exception:  # noqa: BLE001 - whatever is malformed, the answer is the same
                 return response.text("bad request", status=400)
+            # 200 for an update already processed: Telegram delivers an update again, for
+            # up to a day, until it gets a 2xx; a replay by someone else gets nothing more.
+            if not await replay.first_time("telegram", update.update_id):
+                logger.warning("Telegram : mise à jour %s déjà traitée, ignorée (rejeu ou nouvel envoi).",
+                               update.update_id)
+                return response.text("success")
 
             if update.callback_query:
                 query = update.callback_query

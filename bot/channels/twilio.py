@@ -2,7 +2,8 @@
 
 - the `X-Twilio-Signature` checked against the public webhook URL declared at Twilio
   (`webhook_url`); Rasa's connector checks nothing, so anyone could make the bot write to
-  any number at the account's expense;
+  any number at the account's expense; a message whose `MessageSid` was already processed
+  is ignored (bot/channels/replay.py);
 - a configurable REST API URL (`api_url`; Twilio's own by default);
 - no buttons on this platform: the choices are numbered in the text with the bot's own
   numbers (`layout.plain_text`), and a bare « 2 » is sent on as the payload of the second,
@@ -25,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels import choices, history, layout
+from bot.channels import choices, history, layout, replay
 from bot.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,12 @@ class TwilioInput(RasaTwilioInput):
             sender, text = request.form.get("From"), request.form.get("Body")
             if not sender:
                 return response.text("bad request", status=400)
+            # The same empty answer as for a processed message: an error status would make
+            # Twilio call the number's fallback URL and report the webhook as failing.
+            sid = request.form.get("MessageSid") or request.form.get("SmsMessageSid")
+            if not await replay.first_time("twilio", sid):
+                logger.warning("Twilio : message %s déjà traité, ignoré (rejeu ou nouvel envoi).", sid)
+                return response.text("", status=204)
             out_channel = self.get_output_channel()
             if not (text or "").strip():
                 await out_channel.send_plain(sender, layout.TEXT_ONLY)

@@ -75,6 +75,8 @@ class FakePlatforms:
         self.signing_key = new_rsa_key()
         self.botframework_access_token = "jeton-d-acces-bot-framework-" + uuid.uuid4().hex
         self.botframework_service_url = f"{self.url}/botframework/service/"
+        # Chats whose sendMessage fails as Telegram fails it for a chat it does not know.
+        self.telegram_failing_chats: set = set()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -128,11 +130,13 @@ class FakePlatforms:
                 self._changed.wait(left)
 
     def botframework_token(self, service_url: str, audience: str = BOTFRAMEWORK_APP_ID,
-                           issuer: str = BOTFRAMEWORK_ISSUER, key: Optional[rsa.RSAPrivateKey] = None) -> str:
-        """A token as the Bot Framework Connector signs it for a bot's webhook."""
+                           issuer: str = BOTFRAMEWORK_ISSUER, key: Optional[rsa.RSAPrivateKey] = None,
+                           issued_ago: int = 5, lifetime: int = 3600) -> str:
+        """A token as the Bot Framework Connector signs it for a bot's webhook, issued
+        `issued_ago` seconds ago, valid for `lifetime` seconds."""
         now = int(time.time())
-        claims = {"iss": issuer, "aud": audience, "serviceUrl": service_url, "nbf": now - 5, "iat": now - 5,
-                  "exp": now + 3600}
+        claims = {"iss": issuer, "aud": audience, "serviceUrl": service_url, "nbf": now - issued_ago,
+                  "iat": now - issued_ago, "exp": now - issued_ago + lifetime}
         return jwt.encode(claims, key or self.signing_key, algorithm="RS256", headers={"kid": BOTFRAMEWORK_KEY_ID})
 
     # --- Telegram ----------------------------------------------------------------------------
@@ -148,6 +152,9 @@ class FakePlatforms:
                       "username": TELEGRAM_BOT_NAME}
         elif method in ("setWebhook", "answerCallbackQuery"):
             result = True
+        elif method == "sendMessage" and params.get("chat_id") in self.telegram_failing_chats:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
+                                     status=400)
         elif method == "sendMessage":
             result = {"message_id": next(self._ids), "date": int(time.time()), "text": params.get("text", ""),
                       "chat": {"id": int(params["chat_id"]), "type": "private"}}

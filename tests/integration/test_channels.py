@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import re
 import time
@@ -19,6 +20,7 @@ import requests
 import socketio
 from twilio.request_validator import RequestValidator
 
+from bot import message_guard, settings
 from bot.channels import layout
 from bot.channels.telegram import CHOICE_EXPIRED
 from bot.replies import french_date
@@ -44,6 +46,15 @@ def assert_programme_text(kb, text: str, pid: str) -> None:
 
 def amounts_heading(kb, pid: str) -> str:
     return f"{kb.get('programme', pid)['name']} : montants, taux et durées"
+
+
+def user_texts(rasa_server, sender: str) -> list:
+    """What the tracker store holds of the user's messages in that conversation."""
+    # As is: Rasa reads the path without decoding it (« whatsapp:+336… », « 29:a:… »).
+    tracker = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
+                           timeout=30)
+    assert tracker.status_code == 200, tracker.text
+    return [e["text"] for e in tracker.json()["events"] if e["event"] == "user"]
 
 
 # --- Socket.IO and the callback channel ------------------------------------------------------
@@ -118,16 +129,20 @@ def telegram_post(rasa_server, update: dict, secret: str = fp.TELEGRAM_SECRET) -
     return requests.post(f"{rasa_server.url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=120)
 
 
+# Telegram numbers its updates in sequence; a number already processed is ignored.
+_update_ids = itertools.count(int(time.time()) % 10 ** 6 * 1000)
+
+
 def telegram_message(chat_id: int, text: str) -> dict:
     user = {"id": chat_id, "is_bot": False, "first_name": "Claire", "language_code": "fr"}
-    return {"update_id": int(time.time() * 1000) % 10 ** 9,
+    return {"update_id": next(_update_ids),
             "message": {"message_id": 7, "date": int(time.time()), "text": text, "from": user,
                         "chat": {"id": chat_id, "type": "private", "first_name": "Claire"}}}
 
 
 def telegram_tap(chat_id: int, data: str) -> dict:
     user = {"id": chat_id, "is_bot": False, "first_name": "Claire", "language_code": "fr"}
-    return {"update_id": int(time.time() * 1000) % 10 ** 9,
+    return {"update_id": next(_update_ids),
             "callback_query": {"id": f"rappel-{uuid.uuid4().hex[:8]}", "from": user, "chat_instance": "42",
                                "data": data,
                                "message": {"message_id": 8, "date": int(time.time()), "text": "…",
@@ -175,6 +190,20 @@ def test_telegram_refuses_an_update_without_the_secret_token(rasa_server, fake_p
         reply = telegram_post(rasa_server, telegram_message(chat_id, AP_QUESTION), secret=secret)
         assert reply.status_code == 403
     assert telegram_sent(fake_platforms, chat_id) == []
+    assert user_texts(rasa_server, str(chat_id)) == []
+
+
+def test_telegram_processes_an_update_posted_twice_once(rasa_server, fake_platforms):
+    chat_id = new_chat_id()
+    update = telegram_message(chat_id, "Bonjour")
+    first, again = telegram_post(rasa_server, update), telegram_post(rasa_server, update)
+    # 200 for the copy too: Telegram would deliver it again and again otherwise.
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert len(telegram_sent(fake_platforms, chat_id)) == 1
+    assert user_texts(rasa_server, str(chat_id)) == ["Bonjour"]
+    # The next update of the same chat is answered as usual.
+    telegram_post(rasa_server, telegram_message(chat_id, "merci"))
+    assert len(telegram_sent(fake_platforms, chat_id)) == 2
 
 
 def test_telegram_start_greets(rasa_server, fake_platforms):
@@ -212,12 +241,16 @@ def test_a_telegram_button_whose_payload_is_too_long_still_works(rasa_server, fa
 
 # --- Slack -------------------------------------------------------------------------------------
 
-def slack_post(rasa_server, body: str, content_type: str, secret: str = fp.SLACK_SIGNING_SECRET):
-    timestamp = str(int(time.time()))
+def slack_headers(body: str, content_type: str, secret: str = fp.SLACK_SIGNING_SECRET, timestamp: int = None) -> dict:
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+
+
+def slack_post(rasa_server, body: str, content_type: str, secret: str = fp.SLACK_SIGNING_SECRET,
+               headers: dict = None):
     return requests.post(f"{rasa_server.url}/webhooks/slack/webhook", data=body.encode(), timeout=60,
-                         headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
-                                  "X-Slack-Signature": signature})
+                         headers=headers or slack_headers(body, content_type, secret))
 
 
 def slack_direct_message(user: str, channel: str, text: str) -> str:
@@ -264,23 +297,77 @@ def test_slack_answers_a_direct_message_with_blocks_and_a_button_click(rasa_serv
 
 
 def test_slack_refuses_a_request_not_signed_with_the_signing_secret(rasa_server, fake_platforms):
-    channel = f"D{uuid.uuid4().hex[:8].upper()}"
-    reply = slack_post(rasa_server, slack_direct_message("U0INTRUS", channel, AP_QUESTION), "application/json",
-                       secret="un-autre-secret")
-    assert reply.status_code == 400
+    user, channel = f"U{uuid.uuid4().hex[:8].upper()}", f"D{uuid.uuid4().hex[:8].upper()}"
+    body = slack_direct_message(user, channel, AP_QUESTION)
+    assert slack_post(rasa_server, body, "application/json", secret="un-autre-secret").status_code == 401
+    # Signed with the right secret, but six minutes ago: a captured request posted later.
+    old = slack_headers(body, "application/json", timestamp=int(time.time()) - 360)
+    assert slack_post(rasa_server, body, "application/json", headers=old).status_code == 401
+    unsigned = requests.post(f"{rasa_server.url}/webhooks/slack/webhook", data=body.encode(), timeout=60,
+                             headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 401
+    time.sleep(2)
     assert fake_platforms.received("slack", lambda r: r["body"].get("channel") == channel) == []
+    assert user_texts(rasa_server, user) == []
+
+
+def test_slack_processes_a_copy_or_a_retry_of_an_event_once(rasa_server, fake_platforms):
+    user, channel = f"U{uuid.uuid4().hex[:8].upper()}", f"D{uuid.uuid4().hex[:8].upper()}"
+    body = slack_direct_message(user, channel, "Bonjour")
+    headers = slack_headers(body, "application/json")
+    assert slack_post(rasa_server, body, "application/json", headers=headers).status_code == 200
+    # The same request posted again, then Slack's own retry: another timestamp, the same
+    # event_id.
+    copy = slack_post(rasa_server, body, "application/json", headers=headers)
+    assert copy.status_code == 200 and copy.headers.get("X-Slack-No-Retry") == "1"
+    retry = dict(slack_headers(body, "application/json", timestamp=int(time.time()) + 1),
+                 **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
+    assert slack_post(rasa_server, body, "application/json", headers=retry).status_code == 200
+    # A click on a button, posted twice (the same trigger_id).
+    click = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
+             "trigger_id": f"{uuid.uuid4().int % 10 ** 12}.{uuid.uuid4().hex[:12]}",
+             "message": {"ts": f"{time.time():.6f}"},
+             "actions": [{"type": "button", "action_id": "a1", "value": "/thanks"}]}
+    form = urllib.parse.urlencode({"payload": json.dumps(click)})
+    for _ in range(2):
+        assert slack_post(rasa_server, form, "application/x-www-form-urlencoded").status_code == 200
+    # Slack's turns run in the background: a last message, whose answer comes after any
+    # duplicate's (the conversation's turns are taken in the order they came).
+    slack_post(rasa_server, slack_direct_message(user, channel, "au revoir"), "application/json")
+    wait_for_answer(rasa_server, user, "au revoir")
+    time.sleep(1)
+    assert user_texts(rasa_server, user) == ["Bonjour", "/thanks", "au revoir"]
+    assert slack_posted(fake_platforms, channel)
+
+
+def wait_for_answer(rasa_server, sender: str, text: str, timeout: float = 90) -> None:
+    """Until the tracker holds an answer of the bot's after the user's `text`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
+                              timeout=30).json()["events"]
+        said = [i for i, e in enumerate(events) if e["event"] == "user" and e["text"] == text]
+        if said and any(e["event"] == "bot" for e in events[said[-1]:]):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"pas de réponse à « {text} » après {timeout:.0f} s")
 
 
 # --- Messenger ---------------------------------------------------------------------------------
 
-def messenger_post(rasa_server, events: list, secret: str = fp.FACEBOOK_APP_SECRET) -> requests.Response:
-    body = json.dumps({"object": "page", "entry": [{"id": "PAGE-BOUSSOLE", "time": int(time.time() * 1000),
-                                                    "messaging": events}]})
+def messenger_post(rasa_server, events: list, secret: str = fp.FACEBOOK_APP_SECRET, body: str = None) \
+        -> requests.Response:
+    body = body or messenger_body(events)
     headers = {"Content-Type": "application/json",
                "X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body.encode(), hashlib.sha1).hexdigest(),
                "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()}
     return requests.post(f"{rasa_server.url}/webhooks/facebook/webhook", data=body.encode(), headers=headers,
                          timeout=120)
+
+
+def messenger_body(events: list) -> str:
+    return json.dumps({"object": "page", "entry": [{"id": "PAGE-BOUSSOLE", "time": int(time.time() * 1000),
+                                                    "messaging": events}]})
 
 
 def messenger_event(psid: str, text: str, quick_reply: str = None) -> dict:
@@ -327,7 +414,12 @@ def test_messenger_answers_every_event_of_a_batch(rasa_server, fake_platforms, k
 def test_messenger_refuses_a_forged_signature_and_checks_its_verify_token(rasa_server, fake_platforms):
     psid = str(uuid.uuid4().int % 10 ** 16)
     assert messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION)], secret="pas-le-secret").status_code == 403
+    unsigned = requests.post(f"{rasa_server.url}/webhooks/facebook/webhook", timeout=30,
+                             data=messenger_body([messenger_event(psid, AP_QUESTION)]).encode(),
+                             headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 403
     assert fake_platforms.received("facebook", lambda r: r["body"]["recipient"]["id"] == psid) == []
+    assert user_texts(rasa_server, psid) == []
 
     url = f"{rasa_server.url}/webhooks/facebook/webhook"
     good = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": fp.FACEBOOK_VERIFY_TOKEN,
@@ -338,13 +430,34 @@ def test_messenger_refuses_a_forged_signature_and_checks_its_verify_token(rasa_s
     assert bad.status_code == 403
 
 
+def test_messenger_processes_a_message_posted_twice_once(rasa_server, fake_platforms):
+    psid = str(uuid.uuid4().int % 10 ** 16)
+    hello = messenger_event(psid, "Bonjour")
+    body = messenger_body([hello])
+    assert messenger_post(rasa_server, [], body=body).status_code == 200
+    answered = len(messenger_messages(fake_platforms, psid))
+    assert answered >= 1
+    # The same request again (200: Meta would deliver it again otherwise), then a batch
+    # holding the same event and a new one: only the new one is answered.
+    assert messenger_post(rasa_server, [], body=body).status_code == 200
+    assert len(messenger_messages(fake_platforms, psid)) == answered
+    assert messenger_post(rasa_server, [hello, messenger_event(psid, "merci")]).status_code == 200
+    assert user_texts(rasa_server, psid) == ["Bonjour", "merci"]
+
+
 # --- WhatsApp through Twilio -------------------------------------------------------------------
 
-def twilio_post(rasa_server, sender: str, text: str, token: str = fp.TWILIO_AUTH_TOKEN) -> requests.Response:
-    form = {"SmsMessageSid": f"SM{uuid.uuid4().hex}", "NumMedia": "0", "ProfileName": "Claire",
+def twilio_form(sender: str, text: str) -> dict:
+    sid = f"SM{uuid.uuid4().hex}"
+    return {"SmsMessageSid": sid, "NumMedia": "0", "ProfileName": "Claire",
             "WaId": sender.split("+")[-1], "SmsStatus": "received", "Body": text, "To": fp.TWILIO_NUMBER,
-            "NumSegments": "1", "MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": fp.TWILIO_ACCOUNT_SID,
+            "NumSegments": "1", "MessageSid": sid, "AccountSid": fp.TWILIO_ACCOUNT_SID,
             "From": sender, "ApiVersion": "2010-04-01"}
+
+
+def twilio_post(rasa_server, sender: str, text: str, token: str = fp.TWILIO_AUTH_TOKEN,
+                form: dict = None) -> requests.Response:
+    form = form or twilio_form(sender, text)
     # Twilio signs the public URL it was given, whatever proxy stands in between.
     signature = RequestValidator(token).compute_signature(fp.TWILIO_WEBHOOK_URL, form)
     return requests.post(f"{rasa_server.url}/webhooks/twilio/webhook", data=form, timeout=120,
@@ -420,6 +533,30 @@ def test_whatsapp_refuses_a_request_without_twilio_s_signature(rasa_server, fake
                              data={"From": sender, "Body": AP_QUESTION, "To": fp.TWILIO_NUMBER})
     assert unsigned.status_code == 403
     assert twilio_bodies(fake_platforms, sender) == []
+    assert user_texts(rasa_server, sender) == []
+
+
+def test_whatsapp_processes_a_message_posted_twice_once(rasa_server, fake_platforms):
+    sender = new_whatsapp_number()
+    form = twilio_form(sender, "Bonjour")
+    # 204 for the copy too: an error would send Twilio to the number's fallback URL.
+    assert [twilio_post(rasa_server, sender, "", form=form).status_code for _ in range(2)] == [204, 204]
+    assert len(twilio_bodies(fake_platforms, sender)) == 1
+    assert user_texts(rasa_server, sender) == ["Bonjour"]
+
+
+def test_every_channel_refuses_a_message_over_the_same_limit(rasa_server, fake_platforms):
+    """BOUSSOLE_MAX_MESSAGE_CHARS, read by the website's gateway, by Rasa's REST channel
+    and by every messaging channel: its default here."""
+    limit = settings.max_message_chars()
+    refusal = message_guard.too_long(limit + 1, limit)
+    sender = new_whatsapp_number()
+    assert twilio_post(rasa_server, sender, "a" * (limit + 1)).status_code == 204
+    assert twilio_bodies(fake_platforms, sender) == [refusal]
+    rest = requests.post(f"{rasa_server.url}/webhooks/rest/webhook", timeout=60,
+                         json={"sender": f"limite-{uuid.uuid4().hex[:8]}", "message": "a" * (limit + 1)})
+    assert [m["text"] for m in rest.json()] == [refusal]
+    assert user_texts(rasa_server, sender) == []
 
 
 # --- Teams through the Bot Framework -----------------------------------------------------------
@@ -475,6 +612,9 @@ def test_teams_refuses_what_the_bot_framework_did_not_sign_for_this_bot(rasa_ser
         "autre clé": (activity, fake_platforms.botframework_token(service, key=fp.new_rsa_key())),
         "autre application": (activity, fake_platforms.botframework_token(service, audience=str(uuid.uuid4()))),
         "autre émetteur": (activity, fake_platforms.botframework_token(service, issuer="https://intrus.example")),
+        # Expired ten minutes ago: beyond the five minutes of clock skew allowed.
+        "expiré": (activity, fake_platforms.botframework_token(service, issued_ago=4200)),
+        "pas encore valable": (activity, fake_platforms.botframework_token(service, issued_ago=-900)),
         # A genuine token replayed with another serviceUrl, where the bot's access token
         # would be sent.
         "serviceUrl détourné": (teams_activity(fake_platforms, conversation, AP_QUESTION,
@@ -484,6 +624,31 @@ def test_teams_refuses_what_the_bot_framework_did_not_sign_for_this_bot(rasa_ser
     for case, (body, token) in forged.items():
         assert teams_post(rasa_server, body, token).status_code == 401, case
     assert teams_replies(fake_platforms, conversation) == []
+    assert user_texts(rasa_server, f"29:{conversation}") == []
+
+
+def test_teams_processes_an_activity_posted_twice_once(rasa_server, fake_platforms):
+    conversation = f"a:{uuid.uuid4().hex}"
+    token = fake_platforms.botframework_token(fake_platforms.botframework_service_url)
+    activity = teams_activity(fake_platforms, conversation, "Bonjour")
+    assert [teams_post(rasa_server, activity, token).status_code for _ in range(2)] == [200, 200]
+    assert len(teams_replies(fake_platforms, conversation)) == 1
+    assert user_texts(rasa_server, f"29:{conversation}") == ["Bonjour"]
+
+
+# --- failures ----------------------------------------------------------------------------------
+
+def test_a_failed_turn_leaves_its_traceback_in_rasa_s_log_without_the_message(rasa_server, fake_platforms):
+    """Telegram refuses the answer (a chat it does not know): the turn fails after the
+    model; the guard logs the traceback, and the webhook still gets its 200."""
+    chat_id = new_chat_id()
+    fake_platforms.telegram_failing_chats.add(str(chat_id))
+    marker = f"Notre numéro TVA est FR{uuid.uuid4().int % 10 ** 11:011d}"
+    assert telegram_post(rasa_server, telegram_message(chat_id, marker)).status_code == 200
+    log = rasa_server.log_path.read_text(errors="replace")
+    failure = log[log.rindex("Tour en échec (ChatNotFound) sur le canal telegram"):]
+    assert "Traceback (most recent call last)" in failure and "ChatNotFound" in failure
+    assert marker not in log
 
 
 # --- what stays out of the logs ----------------------------------------------------------------
