@@ -444,7 +444,7 @@ SCHEMA = {
         Field("phase_v", boolean),
     ],
     "faq": _common(name_field="question") + [
-        Field("topic", one_of(FAQ_TOPICS)),
+        Field("topic", one_of(FAQ_TOPICS), required=True),
         Field("variants", text_list),
         Field("answer", long_text, required=True),
         Field("obstacles", ident_list, ref=Reference("obstacle")),
