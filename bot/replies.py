@@ -25,6 +25,15 @@ def source_line(record: dict, limit: int = 2) -> str:
     return citations.render(citations.of_record(record, limit))
 
 
+def contacts_record(region: dict, with_map: bool = False) -> dict:
+    """The Région as its contacts' replies cite it: the pages about its contacts, not the
+    ones that only back its list of départements (`about: departements`), unless the reply
+    also says which Région a département belongs to (`with_map`)."""
+    contacts = [s for s in region["sources"] if s.get("about") != "departements"]
+    geography = [s for s in region["sources"] if s.get("about") == "departements"][:1] if with_map else []
+    return dict(region, sources=(contacts + geography) or region["sources"])
+
+
 def payload(intent: str, **entities) -> str:
     if not entities:
         return f"/{intent}"
@@ -389,7 +398,7 @@ def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) ->
                       key=lambda p: p["name"])
     if regional:
         parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
-    parts.append(source_line(region))
+    parts.append(source_line(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2))
     return [message("\n\n".join(parts), [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
 
 
@@ -478,7 +487,7 @@ def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True,
         region = kb.get("region", rid)
         text = (f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n"
                 + contacts_text(kb, rid, need))
-        return [message(f"{text}\n\n{source_line(region)}")]
+        return [message(f"{text}\n\n{source_line(contacts_record(region))}")]
     tfe = kb.get("organisation", "team-france-export")
     text = ("Un conseiller de la Team France Export peut étudier votre projet avec vous : "
             f"{tfe['summary']}\nPrise de contact : {tfe['website']}\n\n{source_line(tfe)}")

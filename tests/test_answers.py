@@ -194,7 +194,7 @@ def test_spurious_programme_entity_falls_back_to_the_faq(kb):
 
 def test_out_of_scope_checks_the_faq_first(kb):
     _, messages = answers.answer_out_of_scope(kb, "Quel a été le déficit commercial de la France en 2014 ?")
-    assert "53,8 milliards" in _text(messages)
+    assert "53,8 Md€" in _text(messages)
     assert answers.answer_out_of_scope(kb, "Quel temps fera-t-il à Brest demain ?")[1] == []
 
 

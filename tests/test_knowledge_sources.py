@@ -214,3 +214,30 @@ def test_cli_stale_has_a_months_option(capsys):
     assert cli.main(["kb", "stale", "--days", "100000", "--months", "24"]) == 0
     out = capsys.readouterr().out
     assert "plus de 24 mois" in out and "sans date de page" in out
+
+
+def test_the_first_source_of_a_record_is_its_official_page_when_it_has_one(dataset):
+    """Replies show a record's first sources: an official page, when there is one, leads;
+    a Région's map sources (about: departements) come last."""
+    wrong = []
+    for kind, records in dataset.records.items():
+        for rid, record in records.items():
+            sources = record["sources"]
+            about_map = [s.get("about") == "departements" for s in sources]
+            if about_map != sorted(about_map):
+                wrong.append(f"{kind} {rid} : source de carte avant une source de contact")
+            backing = [s for s in sources if s.get("about") != "departements"]
+            if any(s["primary"] for s in backing) and not backing[0]["primary"]:
+                wrong.append(f"{kind} {rid} : {backing[0]['url']} passe avant la page officielle")
+    assert not wrong, "\n".join(wrong[:20])
+
+
+def test_a_region_s_contacts_cite_the_pages_about_its_contacts_not_its_map(kb):
+    for region in kb.all("region"):
+        text = replies.adviser_contact(kb, region["id"])[0]["text"]
+        cited = text.rsplit("\n\n", 1)[1]
+        assert not [s["url"] for s in region["sources"] if s.get("about") == "departements" and s["url"] in cited]
+        assert region["sources"][0]["url"] in cited
+    with_departement = replies.region_support(kb, "bretagne", "29")[0]["text"].rsplit("\n\n", 1)[1]
+    assert any(s["url"] in with_departement for s in kb.get("region", "bretagne")["sources"]
+               if s.get("about") == "departements")

@@ -38,6 +38,7 @@ class Source(Base):
     title = Column(Text)
     # Computed from knowledge/source_policy.yml at load time, so answers need not read it.
     primary = Column(Boolean, nullable=False, default=False)
+    about = Column(String(20))
 
 
 class Organisation(RecordMixin, Base):

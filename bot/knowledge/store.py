@@ -114,7 +114,7 @@ def _rows_for(kind: str, record: dict) -> list:
     for position, src in enumerate(record["sources"]):
         rows.append(Source(kind=kind, record_id=record["id"], position=position, url=src["url"],
                            seen_on=src["seen_on"], page_date=src.get("page_date"),
-                           title=src.get("title"), primary=bool(src.get("primary"))))
+                           title=src.get("title"), primary=bool(src.get("primary")), about=src.get("about")))
     for position, dep in enumerate(record.get("departements", [])):
         rows.append(Departement(code=dep["code"], name=dep["name"], region_id=record["id"], position=position,
                                 cities=list(dep.get("cities", []))))
@@ -198,6 +198,8 @@ def read_records(engine: Engine) -> dict:
             if src.title:
                 entry["title"] = src.title
             entry["primary"] = bool(src.primary)
+            if src.about:
+                entry["about"] = src.about
             sources.setdefault((src.kind, src.record_id), []).append(entry)
         records = {}
         for kind, model in MODEL_OF_KIND.items():

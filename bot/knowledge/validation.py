@@ -251,7 +251,11 @@ def list_of(item_check, minimum: int = 0):
 
 # `seen_on`: the day we read the page; `page_date`: the page's own date (published or
 # updated), when it shows one — the only one that says how recent the fact is.
-source = mapping({"url": url, "seen_on": date, "page_date": date, "title": text}, required=("url", "seen_on"))
+# `about: departements` marks a Région's source that backs its list of départements and
+# cities only, never its contacts: the contacts' replies do not cite it.
+SOURCE_ABOUT = ("departements",)
+source = mapping({"url": url, "seen_on": date, "page_date": date, "title": text, "about": one_of(SOURCE_ABOUT)},
+                 required=("url", "seen_on"))
 sources = list_of(source, minimum=1)
 
 

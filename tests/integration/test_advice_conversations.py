@@ -32,7 +32,9 @@ QUESTIONS = {
     "need": "Quel est votre besoin principal",
 }
 RECOMMENDED = "dispositifs qui vous correspondent le mieux"
-SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+# « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
+SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
+                    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
 
 
 def asked_slot(messages):

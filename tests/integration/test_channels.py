@@ -27,7 +27,9 @@ from bot.replies import french_date
 from tests.integration import fake_platforms as fp
 from tests.integration.conftest import RASA_TOKEN
 
-SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+# « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
+SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
+                    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
 AP = "assurance-prospection"
 AP_QUESTION = "C'est quoi l'Assurance Prospection ?"
 

@@ -45,7 +45,7 @@ FACTS = [
     ("Qu'est devenu Ubifrance ?", "organisation", "business-france", "Ubifrance"),
     ("Quelle est la différence entre un transitaire et un commissionnaire en douane ?", "faq",
      "transitaire-commissionnaire-rde", "représentant en douane enregistré"),
-    ("Quel a été le déficit commercial de la France en 2014 ?", "faq", "deficit-commercial-2014", "53,8 milliards"),
+    ("Quel a été le déficit commercial de la France en 2014 ?", "faq", "deficit-commercial-2014", "53,8 Md€"),
     ("Comment fonctionne un crédit documentaire ?", "faq", "credit-documentaire", "banque"),
     # obstacles.yml
     ("Comment me protéger contre le risque de change ?", "obstacle", "risque-change", "devise"),

@@ -11,7 +11,9 @@ import requests
 
 from bot.replies import french_date
 
-SOURCE = re.compile(r"Sources? : https?://\S+.*\(vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+# « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
+SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
+                    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
 
 
 def chat(website, message: str, session_id: str = None) -> list:
