@@ -25,7 +25,8 @@ SESSION_KEY = "boussole-export:session"
 FOCUSED = """sel => { let a = document.activeElement;
   while (a && a.shadowRoot && a.shadowRoot.activeElement) { a = a.shadowRoot.activeElement; }
   return !!a && a.matches(sel); }"""
-VERIFIED = re.compile(r"Sources? vérifiées? le \d{1,2}(er)? \w+ \d{4} :")
+# Matched in the browser, by JavaScript, whose \w knows no accent (« décembre »).
+VERIFIED = re.compile(r"Sources? vérifiées? le \d{1,2}(er)? [a-zéû]+ \d{4} :")
 ROOT_JS = "document.querySelector('#boussole-export-widget').shadowRoot"
 
 @pytest.fixture
