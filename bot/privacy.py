@@ -64,9 +64,8 @@ def parse_age(text: str) -> int:
 def forms(number: str) -> tuple:
     """Every id the conversation may have: the number the widget shows and Rasa's `web-…`."""
     number = number.strip()
-    if number.startswith(WEB_PREFIX) and len(number) > len(WEB_PREFIX):
-        return (number, number[len(WEB_PREFIX):])
-    return (number, WEB_PREFIX + number)
+    bare = _key(number)
+    return (number, bare) if bare != number else (number, WEB_PREFIX + number)
 
 
 def _key(conversation_id: str) -> str:

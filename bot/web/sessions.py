@@ -29,9 +29,3 @@ def sender_of(client_id) -> Optional[str]:
         return PREFIX + client_id
     return None
 
-
-def client_id_of(sender: str) -> Optional[str]:
-    """The id the widget holds for a Rasa sender, or None if the sender is not the website's."""
-    if isinstance(sender, str) and sender.startswith(PREFIX) and CLIENT_ID.match(sender[len(PREFIX):]):
-        return sender[len(PREFIX):]
-    return None

@@ -12,6 +12,7 @@ import uuid
 import requests
 
 from bot.web.chat import UNKNOWN_SESSION
+from bot.web.sessions import CLIENT_ID
 from tests.integration.conftest import RASA_TOKEN
 from tests.integration.test_channels import (messenger_event, messenger_post, new_chat_id, slack_direct_message,
                                              slack_post, telegram_message, telegram_post)
@@ -63,7 +64,7 @@ def test_the_website_talks_to_rasa_in_its_own_namespace(website, rasa_server):
     first = requests.post(f"{website.url}/api/chat", json={"message": "C'est quoi le V.I.E ?"}, timeout=60)
     assert first.status_code == 200, first.text
     session = first.json()["session_id"]
-    assert len(session) == 32 and int(session, 16) >= 0
+    assert CLIENT_ID.match(session)
     assert said(rasa_server, f"web-{session}") == ["C'est quoi le V.I.E ?"]
     assert said(rasa_server, session) == []
 
