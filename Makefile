@@ -14,12 +14,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run run-cluster shell train test test-fast kb-load kb-check nlu-generate validate clean clean-data lock bench
+.PHONY: help install run run-multiserver shell train test test-fast kb-load kb-check nlu-generate validate clean clean-data lock bench
 
 help:
 	@echo "Boussole Export — commandes :"
 	@echo "  make run          installe, charge la base, entraîne si besoin, démarre l'assistant (http://localhost:8080)"
-	@echo "  make run-cluster  idem sur 2 serveurs Rasa et 2 serveurs d'actions derrière nginx (PostgreSQL, Redis)"
+	@echo "  make run-multiserver  idem sur 2 serveurs Rasa et 2 serveurs d'actions derrière nginx (PostgreSQL, Redis)"
 	@echo "  make test         installe ce qui manque et lance tous les tests"
 	@echo "  make shell        discuter avec l'assistant dans le terminal (CONSEILLER=1 : mode conseiller)"
 	@echo "  make train        entraîner le modèle (seulement si config, domaine ou données ont changé)"
@@ -56,8 +56,8 @@ run: $(STAMP) kb-load nlu-generate train
 	@scripts/run.sh
 
 # Several servers behind nginx, sharing PostgreSQL and Redis (docs/deploy.md).
-run-cluster: $(STAMP) nlu-generate train
-	@scripts/run_cluster.sh
+run-multiserver: $(STAMP) nlu-generate train
+	@scripts/run_multiserver.sh
 
 shell: $(STAMP) kb-load nlu-generate train
 	@scripts/shell.sh $(if $(CONSEILLER),--conseiller)

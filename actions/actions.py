@@ -9,10 +9,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers, intents, replies, settings
-from bot.advice import company as advice_company
-from bot.advice import conversation, finder, handover, render
-from bot.channels import choices
+from bot.core import answer_router, intent_labels, replies
+from bot.config import settings
+from bot.core.advice import company as advice_company
+from bot.core.advice import conversation, finder, handover, render
+from bot.core import choices
 from bot.knowledge.provider import get_knowledge_base
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
@@ -48,7 +49,7 @@ def _note_company(kb, tracker: Tracker):
     hold what earlier turns said, this message's entities take precedence."""
     values = _context(tracker)
     values.update(_latest_entities(tracker, PROFILE_SLOTS))
-    return answers.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
+    return answer_router.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
 
 
 def _slot_events(updates: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -75,7 +76,7 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
-        updates, messages = answers.answer_for(kb, self.intent, _latest_entities(tracker), _context(tracker),
+        updates, messages = answer_router.route_intent(kb, self.intent, _latest_entities(tracker), _context(tracker),
                                                tracker.latest_message.get("text") or "")
         return _reply(dispatcher, messages) + _slot_events(updates)
 
@@ -139,7 +140,7 @@ class ActionOutOfScope(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = await get_knowledge_base()
-        _, messages = answers.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
+        _, messages = answer_router.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
         if messages:
             return _reply(dispatcher, messages)
         dispatcher.utter_message(response="utter_out_of_scope")
@@ -181,8 +182,8 @@ class ActionNonsense(ContextAction):
     def respond(self, kb, tracker: Tracker):
         text = tracker.latest_message.get("text") or ""
         options = tracker.get_slot("last_options") or []
-        if answers.is_choice(text, options):
-            return answers.answer_choice(kb, None, text, options, _context(tracker))
+        if answer_router.is_choice(text, options):
+            return answer_router.answer_choice(kb, None, text, options, _context(tracker))
         return {}, None
 
 
@@ -214,7 +215,7 @@ class ActionChooseItem(ContextAction):
     action_name = "action_choose_item"
 
     def respond(self, kb, tracker: Tracker):
-        return answers.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
+        return answer_router.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
                                      tracker.latest_message.get("text") or "",
                                      tracker.get_slot("last_options") or [], _context(tracker))
 
@@ -223,7 +224,7 @@ class ActionRequestAdviser(ContextAction):
     action_name = "action_request_adviser"
 
     def respond(self, kb, tracker: Tracker):
-        return {}, answers.answer_adviser(kb, _context(tracker))
+        return {}, answer_router.answer_adviser(kb, _context(tracker))
 
 
 class ActionRecommendProgrammes(ContextAction):
@@ -298,7 +299,7 @@ class ActionAskAffirmation(Action):
         ranking = tracker.latest_message.get("intent_ranking") or []
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])
                     if e.get("entity") in ENTITIES}
-        dispatcher.utter_message(**intents.did_you_mean(ranking, entities))
+        dispatcher.utter_message(**intent_labels.did_you_mean(ranking, entities))
         return []
 
 
@@ -308,7 +309,7 @@ class ActionDefaultFallback(ContextAction):
     action_name = "action_default_fallback"
 
     def respond(self, kb, tracker: Tracker):
-        rid, _ = answers.region_in_context(kb, None, None, "", tracker.get_slot("region"),
+        rid, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
                                            tracker.get_slot("departement"))
         return {}, replies.fallback_to_adviser(kb, rid)
 
@@ -332,7 +333,7 @@ class ValidateAdviserForm(FormValidationAction):
             return {}
         kb = await get_knowledge_base()
         text = tracker.latest_message.get("text") or ""
-        rid, _ = answers.region_answer(kb, None, text) if kb else (None, None)
+        rid, _ = answer_router.region_answer(kb, None, text) if kb else (None, None)
         return {"region": rid} if rid else {}
 
     async def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -343,7 +344,7 @@ class ValidateAdviserForm(FormValidationAction):
             # the user's answer is wrong; the question stays open.
             _reply(dispatcher, replies.knowledge_unavailable())
             return {"region": None}
-        rid, code = answers.region_answer(kb, value, "")
+        rid, code = answer_router.region_answer(kb, value, "")
         if rid is None:
             dispatcher.utter_message(**replies.unknown_region(value))
             return {"region": None}

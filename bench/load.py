@@ -106,7 +106,7 @@ class GatewayPath(Path):
     name = "gateway"
 
     def request(self, sender, turn):
-        # The website accepts only its own 128-bit ids (bot/web/sessions.py): one per sender.
+        # The website accepts only its own 128-bit ids (bot/website/sessions.py): one per sender.
         return f"{self.base_url}/api/chat", {"session_id": hashlib.md5(sender.encode()).hexdigest(),
                                              "message": turn.message}
 

@@ -16,7 +16,7 @@ Sections (all by default; `--only latency,memory` or `make bench ONLY=latency,me
 The floor (`rasa init --no-prompt`, trained here) is served with the same endpoints,
 credentials and options as Boussole's Rasa, by Rasa's own `rasa run`. Boussole is measured
 in several deployments (see VARIANTS), among them Rasa as shipped (before the fixes of
-bot/rasa_process.py) and the tuned one. Results: bench/results/bench-<date>.json (and
+bot/rasa_server/launch.py) and the tuned one. Results: bench/results/bench-<date>.json (and
 latest.json), bench/results/bench-<date>.png.
 """
 

@@ -172,7 +172,7 @@ def rasa_server(name: str, model: Path, work: Path, token: str, deployment: Depl
 
     `as_shipped` (the floor): the same endpoints and credentials, written by the same
     generator, and the same options, but Rasa's own `rasa run`, without the per-turn fixes
-    of bot/rasa_process.py, which are Boussole's work."""
+    of bot/rasa_server/launch.py, which are Boussole's work."""
     port = free_port()
     config_dir = work / f"{name}-config"
     env = base_env(

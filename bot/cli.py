@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot import settings
+from bot.config import settings
 
 
 def _read(args):
@@ -153,7 +153,7 @@ def _kb_stale(args) -> int:
 
 
 def _nlu_generate(args) -> int:
-    from bot import nlu_generation
+    from bot.tools import nlu_generation
 
     written = nlu_generation.write(_read(args), settings.PROJECT_ROOT)
     for path in written:
@@ -164,7 +164,7 @@ def _nlu_generate(args) -> int:
 def _nlu_lint(args) -> int:
     from bot.knowledge import store
     from bot.knowledge.snapshot import KnowledgeBase
-    from bot.nlu_lint import lint_files
+    from bot.tools.nlu_lint import lint_files
 
     engine = store.make_engine("sqlite://")
     store.load(_read(args), engine)
@@ -177,7 +177,7 @@ def _nlu_lint(args) -> int:
 
 
 def _nlu_check(args) -> int:
-    from bot import nlu_generation
+    from bot.tools import nlu_generation
 
     stale = nlu_generation.stale_files(_read(args), settings.PROJECT_ROOT)
     if stale:
@@ -191,27 +191,28 @@ def _nlu_check(args) -> int:
 def _web(args) -> int:
     import os
 
-    from bot.web.app import serve
+    from bot.website.app import serve
 
     serve(port=args.port, host=os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1"))
     return 0
 
 
-def _cluster_run(args) -> int:
-    from bot.cluster import run, topology
-    from bot.runtime_config import ConfigurationError
+def _multiserver_run(args) -> int:
+    from bot.tools import multiserver_demo
+    from bot.multiserver import topology
+    from bot.rasa_server.runtime_files import ConfigurationError
 
     try:
         layout = topology.local()
     except ConfigurationError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    return run.run(layout, say=lambda line: print(line, flush=True))
+    return multiserver_demo.run(layout, say=lambda line: print(line, flush=True))
 
 
-def _cluster_nginx_config(args) -> int:
-    from bot.cluster import nginx, topology
-    from bot.runtime_config import ConfigurationError
+def _multiserver_nginx_config(args) -> int:
+    from bot.multiserver import nginx, topology
+    from bot.rasa_server.runtime_files import ConfigurationError
 
     def addresses(value):
         return tuple(a.strip() for a in value.split(",") if a.strip())
@@ -235,13 +236,13 @@ def _cluster_nginx_config(args) -> int:
 
 
 def _wait_ready(args) -> int:
-    from bot.readiness import wait_until_ready
+    from bot.tools.readiness import wait_until_ready
 
     return 0 if wait_until_ready(timeout_s=args.timeout) else 1
 
 
 def _handover_export(args) -> int:
-    from bot.advice import handover
+    from bot.core.advice import handover
     from bot.knowledge import store
 
     dossiers = handover.read_all(store.existing_engine(settings.db_url()))
@@ -256,7 +257,7 @@ def _handover_export(args) -> int:
 
 
 def _handover_delete(args) -> int:
-    from bot.advice import handover
+    from bot.core.advice import handover
     from bot.knowledge import store
 
     if handover.delete(store.existing_engine(settings.db_url()), args.reference):
@@ -267,7 +268,7 @@ def _handover_delete(args) -> int:
 
 
 def _privacy(args) -> int:
-    from bot import privacy
+    from bot.tools import privacy
 
     try:
         if args.command == "erase":
@@ -284,14 +285,14 @@ def _config_report(out_dir, env=None) -> int:
     the tracker store's database (Rasa would retry it forever)."""
     import os
 
-    from bot import runtime_config
+    from bot.rasa_server import runtime_files
     from bot.knowledge import store
 
     env = os.environ if env is None else env
-    (endpoints_path, _), creds = runtime_config.write(Path(out_dir), env)
-    tracker = runtime_config.tracker_url(env)
-    lock = runtime_config.lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))
-    broker = runtime_config.event_broker(env)
+    (endpoints_path, _), creds = runtime_files.write(Path(out_dir), env)
+    tracker = runtime_files.tracker_url(env)
+    lock = runtime_files.lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))
+    broker = runtime_files.event_broker(env)
     print(f"Configuration de Rasa écrite dans {endpoints_path.parent}/ :")
     print(f"  historique des conversations : {store.safe_url(tracker)}")
     print("  verrous : " + ("en mémoire (un seul processus Rasa)" if lock["type"] == "in_memory"
@@ -299,19 +300,19 @@ def _config_report(out_dir, env=None) -> int:
                                  f"préfixe « {lock['key_prefix']} »"))
     if broker:
         print(f"  événements publiés dans Kafka : {broker['url']}, sujet « {broker['topic']} »")
-    print("  canaux actifs : " + ", ".join(runtime_config.channel_label(name) for name in creds.channels))
+    print("  canaux actifs : " + ", ".join(runtime_files.channel_label(name) for name in creds.channels))
     for name, missing in creds.skipped.items():
-        print(f"  canal {runtime_config.channel_label(name)} inactif : définissez {', '.join(missing)}")
-    runtime_config.check_tracker_store(tracker)
+        print(f"  canal {runtime_files.channel_label(name)} inactif : définissez {', '.join(missing)}")
+    runtime_files.check_tracker_store(tracker)
     return 0
 
 
 def _config(args) -> int:
-    from bot import runtime_config
+    from bot.rasa_server import runtime_files
 
     try:
         return _config_report(args.out)
-    except runtime_config.ConfigurationError as exc:
+    except runtime_files.ConfigurationError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
 
@@ -322,7 +323,7 @@ def _serve(args) -> int:
     import os
     import shutil
 
-    from bot import runtime_config
+    from bot.rasa_server import runtime_files
 
     rasa = shutil.which("rasa", path=str(Path(sys.executable).parent)) or "rasa"
     host = os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1")
@@ -339,24 +340,24 @@ def _serve(args) -> int:
             print("Erreur : indiquez le modèle entraîné avec --model.", file=sys.stderr)
             return 2
         # Rasa would silently fall back to one worker with the in-memory lock store.
-        if workers > 1 and runtime_config.lock_store(os.environ.get("BOUSSOLE_LOCK_STORE"))["type"] == "in_memory":
+        if workers > 1 and runtime_files.lock_store(os.environ.get("BOUSSOLE_LOCK_STORE"))["type"] == "in_memory":
             print(f"Erreur : {workers} workers Rasa demandent un verrou partagé : définissez "
                   "BOUSSOLE_LOCK_STORE=redis://hôte:6379/numéro (voir le README).", file=sys.stderr)
             return 2
         try:
             _config_report(args.out)
-        except runtime_config.ConfigurationError as exc:
+        except runtime_files.ConfigurationError as exc:
             print(f"Erreur : {exc}", file=sys.stderr)
             return 2
         os.environ["SANIC_WORKERS"] = str(workers)
         out = Path(args.out)
         # Rasa's own command line, with the per-turn fixes of bot/rasa_process.py.
-        argv = [sys.executable, "-m", "bot.rasa_process", "run", "--model", args.model,
+        argv = [sys.executable, "-m", "bot.rasa_server.launch", "run", "--model", args.model,
                 "--endpoints", str(out / "endpoints.yml"), "--credentials", str(out / "credentials.yml"),
                 "--interface", host, "--port", str(args.port), "--enable-api"]
         # Handed over in the environment: on the command line, `ps` would show it to anyone.
         os.environ["BOUSSOLE_RASA_TOKEN"] = settings.rasa_token()
-    # credentials.yml names the channels by module path (bot.channels…): Rasa must import
+    # credentials.yml names the channels by module path (bot.rasa_server.channels…): Rasa must import
     # them whatever directory it is started from.
     root = str(settings.PROJECT_ROOT)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -372,7 +373,7 @@ def _rasa_token(args) -> int:
 
 
 def _admin_token(args) -> int:
-    from bot.tokens import admin_token
+    from bot.config.tokens import admin_token
 
     print(admin_token())
     return 0
@@ -448,10 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=settings.web_port())
     web.set_defaults(func=_web)
 
-    cluster = groups.add_parser("cluster", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)")
-    cluster = cluster.add_subparsers(dest="command", required=True)
-    cluster.add_parser("run", help="tout démarrer sur cette machine (make run-cluster)").set_defaults(func=_cluster_run)
-    config_nginx = cluster.add_parser("nginx-config", help="écrire et vérifier la configuration de nginx")
+    multiserver = groups.add_parser("multiserver", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)")
+    multiserver = multiserver.add_subparsers(dest="command", required=True)
+    multiserver.add_parser("run", help="tout démarrer sur cette machine (make run-multiserver)").set_defaults(func=_multiserver_run)
+    config_nginx = multiserver.add_parser("nginx-config", help="écrire et vérifier la configuration de nginx")
     config_nginx.add_argument("--out", required=True, help="dossier de nginx (configuration, journaux, pid)")
     config_nginx.add_argument("--rasa", help="serveurs Rasa : hôte:port,hôte:port…")
     config_nginx.add_argument("--actions", help="serveurs d'actions : hôte:port,…")
@@ -460,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_nginx.add_argument("--rasa-entry", help="entrée interne vers Rasa : hôte:port")
     config_nginx.add_argument("--actions-entry", help="entrée interne vers les serveurs d'actions : hôte:port")
     config_nginx.add_argument("--workers", default="auto", help="processus nginx (auto : un par cœur)")
-    config_nginx.set_defaults(func=_cluster_nginx_config)
+    config_nginx.set_defaults(func=_multiserver_nginx_config)
 
     ready = groups.add_parser("wait-ready", help="attendre que tout réponde (utilisé par make run)")
     ready.add_argument("--timeout", type=float, default=600)

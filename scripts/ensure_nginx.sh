@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the nginx program is installed, for the load balancer of make run-cluster and
-# of the cluster tests. Only the program is needed: Boussole runs its own nginx master
+# Makes sure the nginx program is installed, for the load balancer of make run-multiserver and
+# of the multi-server tests. Only the program is needed: Boussole runs its own nginx master
 # (prefix, pid and logs under var/), never the system's service.
 set -euo pipefail
 

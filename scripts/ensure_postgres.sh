@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure a PostgreSQL server answers on 127.0.0.1:5432 with a database `test` (or the
-# one named as argument: `boussole` for make run-cluster), for the tests that run the
+# one named as argument: `boussole` for make run-multiserver), for the tests that run the
 # knowledge base on PostgreSQL. Starts an installed cluster that is
 # stopped; installs PostgreSQL with apt-get when it is missing (and then allows local
 # trust connections on 127.0.0.1 for that fresh, test-only cluster).

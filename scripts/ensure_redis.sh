@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure a Redis server answers on 127.0.0.1:6379, for the lock store shared by
-# several Rasa servers (make run-cluster, make test). Starts an installed server that is
+# several Rasa servers (make run-multiserver, make test). Starts an installed server that is
 # stopped; installs Redis with apt-get when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -18,7 +18,7 @@ if ! curl -fs http://localhost:5005/ >/dev/null 2>&1; then
     fi
     .venv/bin/python -m bot serve rasa --port 5005 --model "$(scripts/model_path.sh)" > var/shell-rasa.log 2>&1 &
     started+=($!)
-    .venv/bin/python -c 'import sys; from bot.readiness import PARTS, wait_until_ready
+    .venv/bin/python -c 'import sys; from bot.tools.readiness import PARTS, wait_until_ready
 sys.exit(0 if wait_until_ready(PARTS[:2], stay=False) else "Voir les journaux var/shell-*.log.")'
 fi
-.venv/bin/python -m bot.shell_client "$@"
+.venv/bin/python -m bot.tools.shell "$@"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import settings
+from bot.config import settings
 from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import read_knowledge

@@ -16,7 +16,7 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, Ses
                                      UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.replies import NOT_IN_KNOWLEDGE
+from bot.core.replies import NOT_IN_KNOWLEDGE
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = dt.date(2026, 3, 10)

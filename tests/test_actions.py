@@ -215,7 +215,7 @@ async def test_recommendations_action_sets_the_trace_and_the_choices(loaded_db):
 
 
 async def test_handover_is_stored_with_consent_and_shown(loaded_db):
-    from bot.advice import handover
+    from bot.core.advice import handover
 
     events = [{"event": "slot", "name": "programme", "value": "vie"},
               {"event": "action", "name": "action_request_adviser"},
@@ -231,7 +231,7 @@ async def test_handover_is_stored_with_consent_and_shown(loaded_db):
 
 
 async def test_cancelled_handover_stores_nothing(loaded_db):
-    from bot.advice import conversation, handover
+    from bot.core.advice import conversation, handover
 
     tr = events_tracker("annuler", "deny", {"handover_contact": conversation.CANCELLED}, [])
     messages, _ = await run(actions.ActionSubmitHandover(), tr)
@@ -240,7 +240,7 @@ async def test_cancelled_handover_stores_nothing(loaded_db):
 
 
 async def test_handover_with_the_database_down_answers_politely(loaded_db, monkeypatch):
-    from bot import settings
+    from bot.config import settings
 
     await provider.get_knowledge_base()
     monkeypatch.setattr(settings, "db_url", lambda: "postgresql://nobody@127.0.0.1:1/none")

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from bot import settings, tokens
-from bot.web.admin_auth import (FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle, Sessions, WeakToken, check_token)
+from bot.config import settings, tokens
+from bot.website.admin_auth import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle, Sessions, WeakToken, check_token
 from tests.conftest import ROOT
 
 TOKEN = "un-jeton-de-conseiller-assez-long"

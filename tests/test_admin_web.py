@@ -11,12 +11,12 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import feedback
-from bot.advice import handover
+from bot.website import feedback
+from bot.core.advice import handover
 from bot.knowledge import store
-from bot.web.admin import COOKIE
-from bot.web.admin_auth import MAX_FAILURES
-from bot.web.app import create_app
+from bot.website.admin import COOKIE
+from bot.website.admin_auth import MAX_FAILURES
+from bot.website.app import create_app
 from tests import review_store
 from tests.review_store import DAY, Script, at
 

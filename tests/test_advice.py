@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 
-from bot.advice import company as advice_company
-from bot.advice import eligibility, finder, routing
-from bot.advice.company import NOT_GIVEN, CompanyProfile, from_values
-from bot.advice.eligibility import MET, NOT_ELIGIBLE, NOT_MET, TO_CHECK, UNKNOWN, ELIGIBLE
+from bot.core.advice import company as advice_company
+from bot.core.advice import eligibility, finder, routing
+from bot.core.advice.company import NOT_GIVEN, CompanyProfile, from_values
+from bot.core.advice.eligibility import MET, NOT_ELIGIBLE, NOT_MET, TO_CHECK, UNKNOWN, ELIGIBLE
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -278,13 +278,13 @@ def test_clusters_of_the_region_first(kb):
 
 # --- answers the actions send ------------------------------------------------------------
 
-from bot import answers, replies  # noqa: E402
-from bot.advice import conversation, render  # noqa: E402
+from bot.core import answer_router, replies  # noqa: E402
+from bot.core.advice import conversation, render  # noqa: E402
 from tests.test_answers import SOURCE  # noqa: E402
 
 
 def test_eligibility_without_profile_asks_the_first_missing_value(kb):
-    updates, messages = answers.answer_eligibility(kb, "AP", {}, "suis-je éligible à l'AP ?")
+    updates, messages = answer_router.answer_eligibility(kb, "AP", {}, "suis-je éligible à l'AP ?")
     assert updates == {"programme": "assurance-prospection", "pending_eligibility": "assurance-prospection"}
     text = messages[0]["text"]
     assert "à vérifier (indication)" in text and "Pour conclure, il me manque" in text
@@ -294,7 +294,7 @@ def test_eligibility_without_profile_asks_the_first_missing_value(kb):
 
 def test_the_answer_to_a_pending_question_updates_the_verdict(kb):
     context = {"pending_eligibility": "assurance-prospection", "region": "bretagne", "company_age": "8 mois"}
-    updates, messages = answers.answer_company(kb, {**context, "revenue": "2 M€"})
+    updates, messages = answer_router.answer_company(kb, {**context, "revenue": "2 M€"})
     report = messages[-1]["text"]
     assert report.startswith("Assurance Prospection : non éligible")
     assert "après la clôture de votre premier bilan de 12 mois" in report
@@ -317,7 +317,7 @@ def test_recommendations_have_reasons_buttons_and_sources(kb):
 
 
 def test_adviser_answer_routes_by_need_and_offers_the_dossier(kb):
-    messages = answers.answer_adviser(kb, {"region": "pays-de-la-loire", "need": "financement"})
+    messages = answer_router.answer_adviser(kb, {"region": "pays-de-la-loire", "need": "financement"})
     assert "→ " in messages[0]["text"] and SOURCE.search(messages[0]["text"])
     offer = messages[-1]
     assert "Rien n'est enregistré sans votre accord" in offer["text"]
@@ -343,7 +343,7 @@ def test_answers_to_the_form_questions(kb, slot, text, intent, entities, expecte
 
 
 def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence(kb):
-    from bot import replies
+    from bot.core import replies
 
     checked = 0
     for country in kb.all("country"):
@@ -364,9 +364,9 @@ def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence
 
 
 def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
-    oid, messages = answers.answer_obstacle(kb, None, "comment se couvrir ?", {"need": "risque-change"})
+    oid, messages = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {"need": "risque-change"})
     assert oid == "risque-change" and kb.name("obstacle", "risque-change") in messages[0]["text"]
-    oid, _ = answers.answer_obstacle(kb, None, "comment se couvrir ?", {})
+    oid, _ = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {})
     assert oid is None
 
 
@@ -381,7 +381,7 @@ def test_a_city_gives_the_departement_and_the_region(kb, text, expected):
 
 
 def test_adviser_contacts_cite_the_sources_of_the_contacts_not_the_departement_lists(kb):
-    from bot import replies
+    from bot.core import replies
 
     geography = ("insee.fr/fr/metadonnees/source/operation/s2085", "wikipedia.org/wiki/Liste_des_d")
     for region in kb.all("region"):
@@ -391,7 +391,7 @@ def test_adviser_contacts_cite_the_sources_of_the_contacts_not_the_departement_l
 
 
 def test_a_city_in_a_company_statement_gives_the_region(kb):
-    updates, messages = answers.answer_company(kb, {}, text="nous sommes à Rennes")
+    updates, messages = answer_router.answer_company(kb, {}, text="nous sommes à Rennes")
     assert updates["region"] == "bretagne" and updates["departement"] == "35"
     assert "Ille-et-Vilaine (35), Région Bretagne" in messages[0]["text"]
 
@@ -416,7 +416,7 @@ def test_the_obstacle_own_list_orders_the_programmes_of_a_need(kb):
     ("combien ça coûte pour une PME ?", True),
 ])
 def test_an_amount_question_off_the_programme_is_not_answered_beside_it(kb, text, follows):
-    pid, messages = answers.answer_programme_aspect(kb, "ask_amount", None, "cheque-relance-export", text)
+    pid, messages = answer_router.answer_programme_aspect(kb, "ask_amount", None, "cheque-relance-export", text)
     assert (pid == "cheque-relance-export") is follows
     if not follows:
         assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import answers, citations, replies
-from bot.advice.company import NOT_GIVEN
-from bot.replies import french_date
+from bot.core import answer_router, citations, replies
+from bot.core.advice.company import NOT_GIVEN
+from bot.core.replies import french_date
 
 # Every fact ends with its citation, whatever form it takes (page date, « non officielle »).
 SOURCE = citations.CITATION
@@ -29,7 +29,7 @@ def test_french_dates():
 
 @pytest.mark.parametrize("typed", ["Assurance Prospection", "assurance prospection", "AP", "l'assurance-prospection"])
 def test_programme_by_name_or_alias(kb, typed):
-    pid, messages = answers.answer_programme(kb, typed, f"C'est quoi {typed} ?")
+    pid, messages = answer_router.answer_programme(kb, typed, f"C'est quoi {typed} ?")
     assert pid == "assurance-prospection"
     text = _text(messages)
     record = kb.get("programme", "assurance-prospection")
@@ -61,31 +61,31 @@ def test_ended_programme_says_so_with_its_date(kb):
 
 
 def test_programme_found_in_text_when_entity_missing(kb):
-    pid, _ = answers.answer_programme(kb, None, "je voudrais des infos sur le pret croissance international svp")
+    pid, _ = answer_router.answer_programme(kb, None, "je voudrais des infos sur le pret croissance international svp")
     assert pid == "pret-croissance-international"
 
 
 def test_typo_in_programme_name_still_resolves(kb):
-    pid, _ = answers.answer_programme(kb, "asurance prospection", "c'est quoi l'asurance prospection")
+    pid, _ = answer_router.answer_programme(kb, "asurance prospection", "c'est quoi l'asurance prospection")
     assert pid == "assurance-prospection"
 
 
 def test_unknown_programme_offers_closest_names(kb):
-    pid, messages = answers.answer_programme(kb, "assurance prosp", "c'est quoi l'assurance prosp")
+    pid, messages = answer_router.answer_programme(kb, "assurance prosp", "c'est quoi l'assurance prosp")
     assert pid is None
     assert "je ne connais pas ce dispositif" in _text(messages).lower()
     assert any('"programme":"assurance-prospection"' in p for p in _payloads(messages))
 
 
 def test_no_programme_at_all_asks_which_one(kb):
-    pid, messages = answers.answer_programme(kb, None, "c'est quoi ce truc ?")
+    pid, messages = answer_router.answer_programme(kb, None, "c'est quoi ce truc ?")
     assert pid is None
     assert "De quel dispositif" in _text(messages)
     assert len(_payloads(messages)) >= 3
 
 
 def test_obstacle_advice_with_programmes_as_buttons(kb):
-    oid, messages = answers.answer_obstacle(kb, "risque de change", "comment gérer le risque de change")
+    oid, messages = answer_router.answer_obstacle(kb, "risque de change", "comment gérer le risque de change")
     assert oid == "risque-change"
     text = _text(messages)
     assert kb.get("obstacle", "risque-change")["advice"][0] in text
@@ -95,14 +95,14 @@ def test_obstacle_advice_with_programmes_as_buttons(kb):
 
 def test_precise_question_gets_the_faq_answer(kb):
     faq = next(f for f in kb.all("faq") if "EORI" in f["question"])
-    _, messages = answers.answer_obstacle(kb, "douane", faq["question"])
+    _, messages = answer_router.answer_obstacle(kb, "douane", faq["question"])
     text = _text(messages)
     assert faq["answer"] in text
     assert faq["sources"][0]["url"] in text
 
 
 def test_cluster_medicen_partnerships_are_honest(kb):
-    cid, messages = answers.answer_cluster(kb, "Medicen", None, "parlez-moi de Medicen")
+    cid, messages = answer_router.answer_cluster(kb, "Medicen", None, "parlez-moi de Medicen")
     assert cid == "medicen-paris-region"
     text = _text(messages)
     assert "Maryland" in text
@@ -112,7 +112,7 @@ def test_cluster_medicen_partnerships_are_honest(kb):
 
 
 def test_clusters_for_a_sector_named_in_text(kb):
-    cid, messages = answers.answer_cluster(kb, None, None, "quel pôle de compétitivité pour l'aéronautique ?")
+    cid, messages = answer_router.answer_cluster(kb, None, None, "quel pôle de compétitivité pour l'aéronautique ?")
     assert cid is None
     assert "Aerospace Valley" in _text(messages)
 
@@ -134,7 +134,7 @@ def test_support_overview_is_sourced(kb):
     (None, "974", "on est à la Réunion (974)", "la-reunion"),
 ])
 def test_region_from_name_alias_or_departement(kb, region, departement, text, expected):
-    rid, messages = answers.answer_region(kb, region, departement, text)
+    rid, messages = answer_router.answer_region(kb, region, departement, text)
     assert rid == expected
     text_out = _text(messages)
     assert kb.get("region", expected)["name"] in text_out
@@ -143,7 +143,7 @@ def test_region_from_name_alias_or_departement(kb, region, departement, text, ex
 
 
 def test_region_unknown_asks_where(kb):
-    rid, messages = answers.answer_region(kb, None, None, "quelles aides dans ma région ?")
+    rid, messages = answer_router.answer_region(kb, None, None, "quelles aides dans ma région ?")
     assert rid is None and "Dans quelle Région" in _text(messages)
 
 
@@ -154,52 +154,52 @@ def test_region_unknown_asks_where(kb):
     ("USA", "us", "Aucun accord commercial"),
 ])
 def test_country_pointers(kb, typed, cid, expected):
-    found, messages = answers.answer_country(kb, typed, f"exporter vers {typed}")
+    found, messages = answer_router.answer_country(kb, typed, f"exporter vers {typed}")
     assert found == cid
     text = _text(messages)
     assert expected in text and kb.get("country", cid)["in_form"] in text and SOURCE.search(text)
 
 
 def test_country_editorial_notes_are_not_shown(kb):
-    _, messages = answers.answer_country(kb, "Japon", "exporter au Japon")
+    _, messages = answer_router.answer_country(kb, "Japon", "exporter au Japon")
     assert "n'a pas pu être confirmée" not in _text(messages)
 
 
 def test_organisation_by_acronym(kb):
-    oid, messages = answers.answer_organisation(kb, "TFE", "c'est quoi la TFE")
+    oid, messages = answer_router.answer_organisation(kb, "TFE", "c'est quoi la TFE")
     assert oid == "team-france-export"
     assert SOURCE.search(_text(messages))
 
 
 def test_clusters_for_a_sector_entity(kb):
-    cid, messages = answers.answer_cluster(kb, None, "cosmétique", "quel pôle pour la cosmétique")
+    cid, messages = answer_router.answer_cluster(kb, None, "cosmétique", "quel pôle pour la cosmétique")
     assert cid is None and "Cosmetic Valley" in _text(messages)
 
 
 def test_longer_programme_name_in_text_wins_over_a_shorter_entity(kb):
-    pid, _ = answers.answer_programme(kb, "Assurance Prospection", "Parlez-moi de l'Assurance Prospection Accompagnement")
+    pid, _ = answer_router.answer_programme(kb, "Assurance Prospection", "Parlez-moi de l'Assurance Prospection Accompagnement")
     assert pid == "assurance-prospection-accompagnement"
 
 
 def test_organisation_named_in_a_programme_question(kb):
-    pid, messages = answers.answer_programme(kb, None, "C'est quoi Bpifrance Assurance Export ?")
+    pid, messages = answer_router.answer_programme(kb, None, "C'est quoi Bpifrance Assurance Export ?")
     assert pid is None
     assert kb.get("organisation", "bpifrance-assurance-export")["summary"] in _text(messages)
 
 
 def test_spurious_programme_entity_falls_back_to_the_faq(kb):
-    _, messages = answers.answer_programme(kb, "fonctionne", "Comment fonctionne un crédit documentaire ?")
+    _, messages = answer_router.answer_programme(kb, "fonctionne", "Comment fonctionne un crédit documentaire ?")
     assert kb.get("faq", "credit-documentaire")["answer"] in _text(messages)
 
 
 def test_out_of_scope_checks_the_faq_first(kb):
-    _, messages = answers.answer_out_of_scope(kb, "Quel a été le déficit commercial de la France en 2014 ?")
+    _, messages = answer_router.answer_out_of_scope(kb, "Quel a été le déficit commercial de la France en 2014 ?")
     assert "53,8 Md€" in _text(messages)
-    assert answers.answer_out_of_scope(kb, "Quel temps fera-t-il à Brest demain ?")[1] == []
+    assert answer_router.answer_out_of_scope(kb, "Quel temps fera-t-il à Brest demain ?")[1] == []
 
 
 def test_parse_payload():
-    from bot.answers import parse_payload
+    from bot.core.answer_router import parse_payload
 
     assert parse_payload('/ask_programme{"programme":"vie"}') == ("ask_programme", {"programme": "vie"})
     assert parse_payload("/ask_support_overview") == ("ask_support_overview", {})
@@ -207,7 +207,7 @@ def test_parse_payload():
 
 
 def test_financing_overview_names_only_active_programmes_with_their_sources(kb):
-    from bot import replies
+    from bot.core import replies
 
     text = replies.financing_overview(kb)[0]["text"]
     assert "Assurance Prospection" in text and "Chèque Relance Export" not in text
@@ -216,7 +216,7 @@ def test_financing_overview_names_only_active_programmes_with_their_sources(kb):
 
 
 def test_contact_prefers_a_region_named_now_over_the_programme_in_context(kb):
-    from bot.answers import answer_contact
+    from bot.core.answer_router import answer_contact
 
     updates, messages = answer_contact(kb, None, None, "Occitanie", None, "qui contacter en Occitanie ?",
                                        {"programme": "vie"})
@@ -234,13 +234,13 @@ def test_contact_prefers_a_region_named_now_over_the_programme_in_context(kb):
     ("Atlantide", "", (None, None)),
 ])
 def test_answer_to_the_region_question(kb, value, text, expected):
-    from bot.answers import region_answer
+    from bot.core.answer_router import region_answer
 
     assert region_answer(kb, value, text) == expected
 
 
 def test_a_bare_number_is_a_choice_only_within_the_list():
-    from bot.answers import is_choice
+    from bot.core.answer_router import is_choice
 
     options = ["/ask_programme", "/ask_obstacle"]
     assert is_choice("2", options) and is_choice(" 1. ", options)
@@ -248,7 +248,7 @@ def test_a_bare_number_is_a_choice_only_within_the_list():
 
 
 def test_a_faq_that_matches_every_word_beats_an_organisation_named_in_passing(kb):
-    from bot.answers import answer_organisation
+    from bot.core.answer_router import answer_organisation
 
     question = "Quelle est la différence entre un transitaire et un commissionnaire en douane ?"
     for entity in (None, "douane"):

@@ -1,4 +1,4 @@
-"""The guard every Rasa channel goes through (bot/channels/guard.py), with a fake handler:
+"""The guard every Rasa channel goes through (bot/rasa_server/channels/guard.py), with a fake handler:
 the message-length rule read from BOUSSOLE_MAX_MESSAGE_CHARS, a failed turn logged with
 its traceback but without the user's text, a cancelled turn cancelled for real."""
 
@@ -10,8 +10,9 @@ import logging
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot import message_guard, settings
-from bot.channels import guard
+from bot.rasa_server import message_checks
+from bot.config import settings
+from bot.rasa_server.channels import guard
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +52,12 @@ async def test_every_channel_honours_the_message_length_setting(monkeypatch):
     await guarded(short)
     await guarded(long)
     assert handler.received == ["a" * 300]
-    assert texts(long) == [message_guard.too_long(301, 300)]
+    assert texts(long) == [message_checks.too_long(301, 300)]
     assert "300 au plus" in texts(long)[0]
 
 
 async def test_the_default_limit_is_the_website_s():
-    assert settings.max_message_chars() == message_guard.MAX_MESSAGE_CHARS == 2000
+    assert settings.max_message_chars() == message_checks.MAX_MESSAGE_CHARS == 2000
     handler = Handler()
     guarded = guard.guarded(handler)
     await guarded(message("a" * 2000))
@@ -78,10 +79,10 @@ async def failing_action(msg: UserMessage) -> None:
 
 async def test_a_failed_turn_is_logged_with_its_traceback_but_not_the_user_s_text(caplog):
     msg = message("Notre SIRET est 55200000000001, c'est confidentiel")
-    with caplog.at_level(logging.ERROR, logger="bot.channels.guard"):
+    with caplog.at_level(logging.ERROR, logger="bot.rasa_server.channels.guard"):
         await guard.guarded(Handler(failing_action))(msg)
-    assert texts(msg) == [message_guard.NO_ANSWER]
-    record = next(r for r in caplog.records if r.name == "bot.channels.guard")
+    assert texts(msg) == [message_checks.NO_ANSWER]
+    record = next(r for r in caplog.records if r.name == "bot.rasa_server.channels.guard")
     logged = record.getMessage()
     assert "Tour en échec (ValueError) sur le canal telegram" in logged
     assert "Traceback (most recent call last)" in logged and "in failing_action" in logged
@@ -92,14 +93,14 @@ async def test_a_failed_turn_is_logged_with_its_traceback_but_not_the_user_s_tex
 async def test_with_log_messages_on_the_text_is_in_the_log(caplog, monkeypatch):
     monkeypatch.setenv("BOUSSOLE_LOG_MESSAGES", "1")
     msg = message("Notre SIRET est 55200000000001")
-    with caplog.at_level(logging.ERROR, logger="bot.channels.guard"):
+    with caplog.at_level(logging.ERROR, logger="bot.rasa_server.channels.guard"):
         await guard.guarded(Handler(failing_action))(msg)
     assert "55200000000001" in caplog.text and "Traceback" in caplog.text
 
 
 async def test_a_short_message_does_not_mask_the_traceback_s_own_words(caplog):
     msg = message("a")
-    with caplog.at_level(logging.ERROR, logger="bot.channels.guard"):
+    with caplog.at_level(logging.ERROR, logger="bot.rasa_server.channels.guard"):
         await guard.guarded(Handler(failing_action))(msg)
     assert "in failing_action" in caplog.text
     assert f"réponse illisible pour {guard.MASK}" in caplog.text
@@ -115,7 +116,7 @@ async def test_a_cancelled_turn_is_cancelled_for_real(caplog):
     msg = message("C'est quoi le V.I.E ?")
     task = asyncio.create_task(guard.guarded(Handler(slow))(msg))
     await started.wait()
-    with caplog.at_level(logging.WARNING, logger="bot.channels.guard"):
+    with caplog.at_level(logging.WARNING, logger="bot.rasa_server.channels.guard"):
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -1,4 +1,4 @@
-"""Replies shaped for each messaging platform (bot/channels/choices.py, layout.py), on the
+"""Replies shaped for each messaging platform (bot/core/choices.py, layout.py), on the
 real knowledge base's answers, without Rasa running: numbering shared with the bot's
 `last_options`, cuts at the platforms' limits, nothing lost on the way."""
 
@@ -13,10 +13,11 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
-from bot import citations, intents, replies
-from bot.advice import company as advice_company
-from bot.advice import finder, render
-from bot.channels import choices, layout
+from bot.core import citations, intent_labels, replies
+from bot.core.advice import company as advice_company
+from bot.core.advice import finder, render
+from bot.core import choices
+from bot.rasa_server.channels import layout
 
 SOURCE = citations.CITATION
 # Every intent a button payload carries, with the kind of record its entity names.
@@ -135,7 +136,7 @@ def test_whatsapp_recommendations_number_the_programmes_not_their_buttons(kb, re
 
 
 def test_whatsapp_buttons_without_numbers_become_suggestions(kb):
-    message = intents.did_you_mean([{"name": "ask_amount"}, {"name": "ask_contact"}], {})
+    message = intent_labels.did_you_mean([{"name": "ask_amount"}, {"name": "ask_contact"}], {})
     text = layout.plain_text(message["text"], message["buttons"], [], holds_last=False)
     assert text == ("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :\n\n• Connaître un montant ou un coût\n"
                     "• Savoir qui contacter\n• Autre chose")

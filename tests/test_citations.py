@@ -1,11 +1,11 @@
 """The split of an answer into body and citations, on hand-written texts and on answers
-that bot/replies.py builds from the real knowledge base."""
+that bot/core/replies.py builds from the real knowledge base."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot import citations, replies
+from bot.core import citations, replies
 
 
 def test_single_source_at_the_end():

@@ -8,12 +8,12 @@ import pytest
 import yaml
 from sqlalchemy.orm import Session
 
-from bot import settings
-from bot.advice.company import parse_place
+from bot.config import settings
+from bot.core.advice.company import parse_place
 from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import KnowledgeError, read_knowledge
-from bot.text import key
+from bot.core.text import key
 
 
 def _departements(dataset):

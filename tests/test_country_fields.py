@@ -9,7 +9,7 @@ import shutil
 import pytest
 import yaml
 
-from bot import settings
+from bot.config import settings
 from bot.knowledge import store
 from bot.knowledge.validation import KnowledgeError, read_knowledge
 

@@ -10,12 +10,12 @@ import json
 import pytest
 
 from bot import cli
-from bot.advice import conversation, handover
-from bot.advice.company import NOT_GIVEN, CompanyProfile
+from bot.core.advice import conversation, handover
+from bot.core.advice.company import NOT_GIVEN, CompanyProfile
 from bot.knowledge import store
-from bot.review import queue, unanswered
-from bot.review.period import Period
-from bot.review.tracker import TrackerReader
+from bot.website.review import queue, unanswered
+from bot.website.review.period import Period
+from bot.website.review.tracker import TrackerReader
 from tests import review_store
 
 

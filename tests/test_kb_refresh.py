@@ -104,7 +104,7 @@ async def test_the_action_servers_entry_point_starts_the_watcher(dataset, tmp_pa
 
 @pytest.mark.parametrize("value, expected", [("", 5.0), ("0", 0.0), ("2,5", 2.5), ("bientôt", 5.0), ("-1", 5.0)])
 def test_refresh_interval_from_the_environment(monkeypatch, value, expected):
-    from bot import settings
+    from bot.config import settings
 
     monkeypatch.setenv("BOUSSOLE_KB_REFRESH_S", value)
     assert settings.kb_refresh_seconds() == expected

@@ -9,7 +9,8 @@ import shutil
 import pytest
 import yaml
 
-from bot import cli, settings
+from bot import cli
+from bot.config import settings
 from bot.knowledge import store
 from bot.knowledge.validation import KnowledgeError, read_knowledge
 

@@ -11,7 +11,9 @@ import shutil
 import pytest
 import yaml
 
-from bot import citations, cli, replies, settings
+from bot.core import citations, replies
+from bot import cli
+from bot.config import settings
 from bot.knowledge import quality, store
 from bot.knowledge.source_policy import PolicyError, parse, read_policy
 from bot.knowledge.validation import KnowledgeError, read_knowledge

@@ -9,9 +9,9 @@ import itertools
 
 import pytest
 
-from bot import replies
-from bot.advice import eligibility, finder
-from bot.advice.company import CompanyProfile
+from bot.core import replies
+from bot.core.advice import eligibility, finder
+from bot.core.advice.company import CompanyProfile
 from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED, read_knowledge
@@ -139,7 +139,7 @@ def test_finder_drops_a_programme_after_its_date(dated_kb):
 def test_valid_until_is_validated_and_stored(tmp_path):
     import shutil
 
-    from bot import settings
+    from bot.config import settings
     from bot.knowledge.validation import KnowledgeError
 
     root = tmp_path / "knowledge"

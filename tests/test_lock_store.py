@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from bot import runtime_config
-from bot.cluster.lock_store import AtomicRedisLockStore
+from bot.rasa_server import runtime_files
+from bot.multiserver.lock_store import AtomicRedisLockStore
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
@@ -38,7 +38,7 @@ def rasa_lock_store(tmp_path, prefix):
     from rasa.core.lock_store import LockStore
     from rasa.core.utils import read_endpoints_from_path
 
-    runtime_config.write(tmp_path, {"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix})
+    runtime_files.write(tmp_path, {"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix})
     return LockStore.create(read_endpoints_from_path(tmp_path / "endpoints.yml").lock_store)
 
 

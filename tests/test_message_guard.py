@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import message_guard as guard
+from bot.rasa_server import message_checks as guard
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t\n", "\x00\x01\x1b", "\u202e\u2066", None, 42, ["a"], {"a": 1}])

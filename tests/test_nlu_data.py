@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import nlu_generation, settings
+from bot.tools import nlu_generation
+from bot.config import settings
 
 ROOT = settings.PROJECT_ROOT
 ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
@@ -63,9 +64,9 @@ def test_heldout_set_covers_every_intent():
 
 
 def test_annotations_are_consistent_with_the_knowledge_base(kb):
-    """The training data and the held-out set annotate the same way (bot/nlu_lint.py):
+    """The training data and the held-out set annotate the same way (bot/tools/nlu_lint.py):
     otherwise entity F1 measures disagreements between writers, not the model."""
-    from bot.nlu_lint import lint_files
+    from bot.tools.nlu_lint import lint_files
 
     findings = lint_files(kb, NLU_FILES)
     assert not findings, "\n".join(str(f) for f in findings[:30])
@@ -79,8 +80,8 @@ NEAR_COPY_RATIO = 0.9
 def test_heldout_set_shares_no_example_with_training():
     import difflib
 
-    from bot.nlu_lint import plain_text
-    from bot.text import fold
+    from bot.tools.nlu_lint import plain_text
+    from bot.core.text import fold
 
     training = [fold(plain_text(text)) for path in NLU_FILES[:-1] for _, text in _examples(path)]
     heldout = [fold(plain_text(text)) for _, text in _examples(NLU_FILES[-1])]
@@ -103,7 +104,7 @@ def test_annotations_fall_on_token_boundaries():
     from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.nlu_lint import spans
+    from bot.tools.nlu_lint import spans
 
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     misaligned = []

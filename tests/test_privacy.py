@@ -1,4 +1,4 @@
-"""Erasing a conversation and removing old ones (bot/privacy.py), on SQLite and PostgreSQL:
+"""Erasing a conversation and removing old ones (bot/tools/privacy.py), on SQLite and PostgreSQL:
 the tracker store is written by Rasa's own SQLTrackerStore (tests/review_store.py), feedback
 and dossiers by their own modules; every check reads the databases back."""
 
@@ -10,10 +10,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from bot import cli, feedback, privacy
-from bot.advice import handover
+from bot import cli
+from bot.website import feedback
+from bot.tools import privacy
+from bot.core.advice import handover
 from bot.knowledge import store
-from bot.review.tracker import EVENTS
+from bot.website.review.tracker import EVENTS
 from tests import review_store
 
 NUMBER = "3f9c2a7b5e1d4c608a9b7c6d5e4f3a21"
@@ -204,7 +206,7 @@ def test_an_unreachable_database_is_said_in_french(monkeypatch, tmp_path, capsys
 def test_make_clean_keeps_var():
     import subprocess
 
-    from bot import settings
+    from bot.config import settings
 
     planned = subprocess.run(["make", "-n", "clean"], capture_output=True, text=True, cwd=settings.PROJECT_ROOT,
                              check=True).stdout
@@ -215,7 +217,7 @@ def test_clean_data_asks_first(tmp_path):
     import os
     import subprocess
 
-    from bot import settings
+    from bot.config import settings
 
     var = tmp_path / "var"
     var.mkdir()

@@ -1,4 +1,4 @@
-"""What users write about their company, turned into numbers (bot/profile.py)."""
+"""What users write about their company, turned into numbers (bot/quantities.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot import profile
+from bot.core import quantities
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -16,7 +16,7 @@ TODAY = dt.date(2026, 11, 27)
     ("une quinzaine de personnes", 15), ("150 salariés", 150), ("", None), ("beaucoup", None),
 ])
 def test_headcount(text, expected):
-    assert profile.parse_headcount(text) == expected
+    assert quantities.parse_headcount(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -26,7 +26,7 @@ def test_headcount(text, expected):
     ("pas mal", None),
 ])
 def test_revenue(text, expected):
-    assert profile.parse_revenue(text) == expected
+    assert quantities.parse_revenue(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -34,16 +34,16 @@ def test_revenue(text, expected):
     ("deux ans", 24), ("2026", 4), ("2019", 88), ("2031", None), ("longtemps", None),
 ])
 def test_company_age(text, expected):
-    assert profile.parse_company_age_months(text, TODAY) == expected
+    assert quantities.parse_company_age_months(text, TODAY) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
     ("le deuxième", 2), ("2", 2), ("la 1ère", 1), ("3e", 3), ("trois", 3), ("le dernier", 5), ("bof", None),
 ])
 def test_rank(text, expected):
-    assert profile.parse_rank(text, count=5) == expected
+    assert quantities.parse_rank(text, count=5) == expected
 
 
 def test_formatting():
-    assert profile.format_euros(3_000_000) == "3 000 000 €"
-    assert profile.format_age(8) == "8 mois" and profile.format_age(30) == "2 ans et 6 mois"
+    assert quantities.format_euros(3_000_000) == "3 000 000 €"
+    assert quantities.format_age(8) == "8 mois" and quantities.format_age(30) == "2 ans et 6 mois"

@@ -1,4 +1,4 @@
-"""The fixes bot/rasa_process.py applies to Rasa's per-turn path keep Rasa's behaviour:
+"""The fixes bot/launch.py applies to Rasa's per-turn path keep Rasa's behaviour:
 the action server's answers that Rasa accepts are accepted, those it refuses are refused
 with the same error."""
 
@@ -7,7 +7,7 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_process
+from bot.rasa_server import launch
 
 ORIGINAL = RemoteAction._validate_action_result
 
@@ -39,15 +39,15 @@ def fixes_undone_afterwards():
     from rasa.core import tracker_store
 
     RemoteAction._validate_action_result = ORIGINAL
-    if tracker_store.create_engine_kwargs is rasa_process._engine_kwargs:
-        tracker_store.create_engine_kwargs = rasa_process._rasa_engine_kwargs
-    if event.contains(Engine, "connect", rasa_process._tune_sqlite):
-        event.remove(Engine, "connect", rasa_process._tune_sqlite)
+    if tracker_store.create_engine_kwargs is launch._engine_kwargs:
+        tracker_store.create_engine_kwargs = launch._rasa_engine_kwargs
+    if event.contains(Engine, "connect", launch._tune_sqlite):
+        event.remove(Engine, "connect", launch._tune_sqlite)
 
 
 @pytest.fixture()
 def action():
-    rasa_process.apply_fixes()
+    launch.apply_fixes()
     return RemoteAction("action_programme_details", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
@@ -71,7 +71,7 @@ def test_answers_rasa_refuses_are_refused_with_the_same_error(action, answer):
 def test_the_schema_itself_is_checked_once_not_on_every_answer(action, monkeypatch):
     """The cost removed: jsonschema.validate checks the schema against the meta-schema on
     each call."""
-    rasa_process._validators.clear()
+    launch._validators.clear()
     checks = []
     validator_class = jsonschema.validators.validator_for(action.action_response_format_spec())
     original_check = validator_class.check_schema
@@ -93,7 +93,7 @@ def test_a_sqlite_tracker_store_writes_through_a_wal_journal_and_keeps_every_tur
     from rasa.shared.core.events import SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    rasa_process.apply_fixes()
+    launch.apply_fixes()
     path = tmp_path / "tracker.db"
     domain = Domain.from_dict({"slots": {"programme": {"type": "text", "mappings": [{"type": "from_text"}]}}})
     store = SQLTrackerStore(domain, dialect="sqlite", db=str(path))
@@ -114,15 +114,15 @@ def test_a_sqlite_tracker_store_writes_through_a_wal_journal_and_keeps_every_tur
 def test_postgresql_and_in_memory_sqlite_keep_rasa_s_engine_options():
     from rasa.core import tracker_store
 
-    rasa_process.apply_fixes()
+    launch.apply_fixes()
     assert tracker_store.create_engine_kwargs("sqlite://") == {}
     assert tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test") == \
-        rasa_process._rasa_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
+        launch._rasa_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
     assert "poolclass" not in tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
 
 
 def test_the_api_token_joins_rasa_s_arguments_inside_the_process_only():
     args = ["run", "--model", "m.tar.gz", "--enable-api"]
-    assert rasa_process.with_api_token(args, "secret") == [*args, "--auth-token", "secret"]
-    assert rasa_process.with_api_token(args, "") == args
-    assert rasa_process.with_api_token(["train"], "secret") == ["train"]
+    assert launch.with_api_token(args, "secret") == [*args, "--auth-token", "secret"]
+    assert launch.with_api_token(args, "") == args
+    assert launch.with_api_token(["train"], "secret") == ["train"]

@@ -1,4 +1,4 @@
-"""The deliveries already seen (bot/channels/replay.py): in memory, and in a real Redis
+"""The deliveries already seen (bot/rasa_server/channels/replay.py): in memory, and in a real Redis
 (db 12, a key prefix of this run's own, removed afterwards) shared by several servers."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from bot.channels import replay
+from bot.rasa_server.channels import replay
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
@@ -81,7 +81,7 @@ def test_the_store_follows_the_lock_store_setting():
 
 
 def test_a_wrong_lock_store_setting_is_refused_in_french():
-    from bot.runtime_config import ConfigurationError
+    from bot.rasa_server.runtime_files import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="BOUSSOLE_LOCK_STORE"):
         replay.from_env({"BOUSSOLE_LOCK_STORE": "memcached://hôte"})
@@ -148,7 +148,7 @@ async def test_redis_expiry(redis_prefix):
 async def test_when_redis_does_not_answer_this_server_s_memory_takes_over(caplog):
     # Nothing listens on port 1.
     store = replay.RedisSeen({"url": "127.0.0.1", "port": 1, "key_prefix": "absent"})
-    with caplog.at_level("WARNING", logger="bot.channels.replay"):
+    with caplog.at_level("WARNING", logger="bot.rasa_server.channels.replay"):
         assert await store.first_time("telegram", "9")
         assert not await store.first_time("telegram", "9")
     assert "Redis ne répond pas" in caplog.text
@@ -156,7 +156,7 @@ async def test_when_redis_does_not_answer_this_server_s_memory_takes_over(caplog
 
 
 def test_what_identifies_a_messenger_event():
-    from bot.channels.facebook import delivery_id
+    from bot.rasa_server.channels.facebook import delivery_id
 
     assert delivery_id({"sender": {"id": "1"}, "timestamp": 5, "message": {"mid": "m_1", "text": "a"}}) == "m_1"
     assert delivery_id({"sender": {"id": "1"}, "timestamp": 5, "postback": {"mid": "m_2", "payload": "/x"}}) == "m_2"

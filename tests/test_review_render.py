@@ -10,12 +10,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bot.review import charts, exports
-from bot.review.events import Reply, Turn
-from bot.review.french import percent, short_date, short_datetime
-from bot.review.markup import Markup, escape, html
-from bot.review.period import MAX_DAYS, InvalidPeriod, parse
-from bot.review.queue import UnansweredMessage
+from bot.website.review import charts, exports
+from bot.website.review.events import Reply, Turn
+from bot.website.review.french import percent, short_date, short_datetime
+from bot.website.review.markup import Markup, escape, html
+from bot.website.review.period import MAX_DAYS, InvalidPeriod, parse
+from bot.website.review.queue import UnansweredMessage
 from tests.review_store import PARIS
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import create_engine, insert, text
 
-from bot.review import activity, conversations, queue
-from bot.review.period import Period, parse
-from bot.review.tracker import EVENTS, TrackerReader, TrackerUnavailable
-from bot.review.unanswered import NO_ANSWER, NOT_UNDERSTOOD, OUT_OF_SCOPE
+from bot.website.review import activity, conversations, queue
+from bot.website.review.period import Period, parse
+from bot.website.review.tracker import EVENTS, TrackerReader, TrackerUnavailable
+from bot.website.review.unanswered import NO_ANSWER, NOT_UNDERSTOOD, OUT_OF_SCOPE
 from tests import review_store
 from tests.review_store import DAY, PARIS, VIE_PAYLOAD
 
@@ -214,7 +214,7 @@ def test_an_unsupported_database_is_refused_in_french():
 
 
 def test_a_user_message_the_bot_never_answered_is_a_failed_turn():
-    from bot.review.events import build_turns
+    from bot.website.review.events import build_turns
 
     rows = [(1, "user", 1.0, {"text": "C'est quoi le V.I.E ?"}),
             (2, "action", 1.1, {"name": "action_programme_details"}),

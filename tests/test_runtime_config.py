@@ -10,13 +10,13 @@ import time
 import pytest
 import yaml
 
-from bot import runtime_config
+from bot.rasa_server import runtime_files
 from bot.knowledge.store import DatabaseUnavailable
 from tests.conftest import PG_URL, ROOT
 
 
 def test_defaults_are_one_process_on_sqlite(tmp_path):
-    endpoints = runtime_config.endpoints({})
+    endpoints = runtime_files.endpoints({})
     assert endpoints["action_endpoint"] == {"url": "http://localhost:5055/webhook"}
     assert endpoints["tracker_store"]["dialect"] == "sqlite"
     assert endpoints["tracker_store"]["url"].endswith("/var/tracker.db")
@@ -24,20 +24,20 @@ def test_defaults_are_one_process_on_sqlite(tmp_path):
 
 
 def test_postgresql_tracker_and_redis_lock_store_from_the_environment():
-    endpoints = runtime_config.endpoints({
+    endpoints = runtime_files.endpoints({
         "BOUSSOLE_TRACKER_URL": "postgresql://rasa:s%40cret@db.internal:5433/conversations",
         "BOUSSOLE_LOCK_STORE": "redis://:motdepasse@cache.internal:6380/3",
         "BOUSSOLE_ACTIONS_URL": "http://actions.internal:5055/",
     })
     assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql",
                                           "url": "postgresql://rasa:s%40cret@db.internal:5433/conversations"}
-    assert endpoints["lock_store"] == {"type": "bot.cluster.lock_store.AtomicRedisLockStore", "url": "cache.internal",
+    assert endpoints["lock_store"] == {"type": "bot.multiserver.lock_store.AtomicRedisLockStore", "url": "cache.internal",
                                        "port": 6380, "db": 3, "password": "motdepasse", "key_prefix": "boussole"}
     assert endpoints["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
 
 
 def test_a_lock_prefix_of_its_own_keeps_deployments_apart_in_one_redis():
-    endpoints = runtime_config.endpoints({"BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/12",
+    endpoints = runtime_files.endpoints({"BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/12",
                                           "BOUSSOLE_LOCK_PREFIX": "recette2"})
     assert endpoints["lock_store"]["key_prefix"] == "recette2" and endpoints["lock_store"]["db"] == 12
 
@@ -58,8 +58,8 @@ def test_a_wrong_variable_is_named_in_french(variable, value, expected):
         env["BOUSSOLE_LOCK_STORE"] = "redis://localhost:6379/1"
     if variable == "BOUSSOLE_KAFKA_USER":
         env["BOUSSOLE_KAFKA_URL"] = "kafka.internal:9092"
-    with pytest.raises(runtime_config.ConfigurationError, match=expected):
-        runtime_config.endpoints(env)
+    with pytest.raises(runtime_files.ConfigurationError, match=expected):
+        runtime_files.endpoints(env)
 
 
 def test_the_kafka_event_broker_is_what_rasa_reads(tmp_path):
@@ -67,14 +67,14 @@ def test_the_kafka_event_broker_is_what_rasa_reads(tmp_path):
     broker itself is not run here: its configuration is what Rasa's reader sees)."""
     from rasa.core.utils import read_endpoints_from_path
 
-    runtime_config.write(tmp_path, {"BOUSSOLE_KAFKA_URL": "k1.internal:9092,k2.internal:9092",
+    runtime_files.write(tmp_path, {"BOUSSOLE_KAFKA_URL": "k1.internal:9092,k2.internal:9092",
                                     "BOUSSOLE_KAFKA_USER": "analytique", "BOUSSOLE_KAFKA_PASSWORD": "s3cret"})
     broker = read_endpoints_from_path(tmp_path / "endpoints.yml").event_broker
     assert broker.type == "kafka" and broker.url == "k1.internal:9092,k2.internal:9092"
     assert broker.kwargs["topic"] == "rasa_core_events" and broker.kwargs["partition_by_sender"] is True
     assert broker.kwargs["security_protocol"] == "SASL_PLAINTEXT" and broker.kwargs["sasl_username"] == "analytique"
     assert (tmp_path / "endpoints.yml").stat().st_mode & 0o077 == 0
-    assert "event_broker" not in runtime_config.endpoints({})
+    assert "event_broker" not in runtime_files.endpoints({})
 
 
 def test_a_channel_is_kept_only_when_its_variables_are_set(tmp_path):
@@ -85,23 +85,23 @@ def test_a_channel_is_kept_only_when_its_variables_are_set(tmp_path):
         "telegram:\n  access_token: \"${TG_TOKEN}\"\n  verify: \"${TG_NAME}\"\n"
         "slack:\n  slack_token: \"${SLACK_TOKEN}\"\n  use_threads: \"${SLACK_THREADS:-false}\"\n",
         encoding="utf-8")
-    creds = runtime_config.credentials(template, {"TG_TOKEN": "123:abc", "TG_NAME": "boussole_bot"})
+    creds = runtime_files.credentials(template, {"TG_TOKEN": "123:abc", "TG_NAME": "boussole_bot"})
     assert creds.channels == {"rest": None, "callback": {"url": "http://localhost:5034/bot"},
                               "telegram": {"access_token": "123:abc", "verify": "boussole_bot"}}
     assert creds.skipped == {"slack": ["SLACK_TOKEN"]}
-    creds = runtime_config.credentials(template, {"SLACK_TOKEN": "xoxb-1", "SLACK_THREADS": "true"})
+    creds = runtime_files.credentials(template, {"SLACK_TOKEN": "xoxb-1", "SLACK_THREADS": "true"})
     assert creds.channels["slack"] == {"slack_token": "xoxb-1", "use_threads": True}
 
 
 def test_the_written_files_are_what_rasa_reads(tmp_path):
-    (endpoints_path, credentials_path), _ = runtime_config.write(tmp_path, {"BOUSSOLE_CALLBACK_URL": "http://gw/bot"})
+    (endpoints_path, credentials_path), _ = runtime_files.write(tmp_path, {"BOUSSOLE_CALLBACK_URL": "http://gw/bot"})
     from rasa.core.utils import read_endpoints_from_path
 
     endpoints = read_endpoints_from_path(endpoints_path)
     assert endpoints.action.url == "http://localhost:5055/webhook"
     assert endpoints.tracker_store.type == "SQL"
     credentials = yaml.safe_load(credentials_path.read_text(encoding="utf-8"))
-    assert credentials["bot.channels.callback.CallbackInput"] == {"url": "http://gw/bot"}
+    assert credentials["bot.rasa_server.channels.callback.CallbackInput"] == {"url": "http://gw/bot"}
     assert credentials_path.stat().st_mode & 0o077 == 0
 
 
@@ -109,19 +109,19 @@ def test_the_repository_defaults_match_the_generated_ones():
     """endpoints.yml documents the defaults for a hand-started `rasa run`: it must say
     what the generator writes with an empty environment."""
     documented = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    generated = runtime_config.endpoints({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"})
+    generated = runtime_files.endpoints({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"})
     assert documented == generated
 
 
 def test_an_unreachable_tracker_database_fails_fast_with_a_french_message():
     start = time.monotonic()
     with pytest.raises(DatabaseUnavailable, match="BOUSSOLE_TRACKER_URL"):
-        runtime_config.check_tracker_store("postgresql://postgres@127.0.0.1:1/test")
+        runtime_files.check_tracker_store("postgresql://postgres@127.0.0.1:1/test")
     assert time.monotonic() - start < 10
 
 
 def test_the_postgresql_tracker_database_is_reachable():
-    runtime_config.check_tracker_store(PG_URL)
+    runtime_files.check_tracker_store(PG_URL)
 
 
 def test_serve_rasa_refuses_to_start_on_an_unreachable_tracker_store(tmp_path):
@@ -166,7 +166,7 @@ def test_files_holding_secrets_are_never_readable_by_others_even_for_a_moment(tm
     import os
     import stat
 
-    from bot import runtime_config
+    from bot.rasa_server import runtime_files
 
     modes = {}
     replace = os.replace
@@ -176,7 +176,7 @@ def test_files_holding_secrets_are_never_readable_by_others_even_for_a_moment(tm
         replace(draft, final)
 
     monkeypatch.setattr(os, "replace", watched)
-    runtime_config.write(tmp_path, env={"BOUSSOLE_TELEGRAM_TOKEN": "123:secret"})
+    runtime_files.write(tmp_path, env={"BOUSSOLE_TELEGRAM_TOKEN": "123:secret"})
     assert modes == {"endpoints.yml": 0o600, "credentials.yml": 0o600}
     for name in modes:
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600

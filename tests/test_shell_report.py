@@ -1,6 +1,6 @@
 """The adviser mode's report, from a tracker as Rasa's API returns it."""
 
-from bot.shell_client import adviser_report
+from bot.tools.shell import adviser_report
 
 
 def test_report_lists_intent_entities_slots_ranking_and_sources():

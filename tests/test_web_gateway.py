@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import feedback, settings
+from bot.website import feedback
+from bot.config import settings
 from bot.knowledge import store
-from bot.web.app import create_app
-from bot.web.ratelimit import RateLimiter
+from bot.website.app import create_app
+from bot.website.ratelimit import RateLimiter
 
 PARTNER = "https://www.partenaire.example"
 SESSION = "0123456789abcdef0123456789abcdef"
@@ -107,7 +108,7 @@ async def test_every_error_is_french_json(make_client):
     client = await make_client({"/boom": boom})
     cases = [
         (client.get("/nulle-part"), 404),
-        (client.get("/static/../../bot/settings.py"), 404),
+        (client.get("/static/../../bot/config/settings.py"), 404),
         (client.get("/api/chat"), 405),
         (client.post("/api/chat", data="{pas du json", headers={"Content-Type": "application/json"}), 400),
         (client.post("/api/chat", json=["liste"]), 400),

@@ -1,6 +1,6 @@
 """A conversation rebuilt from tracker events as the widget shows it again after a reload."""
 
-from bot.web.history import bot_message, messages_from_events
+from bot.website.transcript import bot_message, messages_from_events
 
 PAYLOAD = '/ask_programme{"programme":"vie"}'
 

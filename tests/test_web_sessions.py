@@ -1,6 +1,6 @@
 """The website's namespace of conversations inside Rasa."""
 
-from bot.web import sessions
+from bot.website import sessions
 
 
 def test_a_new_id_is_128_random_bits_in_hexadecimal():

@@ -17,7 +17,7 @@ import logging
 import threading
 from typing import Optional, Tuple
 
-from bot import settings
+from bot.config import settings
 from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
 

@@ -17,7 +17,7 @@ from typing import Optional
 from bot.knowledge.validation import KINDS
 from bot.knowledge.validity import GONE, effective_status
 from bot.knowledge.validation import labels as record_labels
-from bot.text import key, words
+from bot.core.text import key, words
 
 # Words that carry no meaning for search (« comment obtenir l'assurance pour exporter ? »).
 STOP_WORDS = set(

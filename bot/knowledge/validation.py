@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import yaml
 
 from bot.knowledge.source_policy import POLICY_FILE, PolicyError, SourcePolicy, read_policy
-from bot.text import key
+from bot.core.text import key
 
 # Loading order: a kind may only reference kinds that come before it or itself.
 KINDS = ("organisation", "sector", "region", "country", "obstacle", "programme", "cluster", "faq")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import settings
+from bot.config import settings
 from bot.knowledge import store
 
 ROOT = settings.PROJECT_ROOT
@@ -153,9 +153,9 @@ def rasa_config_dir(runtime_dir) -> Path:
 @pytest.fixture(scope="session")
 def endpoints_file(action_server, runtime_dir, rasa_config_dir) -> Path:
     """The endpoints Rasa runs on, written by the project's own generator."""
-    from bot import runtime_config
+    from bot.rasa_server import runtime_files
 
-    runtime_config.write(rasa_config_dir, rasa_env(runtime_dir, action_server))
+    runtime_files.write(rasa_config_dir, rasa_env(runtime_dir, action_server))
     return rasa_config_dir / "endpoints.yml"
 
 

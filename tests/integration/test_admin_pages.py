@@ -17,7 +17,7 @@ import uuid
 import pytest
 import requests
 
-from bot import feedback
+from bot.website import feedback
 from bot.knowledge import store
 from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
 from tests.integration.conftest import ADMIN_TOKEN

@@ -13,9 +13,9 @@ import uuid
 
 import pytest
 
-from bot.advice import handover
+from bot.core.advice import handover
 from bot.knowledge import store
-from bot.web.sessions import sender_of
+from bot.website.sessions import sender_of
 from tests.integration.conftest import ROOT, base_env
 from tests.integration.test_website_conversation import chat, text_of
 

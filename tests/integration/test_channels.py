@@ -20,10 +20,11 @@ import requests
 import socketio
 from twilio.request_validator import RequestValidator
 
-from bot import message_guard, settings
-from bot.channels import layout
-from bot.channels.telegram import CHOICE_EXPIRED
-from bot.replies import french_date
+from bot.rasa_server import message_checks
+from bot.config import settings
+from bot.rasa_server.channels import layout
+from bot.rasa_server.channels.telegram import CHOICE_EXPIRED
+from bot.core.replies import french_date
 from tests.integration import fake_platforms as fp
 from tests.integration.conftest import RASA_TOKEN
 
@@ -551,7 +552,7 @@ def test_every_channel_refuses_a_message_over_the_same_limit(rasa_server, fake_p
     """BOUSSOLE_MAX_MESSAGE_CHARS, read by the website's gateway, by Rasa's REST channel
     and by every messaging channel: its default here."""
     limit = settings.max_message_chars()
-    refusal = message_guard.too_long(limit + 1, limit)
+    refusal = message_checks.too_long(limit + 1, limit)
     sender = new_whatsapp_number()
     assert twilio_post(rasa_server, sender, "a" * (limit + 1)).status_code == 204
     assert twilio_bodies(fake_platforms, sender) == [refusal]

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bot.message_guard import NO_ANSWER
-from bot.web.sessions import sender_of
+from bot.rasa_server.message_checks import NO_ANSWER
+from bot.website.sessions import sender_of
 from tests.integration.conftest import ADMIN_TOKEN, RASA_TOKEN
 
 # « Within a few seconds »: a request still unanswered by then is a hang.

@@ -11,8 +11,8 @@ import uuid
 
 import requests
 
-from bot.web.chat import UNKNOWN_SESSION
-from bot.web.sessions import CLIENT_ID
+from bot.website.chat import UNKNOWN_SESSION
+from bot.website.sessions import CLIENT_ID
 from tests.integration.conftest import RASA_TOKEN
 from tests.integration.test_channels import (messenger_event, messenger_post, new_chat_id, slack_direct_message,
                                              slack_post, telegram_message, telegram_post)

@@ -11,12 +11,13 @@ import uuid
 
 import requests
 
-from bot import feedback, privacy
-from bot.advice import handover
+from bot.website import feedback
+from bot.tools import privacy
+from bot.core.advice import handover
 from bot.knowledge import store
-from bot.review import queue
-from bot.review.period import Period
-from bot.review.tracker import TrackerReader
+from bot.website.review import queue
+from bot.website.review.period import Period
+from bot.website.review.tracker import TrackerReader
 from tests.integration.conftest import ROOT, base_env
 from tests.integration.test_website_conversation import chat, text_of
 

@@ -86,5 +86,5 @@ def test_no_server_shows_a_secret_on_its_command_line(rasa_server, action_server
         process = psutil.Process(server.process.pid)
         for each in [process, *process.children(recursive=True)]:
             shown[each.pid] = " ".join(each.cmdline())
-    assert any("bot.rasa_process" in line and "--enable-api" in line for line in shown.values()), shown
+    assert any("bot.rasa_server.launch" in line and "--enable-api" in line for line in shown.values()), shown
     assert not [line for line in shown.values() if RASA_TOKEN in line or "--auth-token" in line]

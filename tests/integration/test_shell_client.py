@@ -11,7 +11,7 @@ from tests.integration.conftest import ROOT, base_env
 
 def test_piped_conversation_with_numbered_buttons(rasa_server, action_server, kb):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.shell_client"], input="bonjour\n1\n/stop\n", text=True,
+        [sys.executable, "-m", "bot.tools.shell"], input="bonjour\n1\n/stop\n", text=True,
         capture_output=True, timeout=120, cwd=ROOT, env=base_env(BOUSSOLE_RASA_URL=rasa_server.url),
     )
     assert result.returncode == 0, result.stderr
@@ -25,7 +25,7 @@ def test_piped_conversation_with_numbered_buttons(rasa_server, action_server, kb
 
 def test_unreachable_server_is_reported_in_french():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.shell_client"], input="bonjour\n", text=True, capture_output=True,
+        [sys.executable, "-m", "bot.tools.shell"], input="bonjour\n", text=True, capture_output=True,
         timeout=60, cwd=ROOT, env=base_env(BOUSSOLE_RASA_URL="http://127.0.0.1:9"),
     )
     assert result.returncode == 1
@@ -36,7 +36,7 @@ def test_adviser_mode_shows_intent_entities_slots_and_sources(rasa_server, actio
     from tests.integration.conftest import RASA_TOKEN
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot.shell_client", "--conseiller"],
+        [sys.executable, "-m", "bot.tools.shell", "--conseiller"],
         input="Nous sommes 25 salariés en Bretagne\nC'est quoi l'assurance prospection ?\n/stop\n",
         text=True, capture_output=True, timeout=180, cwd=ROOT,
         env=base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN),
@@ -52,7 +52,7 @@ def test_adviser_mode_shows_intent_entities_slots_and_sources(rasa_server, actio
 
 def test_adviser_mode_without_the_token_says_so(rasa_server):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.shell_client", "--conseiller"], input="bonjour\n/stop\n", text=True,
+        [sys.executable, "-m", "bot.tools.shell", "--conseiller"], input="bonjour\n/stop\n", text=True,
         capture_output=True, timeout=120, cwd=ROOT,
         env=base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_RASA_TOKEN="mauvais-jeton"),
     )

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from bot.replies import french_date
+from bot.core.replies import french_date
 
 
 def test_answers_carry_body_and_sources_and_history_shows_button_titles(website, kb):

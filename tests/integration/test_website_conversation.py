@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from bot.replies import french_date
+from bot.core.replies import french_date
 
 # « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
 SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"

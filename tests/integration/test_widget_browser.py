@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot import feedback
+from bot.website import feedback
 from bot.knowledge import store
-from bot.web.sessions import sender_of
+from bot.website.sessions import sender_of
 from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
 from tests.integration.conftest import free_port, serve, website_env
 

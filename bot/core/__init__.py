@@ -1,0 +1,4 @@
+"""The dialogue core: what to answer (`answer_router`), the French replies (`replies`,
+`citations`), the advice engine (`advice`), and the text and number tools (`text`,
+`quantities`, `choices`, `intent_labels`). Pure Python on the knowledge-base snapshot, no
+Rasa import: used by the action server through `actions/`, and by the tests without Rasa."""

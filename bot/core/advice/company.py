@@ -1,0 +1,254 @@
+"""The company's profile, read from the conversation's slots.
+
+Slots may hold what the user typed (« une vingtaine », « dans le 69 ») or the normalised
+value an earlier turn stored (« 20 », « auvergne-rhone-alpes »): every field is parsed
+again on each read, so both work and the form never asks twice for the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from bot.core import quantities
+from bot.knowledge.snapshot import KnowledgeBase
+from bot.core.text import fold
+
+# A slot holding this value was asked and declined (« passer »): it is not asked again.
+NOT_GIVEN = "non-precise"
+
+# The slots the profile form fills, in the order it asks for them.
+FORM_SLOTS = ("sector", "region", "headcount", "revenue", "company_age", "first_balance_sheet",
+              "export_experience", "country", "need")
+# Every slot the profile is read from (a département answers the Région question).
+PROFILE_SLOTS = FORM_SLOTS + ("departement",)
+
+EXPERIENCE_LABELS = {"aucune": "premier export", "occasionnelle": "ventes à l'étranger occasionnelles",
+                     "reguliere": "exportateur régulier"}
+
+_NO_EXPERIENCE = re.compile(r"\b(jamais|aucune?|pas encore|premiere fois|premier export|debut\w*|debutant\w*|"
+                            r"rien|zero|nouveau|nouvelle|pas d export|never)\b")
+_REGULAR = re.compile(r"\b(regulier\w*|regulierement|depuis (des|plusieurs|\d+) ans?|beaucoup|souvent|"
+                      r"plusieurs pays|\d+ ?% (du|de notre|de nos) ?(ca|chiffre)|la moitie|majorite|habitue\w*)\b")
+_OCCASIONAL = re.compile(r"\b(un peu|parfois|occasion\w*|quelques?|deja|ponctuel\w*|de temps en temps|"
+                         r"rarement|oui|un client|un pays)\b")
+
+_YES = re.compile(r"^(oui|ouais|yes|yep|ok|c est fait|c est bon|effectivement|tout a fait|bien sur|"
+                  r"absolument|oui c est fait|oui clos|oui cloture)\b|\b(deja cloture|bilan cloture|"
+                  r"on a (deja )?(un|notre) (premier )?bilan|nous avons (deja )?(un|notre) (premier )?bilan|"
+                  r"plusieurs bilans)\b")
+_NO = re.compile(r"^(non|nan|no|pas encore|toujours pas)\b|\b(pas encore (de|eu de|clos|cloture)|"
+                 r"pas de bilan|aucun bilan|premier bilan (n est|pas))\b")
+
+
+@dataclass(frozen=True)
+class CompanyProfile:
+    sector: Optional[str] = None
+    region: Optional[str] = None
+    departement: Optional[str] = None
+    headcount: Optional[int] = None
+    revenue: Optional[int] = None
+    age_months: Optional[int] = None
+    balance_sheet_closed: Optional[bool] = None
+    export_experience: Optional[str] = None
+    country: Optional[str] = None
+    zone: Optional[str] = None
+    need: Optional[str] = None
+    # Slots the user chose not to fill.
+    declined: frozenset = field(default_factory=frozenset)
+
+    def value_of(self, slot: str):
+        """The parsed value behind a form slot, or None."""
+        return {"sector": self.sector, "region": self.region, "headcount": self.headcount,
+                "revenue": self.revenue, "company_age": self.age_months,
+                "first_balance_sheet": self.balance_sheet_closed, "export_experience": self.export_experience,
+                "country": self.country or self.zone, "need": self.need}[slot]
+
+    def is_empty(self) -> bool:
+        return all(self.value_of(slot) is None for slot in FORM_SLOTS)
+
+    def missing_slots(self) -> list:
+        """The form slots still to ask, in order. The balance-sheet question only matters
+        between 12 and 24 months: younger, no 12-month balance sheet can be closed yet;
+        older, one has been."""
+        missing = []
+        for slot in FORM_SLOTS:
+            if slot in self.declined or self.value_of(slot) is not None:
+                continue
+            if slot == "first_balance_sheet" and not (self.age_months is not None and 12 <= self.age_months < 24):
+                continue
+            missing.append(slot)
+        return missing
+
+
+def parse_export_experience(text: Optional[str]) -> Optional[str]:
+    """« jamais exporté » → aucune, « un peu en Belgique » → occasionnelle, « 30 % du CA » → reguliere."""
+    folded = " ".join(re.findall(r"[a-z0-9%]+", fold(text or "")))
+    if not folded:
+        return None
+    if folded in EXPERIENCE_LABELS:
+        return folded
+    if _NO_EXPERIENCE.search(folded):
+        return "aucune"
+    if _REGULAR.search(folded):
+        return "reguliere"
+    if _OCCASIONAL.search(folded):
+        return "occasionnelle"
+    return None
+
+
+def parse_yes_no(text: Optional[str]) -> Optional[bool]:
+    """Answers to « avez-vous clôturé votre premier bilan ? »."""
+    folded = " ".join(re.findall(r"[a-z0-9]+", fold(text or "")))
+    if folded in ("true", "false"):
+        return folded == "true"
+    if _NO.search(folded):
+        return False
+    if _YES.search(folded):
+        return True
+    return None
+
+
+def zones(kb: KnowledgeBase) -> list:
+    return sorted({c["zone"] for c in kb.all("country")})
+
+
+def parse_zone(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
+    """« vers l'Asie » → Asie, « Amérique latine » → Amérique latine."""
+    padded = f" {' '.join(re.findall(r'[a-z]+', fold(text or '')))} "
+    for zone in sorted(zones(kb), key=len, reverse=True):
+        if f" {' '.join(re.findall(r'[a-z]+', fold(zone)))} " in padded:
+            return zone
+    return None
+
+
+def parse_country(kb: KnowledgeBase, text: Optional[str]):
+    """(country id, zone): a country named (by name, alias, ISO code or in a sentence), else a zone."""
+    if not text:
+        return None, None
+    cid = kb.named("country", text, text)
+    if cid is not None:
+        return cid, None
+    return None, parse_zone(kb, text)
+
+
+# An obstacle named in passing must be clear: a search needs every word to hit a label.
+NEED_MIN_SCORE = 2.2
+
+
+def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
+    """The obstacle id a need names: « financer un salon », « trouver des distributeurs »."""
+    if not text:
+        return None
+    oid = kb.named("obstacle", text, text)
+    if oid is None:
+        hits = kb.search(text, kinds=("obstacle",), limit=1)
+        oid = hits[0].id if hits and hits[0].score >= NEED_MIN_SCORE else None
+    return oid
+
+
+def parse_sector(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
+    return kb.named("sector", text, text) if text else None
+
+
+def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text: Optional[str]):
+    """(region id, département code) from a Région, a département name or number, or a
+    sentence (« dans le 69 »). A Région named in full wins over a département its name
+    contains (« Pays de la Loire » is not the Loire)."""
+    code = kb.resolve_departement(departement_text) if departement_text else None
+    if code is not None:
+        return kb.departement(code)["region"], code
+    for text in (region_text, departement_text):
+        if not text:
+            continue
+        rid = kb.named("region", text, text)
+        if rid is not None:
+            # « près d'Aix-en-Provence »: the Région's alias matched; the city gives the département.
+            codes = [c for c in kb.departements_in_text(f" {text} ") if kb.departement(c)["region"] == rid]
+            return rid, (codes[0] if codes else None)
+    for text in (departement_text, region_text):
+        codes = kb.departements_in_text(f" {text} ") if text else []
+        if codes:
+            # « Loire-Atlantique » also contains « Loire »: the longest name is the one meant.
+            code = max(codes, key=lambda c: len(kb.departement(c)["phrase"]))
+            return kb.departement(code)["region"], code
+    return None, None
+
+
+def from_values(kb: KnowledgeBase, values: dict, today: Optional[dt.date] = None) -> CompanyProfile:
+    """A profile from slot values (raw or normalised); NOT_GIVEN marks a declined slot."""
+    def raw(slot):
+        value = values.get(slot)
+        return None if value in (None, "", NOT_GIVEN) else str(value)
+
+    declined = frozenset(slot for slot in PROFILE_SLOTS if values.get(slot) == NOT_GIVEN)
+    region, departement = parse_place(kb, raw("region"), raw("departement"))
+    country, zone = parse_country(kb, raw("country"))
+    balance = raw("first_balance_sheet")
+    return CompanyProfile(
+        sector=parse_sector(kb, raw("sector")),
+        region=region,
+        departement=departement,
+        headcount=quantities.parse_headcount(raw("headcount")),
+        revenue=quantities.parse_revenue(raw("revenue")),
+        age_months=quantities.parse_company_age_months(raw("company_age"), today),
+        balance_sheet_closed=parse_yes_no(balance) if balance else None,
+        export_experience=parse_export_experience(raw("export_experience")),
+        country=country,
+        zone=zone,
+        need=parse_need(kb, raw("need")),
+        declined=declined,
+    )
+
+
+def to_slots(company: CompanyProfile) -> dict:
+    """Normalised slot values that `from_values` reads back to the same profile."""
+    slots = {
+        "sector": company.sector,
+        "region": company.region,
+        "departement": company.departement,
+        "headcount": None if company.headcount is None else str(company.headcount),
+        "revenue": None if company.revenue is None else str(company.revenue),
+        "company_age": None if company.age_months is None else f"{company.age_months} mois",
+        "first_balance_sheet": None if company.balance_sheet_closed is None else
+        ("true" if company.balance_sheet_closed else "false"),
+        "export_experience": company.export_experience,
+        "country": company.country or company.zone,
+        "need": company.need,
+    }
+    for slot in company.declined:
+        if slots.get(slot) is None:
+            slots[slot] = NOT_GIVEN
+    return {slot: value for slot, value in slots.items() if value is not None}
+
+
+def describe(kb: KnowledgeBase, company: CompanyProfile) -> list:
+    """The profile in plain French, one fact per line, for the user to spot a misreading."""
+    facts = []
+    if company.sector:
+        facts.append(f"Secteur : {kb.name('sector', company.sector)}")
+    if company.region:
+        place = f"Région {kb.name('region', company.region)}"
+        if company.departement:
+            place = f"{kb.departement(company.departement)['name']} ({company.departement}), {place}"
+        facts.append(f"Implantation : {place}")
+    if company.headcount is not None:
+        count = f"{company.headcount:,}".replace(",", " ")
+        facts.append(f"Effectif : {count} salarié{'s' if company.headcount > 1 else ''}")
+    if company.revenue is not None:
+        facts.append(f"Chiffre d'affaires : {quantities.format_euros(company.revenue)}")
+    if company.age_months is not None:
+        facts.append(f"Ancienneté : {quantities.format_age(company.age_months)}")
+    if company.balance_sheet_closed is not None:
+        facts.append("Premier bilan de 12 mois : " + ("clôturé" if company.balance_sheet_closed else "pas encore clôturé"))
+    if company.export_experience:
+        facts.append(f"Expérience de l'export : {EXPERIENCE_LABELS[company.export_experience]}")
+    if company.country:
+        facts.append(f"Marché visé : {kb.name('country', company.country)}")
+    elif company.zone:
+        facts.append(f"Zone visée : {company.zone}")
+    if company.need:
+        facts.append(f"Besoin principal : {kb.name('obstacle', company.need)}")
+    return facts

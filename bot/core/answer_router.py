@@ -1,0 +1,349 @@
+"""Decides what to answer from what NLU extracted and what the user typed.
+
+Entity extraction misses some names (typos, unknown aliases), so each answer falls back,
+in order, on the names mentioned in the text, then on a free-text search, and finally
+asks the user to choose among buttons rather than guess.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from bot.core import quantities, replies
+from bot.core.advice import company as advice_company
+from bot.core.advice import eligibility, render
+from bot.knowledge.snapshot import KnowledgeBase
+from bot.core.text import words
+
+# Search scores are the mean weight of the matched query words: 3 means every word
+# matched a name or an alias, 1 a long text.
+FAQ_MIN_SCORE = 2.0
+SEARCH_MIN_SCORE = 2.2
+# A FAQ entry whose every query word matched a name or an alias.
+STRONG_FAQ_SCORE = 3.0
+# How much better a FAQ entry must match than the named obstacle to answer instead of it.
+FAQ_MARGIN = 0.5
+
+
+def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
+    """(programme id or None, messages)."""
+    pid = _programme_in_context(kb, entity, None, text)
+    if pid is None and not entity:
+        organisations = kb.mentioned("organisation", text or "")
+        if organisations:
+            return None, replies.organisation_info(kb, organisations[0])
+        hits = kb.search(text or "", kinds=("programme",), limit=1)
+        pid = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
+    if pid is not None:
+        return pid, replies.programme_details(kb, pid)
+    if entity:
+        # A word taken for a programme name may be noise: a FAQ answer first, if one fits.
+        return None, _faq_or(kb, text, replies.unknown_programme(kb, entity))
+    return None, _faq_or(kb, text, replies.which_programme(kb))
+
+
+def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context: Optional[dict] = None):
+    """(obstacle id or None, messages). A precise practical question gets its FAQ answer;
+    a difficulty named in general terms gets the obstacle's advice; a follow-up that names
+    none (« comment se couvrir ? ») is about the difficulty discussed before, or the
+    company's main need."""
+    context = context or {}
+    faq_hits = kb.search(text or "", kinds=("faq",), limit=2)
+    faq = faq_hits[0] if faq_hits and faq_hits[0].score >= FAQ_MIN_SCORE else None
+    # A few common words (« comment se couvrir ? ») match several entries equally: no entry
+    # is meant, and the difficulty discussed before tells what the question is about.
+    tied = faq is not None and len(faq_hits) > 1 and faq_hits[1].score >= faq.score
+    if tied and (context.get("obstacle") or context.get("need")):
+        faq = None
+    oid = kb.named("obstacle", entity, text)
+    obstacle_hits = kb.search(text or "", kinds=("obstacle",), limit=len(kb.records["obstacle"]))
+    if oid is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
+        oid = obstacle_hits[0].id
+    if oid is not None:
+        obstacle_score = next((h.score for h in obstacle_hits if h.id == oid), 0)
+        if faq and faq.score > obstacle_score + FAQ_MARGIN:
+            return None, replies.faq_answer(kb, faq.id)
+        return oid, replies.obstacle_advice(kb, oid)
+    if faq:
+        return None, replies.faq_answer(kb, faq.id)
+    for earlier in (context.get("obstacle"), context.get("need")):
+        oid = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
+        if oid is not None:
+            return oid, replies.obstacle_advice(kb, oid)
+    return None, replies.which_obstacle(kb)
+
+
+# The FAQ entry on joining a pôle, added to a pôle's card when the user wants to join it.
+JOIN_CLUSTER_FAQ = "rejoindre-un-pole"
+_JOIN_WORDS = ("rejoindre", "adherer", "adherent", "adhesion", "membre", "integrer")
+
+
+def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[str], text: str,
+                   region: Optional[str] = None):
+    """(cluster id or None, messages): a named pôle, else the pôles of a sector (those of
+    the company's Région first); « rejoindre un pôle » adds how to join."""
+    joining = kb.get("faq", JOIN_CLUSTER_FAQ) is not None and any(w in _JOIN_WORDS for w in words(text or ""))
+    how_to_join = replies.faq_answer(kb, JOIN_CLUSTER_FAQ) if joining else []
+    cid = kb.named("cluster", entity, text)
+    if cid is not None:
+        return cid, replies.cluster_info(kb, cid) + how_to_join
+    sid = kb.named("sector", sector, text)
+    if sid is not None:
+        return None, replies.clusters_for_sector(kb, sid, region) + how_to_join
+    if joining:
+        return None, how_to_join
+    return None, _faq_or(kb, text, replies.which_cluster(kb))
+
+
+def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
+    """When the intent's own record cannot be found, a practical question may still have
+    its answer in the FAQ; otherwise, `otherwise` (which asks the user to choose). One
+    word is too little to overrule the intent (« quelles aides dans ma région ? »)."""
+    if len(kb.query_words(text or "")) < 2:
+        return otherwise
+    hits = kb.search(text or "", kinds=("faq",), limit=1)
+    if hits and hits[0].score >= FAQ_MIN_SCORE:
+        return replies.faq_answer(kb, hits[0].id)
+    return otherwise
+
+
+def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
+    """(organisation id or None, messages)."""
+    # « la différence entre un transitaire et un commissionnaire en douane » names the
+    # douane in passing: a FAQ entry that matches every word answers it better. A short
+    # question that names the organisation (« que fait la douane ? ») gets its card.
+    hits = kb.search(text or "", kinds=("faq",), limit=1)
+    if hits and hits[0].score >= STRONG_FAQ_SCORE and len(kb.query_words(text or "")) >= (3 if entity else 2):
+        return None, replies.faq_answer(kb, hits[0].id)
+    oid = kb.named("organisation", entity, text)
+    if oid is not None:
+        return oid, replies.organisation_info(kb, oid)
+    programmes = kb.mentioned("programme", text or "")
+    if programmes:
+        return None, replies.programme_details(kb, programmes[0])
+    return None, _faq_or(kb, text, replies.which_organisation(kb))
+
+
+def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,
+                  context: Optional[dict] = None):
+    """(region id or None, messages): a département leads to its Région; without either,
+    the Région given earlier in the conversation."""
+    context = context or {}
+    rid, code = region_in_context(kb, region, departement, text or "", context.get("region"),
+                                  context.get("departement"))
+    if rid is not None:
+        return rid, replies.region_support(kb, rid, code)
+    return None, _faq_or(kb, text, replies.which_region(kb))
+
+
+def answer_country(kb: KnowledgeBase, entity: Optional[str], text: str):
+    """(country id or None, messages)."""
+    cid = kb.named("country", entity, text)
+    if cid is not None:
+        return cid, replies.country_pointers(kb, cid)
+    return None, _faq_or(kb, text, replies.which_country(kb))
+
+
+def answer_out_of_scope(kb: KnowledgeBase, text: str):
+    """Before saying « I only answer export questions », check the FAQ: a question about the
+    trade deficit or Ubifrance may look off-topic to the classifier yet have its answer."""
+    return None, _faq_or(kb, text, [])
+
+
+def _programme_in_context(kb: KnowledgeBase, entity: Optional[str], context: Optional[str], text: str):
+    """The programme a follow-up is about: the one named now, else the one of the
+    previous turns (« et c'est pour qui ? »)."""
+    pid = kb.fuzzy_resolve("programme", entity) if entity else None
+    mentioned = kb.mentioned("programme", text or "")
+    # « Assurance Prospection Accompagnement » contains « Assurance Prospection »: the
+    # extractor may keep only the shorter name, the text has the whole one.
+    if mentioned and (pid is None or (pid in mentioned and mentioned[0] != pid)):
+        pid = mentioned[0]
+    if pid is None and context:
+        pid = kb.fuzzy_resolve("programme", context)
+    return pid
+
+
+def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: Optional[str], context: Optional[str],
+                            text: str):
+    """(programme id or None, messages) for « who is it for », « how much », « how to
+    apply », « is it still open »: one aspect of one programme."""
+    pid = _programme_in_context(kb, entity, context, text)
+    if pid is None:
+        return None, _faq_or(kb, text, replies.which_programme(kb, intent))
+    if pid == context and not entity and _off_the_programme(kb, pid, text):
+        # « le quota japonais sur le glutamate, c'est combien ? » is no follow-up on the
+        # programme discussed before: say we do not know rather than answer beside it.
+        return None, _faq_or(kb, text, replies.not_in_knowledge(kb, pid, intent))
+    return pid, replies.PROGRAMME_ASPECTS[intent](kb, pid)
+
+
+# Words of follow-up questions that no programme record needs to contain.
+FOLLOW_UP_WORDS = set("coute couter coutent cout couts cher prix tarif montant montants niveau concretement "
+                      "eligible eligibles eligibilite concerne concernes ki qui pour demande demander deposer "
+                      "dossier ouvert ouverte encore toujours actif active ferme termine contacter contact "
+                      "cb cmb combien conditions criteres final".split())
+# A follow-up may name up to this many words that the programme's record does not contain.
+OFF_TOPIC_WORDS = 2
+
+
+def _off_the_programme(kb: KnowledgeBase, pid: str, text: str) -> bool:
+    own = kb.words_of("programme", pid)
+    foreign = [w for w in kb.query_words(text) if w not in own and w not in FOLLOW_UP_WORDS]
+    return len(foreign) >= OFF_TOPIC_WORDS
+
+
+def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,
+                      context_region: Optional[str] = None, context_departement: Optional[str] = None):
+    """(region id, département code): named now, else mentioned in the text, else known
+    from the earlier turns."""
+    for reg, dep, txt in ((region, departement, text), (context_region, context_departement, "")):
+        code = kb.resolve_departement(dep) if dep else None
+        rid = None if code else kb.named("region", reg, txt)
+        if rid is None and code is None and txt:
+            codes = kb.departements_in_text(txt)
+            code = codes[0] if codes else None
+        if code is not None:
+            return kb.departement(code)["region"], code
+        if rid is not None:
+            return rid, None
+    return None, None
+
+
+def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Optional[str],
+                   region: Optional[str], departement: Optional[str], text: str, context: dict):
+    """(slot updates, messages) for « qui contacter ? »: a Région named now wins, then a
+    programme or an organisation named now, then what the conversation was about."""
+    rid, code = region_in_context(kb, region, departement, text)
+    if rid:
+        return {"region": rid}, replies.region_support(kb, rid, code)
+    pid = _programme_in_context(kb, programme, None, text)
+    if pid:
+        return {"programme": pid}, replies.programme_contact(kb, pid)
+    oid = kb.named("organisation", organisation, text)
+    if oid:
+        return {"organisation": oid}, replies.organisation_info(kb, oid)
+    pid = _programme_in_context(kb, None, context.get("programme"), "")
+    if pid:
+        return {"programme": pid}, replies.programme_contact(kb, pid)
+    rid, code = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
+    if rid:
+        return {"region": rid}, replies.region_support(kb, rid, code)
+    return {}, replies.adviser_contact(kb)
+
+
+def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
+    """What an answer to « dans quelle Région ? » gives: (region id, département code),
+    advice_company.NOT_GIVEN when the user declines, (None, None) when it names no place we know."""
+    if quantities.is_skip(text) or value == advice_company.NOT_GIVEN:
+        return advice_company.NOT_GIVEN, None
+    return region_in_context(kb, value, value, text)
+
+
+def answer_adviser(kb: KnowledgeBase, context: dict):
+    """The advisers of the Région, those for the company's need first, then the offer of a
+    dossier for them."""
+    rid, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
+    need = advice_company.parse_need(kb, context.get("need")) if context.get("need") else None
+    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != advice_company.NOT_GIVEN,
+                                   need=need) + [render.handover_offer()]
+
+
+def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
+    """(slot updates, messages) for a statement about the company: each value normalised,
+    repeated back in plain French, and what is still unknown. A place the extractor missed
+    (« nous sommes à Rennes ») is looked for in the text. When an eligibility question was
+    waiting for these values, its report follows, updated."""
+    if text and not (values.get("region") or values.get("departement")):
+        rid, code = advice_company.parse_place(kb, text, text)
+        values = dict(values, region=rid, departement=code) if rid else values
+    company = advice_company.from_values(kb, values, today)
+    updates = advice_company.to_slots(company)
+    missing = [eligibility.FIELD_LABELS[slot] for slot in ("sector", "region", "headcount", "revenue",
+                                                           "company_age", "country")
+               if company.value_of(slot) is None]
+    messages = replies.company_noted(advice_company.describe(kb, company), missing)
+    pending = values.get("pending_eligibility")
+    if pending and kb.get("programme", pending):
+        assessment = eligibility.assess(kb, pending, company)
+        updates["pending_eligibility"] = pending if assessment.missing else None
+        messages += render.eligibility_report(kb, assessment, company)
+    return updates, messages
+
+
+def answer_eligibility(kb: KnowledgeBase, entity: Optional[str], context: dict, text: str, today=None):
+    """(slot updates, messages): the programme's criteria checked against what the
+    conversation says about the company; what is missing is asked for."""
+    pid = _programme_in_context(kb, entity, context.get("programme"), text)
+    if pid is None:
+        return {}, _faq_or(kb, text, replies.which_programme(kb, "ask_eligibility"))
+    company = advice_company.from_values(kb, context, today)
+    assessment = eligibility.assess(kb, pid, company)
+    return ({"programme": pid, "pending_eligibility": pid if assessment.missing else None},
+            render.eligibility_report(kb, assessment, company))
+
+
+def parse_payload(payload: str):
+    """(intent, entities) of a button payload « /intent{"entity": "value"} », or None."""
+    if not payload or not payload.startswith("/"):
+        return None
+    name, _, raw = payload[1:].partition("{")
+    try:
+        entities = json.loads("{" + raw) if raw else {}
+    except ValueError:
+        return None
+    return name, entities if isinstance(entities, dict) else {}
+
+
+def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str = ""):
+    """(slot updates, messages) for an intent and its entities, as if the user had typed it:
+    what a button chosen by its rank (« le deuxième ») leads to."""
+    get = entities.get
+    if intent == "ask_programme":
+        pid, messages = answer_programme(kb, get("programme"), text)
+        return ({"programme": pid} if pid else {}), messages
+    if intent == "ask_eligibility":
+        return answer_eligibility(kb, get("programme"), context, text)
+    if intent in replies.PROGRAMME_ASPECTS and intent != "ask_contact":
+        pid, messages = answer_programme_aspect(kb, intent, get("programme"), context.get("programme"), text)
+        return ({"programme": pid} if pid else {}), messages
+    if intent == "ask_contact":
+        return answer_contact(kb, get("programme"), get("organisation"), get("region"), get("departement"),
+                              text, context)
+    simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text, context)),
+              "ask_cluster": ("cluster", lambda: answer_cluster(
+                  kb, get("cluster"), get("sector") or context.get("sector"), text,
+                  advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0])),
+              "ask_organisation": ("organisation", lambda: answer_organisation(kb, get("organisation"), text)),
+              "ask_region_support": ("region", lambda: answer_region(kb, get("region"), get("departement"), text,
+                                                                     context)),
+              "ask_country": ("country", lambda: answer_country(kb, get("country"), text))}
+    if intent in simple:
+        slot, call = simple[intent]
+        rid, messages = call()
+        return ({slot: rid} if rid else {}), messages
+    if intent == "ask_financing_overview":
+        return {}, replies.financing_overview(kb)
+    if intent == "ask_support_overview":
+        return {}, replies.support_overview(kb)
+    return {}, replies.no_list_to_choose_from()
+
+
+def is_choice(text: str, options: list) -> bool:
+    """Whether a message is nothing but the number of one of the buttons just shown."""
+    stripped = (text or "").strip().rstrip(".)").strip()
+    return bool(options) and stripped.isdigit() and 1 <= int(stripped) <= len(options)
+
+
+def answer_choice(kb: KnowledgeBase, rank_text: Optional[str], text: str, options: list, context: dict):
+    """(slot updates, messages) for « le deuxième »: the button of that rank in the last list."""
+    if not options:
+        return {}, replies.no_list_to_choose_from()
+    rank = quantities.parse_rank(rank_text, len(options)) or quantities.parse_rank(text, len(options))
+    if rank is None or not 1 <= rank <= len(options):
+        return {}, replies.rank_out_of_range(len(options))
+    parsed = parse_payload(options[rank - 1])
+    if parsed is None:
+        return {}, replies.no_list_to_choose_from()
+    return route_intent(kb, parsed[0], parsed[1], context)

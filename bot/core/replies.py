@@ -1,0 +1,544 @@
+"""Every answer the assistant builds from the knowledge base, rendered in French.
+
+Each function returns a list of messages (`{"text": …, "buttons": […]}`), the shape Rasa's
+dispatcher and every channel accept. Every message that states a fact from knowledge/
+ends with its source and the day it was checked.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.core import citations
+from bot.core.advice.routing import clusters_for, contacts_for
+from bot.knowledge.snapshot import KnowledgeBase
+from bot.knowledge.validation import EXPIRED
+from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noqa: F401 - re-exported
+MAX_BULLETS = 4
+# The programmes shown when we must guess what the user wants.
+FEATURED_PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "assurance-credit-export")
+
+
+def source_line(record: dict, limit: int = 2) -> str:
+    """« Source : url (vérifié le …) », with the page's own date when known and « non
+    officielle » when no source is primary (bot/core/citations.py)."""
+    return citations.render(citations.of_record(record, limit))
+
+
+def contacts_record(region: dict, with_map: bool = False) -> dict:
+    """The Région as its contacts' replies cite it: the pages about its contacts, not the
+    ones that only back its list of départements (`about: departements`), unless the reply
+    also says which Région a département belongs to (`with_map`)."""
+    contacts = [s for s in region["sources"] if s.get("about") != "departements"]
+    geography = [s for s in region["sources"] if s.get("about") == "departements"][:1] if with_map else []
+    return dict(region, sources=(contacts + geography) or region["sources"])
+
+
+def payload(intent: str, **entities) -> str:
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def message(text: str, buttons=None) -> dict:
+    out = {"text": text}
+    if buttons:
+        out["buttons"] = buttons
+    return out
+
+
+def programme_button(kb: KnowledgeBase, pid: str) -> dict:
+    return {"title": kb.name("programme", pid), "payload": payload("ask_programme", programme=pid)}
+
+
+def obstacle_button(kb: KnowledgeBase, oid: str) -> dict:
+    return {"title": kb.name("obstacle", oid), "payload": payload("ask_obstacle", obstacle=oid)}
+
+
+def cluster_button(kb: KnowledgeBase, cid: str) -> dict:
+    return {"title": kb.name("cluster", cid), "payload": payload("ask_cluster", cluster=cid)}
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def _join_names(names: list) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " et " + names[-1]
+
+
+# --- programmes ---------------------------------------------------------------------------
+
+def programme_details(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    operator = kb.name("organisation", programme["operator"])
+    status = kb.status("programme", programme)
+    parts = [f"{programme['name']} ({operator})", _status_warning(kb, programme)]
+    if status == "unconfirmed":
+        parts.append("⚠️ Les informations sur ce dispositif n'ont pas pu être toutes confirmées : vérifiez auprès de l'opérateur.")
+    elif status != EXPIRED:
+        parts.append(validity_sentence("programme", programme, kb.today()))
+    parts.append(programme["summary"])
+    if programme.get("amounts"):
+        parts.append("En bref :\n" + _bullets(programme["amounts"][:MAX_BULLETS]))
+    if programme.get("eligibility"):
+        parts.append("Pour qui :\n" + _bullets(c["label"] for c in programme["eligibility"][:MAX_BULLETS]))
+    if status != "ended":
+        parts.append(f"Comment faire : {programme['how_to_apply']}")
+    parts.append(source_line(programme))
+    parts = [part for part in parts if part]
+    buttons = []
+    if programme.get("successor"):
+        buttons.append(programme_button(kb, programme["successor"]))
+    if status != "ended":
+        buttons += follow_up_buttons(pid)
+    return [message("\n\n".join(parts), buttons)]
+
+
+# The questions a user asks next about a programme, as buttons that carry its id.
+FOLLOW_UPS = (("Suis-je éligible ?", "ask_eligibility"), ("Combien ?", "ask_amount"),
+              ("Comment faire la demande ?", "ask_how_to_apply"), ("Qui contacter ?", "ask_contact"))
+
+
+def follow_up_buttons(pid: str, skip: str = "") -> list:
+    return [{"title": title, "payload": payload(intent, programme=pid)} for title, intent in FOLLOW_UPS
+            if intent != skip]
+
+
+def _status_warning(kb: KnowledgeBase, programme: dict) -> str:
+    status = kb.status("programme", programme)
+    if status == "ended":
+        text = f"⚠️ {programme['name']} est terminé depuis le {french_date(programme['ended_on'])}."
+        if programme.get("successor"):
+            text += f" Il a été remplacé par : {kb.name('programme', programme['successor'])}."
+        return text
+    if status == "paused":
+        return f"⚠️ {programme['name']} est actuellement suspendu."
+    if status == EXPIRED:
+        return f"{programme['name']} : {validity_sentence('programme', programme, kb.today())}"
+    return ""
+
+
+def programme_eligibility(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    operator = kb.name("organisation", programme["operator"])
+    parts = [_status_warning(kb, programme)]
+    if programme.get("eligibility"):
+        parts.append(f"{programme['name']} : les conditions à remplir\n"
+                     + _bullets(c["label"] for c in programme["eligibility"]))
+        parts.append(f"C'est une indication : l'éligibilité est confirmée par {operator} lors de l'étude "
+                     "de votre dossier.")
+    else:
+        parts.append(f"Ma fiche sur {programme['name']} ne détaille pas de conditions d'éligibilité. "
+                     f"En résumé : {programme['summary']}")
+        parts.append(f"Pour savoir si votre entreprise est concernée, renseignez-vous auprès de {operator}.")
+    parts.append(source_line(programme))
+    return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_eligibility"))]
+
+
+def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    parts = [_status_warning(kb, programme)]
+    if programme.get("amounts"):
+        parts.append(f"{programme['name']} : montants, taux et durées\n" + _bullets(programme["amounts"]))
+    else:
+        parts.append(f"Ma fiche sur {programme['name']} ne donne pas de montant chiffré. "
+                     f"En résumé : {programme['summary']}")
+    parts.append(source_line(programme))
+    return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_amount"))]
+
+
+def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    parts = [_status_warning(kb, programme)]
+    if kb.status("programme", programme) == "ended":
+        parts.append("Il n'est donc plus possible d'en faire la demande.")
+    else:
+        parts.append(f"{programme['name']} : comment faire\n{programme['how_to_apply']}")
+        if programme.get("contact"):
+            parts.append(f"Page pour déposer la demande ou se renseigner : {programme['contact']}")
+    parts.append(source_line(programme))
+    buttons = ([programme_button(kb, programme["successor"])] if programme.get("successor")
+               else follow_up_buttons(pid, skip="ask_how_to_apply"))
+    return [message("\n\n".join(p for p in parts if p), buttons)]
+
+
+STATUS_TEXT = {
+    "active": "est ouvert : il était proposé à la date de vérification de ma fiche.",
+    "paused": "est suspendu pour le moment.",
+    "unconfirmed": "figure dans ma base, mais je n'ai pas pu confirmer qu'il est toujours proposé : "
+                   "vérifiez auprès de l'opérateur.",
+}
+
+
+def programme_status(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    status = kb.status("programme", programme)
+    if status in ("ended", EXPIRED):
+        # Past its validity, a programme is never said to be open.
+        text = _status_warning(kb, programme)
+        buttons = [programme_button(kb, programme["successor"])] if programme.get("successor") else []
+    else:
+        text = f"{programme['name']} {STATUS_TEXT[status]}"
+        buttons = follow_up_buttons(pid)
+    return [message(f"{text}\n\n{source_line(programme)}", buttons)]
+
+
+def programme_contact(kb: KnowledgeBase, pid: str) -> list:
+    programme = kb.get("programme", pid)
+    operator = kb.get("organisation", programme["operator"])
+    parts = [f"Pour {programme['name']}, adressez-vous à {operator['name']} : {programme.get('contact') or operator['website']}",
+             programme["how_to_apply"], source_line(programme)]
+    buttons = [{"title": "Conseillers de ma Région", "payload": payload("ask_region_support")}]
+    return [message("\n\n".join(parts), buttons)]
+
+
+PROGRAMME_ASPECTS = {
+    "ask_programme": programme_details,
+    "ask_eligibility": programme_eligibility,
+    "ask_amount": programme_amounts,
+    "ask_how_to_apply": programme_how_to_apply,
+    "ask_programme_status": programme_status,
+    "ask_contact": programme_contact,
+}
+
+
+def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
+    candidates = kb.closest("programme", asked) if asked else []
+    if candidates:
+        text = f"Je ne connais pas ce dispositif : « {asked} ». Vouliez-vous dire l'un de ceux-ci ?"
+    else:
+        text = f"Je ne connais pas ce dispositif : « {asked} ». Voici les plus demandés :"
+        candidates = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+    return [message(text, [programme_button(kb, pid) for pid in candidates])]
+
+
+def which_programme(kb: KnowledgeBase, intent: str = "ask_programme") -> list:
+    featured = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+    return [message("De quel dispositif parlez-vous ? Voici les plus demandés :",
+                    [{"title": kb.name("programme", pid), "payload": payload(intent, programme=pid)}
+                     for pid in featured])]
+
+
+# The start of the answer to a question the knowledge base cannot answer: the handover
+# dossier lists such questions for the adviser.
+NOT_IN_KNOWLEDGE = "Je n'ai pas d'information fiable sur ce point dans ma base"
+
+
+def not_in_knowledge(kb: KnowledgeBase, pid: str, intent: str) -> list:
+    name = kb.name("programme", pid)
+    return [message(f"{NOT_IN_KNOWLEDGE}. Un conseiller pourra vous répondre. Si votre question portait sur "
+                    f"{name}, choisissez ci-dessous :",
+                    [{"title": f"{name} : {title}", "payload": payload(aspect, programme=pid)}
+                     for title, aspect in FOLLOW_UPS if aspect == intent]
+                    + [{"title": "Parler à un conseiller", "payload": payload("request_adviser")}])]
+
+
+# --- obstacles and practical questions ----------------------------------------------------
+
+def obstacle_advice(kb: KnowledgeBase, oid: str) -> list:
+    obstacle = kb.get("obstacle", oid)
+    parts = [f"{obstacle['name']} : {obstacle['summary']}", "Nos conseils :\n" + _bullets(obstacle["advice"][:5])]
+    helpers = [kb.name("organisation", o) for o in obstacle.get("organisations", [])]
+    if helpers:
+        parts.append(f"Qui peut vous aider : {_join_names(helpers)}.")
+    parts.append(source_line(obstacle))
+    active = [p for p in obstacle.get("programmes", []) if not kb.gone("programme", p)]
+    return [message("\n\n".join(parts), [programme_button(kb, p) for p in active[:MAX_BULLETS]])]
+
+
+def faq_answer(kb: KnowledgeBase, fid: str) -> list:
+    faq = kb.get("faq", fid)
+    buttons = [programme_button(kb, p) for p in faq.get("programmes", [])[:3]]
+    return [message(f"{faq['question']}\n\n{faq['answer']}\n\n{source_line(faq)}", buttons)]
+
+
+def which_obstacle(kb: KnowledgeBase) -> list:
+    common = [o for o in ("choix-marche", "financement", "risque-paiement", "normes", "douane-origine")
+              if kb.get("obstacle", o)]
+    return [message("Quelle difficulté rencontrez-vous ? Par exemple :", [obstacle_button(kb, o) for o in common])]
+
+
+# --- pôles de compétitivité ---------------------------------------------------------------
+
+def cluster_info(kb: KnowledgeBase, cid: str) -> list:
+    cluster = kb.get("cluster", cid)
+    where = f" ({cluster['city']})" if cluster.get("city") else ""
+    parts = [f"{cluster['name']}{where}, pôle de compétitivité"]
+    if kb.status("cluster", cluster) == "ended":
+        parts.append(f"⚠️ Ce pôle n'existe plus sous ce nom depuis le {french_date(cluster['ended_on'])}.")
+    parts.append(cluster["summary"])
+    validity = validity_sentence("cluster", cluster, kb.today())
+    if validity:
+        parts.append(validity)
+    sectors = [kb.name("sector", s) for s in cluster["sectors"]]
+    regions = [kb.name("region", r) for r in cluster["regions"]]
+    parts.append(f"Secteurs : {', '.join(sectors)}. Région{'s' if len(regions) > 1 else ''} : {', '.join(regions)}.")
+    if cluster.get("international"):
+        parts.append(f"À l'international : {cluster['international']}")
+    documented = [p for p in cluster.get("partnerships", []) if p["status"] == "documented"]
+    not_found = [p for p in cluster.get("partnerships", []) if p["status"] == "not_found"]
+    if documented:
+        parts.append("Partenariats documentés :\n" + _bullets(f"{p['partner']} : {p['detail']}" for p in documented))
+    if not_found:
+        parts.append("Non confirmé :\n" + _bullets(f"{p['partner']} : {p['detail']}" for p in not_found))
+    for initiative in cluster.get("initiatives", []):
+        parts.append(f"{initiative['name']} : {initiative['summary']}")
+    if cluster.get("website"):
+        parts.append(f"Site : {cluster['website']}")
+    parts.append(source_line(cluster))
+    return [message("\n\n".join(parts))]
+
+
+def clusters_for_sector(kb: KnowledgeBase, sid: str, region: str = None) -> list:
+    """The pôles of a sector, those of `region` first."""
+    sector = kb.get("sector", sid)
+    clusters = [kb.get("cluster", c) for c in clusters_for(kb, sid, region)]
+    if not clusters:
+        return [message(f"Je ne connais pas de pôle de compétitivité pour le secteur « {sector['name']} ».")]
+    lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])}){_label_mark(kb, c)}"
+             for c in clusters]
+    text = (f"Pôles de compétitivité du secteur « {sector['name']} » :\n" + _bullets(lines)
+            + "\n\n" + source_line(clusters[0]) + " ; chaque pôle a sa fiche détaillée.")
+    return [message(text, [cluster_button(kb, c["id"]) for c in clusters[:5]])]
+
+
+def _label_mark(kb: KnowledgeBase, cluster: dict) -> str:
+    """A pôle whose label is past its date is still listed (it may well have been renewed),
+    marked so that nobody reads it as confirmed."""
+    if kb.status("cluster", cluster) != EXPIRED:
+        return ""
+    return f" : labellisé jusqu'au {french_date(cluster['valid_until'])}, suite non confirmée"
+
+
+def which_cluster(kb: KnowledgeBase) -> list:
+    sectors = [s for s in ("sante-biotech", "aeronautique", "agroalimentaire", "numerique", "cosmetique")
+               if kb.get("sector", s)]
+    # Text payloads: the sector is read from the words, like a typed question.
+    return [message("Quel est votre secteur d'activité, ou le nom du pôle de compétitivité qui vous intéresse ? Par exemple :",
+                    [{"title": kb.name("sector", s), "payload": f"Quels pôles de compétitivité pour le secteur {kb.name('sector', s)} ?"}
+                     for s in sectors])]
+
+
+# --- overview -----------------------------------------------------------------------------
+
+OVERVIEW_NEEDS = (
+    ("financement", "Financer votre prospection et vos projets"),
+    ("risque-paiement", "Vous protéger des impayés"),
+    ("recrutement", "Recruter pour l'export"),
+    ("choix-marche", "Choisir et connaître vos marchés"),
+)
+
+
+def support_overview(kb: KnowledgeBase) -> list:
+    tfe = kb.get("organisation", "team-france-export")
+    parts = []
+    if tfe:
+        parts.append(f"Votre premier interlocuteur est la Team France Export : {tfe['summary']}\n{source_line(tfe)}")
+    lines = []
+    for oid, label in OVERVIEW_NEEDS:
+        obstacle = kb.get("obstacle", oid)
+        if not obstacle:
+            continue
+        names = [kb.name("programme", p) for p in obstacle.get("programmes", [])
+                 if not kb.gone("programme", p)][:3]
+        if names:
+            lines.append(f"{label} : {', '.join(names)}")
+    if lines:
+        parts.append("Selon votre besoin :\n" + _bullets(lines))
+    used = [kb.get("obstacle", oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    if used:
+        parts.append(citations.render(citations.of_records(used)))
+    parts.append("Choisissez un sujet pour le détail :")
+    buttons = [obstacle_button(kb, oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    return [message("\n\n".join(parts), buttons)]
+
+
+def knowledge_unavailable() -> list:
+    return [message("Désolé, ma base de connaissances est momentanément indisponible. "
+                    "Réessayez dans quelques minutes.")]
+
+
+# --- organisations, Régions, countries -------------------------------------------------
+
+FEATURED_ORGANISATIONS = ("team-france-export", "business-france", "bpifrance", "cci-international", "douane")
+FEATURED_REGIONS = ("ile-de-france", "auvergne-rhone-alpes", "nouvelle-aquitaine", "occitanie", "bretagne")
+FEATURED_COUNTRIES = ("de", "us", "gb", "cn", "ma")
+
+
+def organisation_info(kb: KnowledgeBase, oid: str) -> list:
+    organisation = kb.get("organisation", oid)
+    parts = [organisation["name"], organisation["summary"]]
+    if organisation.get("details"):
+        parts.append(organisation["details"])
+    parts.append(f"Site : {organisation['website']}")
+    parts.append(source_line(organisation))
+    operated = [p["id"] for p in kb.all("programme") if p["operator"] == oid and not kb.gone("programme", p)]
+    return [message("\n\n".join(parts), [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
+
+
+def which_organisation(kb: KnowledgeBase) -> list:
+    featured = [o for o in FEATURED_ORGANISATIONS if kb.get("organisation", o)]
+    return [message("De quel organisme voulez-vous parler ? Par exemple :",
+                    [{"title": kb.name("organisation", o), "payload": payload("ask_organisation", organisation=o)}
+                     for o in featured])]
+
+
+def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) -> list:
+    region = kb.get("region", rid)
+    parts = []
+    if departement_code:
+        dep = kb.departement(departement_code)
+        parts.append(f"Le département {dep['name']} ({dep['code']}) fait partie de la Région {region['name']}.")
+    parts.append(f"Vos interlocuteurs pour l'export, Région {region['name']} :\n"
+                 + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
+    regional = sorted((p for p in kb.all("programme") if rid in p.get("regions", []) and not kb.gone("programme", p)),
+                      key=lambda p: p["name"])
+    if regional:
+        parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
+    parts.append(source_line(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2))
+    return [message("\n\n".join(parts), [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
+
+
+def which_region(kb: KnowledgeBase) -> list:
+    featured = [r for r in FEATURED_REGIONS if kb.get("region", r)]
+    return [message("Dans quelle Région ou quel département votre entreprise est-elle installée ? Par exemple :",
+                    [{"title": kb.name("region", r), "payload": payload("ask_region_support", region=r)}
+                     for r in featured])]
+
+
+def country_pointers(kb: KnowledgeBase, cid: str) -> list:
+    country = kb.get("country", cid)
+    parts = [f"Exporter {country['in_form']}"]
+    agreement = country.get("eu_agreement")
+    if country["eu_member"]:
+        parts.append(f"{country['name']} est membre de l'Union européenne.")
+    elif agreement:
+        since = f" depuis le {french_date(agreement['since'])}" if agreement.get("since") else ""
+        parts.append(f"Accord commercial avec l'Union européenne : {agreement['name']} ({agreement['status']}{since}).")
+    else:
+        parts.append("Aucun accord commercial de l'Union européenne n'est en vigueur avec ce pays.")
+    if country.get("details"):
+        parts.append(f"À savoir : {country['details']}")
+    if country.get("origin_proof"):
+        parts.append(f"Preuve de l'origine préférentielle : {country['origin_proof']}")
+    if country.get("access2markets_url"):
+        parts.append(f"Droits de douane et formalités par produit (Access2Markets) : {country['access2markets_url']}")
+    presence = country.get("business_france")
+    if presence:
+        prefix = "Team France Export sur place" if presence["present"] else "Business France"
+        parts.append(f"{prefix} : {presence['detail']}")
+    # Origin rules and Business France's presence come from their own sources: cite all.
+    parts.append(source_line(country, limit=len(country["sources"])))
+    buttons = [obstacle_button(kb, o) for o in ("douane-origine", "choix-marche") if kb.get("obstacle", o)]
+    return [message("\n\n".join(parts), buttons)]
+
+
+def which_country(kb: KnowledgeBase) -> list:
+    featured = [c for c in FEATURED_COUNTRIES if kb.get("country", c)]
+    return [message("Vers quel pays souhaitez-vous exporter ? Par exemple :",
+                    [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured])]
+
+
+# --- financing overview -------------------------------------------------------------------
+
+# How the national financing tools are grouped for a first answer, in the order of a
+# company's path: prospect, then sell and be paid, then invest abroad.
+FINANCING_GROUPS = (
+    ("Financer la prospection", ("assurance-prospection", "pret-croissance-international",
+                                 "accelerateur-international", "vie")),
+    ("Sécuriser vos contrats et vos paiements", ("assurance-credit-export", "garantie-cautions",
+                                                 "garantie-prefinancements", "assurance-change")),
+    ("Financer vos clients et vos grands projets", ("credit-export", "cap-francexport", "prets-du-tresor",
+                                                   "fasep")),
+)
+
+
+def _sources_of(records: list) -> str:
+    return citations.render(citations.of_records(records))
+
+
+def financing_overview(kb: KnowledgeBase) -> list:
+    parts = ["Les principaux financements publics de l'export, selon votre étape :"]
+    used, buttons = [], []
+    for title, pids in FINANCING_GROUPS:
+        records = [kb.get("programme", p) for p in pids]
+        records = [r for r in records if r and kb.status("programme", r) == "active"]
+        if not records:
+            continue
+        used += records
+        parts.append(f"{title} :\n" + _bullets(f"{r['name']} ({kb.name('organisation', r['operator'])})"
+                                                for r in records))
+        buttons.append(programme_button(kb, records[0]["id"]))
+    parts.append("Votre Région a aussi ses aides : demandez-moi « aides export en » suivi de votre Région.")
+    parts.append(_sources_of(used))
+    return [message("\n\n".join(parts), buttons)]
+
+
+# --- contacts and advisers ----------------------------------------------------------------
+
+def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True, need: str = None) -> list:
+    """Where a human adviser can be reached: the Région's contacts when it is known (those
+    for the company's need first), else the Team France Export network, which routes to the
+    right regional adviser."""
+    if rid and kb.get("region", rid):
+        region = kb.get("region", rid)
+        text = (f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n"
+                + contacts_text(kb, rid, need))
+        return [message(f"{text}\n\n{source_line(contacts_record(region))}")]
+    tfe = kb.get("organisation", "team-france-export")
+    text = ("Un conseiller de la Team France Export peut étudier votre projet avec vous : "
+            f"{tfe['summary']}\nPrise de contact : {tfe['website']}\n\n{source_line(tfe)}")
+    if not ask_region:
+        return [message(text)]
+    text += "\n\nIndiquez-moi votre Région ou votre département : je vous donnerai le contact le plus proche."
+    return [message(text, which_region(kb)[0]["buttons"])]
+
+
+def contacts_text(kb: KnowledgeBase, rid: str, need: str = None) -> str:
+    """The Région's contacts as bullets; with a need, the ones that handle it first, marked."""
+    lines = []
+    for contact, relevant in contacts_for(kb, rid, need):
+        mark = "→ " if relevant and need else ""
+        lines.append(f"{mark}{contact['name']} : {contact['role']} {contact['url']}")
+    text = _bullets(lines)
+    if need and any(relevant for _, relevant in contacts_for(kb, rid, need)):
+        text += f"\n(→ : les plus indiqués pour votre besoin, {kb.name('obstacle', need).lower()})"
+    return text
+
+
+def fallback_to_adviser(kb: KnowledgeBase, rid: str = None) -> list:
+    """The last step of the fallback: after two misunderstandings, a person is better."""
+    return ([message("Je ne parviens pas à comprendre votre demande, désolé. Un conseiller pourra vous "
+                     "répondre directement.")] + adviser_contact(kb, rid))
+
+
+# --- the company's profile ----------------------------------------------------------------
+
+def company_noted(facts: list, missing: list) -> list:
+    """Repeats back what was understood about the company, so that a misreading shows."""
+    if not facts:
+        return [message("Merci. Je n'ai pas su relever d'information précise : pouvez-vous indiquer "
+                        "par exemple votre secteur, votre Région, votre effectif ou le pays visé ?")]
+    text = "C'est noté :\n" + _bullets(facts)
+    if missing:
+        text += "\n\nPour mieux vous orienter, vous pouvez aussi m'indiquer : " + _join_names(missing) + "."
+    buttons = [{"title": "Quels dispositifs pour moi ?", "payload": payload("ask_recommendation")},
+               {"title": "Qui contacter près de chez moi ?", "payload": payload("ask_region_support")},
+               {"title": "Quel pôle pour mon secteur ?", "payload": payload("ask_cluster")}]
+    return [message(text, buttons)]
+
+
+def no_list_to_choose_from() -> list:
+    return [message("Je n'ai pas de liste en cours dans laquelle choisir. Que souhaitez-vous savoir ?")]
+
+
+def rank_out_of_range(count: int) -> list:
+    return [message(f"La liste précédente comptait {count} choix : lequel vous intéresse ?")]
+
+
+def unknown_region(value) -> dict:
+    return message(f"Je ne reconnais pas « {value} » comme une Région ou un département français. "
+                   "Indiquez par exemple « Bretagne », « Gironde » ou « 69 ».")

@@ -1,0 +1,192 @@
+"""Microsoft Bot Framework (Teams), on Rasa's connector, with:
+
+- configurable identity endpoints: the OpenID configuration whose keys sign the incoming
+  tokens (`openid_url`) and the token endpoint of the bot's own replies (`token_url`: a
+  single-tenant bot uses its tenant's, not the multi-tenant default);
+- the incoming token checked as Microsoft requires and Rasa's connector does not: RS256
+  only, the issuer of that OpenID configuration, the key endorsed for the activity's
+  channel, and a `serviceUrl` claim equal to the activity's (the token's expiry and
+  audience, the bot's app id, are checked too, with Microsoft's five minutes of clock
+  skew). Replies go to that serviceUrl with the bot's access token: a forged activity
+  must not be able to redirect them. An activity whose `id` was already processed in
+  its conversation is ignored (bot/rasa_server/channels/replay.py);
+- replies without blocking the server (aiohttp instead of requests), one activity per
+  answer, in plain text, its buttons on hero cards as messageBack actions (Rasa sends its
+  raw {"title", "payload"}, which is not a Bot Framework card action);
+- the « @Boussole » of a mention in a Teams channel taken out of the text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+
+import aiohttp
+import jwt
+import requests
+from jwt import PyJWTError
+from jwt.algorithms import RSAAlgorithm
+from rasa.core.channels.botframework import BotFramework
+from rasa.core.channels.botframework import BotFrameworkInput as RasaBotFrameworkInput
+from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.rasa_server.channels import layout, replay
+from bot.rasa_server.channels.guard import guarded_channel
+
+logger = logging.getLogger(__name__)
+
+OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+TOKEN_SCOPE = "https://api.botframework.com/.default"
+# Microsoft allows five minutes of clock skew between its servers and the bot's.
+CLOCK_SKEW_S = 300
+KEYS_MAX_AGE = datetime.timedelta(days=1)
+BEARER = re.compile(r"Bearer\s+(\S+)")
+MENTION = re.compile(r"<at>.*?</at>")
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=20)
+
+
+class BotFrameworkOutput(BotFramework):
+    # (token URL, app id) → (access token, expiry as time.monotonic()).
+    _tokens: Dict[Tuple[Text, Text], Tuple[Text, float]] = {}
+
+    def __init__(self, app_id: Text, app_password: Text, conversation: Dict[Text, Any], bot: Dict[Text, Any],
+                 service_url: Text, token_url: Text = TOKEN_URL) -> None:
+        super().__init__(app_id, app_password, conversation, bot, service_url)
+        self.token_url = token_url
+
+    async def _get_headers(self) -> Optional[Dict[Text, Any]]:
+        key = (self.token_url, self.app_id)
+        token, expiry = self._tokens.get(key, ("", 0.0))
+        if time.monotonic() >= expiry:
+            form = {"grant_type": "client_credentials", "client_id": self.app_id,
+                    "client_secret": self.app_password, "scope": TOKEN_SCOPE}
+            async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+                async with session.post(self.token_url, data=form) as reply:
+                    if reply.status != 200:
+                        logger.error("Bot Framework : jeton refusé par %s (HTTP %s).", self.token_url, reply.status)
+                        return None
+                    data = await reply.json(content_type=None)
+            token = data["access_token"]
+            # Renewed a minute early, so that it never expires on its way.
+            self._tokens[key] = (token, time.monotonic() + int(data.get("expires_in", 3600)) - 60)
+        return {"content-type": "application/json", "Authorization": f"Bearer {token}"}
+
+    async def send(self, message_data: Dict[Text, Any]) -> None:
+        headers = await self._get_headers()
+        if headers is None:
+            return
+        url = f"{self.global_uri}conversations/{self.conversation['id']}/activities"
+        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+            async with session.post(url, json=message_data, headers=headers) as reply:
+                if reply.status >= 400:
+                    logger.error("Bot Framework : réponse non envoyée (HTTP %s).", reply.status)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        message = dict(message)
+        text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
+        if text or buttons:
+            for part in layout.teams_activities(text, buttons):
+                await self.send(self.prepare_message(recipient_id, part))
+        await super().send_response(recipient_id, message)
+
+
+@guarded_channel
+class BotFrameworkInput(RasaBotFrameworkInput):
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "BotFrameworkInput":
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(credentials.get("app_id"), credentials.get("app_password"),
+                   openid_url=credentials.get("openid_url") or OPENID_URL,
+                   token_url=credentials.get("token_url") or TOKEN_URL)
+
+    def __init__(self, app_id: Text, app_password: Text, openid_url: Text = OPENID_URL,
+                 token_url: Text = TOKEN_URL) -> None:
+        # Set before Rasa's constructor, which fetches the keys.
+        self.openid_url, self.token_url, self.issuer = openid_url, token_url, ""
+        super().__init__(app_id, app_password)
+
+    def _update_cached_jwk_keys(self) -> None:
+        configuration = requests.get(self.openid_url, timeout=20)
+        configuration.raise_for_status()
+        conf = configuration.json()
+        keys = requests.get(conf["jwks_uri"], timeout=20)
+        keys.raise_for_status()
+        self.jwt_keys = {key["kid"]: key for key in keys.json()["keys"]}
+        self.issuer = conf["issuer"]
+        self.jwt_update_time = datetime.datetime.now()
+
+    def _refusal(self, authorization: Optional[Text], activity: Dict[Text, Any]) -> Optional[Text]:
+        """Why the request must be refused, or None."""
+        if datetime.datetime.now() - self.jwt_update_time > KEYS_MAX_AGE:
+            try:
+                self._update_cached_jwk_keys()
+            except (requests.RequestException, KeyError, ValueError) as error:
+                logger.warning("Bot Framework : clés non renouvelées (%s).", type(error).__name__)
+        match = BEARER.fullmatch((authorization or "").strip())
+        if not match:
+            return "no bearer token"
+        try:
+            header = jwt.get_unverified_header(match.group(1))
+            key = self.jwt_keys.get(header.get("kid"))
+            if key is None:
+                return "unknown key"
+            claims = jwt.decode(match.group(1), key=RSAAlgorithm.from_jwk(key), algorithms=["RS256"],
+                                audience=self.app_id, issuer=self.issuer, leeway=CLOCK_SKEW_S,
+                                options={"require": ["exp", "iss", "aud"]})
+        except PyJWTError as error:
+            return f"invalid token ({type(error).__name__})"
+        endorsements = key.get("endorsements")
+        if endorsements is not None and activity.get("channelId") not in endorsements:
+            return "key not endorsed for this channel"
+        if claims.get("serviceUrl") != activity.get("serviceUrl"):
+            return "serviceUrl does not match the token"
+        return None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        botframework_webhook = Blueprint("botframework_webhook", __name__)
+
+        @botframework_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @botframework_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            activity = request.json if isinstance(request.json, dict) else {}
+            refusal = self._refusal(request.headers.get("Authorization"), activity)
+            if refusal:
+                logger.warning("Bot Framework : requête refusée (%s).", refusal)
+                return response.text("Unauthorized", status=401)
+            if activity.get("type") != "message":
+                return response.text("success")
+            # 200 for an activity already processed: the Connector delivers an activity
+            # again when the first delivery failed or timed out, and reports errors to the
+            # bot's owner; a replay by someone else gets nothing more.
+            conversation = activity.get("conversation") if isinstance(activity.get("conversation"), dict) else {}
+            activity_id = activity.get("id")
+            if activity_id and not await replay.first_time("botframework", f"{conversation.get('id')}|{activity_id}"):
+                logger.warning("Bot Framework : activité déjà traitée, ignorée (rejeu ou nouvel envoi).")
+                return response.text("success")
+            try:
+                out_channel = BotFrameworkOutput(self.app_id, self.app_password, activity["conversation"],
+                                                 activity["recipient"], activity["serviceUrl"], self.token_url)
+                text = MENTION.sub("", activity.get("text") or "").strip()
+                if not text:
+                    notice = {"text": layout.TEXT_ONLY, "textFormat": "plain"}
+                    await out_channel.send(out_channel.prepare_message(activity["from"]["id"], notice))
+                    return response.text("success")
+                metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
+                await on_new_message(UserMessage(text, out_channel, activity["from"]["id"],
+                                                 input_channel=self.name(), metadata=metadata))
+            except Exception as error:  # noqa: BLE001 - the service gets its answer whatever happened
+                logger.error("Bot Framework : message non traité (%s).", type(error).__name__)
+            return response.text("success")
+
+        return botframework_webhook

@@ -1,0 +1,117 @@
+"""Slack, as Rasa's connector does it (signing secret and timestamp checked on every request,
+a reply in the background), refusing a request not signed by Slack with 401 (Rasa answers
+400) and ignoring a delivery already processed: an event whose `event_id` was seen (Slack
+retries with the same one and `X-Slack-Retry-Num`, whatever the reason; Rasa ignores only
+the retries after a timeout), an interaction whose `trigger_id` was seen, a request posted
+twice (bot/rasa_server/channels/replay.py). With a configurable Web API URL (`api_url`) and replies
+shaped to Block Kit: one message per answer instead of one per paragraph, links clickable,
+up to 25 buttons (Rasa's connector drops every button past 5) with their labels cut to
+Slack's 75 characters. The URL check that Slack runs when the webhook is declared gets
+`{"challenge": …}` back, as Slack documents it, rather than Rasa's bare JSON string.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.slack import SlackBot
+from rasa.core.channels.slack import SlackInput as RasaSlackInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.rasa_server.channels import layout, replay
+from bot.rasa_server.channels.guard import guarded_channel
+
+logger = logging.getLogger(__name__)
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class SlackOutput(SlackBot):
+    def __init__(self, token: Text, slack_channel: Optional[Text] = None, thread_id: Optional[Text] = None,
+                 proxy: Optional[Text] = None, api_url: Text = SLACK_API_URL) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        self.client = AsyncWebClient(token, base_url=api_url, proxy=proxy)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        message = dict(message)
+        text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
+        if text or buttons:
+            for post in layout.slack_messages(text, buttons):
+                await self._post_message(channel=self.slack_channel or recipient_id, **post)
+        await super().send_response(recipient_id, message)
+
+
+@guarded_channel
+class SlackInput(RasaSlackInput):
+    api_url = SLACK_API_URL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SlackInput":
+        channel = super().from_credentials(credentials)
+        channel.api_url = (credentials or {}).get("api_url") or SLACK_API_URL
+        return channel
+
+    def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> SlackOutput:
+        return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        slack_webhook = super().blueprint(on_new_message)
+
+        @slack_webhook.middleware("request")
+        async def checked(request: Request):
+            if request.method != "POST" or not request.path.endswith("/webhook"):
+                return None
+            # Rasa's check: the signature, and a timestamp within five minutes of now (the
+            # signature covers it, so that an old request cannot be posted again later).
+            if not self.is_request_from_slack_authentic(request):
+                logger.warning("Slack : requête refusée (signature absente ou fausse, ou horodatage à plus de "
+                               "5 minutes de l'heure du serveur).")
+                return response.text("unauthorized", status=401)
+            event = _json(request)
+            if event.get("type") == "url_verification":
+                return response.json({"challenge": event.get("challenge")})
+            delivery = delivery_id(request, event)
+            # 200, and Slack is told not to retry: it retries a delivery that got no 2xx
+            # within 3 seconds, up to three times, and may turn off the events of an app
+            # whose deliveries keep failing.
+            if not await replay.first_time("slack", delivery):
+                logger.warning("Slack : événement déjà traité, ignoré (rejeu ou nouvel envoi n° %s).",
+                               request.headers.get(RETRY_HEADER) or "0")
+                return response.text("", headers={"X-Slack-No-Retry": "1"})
+            return None
+
+        return slack_webhook
+
+
+RETRY_HEADER = "X-Slack-Retry-Num"
+
+
+def _json(request: Request) -> Dict[Text, Any]:
+    if request.headers.get("content-type") != "application/json":
+        return {}
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - Sanic raises its own error on a bad body
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def delivery_id(request: Request, event: Dict[Text, Any]) -> Text:
+    """What identifies a delivery: the Events API's `event_id` (the same on Slack's
+    retries), an interaction's `trigger_id`, else the request's signature (the same for
+    the same body sent at the same second: a copy)."""
+    if event.get("event_id"):
+        return f"event:{event['event_id']}"
+    if request.headers.get("content-type") == "application/x-www-form-urlencoded":
+        try:
+            payload = json.loads(request.form.get("payload") or "{}")
+        except ValueError:
+            payload = {}
+        if isinstance(payload, dict) and payload.get("trigger_id"):
+            return f"trigger:{payload['trigger_id']}"
+    return "signature:" + request.headers.get("X-Slack-Signature", "")

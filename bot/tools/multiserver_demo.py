@@ -1,0 +1,156 @@
+"""`make run-deployment`: N Rasa servers, M action servers, the website and nginx on this
+machine, sharing PostgreSQL (conversations, knowledge base) and Redis (locks). One Ctrl-C
+stops everything; the last line says whether any process is left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Mapping
+
+from bot.config import settings
+from bot.multiserver import nginx
+from bot.tools.supervisor import Part, Supervisor
+from bot.multiserver.topology import Topology, check_shared_stores, host_and_port
+from bot.knowledge.store import safe_url
+from bot.rasa_server.runtime_files import tracker_url
+
+READY_TIMEOUT_S = 900
+
+
+class StopRequest:
+    """Counts Ctrl-C (and SIGTERM, SIGHUP): the first asks for a clean stop, the second
+    for a forced one."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, signum, frame):
+        self.count += 1
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self)
+
+    def stop(self) -> bool:
+        return self.count >= 1
+
+    def force(self) -> bool:
+        return self.count >= 2
+
+
+def busy_ports(topology: Topology) -> list:
+    busy = []
+    for address in topology.rasa + topology.actions + topology.web + (topology.public, topology.rasa_entry,
+                                                                      topology.actions_entry):
+        host, port = host_and_port(address)
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError:
+                busy.append(port)
+    return sorted(set(busy))
+
+
+def parts(topology: Topology, env: Mapping[str, str], model: str, base: Path) -> list:
+    """What runs, and with which environment: each server gets the shared stores and the
+    nginx entry of the parts it calls."""
+    python = sys.executable
+    common = dict(env, PYTHONPATH=str(settings.PROJECT_ROOT), RASA_TELEMETRY_ENABLED="false",
+                  TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    out = []
+    for index, address in enumerate(topology.actions, 1):
+        host, port = host_and_port(address)
+        out.append(Part(f"Serveur d'actions {index} ({address})",
+                        [python, "-m", "bot", "serve", "actions", "--port", str(port)],
+                        dict(common, BOUSSOLE_BIND_HOST=host), f"http://{address}/health",
+                        group="actions"))
+    for index, address in enumerate(topology.rasa, 1):
+        host, port = host_and_port(address)
+        out.append(Part(f"Rasa {index} ({address})",
+                        [python, "-m", "bot", "serve", "rasa", "--port", str(port), "--model", model,
+                         "--out", str(base / f"rasa-{index}")],
+                        dict(common, BOUSSOLE_BIND_HOST=host, BOUSSOLE_ACTIONS_URL=topology.actions_url),
+                        f"http://{address}/", waiting="chargement du modèle", group="rasa"))
+    for index, address in enumerate(topology.web, 1):
+        host, port = host_and_port(address)
+        out.append(Part(f"Site web ({address})", [python, "-m", "bot", "web", "--port", str(port)],
+                        # Only nginx reaches it: the client's address is in X-Forwarded-For.
+                        dict(common, BOUSSOLE_BIND_HOST=host, BOUSSOLE_RASA_URL=topology.rasa_url,
+                             BOUSSOLE_ACTIONS_URL=topology.actions_url, BOUSSOLE_TRUST_PROXY="1"),
+                        f"http://{address}/healthz", waiting="attend Rasa et les serveurs d'actions"))
+    out.append(Part(f"nginx ({topology.public}, {topology.rasa_entry}, {topology.actions_entry})",
+                    nginx.command(base / "nginx"), dict(common), f"http://{topology.rasa_entry}/lb-health",
+                    stops_first=True))
+    return out
+
+
+def banner(topology: Topology, base: Path) -> str:
+    public_port = host_and_port(topology.public)[1]
+    rasa_port = host_and_port(topology.rasa_entry)[1]
+    lines = [
+        f"  Boussole Export est prêt sur {len(topology.rasa)} serveurs Rasa et {len(topology.actions)} serveurs "
+        f"d'actions : ouvrez http://localhost:{public_port}",
+        f"  API REST de Rasa (répartie par nginx) : http://localhost:{rasa_port}/webhooks/rest/webhook",
+        f"  Journaux : {base / 'logs'}/ ; nginx : {base / 'nginx' / 'logs'}/",
+        "  Ctrl-C pour tout arrêter.",
+    ]
+    rule = "=" * 72
+    return "\n".join(["", rule, *lines, rule, ""])
+
+
+def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> int:
+    from bot.rasa_server.runtime_files import ConfigurationError
+
+    model = env.get("BOUSSOLE_MODEL", "")
+    if not model or not Path(model).exists():
+        say(f"Erreur : modèle entraîné introuvable (BOUSSOLE_MODEL = « {model} ») : lancez « make train ».")
+        return 2
+    try:
+        check_shared_stores(topology, env)
+    except ConfigurationError as exc:
+        say(f"Erreur : {exc}")
+        return 2
+    busy = busy_ports(topology)
+    if busy:
+        say("Erreur : ports déjà utilisés : " + ", ".join(map(str, busy))
+            + ". Arrêtez le programme qui les occupe (« make run » ?) ou choisissez d'autres ports "
+              "(BOUSSOLE_WEB_PORT, BOUSSOLE_RASA_PORT, BOUSSOLE_ACTIONS_PORT).")
+        return 1
+    base = settings.VAR_DIR / "multiserver"
+    try:
+        nginx.write(topology, base / "nginx")
+        nginx.check(base / "nginx")
+    except nginx.NginxError as exc:
+        say(f"Erreur : {exc}")
+        return 2
+
+    stop = StopRequest()
+    stop.install()
+    supervisor = Supervisor(base / "logs", settings.PROJECT_ROOT, say)
+    say(f"==> Démarrage de {len(topology.rasa)} serveurs Rasa, {len(topology.actions)} serveurs d'actions, du site "
+        f"web et de nginx (journaux dans {base / 'logs'}/).")
+    say(f"    conversations : {safe_url(tracker_url(env))} ; base de connaissances : "
+        f"{safe_url(env.get('BOUSSOLE_DB_URL') or settings.db_url())} ; "
+        f"verrous : {env.get('BOUSSOLE_LOCK_STORE')}")
+    code = 0
+    try:
+        for part in parts(topology, env, model, base):
+            supervisor.start(part)
+        if supervisor.wait_ready(READY_TIMEOUT_S, stop.stop):
+            say(banner(topology, base))
+            supervisor.watch(stop.stop)
+        if not stop.stop():
+            code = 1
+    finally:
+        say("==> Arrêt de tous les processus…")
+        leftovers = supervisor.stop(force_requested=stop.force)
+    if leftovers:
+        say(f"✘ Processus encore présents après l'arrêt : {', '.join(map(str, leftovers))}.")
+        return 1
+    say(f"✔ Tout est arrêté ({len(supervisor.running)} processus, aucun restant).")
+    return code

@@ -1,0 +1,53 @@
+"""Waits until every part of the assistant answers, showing progress, then says where to chat."""
+
+from __future__ import annotations
+
+import signal
+import time
+import urllib.error
+import urllib.request
+
+from bot.config import settings
+
+# (what we wait for, the part as a subject, its health URL)
+PARTS = (
+    ("du serveur d'actions", "Le serveur d'actions", lambda: f"{settings.actions_url()}/health"),
+    ("de Rasa (chargement du modèle : environ une minute)", "Rasa", lambda: f"{settings.rasa_url()}/"),
+    ("du site web", "Le site web", lambda: f"http://localhost:{settings.web_port()}/healthz"),
+)
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> bool:
+    """Waits for each of `parts`. With `stay` (make run), says where to chat and then waits
+    for Ctrl-C; without it (make shell), returns as soon as everything answers."""
+    start = time.monotonic()
+    for label, subject, url in parts:
+        print(f"En attente {label}…", flush=True)
+        last_note = time.monotonic()
+        while not answers(url()):
+            if time.monotonic() - start > timeout_s:
+                print(f"{subject} ne répond toujours pas après {timeout_s:.0f} s : voir les messages ci-dessus.", flush=True)
+                return False
+            if time.monotonic() - last_note > 15:
+                print(f"… toujours en attente {label} ({time.monotonic() - start:.0f} s)", flush=True)
+                last_note = time.monotonic()
+            time.sleep(1)
+        print(f"✔ {subject} est prêt ({time.monotonic() - start:.0f} s).", flush=True)
+    if not stay:
+        return True
+    print("\n" + "=" * 64)
+    print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.web_port()}")
+    print(f"  API REST de Rasa : {settings.rasa_url()}/webhooks/rest/webhook")
+    print("  Ctrl-C pour tout arrêter.")
+    print("=" * 64 + "\n", flush=True)
+    # honcho stops everything when one process exits: this one waits for Ctrl-C.
+    signal.pause()
+    return True

@@ -1,0 +1,200 @@
+"""Starts the processes of a multi-server deployment on this machine, says how their start is going, and
+stops them all, checking that none is left.
+
+Each process gets a session (and process group) of its own: the terminal's Ctrl-C then
+reaches only the supervisor, which stops the processes itself, nginx first so that no
+new request comes in, and can tell when everything is gone. A process that ignores
+SIGTERM is killed after the grace period, with whatever it started.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from bot.tools.readiness import answers
+
+PROGRESS_EVERY_S = 10
+_WARNING = re.compile(r"\b\w*Warning: ")
+# Rasa needs 8–10 s to stop on SIGTERM (rasa_notes.md P14); more when the machine is busy.
+STOP_GRACE_S = 30
+
+
+@dataclass
+class Part:
+    name: str
+    argv: list
+    env: dict
+    health_url: Optional[str] = None
+    # What the part is doing while it starts, for the progress lines.
+    waiting: str = "démarrage"
+    # Replicas of one kind share a group: the deployment goes on while one of them is left.
+    group: str = ""
+    # Stopped first: the entry point, so that no request reaches a stopping server.
+    stops_first: bool = False
+
+
+class Running:
+    def __init__(self, part: Part, log_dir: Path, cwd: Path):
+        self.part = part
+        slug = re.sub(r"[^a-z0-9]+", "-", part.name.lower()).strip("-")
+        self.log_path = log_dir / f"{slug}.log"
+        self._log = open(self.log_path, "ab")
+        self.started = time.monotonic()
+        self.ready_after: Optional[float] = None
+        self.reported_exit = False
+        self.process = subprocess.Popen(part.argv, cwd=cwd, env=part.env, stdout=self._log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pgid = self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self.pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def tail(self, lines: int = 15) -> str:
+        """The last lines of the log, without Python's warnings (Rasa prints dozens of
+        deprecation warnings, each with its source line, that say nothing of the failure)."""
+        self._log.flush()
+        kept, skip_source = [], False
+        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if _WARNING.search(line):
+                skip_source = True
+                continue
+            if skip_source and line.startswith((" ", "\t")):
+                continue
+            skip_source = False
+            kept.append(line)
+        return "\n".join("    " + line for line in kept[-lines:])
+
+    def close(self) -> None:
+        self._log.close()
+
+
+def _group_members(pgid: int) -> List[int]:
+    """Live (not zombie) processes of a process group."""
+    import psutil
+
+    members = []
+    for process in psutil.process_iter(["pid", "status"]):
+        try:
+            if process.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(process.info["pid"]) == pgid:
+                members.append(process.info["pid"])
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return members
+
+
+class Supervisor:
+    def __init__(self, log_dir: Path, cwd: Path, say: Callable[[str], None] = print):
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.cwd = cwd
+        self.say = say
+        self.running: List[Running] = []
+
+    def start(self, part: Part) -> Running:
+        running = Running(part, self.log_dir, self.cwd)
+        self.running.append(running)
+        return running
+
+    def newly_dead(self) -> List[Running]:
+        dead = [r for r in self.running if not r.alive and not r.reported_exit]
+        for running in dead:
+            running.reported_exit = True
+        return dead
+
+    def _exit_note(self, running: Running) -> str:
+        code = running.process.returncode
+        how = f"tué par le signal {-code}" if code < 0 else f"code {code}"
+        return f"✘ {running.part.name} s'est arrêté ({how}). Fin de son journal ({running.log_path}) :\n{running.tail()}"
+
+    def wait_ready(self, timeout_s: float, stop_requested: Callable[[], bool]) -> bool:
+        """Polls every part's health URL until all answer; says which are ready and, every
+        few seconds, which are still starting. False if one stops, on timeout, or on Ctrl-C."""
+        start = last_note = time.monotonic()
+        while True:
+            for running in self.running:
+                if running.ready_after is None and (running.part.health_url is None or answers(running.part.health_url)):
+                    running.ready_after = time.monotonic() - running.started
+                    self.say(f"✔ {running.part.name} prêt ({running.ready_after:.0f} s)")
+            dead = self.newly_dead()
+            if dead:
+                for running in dead:
+                    self.say(self._exit_note(running))
+                return False
+            waiting = [r for r in self.running if r.ready_after is None]
+            if not waiting:
+                return True
+            if stop_requested():
+                return False
+            elapsed = time.monotonic() - start
+            if elapsed > timeout_s:
+                names = ", ".join(r.part.name for r in waiting)
+                self.say(f"✘ Toujours pas prêt après {timeout_s:.0f} s : {names}. Journaux : {self.log_dir}/")
+                return False
+            if time.monotonic() - last_note >= PROGRESS_EVERY_S:
+                doing = ", ".join(f"{r.part.name} ({r.part.waiting})" for r in waiting)
+                self.say(f"… {elapsed:.0f} s, en attente de : {doing}")
+                last_note = time.monotonic()
+            time.sleep(0.5)
+
+    def watch(self, stop_requested: Callable[[], bool]) -> None:
+        """Until Ctrl-C: reports any process that stops, and returns when a part without
+        replicas stops or the last replica of a group does."""
+        while not stop_requested():
+            for running in self.newly_dead():
+                self.say(self._exit_note(running))
+                group = running.part.group
+                survivors = [r for r in self.running if r.alive and group and r.part.group == group]
+                if not survivors:
+                    self.say(f"{running.part.name} était indispensable : arrêt de tout.")
+                    return
+                self.say(f"nginx envoie les requêtes aux autres : {', '.join(r.part.name for r in survivors)}.")
+            time.sleep(0.5)
+
+    def stop(self, grace_s: float = STOP_GRACE_S, force_requested: Callable[[], bool] = lambda: False) -> List[int]:
+        """SIGTERM to every process group (the entry points first), SIGKILL to what is
+        left after `grace_s` or at a second Ctrl-C. Returns the pids still alive after
+        that (none expected)."""
+        first = [r for r in self.running if r.part.stops_first]
+        for batch, limit in ((first, min(5.0, grace_s)), (self.running, grace_s)):
+            for running in batch:
+                if running.alive:
+                    running.signal_group(signal.SIGTERM)
+            deadline = time.monotonic() + limit
+            last_note = time.monotonic()
+            while any(r.alive for r in batch) and time.monotonic() < deadline and not force_requested():
+                if time.monotonic() - last_note >= 5:
+                    names = ", ".join(r.part.name for r in batch if r.alive)
+                    self.say(f"… arrêt en cours : {names} (Ctrl-C encore une fois pour forcer)")
+                    last_note = time.monotonic()
+                time.sleep(0.2)
+        for running in self.running:
+            # Whatever the process started lives on in its group: killed with it.
+            running.signal_group(signal.SIGKILL)
+            try:
+                running.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        leftovers = []
+        deadline = time.monotonic() + 5
+        for running in self.running:
+            members = _group_members(running.pgid)
+            while members and time.monotonic() < deadline:
+                time.sleep(0.2)
+                members = _group_members(running.pgid)
+            leftovers += members
+            running.close()
+        return leftovers

@@ -1,0 +1,148 @@
+"""The widget's API: send a message, read a conversation back, give feedback on an answer.
+
+Each of them reaches only the website's own conversations (bot/website/sessions.py): the
+widget's id is turned into a Rasa sender of the website's namespace, and any other id
+gets the same French 404 as an unknown conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from aiohttp import web
+
+from bot.website import feedback
+from bot.config import settings
+from bot.website.errors import error, json_response
+from bot.website.middleware import too_many, wait_message
+from bot.website.transcript import bot_message, messages_from_events
+from bot.website.ratelimit import RateLimiter
+from bot.website.sessions import new_client_id, sender_of
+
+log = logging.getLogger(__name__)
+RASA_TIMEOUT_S = 30
+HISTORY_TIMEOUT_S = 10
+BAD_JSON = "Requête illisible : un objet JSON {\"message\": \"…\"} est attendu."
+UNKNOWN_SESSION = "Conversation introuvable : commencez-en une nouvelle."
+
+
+def unknown_session() -> web.Response:
+    return error(404, UNKNOWN_SESSION, code="unknown_session")
+
+
+def too_long(length: int, limit: int) -> web.Response:
+    return error(413, f"Votre message est trop long ({length} caractères) : {limit} au plus. "
+                      "Raccourcissez-le ou envoyez-le en plusieurs fois.", code="message_too_long",
+                 max_chars=limit)
+
+
+async def _json_body(request: web.Request):
+    """The request's JSON object, or the error response to send instead."""
+    if request.content_type != "application/json":
+        return None, error(415)
+    try:
+        body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        return None, error(413, "Votre message est trop long : raccourcissez-le.", code="message_too_long",
+                           max_chars=request.app["max_chars"])
+    except Exception:  # noqa: BLE001 - any unreadable body gets the same answer
+        return None, error(400, BAD_JSON)
+    if not isinstance(body, dict):
+        return None, error(400, BAD_JSON)
+    return body, None
+
+
+async def chat(request: web.Request) -> web.Response:
+    body, failure = await _json_body(request)
+    if failure is not None:
+        return failure
+    if not isinstance(body.get("message"), str):
+        return error(400, "Le champ « message » (texte) est obligatoire.")
+    text = body["message"].strip()
+    if not text:
+        return error(400, "Votre message est vide.")
+    limit = request.app["max_chars"]
+    if len(text) > limit:
+        return too_long(len(text), limit)
+    session_id = body.get("session_id")
+    if session_id in (None, ""):
+        session_id = new_client_id()
+    sender = sender_of(session_id)
+    if sender is None:
+        return unknown_session()
+    wait = request.app["session_limiter"].hit(session_id)
+    if wait:
+        return too_many(wait, wait_message(wait))
+    if request.app["log_messages"]:
+        log.info("message de %s : %s", session_id, text)
+    try:
+        async with request.app["http"].post(
+            f"{request.app['rasa_url']}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=aiohttp.ClientTimeout(total=RASA_TIMEOUT_S),
+        ) as response:
+            if response.status != 200:
+                log.warning("Rasa a répondu %s", response.status)
+                return error(502)
+            answers = await response.json()
+    except asyncio.TimeoutError:
+        log.warning("Rasa n'a pas répondu en %s s", RASA_TIMEOUT_S)
+        return error(504, "L'assistant met trop de temps à répondre. Réessayez dans quelques instants.")
+    except aiohttp.ClientError as exc:
+        log.warning("Rasa injoignable : %s", type(exc).__name__)
+        return error(503)
+    messages = [bot_message(a.get("text", ""), a.get("buttons")) for a in answers if isinstance(a, dict)]
+    return json_response({"session_id": session_id, "messages": messages})
+
+
+async def history(request: web.Request) -> web.Response:
+    session_id = request.query.get("session_id", "")
+    sender = sender_of(session_id)
+    if sender is None:
+        return unknown_session()
+    url = f"{request.app['rasa_url']}/conversations/{sender}/tracker"
+    params = {"include_events": "AFTER_RESTART", "token": request.app["rasa_token"]}
+    try:
+        async with request.app["http"].get(url, params=params,
+                                           timeout=aiohttp.ClientTimeout(total=HISTORY_TIMEOUT_S)) as response:
+            if response.status != 200:
+                log.warning("Rasa a refusé l'historique : HTTP %s", response.status)
+                return error(502, "L'historique de la conversation est momentanément indisponible.")
+            tracker = await response.json()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        log.warning("Historique injoignable : %s", type(exc).__name__)
+        return error(503, "L'historique de la conversation est momentanément indisponible.")
+    return json_response({"session_id": session_id, "messages": messages_from_events(tracker.get("events"))})
+
+
+async def give_feedback(request: web.Request) -> web.Response:
+    body, failure = await _json_body(request)
+    if failure is not None:
+        return failure
+    sender = sender_of(body.get("session_id"))
+    if sender is None:
+        return unknown_session()
+    try:
+        item = feedback.draft(sender, body.get("rating"), body.get("comment"),
+                              body.get("answer_text"), body.get("question_text"))
+    except feedback.InvalidFeedback as exc:
+        return error(400, str(exc))
+    loop = asyncio.get_running_loop()
+    try:
+        feedback_id = await loop.run_in_executor(None, feedback.store, request.app["db_engine"], item)
+    except Exception as exc:  # noqa: BLE001 - the user keeps the form and may retry
+        log.warning("Avis non enregistré : %s", type(exc).__name__)
+        return error(503, "Votre avis n'a pas pu être enregistré. Réessayez dans quelques instants.")
+    return json_response({"id": feedback_id, "message": "Merci pour votre avis."}, status=201)
+
+
+def setup(app: web.Application) -> None:
+    app["max_chars"] = settings.max_message_chars()
+    app["session_limiter"] = RateLimiter(settings.rate_limit_session())
+    app["log_messages"] = settings.log_messages()
+    app["rasa_token"] = settings.rasa_token()
+    app.router.add_post("/api/chat", chat)
+    app.router.add_get("/api/history", history)
+    app.router.add_post("/api/feedback", give_feedback)
