@@ -1,7 +1,7 @@
 """Measures of the knowledge base's quality, computed from knowledge/ itself (no database):
 FAQ coverage, share of records backed by a primary source, refused sources, contacts that
 are a bare homepage, cited domains, old pages. `python -m bot kb stats` and `kb stale` print
-them; tests/test_knowledge_targets.py holds them to the targets of issue #15.
+them; tests/knowledge/test_quality_targets.py holds them to the targets of issue #15.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ def partner_origin() -> str:
 
 def website_env(rasa_server, action_server, kb_db_url, **extra) -> dict:
     # Every test request comes from 127.0.0.1: the per-address limit is off here and tested
-    # on its own (tests/test_web_gateway.py); the per-conversation limit keeps its default.
+    # on its own (tests/website/test_chat_api.py); the per-conversation limit keeps its default.
     return base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
                     BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_RATE_LIMIT_IP="0",
                     # The review page reads the tracker store Rasa writes.

@@ -16,7 +16,7 @@ from bot.knowledge import store
 from bot.website.review import queue, unanswered
 from bot.website.review.period import Period
 from bot.website.review.tracker import TrackerReader
-from tests import review_store
+from tests.support import review_store
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,5 +1,5 @@
 """The review pages' reading of Rasa's tracker store, on SQLite and PostgreSQL, from
-conversations that Rasa's own SQLTrackerStore wrote (tests/review_store.py)."""
+conversations that Rasa's own SQLTrackerStore wrote (tests/support/review_store.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from bot.website.review import activity, conversations, queue
 from bot.website.review.period import Period, parse
 from bot.website.review.tracker import EVENTS, TrackerReader, TrackerUnavailable
 from bot.website.review.unanswered import NO_ANSWER, NOT_UNDERSTOOD, OUT_OF_SCOPE
-from tests import review_store
-from tests.review_store import DAY, PARIS, VIE_PAYLOAD
+from tests.support import review_store
+from tests.support.review_store import DAY, PARIS, VIE_PAYLOAD
 
 EVERYTHING = Period(tz=PARIS)
 

@@ -1,5 +1,5 @@
 """Erasing a conversation and removing old ones (bot/tools/privacy.py), on SQLite and PostgreSQL:
-the tracker store is written by Rasa's own SQLTrackerStore (tests/review_store.py), feedback
+the tracker store is written by Rasa's own SQLTrackerStore (tests/support/review_store.py), feedback
 and dossiers by their own modules; every check reads the databases back."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.tools import privacy
 from bot.core.advice import handover
 from bot.knowledge import store
 from bot.website.review.tracker import EVENTS
-from tests import review_store
+from tests.support import review_store
 
 NUMBER = "3f9c2a7b5e1d4c608a9b7c6d5e4f3a21"
 OTHER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"

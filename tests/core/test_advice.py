@@ -280,7 +280,7 @@ def test_clusters_of_the_region_first(kb):
 
 from bot.core import answer_router, replies  # noqa: E402
 from bot.core.advice import conversation, render  # noqa: E402
-from tests.test_answers import SOURCE  # noqa: E402
+from bot.core.citations import CITATION as SOURCE  # noqa: E402
 
 
 def test_eligibility_without_profile_asks_the_first_missing_value(kb):

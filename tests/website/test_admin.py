@@ -17,8 +17,8 @@ from bot.knowledge import store
 from bot.website.admin import COOKIE
 from bot.website.admin_auth import MAX_FAILURES
 from bot.website.app import create_app
-from tests import review_store
-from tests.review_store import DAY, Script, at
+from tests.support import review_store
+from tests.support.review_store import DAY, Script, at
 
 TOKEN = "jeton-des-conseillers-pour-les-tests"
 ATTACK = '<img src=x onerror="alert(1)"><script>alert(2)</script>'

@@ -16,7 +16,7 @@ from bot.website.review.french import percent, short_date, short_datetime
 from bot.website.review.markup import Markup, escape, html
 from bot.website.review.period import MAX_DAYS, InvalidPeriod, parse
 from bot.website.review.queue import UnansweredMessage
-from tests.review_store import PARIS
+from tests.support.review_store import PARIS
 
 SVG = "{http://www.w3.org/2000/svg}"
 ATTACK = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
