@@ -351,7 +351,7 @@ def _serve(args) -> int:
             return 2
         os.environ["SANIC_WORKERS"] = str(workers)
         out = Path(args.out)
-        # Rasa's own command line, with the per-turn fixes of bot/rasa_process.py.
+        # Rasa's own command line, with the per-turn fixes of bot/rasa_server/launch.py.
         argv = [sys.executable, "-m", "bot.rasa_server.launch", "run", "--model", args.model,
                 "--endpoints", str(out / "endpoints.yml"), "--credentials", str(out / "credentials.yml"),
                 "--interface", host, "--port", str(args.port), "--enable-api"]
