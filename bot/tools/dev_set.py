@@ -1,0 +1,90 @@
+"""The development set of real questions (tests/dev/collected/*.yml, issue #17): reading the
+labelled items, the split into a tuning half and a held-out half, and the ranker's scores.
+
+The split is drawn once and never redrawn: an item's half is decided by a hash of its id
+(salted with SPLIT_SALT), which is random with respect to its content and stable when items
+are added, removed or relabelled. Thresholds and new knowledge may only be written from the
+tuning half; the gates are measured on the held-out half.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+SPLIT_SALT = "boussole-dev-2026-12-07"
+HALVES = ("tuning", "heldout")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    topic: str
+    text: str
+    label: str               # answerable | unanswerable | out_of_scope | drop
+    units: tuple = ()
+    key_facts: tuple = ()    # a correct reply contains one of them
+    questions: tuple = ()    # compound messages: the questions inside
+    units_per_question: tuple = ()
+    profile: dict = field(default_factory=dict)
+    kind: str = ""           # the writer's kind: answerable | compound | out_of_scope
+
+    @property
+    def half(self) -> str:
+        digest = hashlib.sha256(f"{SPLIT_SALT}:{self.id}".encode()).digest()
+        return HALVES[digest[0] % 2]
+
+
+def read(folder: Path) -> list:
+    """Every labelled item of the folder's YAML files (unlabelled and dropped ones left out)."""
+    items = []
+    for path in sorted(Path(folder).glob("*.yml")):
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8")).get("items", []):
+            label = raw.get("label")
+            if not label or label == "drop":
+                continue
+            facts = raw.get("key_fact_any") or ([raw["key_fact"]] if raw.get("key_fact") else [])
+            items.append(Item(
+                id=raw["id"], topic=raw.get("topic", ""), text=str(raw["text"]), label=label,
+                units=tuple(raw.get("units") or ()), key_facts=tuple(str(f) for f in facts),
+                questions=tuple(raw.get("questions") or ()),
+                units_per_question=tuple(tuple(u or ()) for u in raw.get("units_per_question") or ()),
+                profile=dict(raw.get("profile") or {}), kind=raw.get("kind", "")))
+    return items
+
+
+def score_ranker(ranker, items: list, threshold: float) -> dict:
+    """Top-1 accuracy on the answerable single questions, per topic, and the share of the
+    unanswerable and out-of-scope ones on which the ranker abstains (best confidence below
+    `threshold`). An answerable item on which the ranker abstains counts as wrong."""
+    per_topic = defaultdict(lambda: [0, 0])
+    answerable = correct = abstained_right = abstain_total = 0
+    misses = []
+    for item in items:
+        if item.kind == "compound":
+            continue
+        best = ranker.rank(item.text, 1)
+        sure = bool(best) and best[0].confidence >= threshold
+        if item.label == "answerable":
+            answerable += 1
+            hit = sure and best[0].unit.id in item.units
+            correct += hit
+            per_topic[item.topic][0] += hit
+            per_topic[item.topic][1] += 1
+            if not hit:
+                misses.append((item.id, item.text, best[0].unit.id if best else None, item.units))
+        else:
+            abstain_total += 1
+            abstained_right += not sure
+    return {
+        "answerable": answerable,
+        "top1": round(correct / answerable, 3) if answerable else None,
+        "abstention": round(abstained_right / abstain_total, 3) if abstain_total else None,
+        "unanswerable": abstain_total,
+        "per_topic": {t: {"correct": c, "total": n, "top1": round(c / n, 3)} for t, (c, n) in sorted(per_topic.items())},
+        "misses": misses,
+    }
