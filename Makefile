@@ -26,7 +26,7 @@ help:
 	@echo "  make kb-check     valider knowledge/ sans rien écrire"
 	@echo "  make kb-load      charger knowledge/ dans la base de données"
 	@echo "  make nlu-generate régénérer les tables de recherche NLU depuis knowledge/"
-	@echo "  make bench        mesures de performance face au floor (long ; ONLY=latency,memory,train,coldstart,nlu)"
+	@echo "  make bench        mesures de performance face au floor (long ; ONLY=latency,memory,train,coldstart,nlu,ranker)"
 	@echo "  make clean        supprimer les modèles entraînés, les résultats de tests et les caches (garde var/)"
 	@echo "  make clean-data   supprimer var/ : conversations, avis, dossiers, jetons (demande confirmation ; CONFIRM=1)"
 
@@ -77,7 +77,7 @@ test-fast: $(STAMP)
 	@$(PY) -m pytest -m "not integration" -q
 
 # Performance against the framework floor (`rasa init`'s bot, trained by the bench): long
-# (trainings), hence not part of `make test`. ONLY=latency,memory,train,coldstart,nlu picks
+# (trainings), hence not part of `make test`. ONLY=latency,memory,train,coldstart,nlu,ranker picks
 # sections; VARIANTS=as_shipped,default,tuned picks Boussole's deployments.
 bench: $(STAMP) train
 	@PYTHONPATH=$(CURDIR) $(PY) -m bench.run $(if $(ONLY),--only $(ONLY)) $(if $(VARIANTS),--variants $(VARIANTS))

@@ -12,6 +12,7 @@ Sections (all by default; `--only latency,memory` or `make bench ONLY=latency,me
 - train     training time of Boussole's model (in a temporary folder) and of the floor
 - coldstart `make run` (ports chosen free) from nothing running to the first answer
 - nlu       the project's pipeline against Rasa's default one on tests/nlu/heldout.yml
+- ranker    answer-unit rankers compared on the dev set of real questions (bench/ranker.py)
 
 The floor (`rasa init --no-prompt`, trained here) is served with the same endpoints,
 credentials and options as Boussole's Rasa, by Rasa's own `rasa run`. Boussole is measured
@@ -42,7 +43,7 @@ from bench.load import GatewayPath, ParsePath, RestPath
 from bench.servers import ROOT, BoussoleStack, Deployment, base_env
 
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu")
+SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu", "ranker")
 CONCURRENCY = (1, 5, 20, 50)
 # Turns per path at each concurrency: enough for a p99 (at least 100), and at least a few
 # conversations per client.
@@ -369,6 +370,10 @@ def main(argv=None) -> int:
             report["cold_start"] = coldstart_section(work)
         if "nlu" in chosen:
             report["nlu"] = nlu_section()
+        if "ranker" in chosen:
+            from bench import ranker
+
+            ranker.main([])
     finally:
         for target in targets.values():
             target.stop()

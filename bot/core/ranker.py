@@ -32,9 +32,9 @@ _SUFFIXES = ("issements", "issement", "ements", "ement", "ations", "ation", "ate
              "euses", "euse", "eurs", "eur", "ives", "ive", "ifs", "if", "aux", "al", "ees", "ee", "es", "er",
              "ez", "e", "s", "x")
 
-K1 = 1.2
-B = 0.6
-KEY_WEIGHT = 2.0   # a word met in the keys counts twice as much as in the text
+K1 = 2.0
+B = 0.9
+KEY_WEIGHT = 3.0   # a word met in the keys counts three times as much as in the text
 
 
 def stem(word: str) -> str:
