@@ -43,3 +43,47 @@ def test_the_split_is_fixed_by_the_id_alone(items):
     assert moved.half == item.half
     halves = [i.half for i in items]
     assert 0.4 < halves.count("heldout") / len(halves) < 0.6
+
+
+def _training_phrasings(dataset) -> list:
+    """Every NLU training example (annotations removed) and every FAQ question and variant."""
+    import re
+
+    import yaml
+
+    from bot.config import settings
+
+    out = []
+    for path in sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                text = re.sub(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or m.group(2),
+                              line.lstrip("- ").strip())
+                if text:
+                    out.append(text)
+    for faq in dataset.records["faq"].values():
+        out.extend([faq["question"], *faq.get("variants", [])])
+    return out
+
+
+def test_no_kept_question_is_a_near_copy_of_a_training_phrasing(items, dataset):
+    """Issue #17: the dev set measures generalisation only if none of its phrasings is (almost)
+    a training example or a FAQ key: difflib ratio < 0.9 on folded text."""
+    import difflib
+
+    keys = sorted({fold(t) for t in _training_phrasings(dataset)}, key=len)
+    lengths = [len(k) for k in keys]
+    import bisect
+
+    near = []
+    for item in items:
+        text = fold(item.text)
+        # ratio ≥ 0.9 needs lengths within a factor 0.9/1.1 of each other.
+        lo, hi = bisect.bisect_left(lengths, int(len(text) * 0.8)), bisect.bisect_right(lengths, int(len(text) * 1.25) + 1)
+        matcher = difflib.SequenceMatcher(None, text, autojunk=False)
+        for k in keys[lo:hi]:
+            matcher.set_seq1(k)
+            if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
+                near.append((item.id, item.text, k))
+                break
+    assert not near
