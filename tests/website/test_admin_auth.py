@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.config import settings, tokens
+from bot.config import tokens
 from bot.website.admin_auth import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle, Sessions, WeakToken, check_token
 from tests.conftest import ROOT
 
