@@ -280,7 +280,7 @@ class ActionSubmitHandover(Action):
             conversation.consent_record(events, render.HANDOVER_OFFER))
         try:
             reference = await asyncio.get_running_loop().run_in_executor(
-                None, handover.store_at, settings.db_url(), draft)
+                None, handover.store_at, settings.current().db_url, draft)
         except Exception as exc:  # noqa: BLE001 - the user must get an answer whatever failed
             logging.getLogger(__name__).error("Dossier non enregistré : %s", exc, exc_info=True)
             return _reply(dispatcher, render.handover_unavailable()) + reset

@@ -47,7 +47,7 @@ def _kb_load(args) -> int:
     if refused:
         print(f"Attention : {len(refused)} source(s) refusée(s) par knowledge/source_policy.yml "
               "(détail : « python -m bot kb check ») ; chargement quand même.", file=sys.stderr)
-    url = settings.db_url()
+    url = settings.current().db_url
     print(f"Chargement dans {store.safe_url(url)}…", flush=True)
     counts = store.load(dataset, store.make_engine(url), store.content_hash(args.knowledge))
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
@@ -59,7 +59,7 @@ def _snapshot(args):
     from bot.knowledge import store
     from bot.knowledge.snapshot import KnowledgeBase
 
-    return KnowledgeBase(store.read_records(store.existing_engine(settings.db_url())))
+    return KnowledgeBase(store.read_records(store.existing_engine(settings.current().db_url)))
 
 
 def _kb_search(args) -> int:
@@ -79,7 +79,7 @@ def _loaded_at():
     from bot.knowledge import store
 
     try:
-        engine = store.existing_engine(settings.db_url())
+        engine = store.existing_engine(settings.current().db_url)
         try:
             return store.read_meta(engine).get("content", {}).get("updated_at"), None
         finally:
@@ -189,11 +189,9 @@ def _nlu_check(args) -> int:
 
 
 def _web(args) -> int:
-    import os
-
     from bot.website.app import serve
 
-    serve(port=args.port, host=os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1"))
+    serve(port=args.port, host=settings.current().bind_host)
     return 0
 
 
@@ -245,7 +243,7 @@ def _handover_export(args) -> int:
     from bot.core.advice import handover
     from bot.knowledge import store
 
-    dossiers = handover.read_all(store.existing_engine(settings.db_url()))
+    dossiers = handover.read_all(store.existing_engine(settings.current().db_url))
     content = handover.export(dossiers, args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
@@ -260,7 +258,7 @@ def _handover_delete(args) -> int:
     from bot.core.advice import handover
     from bot.knowledge import store
 
-    if handover.delete(store.existing_engine(settings.db_url()), args.reference):
+    if handover.delete(store.existing_engine(settings.current().db_url), args.reference):
         print(f"Dossier {args.reference} supprimé.")
         return 0
     print(f"Dossier {args.reference} introuvable.", file=sys.stderr)
@@ -275,24 +273,20 @@ def _privacy(args) -> int:
             return privacy.run_erase(args.number)
         days = privacy.parse_age(args.older_than) if args.older_than else None
         return privacy.run_purge(days, args.dry_run)
-    except (privacy.PrivacyError, settings.InvalidSetting) as exc:
+    except privacy.PrivacyError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
 
 
-def _config_report(out_dir, env=None) -> int:
+def _config_report(out_dir, config=None) -> int:
     """Writes var/endpoints.yml and var/credentials.yml, says what they hold, and checks
     the tracker store's database (Rasa would retry it forever)."""
-    import os
-
     from bot.rasa_server import runtime_files
     from bot.knowledge import store
 
-    env = os.environ if env is None else env
-    (endpoints_path, _), creds = runtime_files.write(Path(out_dir), env)
-    tracker = runtime_files.tracker_url(env)
-    lock = runtime_files.lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))
-    broker = runtime_files.event_broker(env)
+    config = config or settings.current()
+    (endpoints_path, _), creds = runtime_files.write(Path(out_dir), config)
+    tracker, lock, broker = config.tracker_url, config.lock_store, config.event_broker
     print(f"Configuration de Rasa écrite dans {endpoints_path.parent}/ :")
     print(f"  historique des conversations : {store.safe_url(tracker)}")
     print("  verrous : " + ("en mémoire (un seul processus Rasa)" if lock["type"] == "in_memory"
@@ -308,13 +302,7 @@ def _config_report(out_dir, env=None) -> int:
 
 
 def _config(args) -> int:
-    from bot.rasa_server import runtime_files
-
-    try:
-        return _config_report(args.out)
-    except runtime_files.ConfigurationError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    return _config_report(args.out)
 
 
 def _serve(args) -> int:
@@ -323,11 +311,13 @@ def _serve(args) -> int:
     import os
     import shutil
 
-    from bot.rasa_server import runtime_files
+    from bot.config.tokens import rasa_token
 
+    config = settings.current()
     rasa = shutil.which("rasa", path=str(Path(sys.executable).parent)) or "rasa"
-    host = os.environ.get("BOUSSOLE_BIND_HOST", "127.0.0.1")
-    workers = args.workers if args.workers is not None else settings.workers(args.part)
+    host = config.bind_host
+    workers = args.workers if args.workers is not None else \
+        (config.rasa_workers if args.part == "rasa" else config.action_workers)
     if workers < 1:
         print("Erreur : le nombre de workers doit être au moins 1.", file=sys.stderr)
         return 2
@@ -340,15 +330,11 @@ def _serve(args) -> int:
             print("Erreur : indiquez le modèle entraîné avec --model.", file=sys.stderr)
             return 2
         # Rasa would silently fall back to one worker with the in-memory lock store.
-        if workers > 1 and runtime_files.lock_store(os.environ.get("BOUSSOLE_LOCK_STORE"))["type"] == "in_memory":
+        if workers > 1 and config.lock_store["type"] == "in_memory":
             print(f"Erreur : {workers} workers Rasa demandent un verrou partagé : définissez "
                   "BOUSSOLE_LOCK_STORE=redis://hôte:6379/numéro (voir le README).", file=sys.stderr)
             return 2
-        try:
-            _config_report(args.out)
-        except runtime_files.ConfigurationError as exc:
-            print(f"Erreur : {exc}", file=sys.stderr)
-            return 2
+        _config_report(args.out, config)
         os.environ["SANIC_WORKERS"] = str(workers)
         out = Path(args.out)
         # Rasa's own command line, with the per-turn fixes of bot/rasa_server/launch.py.
@@ -356,7 +342,7 @@ def _serve(args) -> int:
                 "--endpoints", str(out / "endpoints.yml"), "--credentials", str(out / "credentials.yml"),
                 "--interface", host, "--port", str(args.port), "--enable-api"]
         # Handed over in the environment: on the command line, `ps` would show it to anyone.
-        os.environ["BOUSSOLE_RASA_TOKEN"] = settings.rasa_token()
+        os.environ["BOUSSOLE_RASA_TOKEN"] = rasa_token()
     # credentials.yml names the channels by module path (bot.rasa_server.channels…): Rasa must import
     # them whatever directory it is started from.
     root = str(settings.PROJECT_ROOT)
@@ -368,7 +354,9 @@ def _serve(args) -> int:
 
 
 def _rasa_token(args) -> int:
-    print(settings.rasa_token())
+    from bot.config.tokens import rasa_token
+
+    print(rasa_token())
     return 0
 
 
@@ -381,7 +369,8 @@ def _admin_token(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Boussole Export : outils en ligne de commande.")
-    parser.add_argument("--knowledge", default=settings.KNOWLEDGE_DIR, help="dossier des fiches YAML")
+    config = settings.current()
+    parser.add_argument("--knowledge", default=config.knowledge_dir, help="dossier des fiches YAML")
     groups = parser.add_subparsers(dest="group", required=True)
 
     kb = groups.add_parser("kb", help="base de connaissances").add_subparsers(dest="command", required=True)
@@ -432,21 +421,21 @@ def build_parser() -> argparse.ArgumentParser:
     groups.add_parser("admin-token", help="afficher le jeton de la page de suivi des conseillers (créé au premier appel)") \
         .set_defaults(func=_admin_token)
 
-    config = groups.add_parser("config", help="écrire la configuration de Rasa depuis l'environnement")
-    config.add_argument("--out", default=settings.VAR_DIR, help="dossier des fichiers écrits (var/ par défaut)")
-    config.set_defaults(func=_config)
+    config_files = groups.add_parser("config", help="écrire la configuration de Rasa depuis l'environnement")
+    config_files.add_argument("--out", default=config.var_dir, help="dossier des fichiers écrits (var/ par défaut)")
+    config_files.set_defaults(func=_config)
 
     serve = groups.add_parser("serve", help="démarrer Rasa ou le serveur d'actions (sur localhost par défaut)")
     serve.add_argument("part", choices=("rasa", "actions"))
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--model", help="modèle entraîné (pour rasa)")
-    serve.add_argument("--out", default=settings.VAR_DIR, help="dossier de la configuration écrite pour Rasa")
+    serve.add_argument("--out", default=config.var_dir, help="dossier de la configuration écrite pour Rasa")
     serve.add_argument("--workers", type=int, help="processus serveurs (par défaut : BOUSSOLE_RASA_WORKERS ou "
                        "BOUSSOLE_ACTION_WORKERS, sinon 1) ; plus d'un worker Rasa demande BOUSSOLE_LOCK_STORE=redis://…")
     serve.set_defaults(func=_serve)
 
     web = groups.add_parser("web", help="démarrer le site web")
-    web.add_argument("--port", type=int, default=settings.web_port())
+    web.add_argument("--port", type=int, default=config.web_port)
     web.set_defaults(func=_web)
 
     multiserver = groups.add_parser("multiserver", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)")
@@ -472,12 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     from bot.knowledge.validation import KnowledgeError
 
+    try:
+        settings.at_start()
+    except SystemExit as stop:  # returned, for `python -m bot` and the tests alike
+        return stop.code
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except settings.InvalidSetting as exc:  # a value checked later, e.g. ports that collide
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
         from bot.knowledge.store import DatabaseUnavailable
 

@@ -15,12 +15,11 @@ from pathlib import Path
 from bot.config import settings
 
 
-def kept_secret(variable: str, filename: str) -> str:
-    """The value of `variable`, else the token in var/`filename`, created if missing."""
-    token = os.environ.get(variable, "").strip()
-    if token:
-        return token
-    var_dir = settings.VAR_DIR
+def kept_secret(given: str, filename: str) -> str:
+    """`given` (the setting's value), else the token in var/`filename`, created if missing."""
+    if given:
+        return given
+    var_dir = settings.current().var_dir
     path = var_dir / filename
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
@@ -53,6 +52,12 @@ def write_private(path, content: str) -> None:
         raise
 
 
+def rasa_token() -> str:
+    """The token of Rasa's HTTP API: BOUSSOLE_RASA_TOKEN, else one generated once and kept
+    in var/rasa_token (readable by its owner only), so that the API is never open."""
+    return kept_secret(settings.current().rasa_token, "rasa_token")
+
+
 def admin_token() -> str:
     """BOUSSOLE_ADMIN_TOKEN, else the token kept in var/admin_token."""
-    return kept_secret("BOUSSOLE_ADMIN_TOKEN", "admin_token")
+    return kept_secret(settings.current().admin_token, "admin_token")

@@ -129,7 +129,8 @@ def current() -> LiveKnowledgeBase:
     global _live
     with _live_lock:
         if _live is None:
-            _live = LiveKnowledgeBase(settings.db_url(), settings.kb_refresh_seconds())
+            config = settings.current()
+            _live = LiveKnowledgeBase(config.db_url, config.kb_refresh_s)
         return _live
 
 

@@ -7,13 +7,14 @@ its custom actions there). Behind them, N Rasa servers, M action servers, the we
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Mapping, Tuple
+from typing import Optional, Tuple
 
 from sqlalchemy.engine import make_url
 
-from bot.rasa_server.runtime_files import ConfigurationError, lock_store, tracker_url
+from bot.config import settings
+from bot.config.settings import Settings
+from bot.rasa_server.runtime_files import ConfigurationError
 
 LOOPBACK = "127.0.0.1"
 
@@ -62,32 +63,13 @@ def host_and_port(address: str) -> Tuple[str, int]:
     return host, int(port)
 
 
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 16:
-        raise ConfigurationError(f"{name} doit être un nombre de serveurs entre 1 et 16, pas « {raw} ».")
-    return int(raw)
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 65000:
-        raise ConfigurationError(f"{name} doit être un numéro de port, pas « {raw} ».")
-    return int(raw)
-
-
-def local(env: Mapping[str, str] = os.environ) -> Topology:
+def local(config: Optional[Settings] = None) -> Topology:
     """Every part on this machine, on loopback: nginx on the ports of `make run`
     (BOUSSOLE_WEB_PORT 8080, BOUSSOLE_RASA_PORT 5005, BOUSSOLE_ACTIONS_PORT 5055), the
     servers behind it on the ports that follow (5006, 5007…; 5056…; 8081)."""
-    rasa_servers = _count(env, "BOUSSOLE_RASA_SERVERS", 2)
-    action_servers = _count(env, "BOUSSOLE_ACTION_SERVERS", 2)
-    public, rasa, actions = (_port(env, "BOUSSOLE_WEB_PORT", 8080), _port(env, "BOUSSOLE_RASA_PORT", 5005),
-                             _port(env, "BOUSSOLE_ACTIONS_PORT", 5055))
+    config = config or settings.current()
+    rasa_servers, action_servers = config.rasa_servers, config.action_servers
+    public, rasa, actions = config.web_port, config.rasa_port, config.actions_port
     topology = Topology(
         rasa=tuple(f"{LOOPBACK}:{rasa + 1 + i}" for i in range(rasa_servers)),
         actions=tuple(f"{LOOPBACK}:{actions + 1 + i}" for i in range(action_servers)),
@@ -101,22 +83,22 @@ def local(env: Mapping[str, str] = os.environ) -> Topology:
     return topology
 
 
-def check_shared_stores(topology: Topology, env: Mapping[str, str] = os.environ) -> None:
+def check_shared_stores(topology: Topology, config: Optional[Settings] = None) -> None:
     """Several Rasa servers must share the conversations and the locks; action servers on
     several hosts must read one knowledge base. Raises a French ConfigurationError."""
+    config = config or settings.current()
     if len(topology.rasa) > 1:
-        if make_url(tracker_url(env)).get_backend_name() == "sqlite":
+        if make_url(config.tracker_url).get_backend_name() == "sqlite":
             raise ConfigurationError(
                 "BOUSSOLE_TRACKER_URL : SQLite ne convient qu'à un seul serveur Rasa. Plusieurs serveurs partagent "
                 "l'historique des conversations dans PostgreSQL (postgresql://utilisateur@hôte:5432/base).")
-        if lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))["type"] == "in_memory":
+        if config.lock_store["type"] == "in_memory":
             raise ConfigurationError(
                 "BOUSSOLE_LOCK_STORE : avec plusieurs serveurs Rasa, les verrous des conversations doivent être "
                 "partagés dans Redis (redis://hôte:6379/1), sinon deux messages d'une même conversation peuvent "
                 "être traités en même temps.")
     hosts = {host_and_port(a)[0] for a in topology.actions}
-    kb_url = env.get("BOUSSOLE_DB_URL") or "sqlite:///"
-    if len(hosts) > 1 and make_url(kb_url).get_backend_name() == "sqlite":
+    if len(hosts) > 1 and make_url(config.db_url).get_backend_name() == "sqlite":
         raise ConfigurationError(
             "BOUSSOLE_DB_URL : des serveurs d'actions sur plusieurs machines doivent lire la même base de "
             "connaissances, dans PostgreSQL (postgresql://utilisateur@hôte:5432/base).")

@@ -108,13 +108,14 @@ def with_api_token(args: list, token: str) -> list:
 
 
 def main(argv=None) -> int:
-    import os
+    from bot.config import settings
 
+    config = settings.at_start()
     apply_fixes()
     from rasa.__main__ import main as rasa_main
 
     args = sys.argv[1:] if argv is None else argv
-    sys.argv = ["rasa", *with_api_token(args, os.environ.get("BOUSSOLE_RASA_TOKEN", ""))]
+    sys.argv = ["rasa", *with_api_token(args, config.rasa_token)]
     rasa_main()
     return 0
 

@@ -19,7 +19,7 @@ from typing import Optional
 
 from bot.config import settings
 
-# The default; the limit in force is settings.max_message_chars().
+# The default; the limit in force is settings.current().max_message_chars.
 MAX_MESSAGE_CHARS = settings.DEFAULT_MAX_MESSAGE_CHARS
 MAX_SENDER_CHARS = 128
 # C0 and C1 control characters except tab and newline; bidirectional overrides and
@@ -61,7 +61,7 @@ def check_message(text, limit: Optional[int] = None) -> Checked:
     BOUSSOLE_MAX_MESSAGE_CHARS); anything else gets a French reply. Intent payloads of
     buttons (« /intent{…} ») pass like any text."""
     if limit is None:
-        limit = settings.max_message_chars()
+        limit = settings.current().max_message_chars
     if not isinstance(text, str):
         return Checked(reply=EMPTY)
     # The length is judged before cleaning so that a huge message costs nothing more.

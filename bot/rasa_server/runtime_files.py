@@ -1,4 +1,4 @@
-"""Rasa's endpoints and credentials files, written from environment variables.
+"""Rasa's endpoints and credentials files, written from the settings (bot/config/settings.py).
 
 Rasa reads `endpoints.yml` and `credentials.yml` as they are, and its own `${VAR}`
 substitution fails on any unset variable. The files Rasa actually runs on are therefore
@@ -18,9 +18,7 @@ retries forever on an unreachable database, which looks like a hang.
 
 from __future__ import annotations
 
-import os
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
@@ -28,104 +26,35 @@ from typing import Mapping, Optional
 import yaml
 
 from bot.config import settings
+from bot.config.settings import Settings
 from bot.config.tokens import write_private
 
 _VARIABLE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
-REDIS_KEY_PREFIX = "boussole"
-ATOMIC_REDIS_LOCK_STORE = "bot.multiserver.lock_store.AtomicRedisLockStore"
-
-
-class ConfigurationError(RuntimeError):
-    """The message says, in French, which variable is wrong and how to fix it."""
-
-
-def tracker_url(env: Mapping[str, str] = os.environ) -> str:
-    return env.get("BOUSSOLE_TRACKER_URL") or f"sqlite:///{settings.VAR_DIR / 'tracker.db'}"
+REDIS_KEY_PREFIX = settings.REDIS_KEY_PREFIX
+ATOMIC_REDIS_LOCK_STORE = settings.ATOMIC_REDIS_LOCK_STORE
+# The variables are read and checked by bot/config/settings.py, whose error this is.
+ConfigurationError = settings.InvalidSetting
+lock_store = settings.lock_store
 
 
 def tracker_store(url: str) -> dict:
-    """Rasa's SQL tracker store accepts a complete SQLAlchemy URL as its `url`."""
+    """Rasa's SQL tracker store accepts a complete SQLAlchemy URL as its `url` (checked by
+    the settings)."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigurationError(f"BOUSSOLE_TRACKER_URL n'est pas une URL de base de données valide : « {url} ». "
-                                 "Exemples : sqlite:///var/tracker.db, postgresql://utilisateur@hôte:5432/base.") from None
-    dialect = parsed.get_backend_name()
-    if dialect not in ("sqlite", "postgresql"):
-        raise ConfigurationError(f"BOUSSOLE_TRACKER_URL : le type de base « {dialect} » n'est pas pris en charge "
-                                 "(sqlite ou postgresql).")
-    return {"type": "SQL", "dialect": dialect, "url": url}
+    return {"type": "SQL", "dialect": make_url(url).get_backend_name(), "url": url}
 
 
-def lock_store(value: Optional[str], key_prefix: Optional[str] = None) -> dict:
-    """`in_memory` (one Rasa process) or a Redis URL (several processes or workers), with
-    the prefix of its keys (BOUSSOLE_LOCK_PREFIX), so that several deployments or test
-    runs can share one Redis."""
-    value = (value or "in_memory").strip()
-    if value == "in_memory":
-        return {"type": "in_memory"}
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise ConfigurationError(f"BOUSSOLE_LOCK_STORE doit valoir « in_memory » ou une URL redis://hôte:port/base, "
-                                 f"pas « {value} ».")
-    key_prefix = (key_prefix or REDIS_KEY_PREFIX).strip()
-    # Rasa ignores any other prefix with a mere warning, and every deployment would then
-    # share the same keys.
-    if not (key_prefix.isascii() and key_prefix.isalnum()):
-        raise ConfigurationError(f"BOUSSOLE_LOCK_PREFIX ne doit contenir que des lettres sans accent et des chiffres, "
-                                 f"pas « {key_prefix} ».")
-    # Rasa's own `type: redis` can let two servers take the same conversation at once
-    # (bot/multiserver/lock_store.py).
-    config = {"type": ATOMIC_REDIS_LOCK_STORE, "url": parts.hostname, "port": parts.port or 6379,
-              "key_prefix": key_prefix}
-    database = parts.path.strip("/")
-    if database:
-        if not database.isdigit():
-            raise ConfigurationError(f"BOUSSOLE_LOCK_STORE : la base Redis doit être un numéro, pas « {database} ».")
-        config["db"] = int(database)
-    if parts.password:
-        config["password"] = urllib.parse.unquote(parts.password)
-    if parts.scheme == "rediss":
-        config["use_ssl"] = True
-    return config
-
-
-def event_broker(env: Mapping[str, str]) -> Optional[dict]:
-    """Kafka, when BOUSSOLE_KAFKA_URL names its brokers (`hôte:9092[,hôte2:9092]`): every
-    tracker event is published there, for analytics. SASL (PLAIN) when a user is given."""
-    brokers = (env.get("BOUSSOLE_KAFKA_URL") or "").strip()
-    if not brokers:
-        return None
-    for broker in brokers.split(","):
-        host, _, port = broker.strip().rpartition(":")
-        if not host or not port.isdigit():
-            raise ConfigurationError(f"BOUSSOLE_KAFKA_URL attend des adresses hôte:port séparées par des virgules, "
-                                     f"pas « {brokers} ».")
-    config = {"type": "kafka", "url": brokers, "topic": env.get("BOUSSOLE_KAFKA_TOPIC") or "rasa_core_events",
-              "client_id": "boussole-export", "partition_by_sender": True, "security_protocol": "PLAINTEXT"}
-    user = env.get("BOUSSOLE_KAFKA_USER")
-    if user:
-        if not env.get("BOUSSOLE_KAFKA_PASSWORD"):
-            raise ConfigurationError("BOUSSOLE_KAFKA_USER est défini : définissez aussi BOUSSOLE_KAFKA_PASSWORD.")
-        config.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN", sasl_username=user,
-                      sasl_password=env["BOUSSOLE_KAFKA_PASSWORD"])
-    return config
-
-
-def endpoints(env: Mapping[str, str] = os.environ) -> dict:
-    actions = (env.get("BOUSSOLE_ACTIONS_URL") or "http://localhost:5055").rstrip("/")
-    config = {
-        "action_endpoint": {"url": f"{actions}/webhook"},
-        "tracker_store": tracker_store(tracker_url(env)),
-        "lock_store": lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX")),
+def endpoints(config: Optional[Settings] = None) -> dict:
+    config = config or settings.current()
+    endpoints = {
+        "action_endpoint": {"url": f"{config.actions_url}/webhook"},
+        "tracker_store": tracker_store(config.tracker_url),
+        "lock_store": config.lock_store,
     }
-    broker = event_broker(env)
-    if broker:
-        config["event_broker"] = broker
-    return config
+    if config.event_broker:
+        endpoints["event_broker"] = config.event_broker
+    return endpoints
 
 
 @dataclass
@@ -160,7 +89,10 @@ def _substitute(value, env: Mapping[str, str], missing: list):
 
 
 def credentials(template: Path = settings.PROJECT_ROOT / "credentials.yml",
-                env: Mapping[str, str] = os.environ) -> Credentials:
+                env: Optional[Mapping[str, str]] = None) -> Credentials:
+    """The channels of `template` whose variables are set in `env` (by default the
+    channels' variables of the settings)."""
+    env = settings.current().channel_env if env is None else env
     channels = yaml.safe_load(template.read_text(encoding="utf-8")) or {}
     kept, skipped = {}, {}
     for name, config in channels.items():
@@ -196,14 +128,17 @@ def _dump(data: dict) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
 
 
-def write(out_dir: Path = settings.VAR_DIR, env: Mapping[str, str] = os.environ) -> tuple:
-    """Writes endpoints.yml and credentials.yml into `out_dir`; returns (paths, credentials)."""
+def write(out_dir: Optional[Path] = None, config: Optional[Settings] = None) -> tuple:
+    """Writes endpoints.yml and credentials.yml into `out_dir` (var/ by default); returns
+    (paths, credentials)."""
+    config = config or settings.current()
+    out_dir = Path(out_dir or config.var_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     header = "# Written by `python -m bot config` from the environment: edit the variables, not this file.\n"
     endpoints_path, credentials_path = out_dir / "endpoints.yml", out_dir / "credentials.yml"
     # Database, Redis and Kafka passwords may be in the first, the channels' secrets in the
     # second: both readable by their owner only.
-    write_private(endpoints_path, header + _dump(endpoints(env)))
-    creds = credentials(env=env)
+    write_private(endpoints_path, header + _dump(endpoints(config)))
+    creds = credentials(env=config.channel_env)
     write_private(credentials_path, header + _dump(creds.channels))
     return (endpoints_path, credentials_path), creds

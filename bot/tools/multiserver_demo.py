@@ -16,7 +16,6 @@ from bot.multiserver import nginx
 from bot.tools.supervisor import Part, Supervisor
 from bot.multiserver.topology import Topology, check_shared_stores, host_and_port
 from bot.knowledge.store import safe_url
-from bot.rasa_server.runtime_files import tracker_url
 
 READY_TIMEOUT_S = 900
 
@@ -103,15 +102,24 @@ def banner(topology: Topology, base: Path) -> str:
     return "\n".join(["", rule, *lines, rule, ""])
 
 
+def _locks(lock: dict) -> str:
+    if lock["type"] == "in_memory":
+        return "en mémoire"
+    # Not the URL itself: it may hold Redis's password.
+    return f"Redis {lock['url']}:{lock['port']}, base {lock.get('db', 1)}"
+
+
 def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> int:
+    """Starts every part with `env` (whose settings are those of this process)."""
     from bot.rasa_server.runtime_files import ConfigurationError
 
-    model = env.get("BOUSSOLE_MODEL", "")
+    config = settings.current()
+    model = config.model
     if not model or not Path(model).exists():
         say(f"Erreur : modèle entraîné introuvable (BOUSSOLE_MODEL = « {model} ») : lancez « make train ».")
         return 2
     try:
-        check_shared_stores(topology, env)
+        check_shared_stores(topology, config)
     except ConfigurationError as exc:
         say(f"Erreur : {exc}")
         return 2
@@ -121,7 +129,7 @@ def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> i
             + ". Arrêtez le programme qui les occupe (« make run » ?) ou choisissez d'autres ports "
               "(BOUSSOLE_WEB_PORT, BOUSSOLE_RASA_PORT, BOUSSOLE_ACTIONS_PORT).")
         return 1
-    base = settings.VAR_DIR / "multiserver"
+    base = config.var_dir / "multiserver"
     try:
         nginx.write(topology, base / "nginx")
         nginx.check(base / "nginx")
@@ -134,9 +142,9 @@ def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> i
     supervisor = Supervisor(base / "logs", settings.PROJECT_ROOT, say)
     say(f"==> Démarrage de {len(topology.rasa)} serveurs Rasa, {len(topology.actions)} serveurs d'actions, du site "
         f"web et de nginx (journaux dans {base / 'logs'}/).")
-    say(f"    conversations : {safe_url(tracker_url(env))} ; base de connaissances : "
-        f"{safe_url(env.get('BOUSSOLE_DB_URL') or settings.db_url())} ; "
-        f"verrous : {env.get('BOUSSOLE_LOCK_STORE')}")
+    say(f"    conversations : {safe_url(config.tracker_url)} ; base de connaissances : "
+        f"{safe_url(config.db_url)} ; "
+        f"verrous : {_locks(config.lock_store)}")
     code = 0
     try:
         for part in parts(topology, env, model, base):

@@ -37,7 +37,7 @@ from bot.website.sessions import PREFIX as WEB_PREFIX
 
 # Sender ids are at most 255 characters in Rasa's table; the website's are far shorter.
 CONVERSATION_ID = re.compile(r"^\S{1,255}$")
-DEFAULT_RETENTION_DAYS = 180
+DEFAULT_RETENTION_DAYS = settings.DEFAULT_RETENTION_DAYS
 BATCH = 500
 NOT_REACHED = ("Ne sont pas effacés par cette commande : les journaux des serveurs (ils ne contiennent le "
                "texte des messages qu'avec BOUSSOLE_LOG_MESSAGES=1), les événements déjà publiés dans "
@@ -50,7 +50,7 @@ class PrivacyError(RuntimeError):
 
 def retention_days() -> int:
     """BOUSSOLE_RETENTION_DAYS: conversations idle for longer are removed by `purge`."""
-    return settings._int("BOUSSOLE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1)
+    return settings.current().retention_days
 
 
 def parse_age(text: str) -> int:
@@ -76,9 +76,7 @@ def _key(conversation_id: str) -> str:
 
 
 def tracker_url() -> str:
-    from bot.rasa_server.runtime_files import tracker_url as url
-
-    return url()
+    return settings.current().tracker_url
 
 
 def _engine(url: str, postgresql_schema: bool) -> Optional[Engine]:
@@ -294,7 +292,7 @@ def _failed(exc: Exception) -> PrivacyError:
 
 
 def run_erase(number: str, tracker: Optional[str] = None, data: Optional[str] = None, say=_print) -> int:
-    stores = Stores.open(tracker or tracker_url(), data or settings.db_url())
+    stores = Stores.open(tracker or tracker_url(), data or settings.current().db_url)
     try:
         try:
             removed = erase(stores, number)
@@ -316,7 +314,7 @@ def run_erase(number: str, tracker: Optional[str] = None, data: Optional[str] = 
 def run_purge(days: Optional[int], dry_run: bool, tracker: Optional[str] = None, data: Optional[str] = None,
               say=_print) -> int:
     days = retention_days() if days is None else days
-    stores = Stores.open(tracker or tracker_url(), data or settings.db_url())
+    stores = Stores.open(tracker or tracker_url(), data or settings.current().db_url)
     try:
         try:
             removed = purge(stores, days, dry_run=dry_run)

@@ -11,9 +11,9 @@ from bot.config import settings
 
 # (what we wait for, the part as a subject, its health URL)
 PARTS = (
-    ("du serveur d'actions", "Le serveur d'actions", lambda: f"{settings.actions_url()}/health"),
-    ("de Rasa (chargement du modèle : environ une minute)", "Rasa", lambda: f"{settings.rasa_url()}/"),
-    ("du site web", "Le site web", lambda: f"http://localhost:{settings.web_port()}/healthz"),
+    ("du serveur d'actions", "Le serveur d'actions", lambda: f"{settings.current().actions_url}/health"),
+    ("de Rasa (chargement du modèle : environ une minute)", "Rasa", lambda: f"{settings.current().rasa_url}/"),
+    ("du site web", "Le site web", lambda: f"http://localhost:{settings.current().web_port}/healthz"),
 )
 
 
@@ -44,8 +44,8 @@ def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> 
     if not stay:
         return True
     print("\n" + "=" * 64)
-    print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.web_port()}")
-    print(f"  API REST de Rasa : {settings.rasa_url()}/webhooks/rest/webhook")
+    print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.current().web_port}")
+    print(f"  API REST de Rasa : {settings.current().rasa_url}/webhooks/rest/webhook")
     print("  Ctrl-C pour tout arrêter.")
     print("=" * 64 + "\n", flush=True)
     # honcho stops everything when one process exits: this one waits for Ctrl-C.

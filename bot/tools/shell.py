@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
-from bot.config import settings
+from bot.config import settings, tokens
 
 _URL = re.compile(r"https?://[^\s;)]+")
 # Slots that are bookkeeping, not what the assistant knows about the company.
@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     parser.add_argument("--conseiller", action="store_true",
                         help="mode conseiller : intention, entités, créneaux, scores et sources après chaque réponse")
     args = parser.parse_args(argv)
-    base = settings.rasa_url()
+    base = settings.current().rasa_url
     url = f"{base}/webhooks/rest/webhook"
     sender = f"conseiller-{uuid.uuid4().hex[:8]}"
     interactive = sys.stdin.isatty()
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
 
 
 def _print_adviser_report(base: str, sender: str, answers: list) -> None:
-    token = settings.rasa_token()
+    token = tokens.rasa_token()
     try:
         tracker = fetch_tracker(base, sender, token)
     except urllib.error.HTTPError as exc:

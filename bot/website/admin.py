@@ -18,13 +18,11 @@ import datetime as dt
 import functools
 import json
 import logging
-import os
 from typing import Optional
 
 from aiohttp import web
 
-from bot.rasa_server import runtime_files
-from bot.config import settings, tokens
+from bot.config import tokens
 from bot.website.review import activity as review_activity
 from bot.website.review import conversations as review_conversations
 from bot.website.review import exports
@@ -33,6 +31,7 @@ from bot.website.review import queue as review_queue
 from bot.website.review.french import short_datetime
 from bot.website.review.tracker import Page, TrackerReader, TrackerUnavailable
 from bot.website import admin_pages as pages
+from bot.website import keys
 from bot.website.admin_auth import LoginThrottle, Sessions, WeakToken, check_token
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,6 @@ ADMIN_THROTTLE = web.AppKey("admin_throttle", object)
 REVIEW_POOL = web.AppKey("review_pool", object)
 TRACKER_READER = web.AppKey("tracker_reader", object)
 TRACKER_ERROR = web.AppKey("tracker_error", object)
-REVIEW_DB = web.AppKey("review_db", object)
 
 
 class BadRequest(ValueError):
@@ -73,8 +71,6 @@ class BadRequest(ValueError):
 
 
 async def _review_context(app: web.Application):
-    from bot.knowledge import store
-
     app[ADMIN_ERROR] = None
     try:
         token = tokens.admin_token()
@@ -86,14 +82,12 @@ async def _review_context(app: web.Application):
     app[ADMIN_THROTTLE] = LoginThrottle()
     app[REVIEW_POOL] = concurrent.futures.ThreadPoolExecutor(REVIEW_THREADS, thread_name_prefix="review")
     try:
-        app[TRACKER_READER], app[TRACKER_ERROR] = TrackerReader(runtime_files.tracker_url()), None
+        app[TRACKER_READER], app[TRACKER_ERROR] = TrackerReader(app[keys.SETTINGS].tracker_url), None
     except (TrackerUnavailable, Exception) as exc:  # noqa: BLE001 - shown on the pages, the chat keeps running
         app[TRACKER_READER], app[TRACKER_ERROR] = None, str(exc)
-    app[REVIEW_DB] = store.make_engine(settings.db_url())
     yield
     if app[TRACKER_READER] is not None:
         app[TRACKER_READER].close()
-    app[REVIEW_DB].dispose()
     app[REVIEW_POOL].shutdown(wait=False, cancel_futures=True)
 
 
@@ -216,16 +210,16 @@ async def _login(request: web.Request) -> web.Response:
     throttle.succeeded(address)
     response = web.HTTPSeeOther(next_path)
     response.set_cookie(COOKIE, request.app[ADMIN_SESSIONS].issue(), path=PREFIX, httponly=True,
-                        samesite="Strict", secure=request.secure or _secure_cookie_forced(),
+                        samesite="Strict", secure=request.secure or _secure_cookie_forced(request),
                         max_age=request.app[ADMIN_SESSIONS].lifetime_s)
     _secured(response)
     raise response
 
 
-def _secure_cookie_forced() -> bool:
+def _secure_cookie_forced(request: web.Request) -> bool:
     """BOUSSOLE_ADMIN_SECURE_COOKIE=1 behind a reverse proxy that terminates HTTPS (the
     site itself then only sees plain HTTP)."""
-    return os.environ.get("BOUSSOLE_ADMIN_SECURE_COOKIE", "") in ("1", "true", "oui")
+    return request.app[keys.SETTINGS].admin_secure_cookie
 
 
 async def _logout(request: web.Request) -> web.Response:
@@ -364,7 +358,7 @@ async def _feedback(request: web.Request) -> web.Response:
     number, period, filters = _page_number(request), _period(request), _feedback_filters(request)
     size = PAGE_SIZES["feedback"]
     try:
-        items = await _in_pool(request, _read_feedback, request.app[REVIEW_DB], period, filters)
+        items = await _in_pool(request, _read_feedback, request.app[keys.DB_ENGINE], period, filters)
     except Exception as exc:  # noqa: BLE001 - DatabaseUnavailable and driver errors alike
         return _page(pages.error("Avis des utilisateurs", _database_error(exc), "feedback"), 503)
     labelled = _labelled(items, period.tz)
@@ -378,7 +372,7 @@ async def _handovers(request: web.Request) -> web.Response:
 
     number, size, tz = _page_number(request), PAGE_SIZES["handovers"], review_period.timezone()
     try:
-        dossiers = await _in_pool(request, handover.read_all, request.app[REVIEW_DB])
+        dossiers = await _in_pool(request, handover.read_all, request.app[keys.DB_ENGINE])
     except Exception as exc:  # noqa: BLE001 - DatabaseUnavailable and driver errors alike
         return _page(pages.error("Demandes de conseiller", _database_error(exc), "handovers"), 503)
     labelled = _labelled(dossiers, tz)
@@ -401,10 +395,10 @@ def _export_rows(request: web.Request, name: str, period: review_period.Period):
     if name == "unanswered":
         return exports.unanswered(review_queue.iterate(_reader(request), period), tz)
     if name == "feedback":
-        items = _read_feedback(request.app[REVIEW_DB], period, _feedback_filters(request))
+        items = _read_feedback(request.app[keys.DB_ENGINE], period, _feedback_filters(request))
         return exports.neutralised(feedback.export_csv(items))
     if name == "handovers":
-        return exports.neutralised(handover.export(handover.read_all(request.app[REVIEW_DB]), "csv"))
+        return exports.neutralised(handover.export(handover.read_all(request.app[keys.DB_ENGINE]), "csv"))
     raise web.HTTPNotFound()
 
 

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import settings
-from bot.website import admin, chat
+from bot.website import admin, chat, keys
 from bot.website.errors import json_errors, json_response
 from bot.website.middleware import access_log, ip_rate_limit
 from bot.website.ratelimit import RateLimiter
@@ -64,11 +64,11 @@ def _database_status(engine) -> str:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    session = request.app["http"]
+    session = request.app[keys.HTTP]
     rasa, actions, database = await asyncio.gather(
-        _probe(session, f"{request.app['rasa_url']}/"),
-        _probe(session, f"{request.app['actions_url']}/health"),
-        asyncio.get_running_loop().run_in_executor(None, _database_status, request.app["db_engine"]),
+        _probe(session, f"{request.app[keys.RASA_URL]}/"),
+        _probe(session, f"{request.app[keys.ACTIONS_URL]}/health"),
+        asyncio.get_running_loop().run_in_executor(None, _database_status, request.app[keys.DB_ENGINE]),
     )
     parts = {"rasa": rasa, "actions": actions, "database": database}
     healthy = all(value == "ok" for value in parts.values())
@@ -82,25 +82,27 @@ def setup_health(app: web.Application) -> None:
 async def _open_clients(app: web.Application):
     from bot.knowledge import store
 
-    app["http"] = aiohttp.ClientSession()
-    app["db_engine"] = store.make_engine(settings.db_url())
+    app[keys.HTTP] = aiohttp.ClientSession()
+    app[keys.DB_ENGINE] = store.make_engine(app[keys.SETTINGS].db_url)
     yield
-    await app["http"].close()
-    app["db_engine"].dispose()
+    await app[keys.HTTP].close()
+    app[keys.DB_ENGINE].dispose()
 
 
-def _middlewares() -> list:
+def _middlewares(config: settings.Settings) -> list:
     # Outermost first: the log sees the final status, and error responses get the security
     # and CORS headers too (a partner page must be able to read a 429 or a 413).
-    trust_proxy = settings.trust_proxy()
-    return [access_log, security_headers(settings.frame_ancestors()), cors(settings.cors_origins()),
-            json_errors, ip_rate_limit(RateLimiter(settings.rate_limit_ip()), trust_proxy)]
+    return [access_log, security_headers(config.frame_ancestors), cors(config.cors_origins),
+            json_errors, ip_rate_limit(RateLimiter(config.rate_limit_ip), config.trust_proxy)]
 
 
 def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application:
-    app = web.Application(middlewares=_middlewares(), client_max_size=CLIENT_MAX_BYTES)
-    app["rasa_url"] = (rasa_url or settings.rasa_url()).rstrip("/")
-    app["actions_url"] = (actions_url or settings.actions_url()).rstrip("/")
+    config = settings.current()
+    app = web.Application(middlewares=_middlewares(config), client_max_size=CLIENT_MAX_BYTES)
+    app[keys.SETTINGS] = config
+    app[keys.RASA_URL] = (rasa_url or config.rasa_url).rstrip("/")
+    app[keys.ACTIONS_URL] = (actions_url or config.actions_url).rstrip("/")
+    # First, so that the review pages' context finds the engine open, and closes before it.
     app.cleanup_ctx.append(_open_clients)
     setup_pages(app)
     chat.setup(app)
@@ -111,8 +113,6 @@ def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application
 
 def serve(port: int, host: str = "127.0.0.1") -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s web %(levelname)s %(message)s")
-    try:
-        app = create_app()
-    except settings.InvalidSetting as exc:
-        raise SystemExit(f"Configuration invalide : {exc}") from None
+    settings.at_start()
+    app = create_app()
     web.run_app(app, host=host, port=port, print=None, access_log=None)

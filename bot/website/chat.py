@@ -14,7 +14,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.website import feedback
-from bot.config import settings
+from bot.config import tokens
+from bot.website import keys
 from bot.website.errors import error, json_response
 from bot.website.middleware import too_many, wait_message
 from bot.website.transcript import bot_message, messages_from_events
@@ -46,7 +47,7 @@ async def _json_body(request: web.Request):
         body = await request.json()
     except web.HTTPRequestEntityTooLarge:
         return None, error(413, "Votre message est trop long : raccourcissez-le.", code="message_too_long",
-                           max_chars=request.app["max_chars"])
+                           max_chars=request.app[keys.SETTINGS].max_message_chars)
     except Exception:  # noqa: BLE001 - any unreadable body gets the same answer
         return None, error(400, BAD_JSON)
     if not isinstance(body, dict):
@@ -63,7 +64,7 @@ async def chat(request: web.Request) -> web.Response:
     text = body["message"].strip()
     if not text:
         return error(400, "Votre message est vide.")
-    limit = request.app["max_chars"]
+    limit = request.app[keys.SETTINGS].max_message_chars
     if len(text) > limit:
         return too_long(len(text), limit)
     session_id = body.get("session_id")
@@ -72,14 +73,14 @@ async def chat(request: web.Request) -> web.Response:
     sender = sender_of(session_id)
     if sender is None:
         return unknown_session()
-    wait = request.app["session_limiter"].hit(session_id)
+    wait = request.app[keys.SESSION_LIMITER].hit(session_id)
     if wait:
         return too_many(wait, wait_message(wait))
-    if request.app["log_messages"]:
+    if request.app[keys.SETTINGS].log_messages:
         log.info("message de %s : %s", session_id, text)
     try:
-        async with request.app["http"].post(
-            f"{request.app['rasa_url']}/webhooks/rest/webhook",
+        async with request.app[keys.HTTP].post(
+            f"{request.app[keys.RASA_URL]}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
             timeout=aiohttp.ClientTimeout(total=RASA_TIMEOUT_S),
         ) as response:
@@ -102,10 +103,10 @@ async def history(request: web.Request) -> web.Response:
     sender = sender_of(session_id)
     if sender is None:
         return unknown_session()
-    url = f"{request.app['rasa_url']}/conversations/{sender}/tracker"
-    params = {"include_events": "AFTER_RESTART", "token": request.app["rasa_token"]}
+    url = f"{request.app[keys.RASA_URL]}/conversations/{sender}/tracker"
+    params = {"include_events": "AFTER_RESTART", "token": request.app[keys.RASA_TOKEN]}
     try:
-        async with request.app["http"].get(url, params=params,
+        async with request.app[keys.HTTP].get(url, params=params,
                                            timeout=aiohttp.ClientTimeout(total=HISTORY_TIMEOUT_S)) as response:
             if response.status != 200:
                 log.warning("Rasa a refusé l'historique : HTTP %s", response.status)
@@ -131,7 +132,7 @@ async def give_feedback(request: web.Request) -> web.Response:
         return error(400, str(exc))
     loop = asyncio.get_running_loop()
     try:
-        feedback_id = await loop.run_in_executor(None, feedback.store, request.app["db_engine"], item)
+        feedback_id = await loop.run_in_executor(None, feedback.store, request.app[keys.DB_ENGINE], item)
     except Exception as exc:  # noqa: BLE001 - the user keeps the form and may retry
         log.warning("Avis non enregistré : %s", type(exc).__name__)
         return error(503, "Votre avis n'a pas pu être enregistré. Réessayez dans quelques instants.")
@@ -139,10 +140,8 @@ async def give_feedback(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app["max_chars"] = settings.max_message_chars()
-    app["session_limiter"] = RateLimiter(settings.rate_limit_session())
-    app["log_messages"] = settings.log_messages()
-    app["rasa_token"] = settings.rasa_token()
+    app[keys.SESSION_LIMITER] = RateLimiter(app[keys.SETTINGS].rate_limit_session)
+    app[keys.RASA_TOKEN] = tokens.rasa_token()
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/api/history", history)
     app.router.add_post("/api/feedback", give_feedback)

@@ -240,10 +240,8 @@ async def test_cancelled_handover_stores_nothing(loaded_db):
 
 
 async def test_handover_with_the_database_down_answers_politely(loaded_db, monkeypatch):
-    from bot.config import settings
-
     await provider.get_knowledge_base()
-    monkeypatch.setattr(settings, "db_url", lambda: "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("BOUSSOLE_DB_URL", "postgresql://nobody@127.0.0.1:1/none")
     tr = events_tracker("passer", "deny", {"handover_contact": "non-precise"}, [])
     messages, _ = await run(actions.ActionSubmitHandover(), tr)
     assert "pas pu enregistrer votre dossier" in messages[0]["text"]

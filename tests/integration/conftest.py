@@ -153,9 +153,10 @@ def rasa_config_dir(runtime_dir) -> Path:
 @pytest.fixture(scope="session")
 def endpoints_file(action_server, runtime_dir, rasa_config_dir) -> Path:
     """The endpoints Rasa runs on, written by the project's own generator."""
+    from bot.config.settings import load
     from bot.rasa_server import runtime_files
 
-    runtime_files.write(rasa_config_dir, rasa_env(runtime_dir, action_server))
+    runtime_files.write(rasa_config_dir, load(rasa_env(runtime_dir, action_server)))
     return rasa_config_dir / "endpoints.yml"
 
 

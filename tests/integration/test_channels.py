@@ -551,7 +551,7 @@ def test_whatsapp_processes_a_message_posted_twice_once(rasa_server, fake_platfo
 def test_every_channel_refuses_a_message_over_the_same_limit(rasa_server, fake_platforms):
     """BOUSSOLE_MAX_MESSAGE_CHARS, read by the website's gateway, by Rasa's REST channel
     and by every messaging channel: its default here."""
-    limit = settings.max_message_chars()
+    limit = settings.current().max_message_chars
     refusal = message_checks.too_long(limit + 1, limit)
     sender = new_whatsapp_number()
     assert twilio_post(rasa_server, sender, "a" * (limit + 1)).status_code == 204

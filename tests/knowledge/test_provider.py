@@ -107,4 +107,4 @@ def test_refresh_interval_from_the_environment(monkeypatch, value, expected):
     from bot.config import settings
 
     monkeypatch.setenv("BOUSSOLE_KB_REFRESH_S", value)
-    assert settings.kb_refresh_seconds() == expected
+    assert settings.current().kb_refresh_s == expected

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from bot.config.settings import load
 from bot.rasa_server import runtime_files
 from bot.multiserver.lock_store import AtomicRedisLockStore
 
@@ -38,7 +39,7 @@ def rasa_lock_store(tmp_path, prefix):
     from rasa.core.lock_store import LockStore
     from rasa.core.utils import read_endpoints_from_path
 
-    runtime_files.write(tmp_path, {"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix})
+    runtime_files.write(tmp_path, load({"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix}))
     return LockStore.create(read_endpoints_from_path(tmp_path / "endpoints.yml").lock_store)
 
 

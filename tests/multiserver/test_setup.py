@@ -12,6 +12,7 @@ import time
 import psutil
 import pytest
 
+from bot.config.settings import load
 from bot.tools import supervisor
 from bot.multiserver import topology
 from bot.tools.supervisor import Part, Supervisor
@@ -22,7 +23,7 @@ SHARED = {"BOUSSOLE_TRACKER_URL": "postgresql://postgres@127.0.0.1:5432/boussole
 
 
 def test_local_layout_keeps_the_ports_of_make_run_for_nginx():
-    layout = topology.local({})
+    layout = topology.local(load({}))
     assert (layout.public, layout.rasa_entry, layout.actions_entry) == ("127.0.0.1:8080", "127.0.0.1:5005",
                                                                          "127.0.0.1:5055")
     assert layout.rasa == ("127.0.0.1:5006", "127.0.0.1:5007")
@@ -31,8 +32,8 @@ def test_local_layout_keeps_the_ports_of_make_run_for_nginx():
 
 
 def test_server_counts_and_ports_from_the_environment():
-    layout = topology.local({"BOUSSOLE_RASA_SERVERS": "3", "BOUSSOLE_ACTION_SERVERS": "1",
-                             "BOUSSOLE_RASA_PORT": "6005", "BOUSSOLE_ACTIONS_PORT": "6055", "BOUSSOLE_WEB_PORT": "9080"})
+    layout = topology.local(load({"BOUSSOLE_RASA_SERVERS": "3", "BOUSSOLE_ACTION_SERVERS": "1",
+                             "BOUSSOLE_RASA_PORT": "6005", "BOUSSOLE_ACTIONS_PORT": "6055", "BOUSSOLE_WEB_PORT": "9080"}))
     assert layout.rasa == ("127.0.0.1:6006", "127.0.0.1:6007", "127.0.0.1:6008")
     assert layout.actions == ("127.0.0.1:6056",) and layout.public == "127.0.0.1:9080"
 
@@ -45,7 +46,7 @@ def test_server_counts_and_ports_from_the_environment():
 ])
 def test_a_wrong_layout_is_explained_in_french(env, expected):
     with pytest.raises(ConfigurationError, match=expected):
-        topology.local(env)
+        topology.local(load(env))
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -54,9 +55,9 @@ def test_a_wrong_layout_is_explained_in_french(env, expected):
 ])
 def test_several_rasa_servers_need_shared_conversations_and_locks(change, expected):
     with pytest.raises(ConfigurationError, match=expected):
-        topology.check_shared_stores(topology.local({}), dict(SHARED, **change))
+        topology.check_shared_stores(topology.local(load({})), load(dict(SHARED, **change)))
     # One Rasa server may keep them to itself.
-    topology.check_shared_stores(topology.local({"BOUSSOLE_RASA_SERVERS": "1"}), dict(SHARED, **change))
+    topology.check_shared_stores(topology.local(load({"BOUSSOLE_RASA_SERVERS": "1"})), load(dict(SHARED, **change)))
 
 
 def test_action_servers_on_several_hosts_need_one_knowledge_base():
@@ -64,9 +65,9 @@ def test_action_servers_on_several_hosts_need_one_knowledge_base():
                                web=("10.0.0.31:8080",), public="0.0.0.0:80", rasa_entry="10.0.0.10:5005",
                                actions_entry="10.0.0.10:5055")
     with pytest.raises(ConfigurationError, match="BOUSSOLE_DB_URL"):
-        topology.check_shared_stores(spread, dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db"))
-    topology.check_shared_stores(spread, dict(SHARED, BOUSSOLE_DB_URL=SHARED["BOUSSOLE_TRACKER_URL"]))
-    topology.check_shared_stores(topology.local({}), dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db"))
+        topology.check_shared_stores(spread, load(dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db")))
+    topology.check_shared_stores(spread, load(dict(SHARED, BOUSSOLE_DB_URL=SHARED["BOUSSOLE_TRACKER_URL"])))
+    topology.check_shared_stores(topology.local(load({})), load(dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db")))
 
 
 # --- the supervisor ------------------------------------------------------------------------

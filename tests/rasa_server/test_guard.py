@@ -57,7 +57,7 @@ async def test_every_channel_honours_the_message_length_setting(monkeypatch):
 
 
 async def test_the_default_limit_is_the_website_s():
-    assert settings.max_message_chars() == message_checks.MAX_MESSAGE_CHARS == 2000
+    assert settings.current().max_message_chars == message_checks.MAX_MESSAGE_CHARS == 2000
     handler = Handler()
     guarded = guard.guarded(handler)
     await guarded(message("a" * 2000))

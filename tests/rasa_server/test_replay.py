@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from bot.config.settings import load
 from bot.rasa_server.channels import replay
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -70,10 +71,10 @@ async def test_a_missing_id_counts_as_new(monkeypatch):
 
 
 def test_the_store_follows_the_lock_store_setting():
-    assert isinstance(replay.from_env({}), replay.MemorySeen)
-    assert isinstance(replay.from_env({"BOUSSOLE_LOCK_STORE": "in_memory"}), replay.MemorySeen)
-    store = replay.from_env({"BOUSSOLE_LOCK_STORE": "redis://:motdepasse@redis.interne:6380/3",
-                             "BOUSSOLE_LOCK_PREFIX": "prod1"})
+    assert isinstance(replay.from_settings(load({})), replay.MemorySeen)
+    assert isinstance(replay.from_settings(load({"BOUSSOLE_LOCK_STORE": "in_memory"})), replay.MemorySeen)
+    store = replay.from_settings(load({"BOUSSOLE_LOCK_STORE": "redis://:motdepasse@redis.interne:6380/3",
+                             "BOUSSOLE_LOCK_PREFIX": "prod1"}))
     assert isinstance(store, replay.RedisSeen)
     assert (store.config["url"], store.config["port"], store.config["db"], store.config["password"]) == \
         ("redis.interne", 6380, 3, "motdepasse")
@@ -84,7 +85,7 @@ def test_a_wrong_lock_store_setting_is_refused_in_french():
     from bot.rasa_server.runtime_files import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="BOUSSOLE_LOCK_STORE"):
-        replay.from_env({"BOUSSOLE_LOCK_STORE": "memcached://hôte"})
+        replay.from_settings(load({"BOUSSOLE_LOCK_STORE": "memcached://hôte"}))
 
 
 @pytest.fixture
@@ -104,8 +105,8 @@ def redis_prefix():
 
 
 def redis_store(prefix: str, ttl: float = replay.TTL_S) -> replay.RedisSeen:
-    return replay.RedisSeen(replay.from_env({"BOUSSOLE_LOCK_STORE": REDIS_URL,
-                                             "BOUSSOLE_LOCK_PREFIX": prefix}).config, ttl=ttl)
+    return replay.RedisSeen(replay.from_settings(load({"BOUSSOLE_LOCK_STORE": REDIS_URL,
+                                             "BOUSSOLE_LOCK_PREFIX": prefix})).config, ttl=ttl)
 
 
 async def test_redis_is_shared_by_several_servers_with_a_ttl(redis_prefix):

@@ -10,13 +10,14 @@ import time
 import pytest
 import yaml
 
+from bot.config.settings import load
 from bot.rasa_server import runtime_files
 from bot.knowledge.store import DatabaseUnavailable
 from tests.conftest import PG_URL, ROOT
 
 
 def test_defaults_are_one_process_on_sqlite(tmp_path):
-    endpoints = runtime_files.endpoints({})
+    endpoints = runtime_files.endpoints(load({}))
     assert endpoints["action_endpoint"] == {"url": "http://localhost:5055/webhook"}
     assert endpoints["tracker_store"]["dialect"] == "sqlite"
     assert endpoints["tracker_store"]["url"].endswith("/var/tracker.db")
@@ -24,11 +25,11 @@ def test_defaults_are_one_process_on_sqlite(tmp_path):
 
 
 def test_postgresql_tracker_and_redis_lock_store_from_the_environment():
-    endpoints = runtime_files.endpoints({
+    endpoints = runtime_files.endpoints(load({
         "BOUSSOLE_TRACKER_URL": "postgresql://rasa:s%40cret@db.internal:5433/conversations",
         "BOUSSOLE_LOCK_STORE": "redis://:motdepasse@cache.internal:6380/3",
         "BOUSSOLE_ACTIONS_URL": "http://actions.internal:5055/",
-    })
+    }))
     assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql",
                                           "url": "postgresql://rasa:s%40cret@db.internal:5433/conversations"}
     assert endpoints["lock_store"] == {"type": "bot.multiserver.lock_store.AtomicRedisLockStore", "url": "cache.internal",
@@ -37,8 +38,8 @@ def test_postgresql_tracker_and_redis_lock_store_from_the_environment():
 
 
 def test_a_lock_prefix_of_its_own_keeps_deployments_apart_in_one_redis():
-    endpoints = runtime_files.endpoints({"BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/12",
-                                          "BOUSSOLE_LOCK_PREFIX": "recette2"})
+    endpoints = runtime_files.endpoints(load({"BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/12",
+                                          "BOUSSOLE_LOCK_PREFIX": "recette2"}))
     assert endpoints["lock_store"]["key_prefix"] == "recette2" and endpoints["lock_store"]["db"] == 12
 
 
@@ -59,7 +60,7 @@ def test_a_wrong_variable_is_named_in_french(variable, value, expected):
     if variable == "BOUSSOLE_KAFKA_USER":
         env["BOUSSOLE_KAFKA_URL"] = "kafka.internal:9092"
     with pytest.raises(runtime_files.ConfigurationError, match=expected):
-        runtime_files.endpoints(env)
+        runtime_files.endpoints(load(env))
 
 
 def test_the_kafka_event_broker_is_what_rasa_reads(tmp_path):
@@ -67,14 +68,14 @@ def test_the_kafka_event_broker_is_what_rasa_reads(tmp_path):
     broker itself is not run here: its configuration is what Rasa's reader sees)."""
     from rasa.core.utils import read_endpoints_from_path
 
-    runtime_files.write(tmp_path, {"BOUSSOLE_KAFKA_URL": "k1.internal:9092,k2.internal:9092",
-                                    "BOUSSOLE_KAFKA_USER": "analytique", "BOUSSOLE_KAFKA_PASSWORD": "s3cret"})
+    runtime_files.write(tmp_path, load({"BOUSSOLE_KAFKA_URL": "k1.internal:9092,k2.internal:9092",
+                                    "BOUSSOLE_KAFKA_USER": "analytique", "BOUSSOLE_KAFKA_PASSWORD": "s3cret"}))
     broker = read_endpoints_from_path(tmp_path / "endpoints.yml").event_broker
     assert broker.type == "kafka" and broker.url == "k1.internal:9092,k2.internal:9092"
     assert broker.kwargs["topic"] == "rasa_core_events" and broker.kwargs["partition_by_sender"] is True
     assert broker.kwargs["security_protocol"] == "SASL_PLAINTEXT" and broker.kwargs["sasl_username"] == "analytique"
     assert (tmp_path / "endpoints.yml").stat().st_mode & 0o077 == 0
-    assert "event_broker" not in runtime_files.endpoints({})
+    assert "event_broker" not in runtime_files.endpoints(load({}))
 
 
 def test_a_channel_is_kept_only_when_its_variables_are_set(tmp_path):
@@ -94,7 +95,7 @@ def test_a_channel_is_kept_only_when_its_variables_are_set(tmp_path):
 
 
 def test_the_written_files_are_what_rasa_reads(tmp_path):
-    (endpoints_path, credentials_path), _ = runtime_files.write(tmp_path, {"BOUSSOLE_CALLBACK_URL": "http://gw/bot"})
+    (endpoints_path, credentials_path), _ = runtime_files.write(tmp_path, load({"BOUSSOLE_CALLBACK_URL": "http://gw/bot"}))
     from rasa.core.utils import read_endpoints_from_path
 
     endpoints = read_endpoints_from_path(endpoints_path)
@@ -109,7 +110,7 @@ def test_the_repository_defaults_match_the_generated_ones():
     """endpoints.yml documents the defaults for a hand-started `rasa run`: it must say
     what the generator writes with an empty environment."""
     documented = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    generated = runtime_files.endpoints({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"})
+    generated = runtime_files.endpoints(load({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"}))
     assert documented == generated
 
 
@@ -176,7 +177,7 @@ def test_files_holding_secrets_are_never_readable_by_others_even_for_a_moment(tm
         replace(draft, final)
 
     monkeypatch.setattr(os, "replace", watched)
-    runtime_files.write(tmp_path, env={"BOUSSOLE_TELEGRAM_TOKEN": "123:secret"})
+    runtime_files.write(tmp_path, load({"BOUSSOLE_TELEGRAM_TOKEN": "123:secret"}))
     assert modes == {"endpoints.yml": 0o600, "credentials.yml": 0o600}
     for name in modes:
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600

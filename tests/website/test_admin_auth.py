@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.config import settings, tokens
+from bot.config import tokens
 from bot.website.admin_auth import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottle, Sessions, WeakToken, check_token
 from tests.conftest import ROOT
 
@@ -84,7 +84,7 @@ def test_logins_pause_after_too_many_failures_from_one_address():
 
 def test_the_token_is_generated_once_readable_by_its_owner_only(tmp_path, monkeypatch):
     monkeypatch.delenv("BOUSSOLE_ADMIN_TOKEN", raising=False)
-    monkeypatch.setattr(settings, "VAR_DIR", tmp_path / "var")
+    monkeypatch.setenv("BOUSSOLE_VAR_DIR", str(tmp_path / "var"))
     token = tokens.admin_token()
     path = tmp_path / "var" / "admin_token"
     assert len(token) >= 32 and path.read_text(encoding="utf-8") == token

@@ -49,7 +49,7 @@ def _failure_report(exc: BaseException, text: Optional[str]) -> str:
     """The traceback of `exc`, with the user's text masked unless BOUSSOLE_LOG_MESSAGES=1
     (an exception's message may quote what it was given)."""
     report = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-    if text and not settings.log_messages():
+    if text and not settings.current().log_messages:
         # Quoted, whatever its length; bare, or its start (a quote cut at 40 or 50
         # characters), only when long enough not to hide the traceback's own words.
         quotes = [repr(text), f'"{text}"']
@@ -70,7 +70,7 @@ async def handle_turn(on_new_message: Handler, message: UserMessage) -> None:
         log.warning("Tour interrompu (annulé) sur le canal %s.", message.input_channel)
         raise
     except Exception as exc:  # noqa: BLE001 - the user gets an answer, the log the traceback
-        said = f" ; message : {message.text!r}" if settings.log_messages() else ""
+        said = f" ; message : {message.text!r}" if settings.current().log_messages else ""
         log.error("Tour en échec (%s) sur le canal %s%s :\n%s", type(exc).__name__, message.input_channel, said,
                   _failure_report(exc, message.text))
     if watched.sent == 0:
@@ -80,7 +80,7 @@ async def handle_turn(on_new_message: Handler, message: UserMessage) -> None:
 def guarded(on_new_message: Handler, limit: Optional[int] = None) -> Handler:
     """`on_new_message` behind the checks of bot/message_checks.py; `limit` is read from
     BOUSSOLE_MAX_MESSAGE_CHARS when not given (once, when the channel is built)."""
-    limit = settings.max_message_chars() if limit is None else limit
+    limit = settings.current().max_message_chars if limit is None else limit
 
     async def handler(message: UserMessage) -> None:
         checked = message_checks.check_message(message.text, limit)

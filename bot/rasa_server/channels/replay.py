@@ -14,7 +14,7 @@ the other platforms retry for less), per channel:
 - in this process's memory by default, at most `MAX_PER_CHANNEL` ids per channel (the
   oldest forgotten first);
 - in Redis when the deployment keeps its conversation locks there (BOUSSOLE_LOCK_STORE =
-  redis://…, read by bot/runtime_files.py), under `<BOUSSOLE_LOCK_PREFIX>:replay:<channel>:<id>`,
+  redis://…, read by bot/config/settings.py), under `<BOUSSOLE_LOCK_PREFIX>:replay:<channel>:<id>`,
   so that several Rasa servers behind nginx share what they have seen: one `SET NX EX`,
   atomic, so that two servers receiving the same delivery at once process it once.
   If Redis does not answer, this process's memory takes over (with a warning): a message
@@ -28,10 +28,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import time
 from collections import OrderedDict
 from typing import Callable, Dict, Mapping, Optional
+
+from bot.config import settings
+from bot.config.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +129,9 @@ class RedisSeen:
         self._clients = {}
 
 
-def from_env(env: Mapping[str, str] = os.environ):
+def from_settings(settings_: Optional[Settings] = None):
     """Redis when the lock store is there, else this process's memory."""
-    from bot.rasa_server import runtime_files
-
-    config = runtime_files.lock_store(env.get("BOUSSOLE_LOCK_STORE"), env.get("BOUSSOLE_LOCK_PREFIX"))
+    config = (settings_ or settings.current()).lock_store
     if config.get("type") == "in_memory":
         return MemorySeen()
     return RedisSeen(config)
@@ -142,10 +142,10 @@ _store = None
 
 def store():
     """This process's store, built from the environment on first use (a wrong
-    BOUSSOLE_LOCK_STORE raises runtime_files.ConfigurationError, in French)."""
+    BOUSSOLE_LOCK_STORE has stopped the process at start, bot/config/settings.py)."""
     global _store
     if _store is None:
-        _store = from_env()
+        _store = from_settings()
     return _store
 
 

@@ -45,7 +45,7 @@ class RestInput(rest.RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint(f"guarded_webhook_{type(self).__name__}", __name__)
         # Read once, when Rasa builds its channels: a wrong value stops it at start.
-        limit = settings.max_message_chars()
+        limit = settings.current().max_message_chars
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request):

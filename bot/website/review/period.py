@@ -6,10 +6,11 @@ type, never an error page. Days are local to BOUSSOLE_TIMEZONE (Europe/Paris by 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from typing import Optional
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.config import settings
 
 MAX_DAYS = 366
 
@@ -19,12 +20,8 @@ class InvalidPeriod(ValueError):
 
 
 def timezone() -> ZoneInfo:
-    name = os.environ.get("BOUSSOLE_TIMEZONE") or "Europe/Paris"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidPeriod(f"BOUSSOLE_TIMEZONE : fuseau horaire inconnu « {name} » "
-                            "(par exemple Europe/Paris, America/Cayenne).") from None
+    """BOUSSOLE_TIMEZONE, checked when the website starts."""
+    return ZoneInfo(settings.current().timezone)
 
 
 @dataclass(frozen=True)

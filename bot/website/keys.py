@@ -1,0 +1,21 @@
+"""What the website keeps on its aiohttp application, as typed keys (aiohttp warns about
+plain strings, and a typed key says what it holds). The review pages' own keys are in
+bot/website/admin.py."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from bot.config.settings import Settings
+from bot.website.ratelimit import RateLimiter
+
+SETTINGS = web.AppKey("settings", Settings)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+# The one engine of this process on BOUSSOLE_DB_URL: feedback, health and the review pages.
+DB_ENGINE = web.AppKey("db_engine", Engine)
+RASA_URL = web.AppKey("rasa_url", str)
+ACTIONS_URL = web.AppKey("actions_url", str)
+RASA_TOKEN = web.AppKey("rasa_token", str)
+SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
