@@ -281,7 +281,7 @@ class ActionSubmitHandover(Action):
         try:
             reference = await asyncio.get_running_loop().run_in_executor(
                 None, handover.store_at, settings.current().db_url, draft)
-        except Exception as exc:  # noqa: BLE001 - the user must get an answer whatever failed
+        except Exception as exc:  # the user must get an answer whatever failed
             logging.getLogger(__name__).error("Dossier non enregistré : %s", exc, exc_info=True)
             return _reply(dispatcher, render.handover_unavailable()) + reset
         return _reply(dispatcher, render.handover_stored(reference, draft, kb)) + reset

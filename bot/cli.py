@@ -474,7 +474,7 @@ def main(argv=None) -> int:
     except settings.InvalidSetting as exc:  # a value checked later, e.g. ports that collide
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
+    except Exception as exc:  # one readable line instead of a traceback
         from bot.knowledge.store import DatabaseUnavailable
 
         if isinstance(exc, DatabaseUnavailable):

@@ -46,6 +46,6 @@ async def json_errors(request: web.Request, handler):
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:  # noqa: BLE001 - the log keeps the trace; the user gets a French sentence
+    except Exception:  # the log keeps the trace; the user gets a French sentence
         log.exception("Erreur interne sur %s %s", request.method, request.path)
         return error(500)

@@ -48,7 +48,7 @@ def deployment_db_url():
     try:
         with admin.connect() as connection:
             connection.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as exc:  # a missing server fails the run, never skips it
+    except Exception as exc:  # noqa: BLE001 - a missing server fails the run, never skips it
         pytest.fail(f"PostgreSQL injoignable sur {PG_URL} ({exc}) ; lancez scripts/ensure_postgres.sh")
     yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
     with admin.connect() as connection:
