@@ -42,7 +42,7 @@ def pg_schema_url():
     try:
         with admin.begin() as connection:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # a missing server must fail the run, never skip it
+    except Exception as exc:  # noqa: BLE001 - a missing server must fail the run, never skip it
         pytest.fail(f"PostgreSQL injoignable sur {PG_URL} ({exc}); lancez scripts/ensure_postgres.sh")
     yield schema
     with admin.begin() as connection:
@@ -74,7 +74,18 @@ def engine(db_url):
     eng.dispose()
 
 
+# Fixtures that reach a server: their tests carry its marker, so that `make test-fast`
+# (SQLite alone) can leave them out without each test saying it again.
+SERVER_FIXTURES = {"pg_schema_url": "postgres", "redis_prefix": "redis"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "integration" in str(Path(item.fspath)):
             item.add_marker(pytest.mark.integration)
+        for fixture, marker in SERVER_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            item.add_marker("postgres")

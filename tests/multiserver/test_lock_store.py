@@ -15,6 +15,8 @@ from bot.config.settings import load
 from bot.rasa_server import runtime_files
 from bot.multiserver.lock_store import AtomicRedisLockStore
 
+pytestmark = pytest.mark.redis
+
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
 

@@ -121,6 +121,7 @@ def test_an_unreachable_tracker_database_fails_fast_with_a_french_message():
     assert time.monotonic() - start < 10
 
 
+@pytest.mark.postgres
 def test_the_postgresql_tracker_database_is_reachable():
     runtime_files.check_tracker_store(PG_URL)
 
