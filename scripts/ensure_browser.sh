@@ -49,6 +49,6 @@ fi
 [ -s "$axe_file" ] || fail "axe-core est introuvable dans $axe_file après installation."
 
 .venv/bin/python -c "import playwright.sync_api" 2>/dev/null \
-    || fail "le paquet Python playwright manque dans .venv : lancez « make install »."
+    || fail "le paquet Python playwright manque dans .venv : lancez « make install-dev »."
 
 echo "==> Navigateur prêt : $("$CHROMIUM" --version 2>/dev/null | head -1), axe-core $AXE_VERSION."

@@ -25,7 +25,7 @@ except ImportError:  # a missing dependency fails the run, never skips it
 def launch():
     """Yields one headless Chromium; fails (never skips) when something is missing."""
     if sync_playwright is None:
-        pytest.fail("Le paquet Python playwright manque : lancez « make install ».")
+        pytest.fail("Le paquet Python playwright manque : lancez « make install-dev ».")
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium est introuvable ({CHROMIUM}) : lancez scripts/ensure_browser.sh.")
     with sync_playwright() as playwright:
