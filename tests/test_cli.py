@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bot.config import settings
 
 HEAVY = ("rasa", "rasa_sdk", "tensorflow", "spacy")
@@ -19,6 +21,7 @@ sys.exit(3 if heavy else code)
 """
 
 
+@pytest.mark.slow
 def test_kb_check_imports_no_heavy_framework():
     result = subprocess.run([sys.executable, "-c", PROBE, "kb", "check"], capture_output=True, text=True,
                             cwd=settings.PROJECT_ROOT, timeout=120)

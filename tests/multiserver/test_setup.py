@@ -101,6 +101,7 @@ def sup(tmp_path, lines):
     sup.stop(grace_s=1)
 
 
+@pytest.mark.slow
 def test_stop_leaves_no_process_even_a_stubborn_one_or_a_grandchild(sup, tmp_path):
     port = free_port()
     web = sup.start(Part("serveur", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
@@ -125,6 +126,7 @@ def test_stop_leaves_no_process_even_a_stubborn_one_or_a_grandchild(sup, tmp_pat
     assert stubborn.process.returncode == -9 and time.monotonic() - started >= 2
 
 
+@pytest.mark.slow
 def test_a_part_that_dies_while_starting_stops_the_wait_with_its_log(sup, lines):
     port = free_port()
     sup.start(Part("jamais prêt", python("import time\ntime.sleep(600)"), dict(os.environ),
@@ -138,6 +140,7 @@ def test_a_part_that_dies_while_starting_stops_the_wait_with_its_log(sup, lines)
     assert "vieux module" not in report
 
 
+@pytest.mark.slow
 def test_progress_names_what_is_still_starting(sup, lines, monkeypatch):
     monkeypatch.setattr(supervisor, "PROGRESS_EVERY_S", 0.5)
     sup.start(Part("Rasa 1", python("import time\ntime.sleep(600)"), dict(os.environ),
@@ -147,6 +150,7 @@ def test_progress_names_what_is_still_starting(sup, lines, monkeypatch):
     assert "Toujours pas prêt après 2 s : Rasa 1" in lines[-1]
 
 
+@pytest.mark.slow
 def test_the_deployment_goes_on_while_one_replica_of_each_group_is_left(sup, lines):
     first = sup.start(Part("Rasa 1", python("import time\ntime.sleep(600)"), dict(os.environ), group="rasa"))
     sup.start(Part("Rasa 2", python("import time\ntime.sleep(600)"), dict(os.environ), group="rasa"))

@@ -126,6 +126,7 @@ def test_the_postgresql_tracker_database_is_reachable():
     runtime_files.check_tracker_store(PG_URL)
 
 
+@pytest.mark.slow
 def test_serve_rasa_refuses_to_start_on_an_unreachable_tracker_store(tmp_path):
     """`python -m bot serve rasa` exits with 2 and a French message instead of letting
     Rasa's tracker store retry forever."""
@@ -146,6 +147,7 @@ def _serve_rasa(tmp_path, *options, **env):
                           cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_several_rasa_workers_without_a_shared_lock_store_are_refused(tmp_path):
     """Rasa would silently run one worker with the in-memory lock store."""
     for result in (_serve_rasa(tmp_path, "--workers", "2"), _serve_rasa(tmp_path, BOUSSOLE_RASA_WORKERS="2")):
@@ -155,6 +157,7 @@ def test_several_rasa_workers_without_a_shared_lock_store_are_refused(tmp_path):
     assert not (tmp_path / "endpoints.yml").exists()
 
 
+@pytest.mark.slow
 def test_a_worker_count_that_is_not_a_number_gets_a_french_message(tmp_path):
     result = _serve_rasa(tmp_path, BOUSSOLE_RASA_WORKERS="deux")
     assert result.returncode != 0
