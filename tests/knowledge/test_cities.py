@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import yaml
 from sqlalchemy.orm import Session
 
 from bot.config import settings
@@ -14,6 +13,7 @@ from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import KnowledgeError, read_knowledge
 from bot.core.text import key
+from tests.support import fast_yaml
 
 
 def _departements(dataset):
@@ -111,14 +111,14 @@ def knowledge_copy(tmp_path):
 
 def _edit_departement(root, code, change):
     for path in sorted(root.glob("*.yml")):
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = fast_yaml.load(path.read_text(encoding="utf-8"))
         if content["kind"] != "region":
             continue
         for record in content["records"]:
             for dep in record["departements"]:
                 if dep["code"] == code:
                     change(dep)
-                    path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                    path.write_text(fast_yaml.dump(content), encoding="utf-8")
                     return path.name, record["id"]
     raise AssertionError(f"département {code} introuvable")
 

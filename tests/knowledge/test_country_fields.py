@@ -7,16 +7,16 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import yaml
 
 from bot.config import settings
 from bot.knowledge import store
 from bot.knowledge.validation import KnowledgeError, read_knowledge
+from tests.support import fast_yaml
 
 
 def _country_files():
     return [path for path in sorted(settings.KNOWLEDGE_DIR.glob("*.yml"))
-            if yaml.safe_load(path.read_text(encoding="utf-8")).get("kind") == "country"]
+            if fast_yaml.load(path.read_text(encoding="utf-8")).get("kind") == "country"]
 
 
 @pytest.fixture
@@ -31,11 +31,11 @@ def countries_copy(tmp_path):
 
 def _edit(root, record_id, change):
     for path in sorted(root.glob("*.yml")):
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = fast_yaml.load(path.read_text(encoding="utf-8"))
         for record in content["records"]:
             if record["id"] == record_id:
                 change(record)
-                path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                path.write_text(fast_yaml.dump(content), encoding="utf-8")
                 return path.name
     raise AssertionError(f"pays « {record_id} » introuvable")
 

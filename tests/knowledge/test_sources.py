@@ -9,7 +9,6 @@ import json
 import shutil
 
 import pytest
-import yaml
 
 from bot.core import citations, replies
 from bot import cli
@@ -17,6 +16,7 @@ from bot.config import settings
 from bot.knowledge import quality, store
 from bot.knowledge.source_policy import PolicyError, parse, read_policy
 from bot.knowledge.validation import KnowledgeError, read_knowledge
+from tests.support import fast_yaml
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +92,10 @@ def test_sources_carry_their_primary_flag_into_the_database(dataset):
 
 def test_kb_check_refuses_a_refused_url_in_french(knowledge_copy, capsys):
     path = knowledge_copy / "sectors.yml"
-    content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    content = fast_yaml.load(path.read_text(encoding="utf-8"))
     rid = content["records"][0]["id"]
     content["records"][0]["sources"].append({"url": "https://www.calameo.com/read/000", "seen_on": "2026-12-06"})
-    path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(fast_yaml.dump(content), encoding="utf-8")
     assert cli.main(["--knowledge", str(knowledge_copy), "kb", "check"]) == 1
     err = capsys.readouterr().err
     assert "refusée" in err and f"fiche « {rid} »" in err and "https://www.calameo.com/read/000" in err

@@ -7,12 +7,12 @@ import json
 import shutil
 
 import pytest
-import yaml
 
 from bot import cli
 from bot.config import settings
 from bot.knowledge import store
 from bot.knowledge.validation import KnowledgeError, read_knowledge
+from tests.support import fast_yaml
 
 
 def _strip_empty(value):
@@ -54,7 +54,7 @@ def test_database_failure_mid_load_keeps_previous_content(dataset, engine):
 
 def _first_file_of_kind(root, kind):
     for path in sorted(root.glob("*.yml")):
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = fast_yaml.load(path.read_text(encoding="utf-8"))
         if content["kind"] == kind:
             return path, content
     raise AssertionError(f"aucun fichier de type {kind}")
@@ -63,7 +63,7 @@ def _first_file_of_kind(root, kind):
 def _edit(root, kind, change):
     path, content = _first_file_of_kind(root, kind)
     change(content["records"])
-    path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(fast_yaml.dump(content), encoding="utf-8")
     return path.name
 
 

@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.tools import nlu_generation
 from bot.config import settings
+from tests.support import fast_yaml
 
 ROOT = settings.PROJECT_ROOT
 ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
@@ -18,7 +18,7 @@ NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "n
 
 
 def _examples(path: Path):
-    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+    for block in fast_yaml.load(path.read_text(encoding="utf-8")).get("nlu", []):
         if "intent" in block:
             for line in block["examples"].splitlines():
                 if line.strip().startswith("- "):
@@ -47,7 +47,7 @@ MIN_HELDOUT_EXAMPLES, MIN_HELDOUT_PER_INTENT = 500, 15
 
 def test_each_intent_has_enough_examples():
     counts = Counter(intent for path in NLU_FILES[:-1] for intent, _ in _examples(path))
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = fast_yaml.load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert set(counts) <= set(domain["intents"]), "intention absente de domain.yml"
     assert sum(counts.values()) >= MIN_TRAINING_EXAMPLES
     for intent in domain["intents"]:
@@ -56,7 +56,7 @@ def test_each_intent_has_enough_examples():
 
 def test_heldout_set_covers_every_intent():
     counts = Counter(intent for intent, _ in _examples(NLU_FILES[-1]))
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = fast_yaml.load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert set(counts) <= set(domain["intents"])
     assert sum(counts.values()) >= MIN_HELDOUT_EXAMPLES
     for intent in domain["intents"]:
