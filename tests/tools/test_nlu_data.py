@@ -77,6 +77,7 @@ def test_annotations_are_consistent_with_the_knowledge_base(kb):
 NEAR_COPY_RATIO = 0.9
 
 
+@pytest.mark.slow  # every held-out example against every training one: ~20 s of CPU
 def test_heldout_set_shares_no_example_with_training():
     import difflib
 
