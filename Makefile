@@ -25,7 +25,7 @@ help:
 	@echo "  make run          installe, charge la base, entraîne si besoin, démarre l'assistant (http://localhost:8080)"
 	@echo "  make run-multiserver  idem sur 2 serveurs Rasa et 2 serveurs d'actions derrière nginx (PostgreSQL, Redis)"
 	@echo "  make test         installe ce qui manque et lance tous les tests (make lint d'abord)"
-	@echo "  make test-fast    tests unitaires sur SQLite seul, sans serveur (moins d'une minute)"
+	@echo "  make test-fast    tests unitaires sur SQLite seul, sans serveur"
 	@echo "  make lint         vérification statique du code (ruff : règles et mise en forme)"
 	@echo "  make shell        discuter avec l'assistant dans le terminal (CONSEILLER=1 : mode conseiller)"
 	@echo "  make train        entraîner le modèle (seulement si config, domaine ou données ont changé)"
@@ -86,7 +86,7 @@ test: $(DEV_STAMP) lint
 	@BOUSSOLE_TEST_MODEL=$$(scripts/model_path.sh) scripts/run_tests.sh
 
 # Unit tests on SQLite alone, while editing bot/: no model, no PostgreSQL, no Redis, no
-# apt-get, no subprocess-heavy test (markers in pytest.ini); under a minute on 2 cores.
+# apt-get, no subprocess-heavy test (markers in pytest.ini).
 test-fast: $(DEV_STAMP)
 	@scripts/run_tests.sh -q -m "not integration and not postgres and not redis and not slow"
 
