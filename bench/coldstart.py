@@ -13,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 from bench import scenarios
-from bench.servers import ROOT, answers, base_env, free_port
+from bench.servers import ROOT, base_env, free_port
+from bot.rasa_client import answers
 
 QUESTION = scenarios.BOUSSOLE[0][0]
 
