@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from bot.tools.readiness import answers
+from bot.tools.processes import Process
 
 PROGRESS_EVERY_S = 10
-_WARNING = re.compile(r"\b\w*Warning: ")
 # Rasa needs 8–10 s to stop on SIGTERM (rasa_notes.md P14); more when the machine is busy.
 STOP_GRACE_S = 30
 
@@ -40,46 +39,20 @@ class Part:
     stops_first: bool = False
 
 
-class Running:
+class Running(Process):
+    """A part once started: its process, its log appended to from run to run, whether it
+    answered and whether its exit was already reported."""
+
     def __init__(self, part: Part, log_dir: Path, cwd: Path):
-        self.part = part
         slug = re.sub(r"[^a-z0-9]+", "-", part.name.lower()).strip("-")
-        self.log_path = log_dir / f"{slug}.log"
-        self._log = open(self.log_path, "ab")
-        self.started = time.monotonic()
-        self.ready_after: Optional[float] = None
+        super().__init__(part.name, part.argv, part.env, log_dir / f"{slug}.log", cwd=cwd,
+                         health_url=part.health_url, append_log=True)
+        self.part = part
         self.reported_exit = False
-        self.process = subprocess.Popen(part.argv, cwd=cwd, env=part.env, stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-        self.pgid = self.process.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def signal_group(self, sig: int) -> None:
-        try:
-            os.killpg(self.pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.start()
 
     def tail(self, lines: int = 15) -> str:
-        """The last lines of the log, without Python's warnings (Rasa prints dozens of
-        deprecation warnings, each with its source line, that say nothing of the failure)."""
-        self._log.flush()
-        kept, skip_source = [], False
-        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if _WARNING.search(line):
-                skip_source = True
-                continue
-            if skip_source and line.startswith((" ", "\t")):
-                continue
-            skip_source = False
-            kept.append(line)
-        return "\n".join("    " + line for line in kept[-lines:])
-
-    def close(self) -> None:
-        self._log.close()
+        return "\n".join("    " + line for line in super().tail(lines).splitlines())
 
 
 def _group_members(pgid: int) -> List[int]:
@@ -126,7 +99,7 @@ class Supervisor:
         start = last_note = time.monotonic()
         while True:
             for running in self.running:
-                if running.ready_after is None and (running.part.health_url is None or answers(running.part.health_url)):
+                if running.ready_after is None and running.ready():
                     running.ready_after = time.monotonic() - running.started
                     self.say(f"✔ {running.part.name} prêt ({running.ready_after:.0f} s)")
             dead = self.newly_dead()
