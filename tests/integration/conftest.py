@@ -13,8 +13,8 @@ import pytest
 from bot.config import settings
 from bot.knowledge import store
 # The test modules take these from here: the launcher's, not copies.
-from bot.tools.processes import child_env as base_env, free_port  # noqa: F401
-from tests.support.servers import serve  # noqa: F401
+from bot.tools.processes import child_env as base_env, free_port
+from tests.support.servers import serve
 
 ROOT = settings.PROJECT_ROOT
 VENV_BIN = Path(sys.executable).parent
