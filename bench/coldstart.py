@@ -62,7 +62,7 @@ def measure(work: Path, token: str, timeout_s: float = 900) -> dict:
             else:
                 raise SystemExit(f"pas de première réponse de « make run » en {timeout_s:.0f} s : voir {log_path}")
         finally:
-            # As a Ctrl-C would: honcho stops every part.
+            # As a Ctrl-C would: the launcher stops every part.
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGINT)
                 try:

@@ -13,6 +13,8 @@ import re
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Mapping, Optional
@@ -47,14 +49,19 @@ class StartError(RuntimeError):
 
 class Process:
     """A server (or any command) in its own process group, its output in `log_path`. The log
-    is started afresh, or appended to with `append_log`; a restart always appends."""
+    is started afresh, or appended to with `append_log`; a restart always appends. With
+    `echo_prefix`, each line is also printed on this process's output after the prefix, as
+    `make run` shows its servers' logs."""
 
     def __init__(self, name: str, argv: list, env: Mapping[str, str], log_path: Path,
-                 cwd: Path = settings.PROJECT_ROOT, health_url: Optional[str] = None, append_log: bool = False):
+                 cwd: Path = settings.PROJECT_ROOT, health_url: Optional[str] = None, append_log: bool = False,
+                 echo_prefix: Optional[str] = None):
         self.name, self.argv, self.env = name, list(argv), dict(env)
         self.log_path, self.cwd, self.health_url = Path(log_path), cwd, health_url
         self._append = append_log
+        self.echo_prefix = echo_prefix
         self._log = None
+        self._copier: Optional[threading.Thread] = None
         self.process: Optional[subprocess.Popen] = None
         self.started = 0.0
         self.ready_after: Optional[float] = None
@@ -64,9 +71,25 @@ class Process:
             self._log = open(self.log_path, "ab" if self._append else "wb")
         self.started = time.monotonic()
         self.ready_after = None
-        self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=self._log,
+        self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env,
+                                        stdout=self._log if self.echo_prefix is None else subprocess.PIPE,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        if self.echo_prefix is not None:
+            self._copier = threading.Thread(target=self._copy_output, args=(self.process.stdout, self._log),
+                                            name=f"sortie de {self.name}", daemon=True)
+            self._copier.start()
         return self
+
+    def _copy_output(self, pipe, log) -> None:
+        for line in iter(pipe.readline, b""):
+            try:
+                log.write(line)
+                log.flush()
+            except ValueError:  # the log was closed: the process is being stopped
+                break
+            sys.stdout.write(f"{self.echo_prefix} | {line.decode('utf-8', errors='replace')}")
+            sys.stdout.flush()
+        pipe.close()
 
     @property
     def pid(self) -> int:
@@ -148,6 +171,9 @@ class Process:
         self.close()
 
     def close(self) -> None:
+        if self._copier is not None:
+            self._copier.join(timeout=5)
+            self._copier = None
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -34,11 +34,15 @@ def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> 
         print(f"✔ {subject} est prêt ({time.monotonic() - start:.0f} s).", flush=True)
     if not stay:
         return True
-    print("\n" + "=" * 64)
-    print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.web_port()}")
-    print(f"  API REST de Rasa : {webhook_url(settings.rasa_url())}")
-    print("  Ctrl-C pour tout arrêter.")
-    print("=" * 64 + "\n", flush=True)
-    # honcho stops everything when one process exits: this one waits for Ctrl-C.
+    print(banner(), flush=True)
+    # Whoever started the servers stops them all at Ctrl-C: this one waits for it.
     signal.pause()
     return True
+
+
+def banner() -> str:
+    """Where to chat, once everything answers."""
+    rule = "=" * 64
+    return "\n".join(["", rule, f"  Boussole Export est prêt : ouvrez http://localhost:{settings.web_port()}",
+                      f"  API REST de Rasa : {webhook_url(settings.rasa_url())}", "  Ctrl-C pour tout arrêter.",
+                      rule, ""])

@@ -37,6 +37,32 @@ class Part:
     group: str = ""
     # Stopped first: the entry point, so that no request reaches a stopping server.
     stops_first: bool = False
+    # Its log also shown on the supervisor's output, each line after this prefix (`make run`).
+    echo_prefix: Optional[str] = None
+    # Polled only once every other part answers: its health check reports theirs (the
+    # website's /healthz), and polling it sooner only fills its log.
+    ready_last: bool = False
+
+
+class StopRequest:
+    """Counts Ctrl-C (and SIGTERM, SIGHUP): the first asks for a clean stop, the second
+    for a forced one."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, signum, frame):
+        self.count += 1
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self)
+
+    def stop(self) -> bool:
+        return self.count >= 1
+
+    def force(self) -> bool:
+        return self.count >= 2
 
 
 class Running(Process):
@@ -46,7 +72,7 @@ class Running(Process):
     def __init__(self, part: Part, log_dir: Path, cwd: Path):
         slug = re.sub(r"[^a-z0-9]+", "-", part.name.lower()).strip("-")
         super().__init__(part.name, part.argv, part.env, log_dir / f"{slug}.log", cwd=cwd,
-                         health_url=part.health_url, append_log=True)
+                         health_url=part.health_url, append_log=True, echo_prefix=part.echo_prefix)
         self.part = part
         self.reported_exit = False
         self.start()
@@ -98,7 +124,10 @@ class Supervisor:
         few seconds, which are still starting. False if one stops, on timeout, or on Ctrl-C."""
         start = last_note = time.monotonic()
         while True:
+            others_ready = all(r.ready_after is not None for r in self.running if not r.part.ready_last)
             for running in self.running:
+                if running.part.ready_last and not others_ready:
+                    continue
                 if running.ready_after is None and running.ready():
                     running.ready_after = time.monotonic() - running.started
                     self.say(f"✔ {running.part.name} prêt ({running.ready_after:.0f} s)")
@@ -171,3 +200,27 @@ class Supervisor:
             leftovers += members
             running.close()
         return leftovers
+
+    def run(self, parts: List[Part], ready_timeout_s: float, banner: str) -> int:
+        """Starts `parts`, says `banner` once all answer, then watches them until Ctrl-C
+        (or until an indispensable one stops) and stops everything. 0 after a Ctrl-C with
+        nothing left behind, 1 otherwise."""
+        stop = StopRequest()
+        stop.install()
+        code = 0
+        try:
+            for part in parts:
+                self.start(part)
+            if self.wait_ready(ready_timeout_s, stop.stop):
+                self.say(banner)
+                self.watch(stop.stop)
+            if not stop.stop():
+                code = 1
+        finally:
+            self.say("==> Arrêt de tous les processus…")
+            leftovers = self.stop(force_requested=stop.force)
+        if leftovers:
+            self.say(f"✘ Processus encore présents après l'arrêt : {', '.join(map(str, leftovers))}.")
+            return 1
+        self.say(f"✔ Tout est arrêté ({len(self.running)} processus, aucun restant).")
+        return code

@@ -80,7 +80,8 @@ def test_kill_and_stop_take_what_the_process_started(tmp_path):
     parent = Process("parent", ["/bin/sh", "-c", f"sleep 600 & echo $! > {pid_file}; wait"], child_env(),
                      tmp_path / "parent.log").start()
     deadline = time.monotonic() + 10
-    while not pid_file.exists() and time.monotonic() < deadline:
+    # The shell creates the file before it writes the pid into it.
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.1)
     grandchild = int(pid_file.read_text())
     assert alive(grandchild)
