@@ -13,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 from bench import scenarios
-from bench.servers import ROOT, answers, base_env, free_port
+from bench.servers import ROOT, base_env, free_port
+from bot.rasa_client import answers
 
 QUESTION = scenarios.BOUSSOLE[0][0]
 
@@ -61,7 +62,7 @@ def measure(work: Path, token: str, timeout_s: float = 900) -> dict:
             else:
                 raise SystemExit(f"pas de première réponse de « make run » en {timeout_s:.0f} s : voir {log_path}")
         finally:
-            # As a Ctrl-C would: honcho stops every part.
+            # As a Ctrl-C would: the launcher stops every part.
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGINT)
                 try:

@@ -31,6 +31,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
+from bot.rasa_client import message_body, webhook_url
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -92,7 +94,7 @@ class RestPath(Path):
     name = "rest"
 
     def request(self, sender, turn):
-        return f"{self.base_url}/webhooks/rest/webhook", {"sender": sender, "message": turn.message}
+        return webhook_url(self.base_url), message_body(sender, turn.message)
 
     def check(self, body, turn):
         if not isinstance(body, list):

@@ -26,7 +26,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import statistics
 import sys
 import time
@@ -37,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.multiserver import nginx  # noqa: E402
+from bot.rasa_client import message_body, webhook_url  # noqa: E402
+from bot.tools.processes import free_port  # noqa: E402
 from bot.tools.supervisor import Part, Supervisor  # noqa: E402
 from bot.multiserver.topology import Topology  # noqa: E402
 
@@ -45,12 +46,6 @@ TURNS = ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "Ã§a coÃ
 PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = "redis://127.0.0.1:6379/11"
 REQUEST_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list, share: float) -> float:
@@ -72,7 +67,7 @@ async def conversation(session, url: str, stop_at: float, latencies: list, error
                 return
             start = time.monotonic()
             try:
-                async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                async with session.post(webhook_url(url), json=message_body(sender, message),
                                         timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)) as response:
                     body = await response.json(content_type=None)
                     if response.status != 200 or not body:

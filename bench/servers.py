@@ -4,49 +4,23 @@ needs a running stack without the fixed ports of `make run`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import psutil
 
+from bot.tools.processes import Process, StartError, child_env, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RASA = str(Path(sys.executable).parent / "rasa")
 
 
-class StartError(RuntimeError):
-    """A server died or never answered; the message holds the end of its log."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def base_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT),
-               SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
-    env.update({k: v for k, v in extra.items() if v is not None})
-    return env
-
-
-def answers(url: str, timeout: float = 2) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+    return child_env(PYTHONDONTWRITEBYTECODE="1", **extra)
 
 
 def memory(pid: int) -> dict:
@@ -70,67 +44,24 @@ def memory(pid: int) -> dict:
     return {"rss_mb": round(rss / 2**20), "pss_mb": round(pss / 2**20), "processes": counted}
 
 
-@dataclass
-class Server:
-    """A child process in its own process group (its workers are stopped with it)."""
+class Server(Process):
+    """A server of the benchmark on its own port; stopping it stops its workers too."""
 
-    name: str
-    argv: List[str]
-    env: Dict[str, str]
-    log_path: Path
-    port: int
-    health_path: str = "/"
-    cwd: Path = ROOT
-    process: Optional[subprocess.Popen] = None
-    started_at: float = 0.0
-    ready_after_s: Optional[float] = None
-    _log: object = field(default=None, repr=False)
+    def __init__(self, name: str, argv: List[str], env: Dict[str, str], log_path: Path, port: int,
+                 health_path: str = "/", cwd: Path = ROOT):
+        self.port = port
+        super().__init__(name, argv, env, log_path, cwd=cwd, health_url=self.url + health_path)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Server":
-        self._log = open(self.log_path, "wb")
-        self.started_at = time.monotonic()
-        self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        return self
-
-    def tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def wait_ready(self, timeout: float) -> float:
-        """Seconds from start until the health URL answers 200."""
-        deadline = self.started_at + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise StartError(f"{self.name} s'est arrêté (code {self.process.returncode}) :\n{self.tail()}")
-            if answers(self.url + self.health_path):
-                self.ready_after_s = time.monotonic() - self.started_at
-                return self.ready_after_s
-            time.sleep(0.5)
-        raise StartError(f"{self.name} ne répond pas sur {self.url}{self.health_path} après {timeout:.0f} s :\n"
-                         f"{self.tail()}")
+    @property
+    def ready_after_s(self) -> Optional[float]:
+        return self.ready_after
 
     def memory(self) -> dict:
         return memory(self.process.pid)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self, grace_s: float = 20) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self._log:
-            self._log.close()
-            self._log = None
 
 
 def load_knowledge(db_url: str, log_dir: Path) -> None:

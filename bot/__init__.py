@@ -12,6 +12,9 @@ Each sub-package has one role; its docstring says which process uses it:
 - `multiserver`: the pieces of a deployment on several servers (Redis lock store, nginx
   configuration, where each part listens);
 - `config`: the settings read from the environment, and the generated secrets;
+- `rasa_client`: the one client of Rasa's HTTP API (send a message, read a tracker, health):
+  the website, the adviser's shell and the readiness wait;
 - `tools`: the command line's tools, used by no serving process (NLU generation and lint,
-  the adviser's shell, readiness wait, privacy commands, the one-machine multi-server demo).
+  the adviser's shell, readiness wait, privacy commands, the launcher of `make run` and of
+  the one-machine multi-server demo).
 """

@@ -195,6 +195,12 @@ def _web(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    from bot.tools import run_local
+
+    return run_local.run(say=lambda line: print(line, flush=True))
+
+
 def _multiserver_run(args) -> int:
     from bot.tools import multiserver_demo
     from bot.multiserver import topology
@@ -438,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=config.web_port)
     web.set_defaults(func=_web)
 
+    groups.add_parser("run", help="démarrer le serveur d'actions, Rasa et le site web ensemble (make run)") \
+        .set_defaults(func=_run)
     multiserver = groups.add_parser("multiserver", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)")
     multiserver = multiserver.add_subparsers(dest="command", required=True)
     multiserver.add_parser("run", help="tout démarrer sur cette machine (make run-multiserver)").set_defaults(func=_multiserver_run)

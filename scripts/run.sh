@@ -24,4 +24,5 @@ mkdir -p "${BOUSSOLE_VAR_DIR:-var}"
 # Rasa's HTTP API (used by the adviser mode of `make shell`) only answers with this token.
 export BOUSSOLE_RASA_TOKEN="${BOUSSOLE_RASA_TOKEN:-$(.venv/bin/python -m bot rasa-token)}"
 echo "==> Démarrage du serveur d'actions (:$BOUSSOLE_ACTIONS_PORT), de Rasa (:$BOUSSOLE_RASA_PORT) et du site web (:$BOUSSOLE_WEB_PORT). Ctrl-C pour tout arrêter."
-exec .venv/bin/honcho start
+# The project's own launcher (bot/tools/run_local.py), as the tests and the bench use it.
+exec .venv/bin/python -m bot run

@@ -5,7 +5,6 @@ stops everything; the last line says whether any process is left."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -18,27 +17,6 @@ from bot.multiserver.topology import Topology, check_shared_stores, host_and_por
 from bot.knowledge.store import safe_url
 
 READY_TIMEOUT_S = 900
-
-
-class StopRequest:
-    """Counts Ctrl-C (and SIGTERM, SIGHUP): the first asks for a clean stop, the second
-    for a forced one."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, signum, frame):
-        self.count += 1
-
-    def install(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, self)
-
-    def stop(self) -> bool:
-        return self.count >= 1
-
-    def force(self) -> bool:
-        return self.count >= 2
 
 
 def busy_ports(topology: Topology) -> list:
@@ -137,28 +115,10 @@ def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> i
         say(f"Erreur : {exc}")
         return 2
 
-    stop = StopRequest()
-    stop.install()
-    supervisor = Supervisor(base / "logs", settings.PROJECT_ROOT, say)
     say(f"==> Démarrage de {len(topology.rasa)} serveurs Rasa, {len(topology.actions)} serveurs d'actions, du site "
         f"web et de nginx (journaux dans {base / 'logs'}/).")
     say(f"    conversations : {safe_url(config.tracker_url)} ; base de connaissances : "
         f"{safe_url(config.db_url)} ; "
         f"verrous : {_locks(config.lock_store)}")
-    code = 0
-    try:
-        for part in parts(topology, env, model, base):
-            supervisor.start(part)
-        if supervisor.wait_ready(READY_TIMEOUT_S, stop.stop):
-            say(banner(topology, base))
-            supervisor.watch(stop.stop)
-        if not stop.stop():
-            code = 1
-    finally:
-        say("==> Arrêt de tous les processus…")
-        leftovers = supervisor.stop(force_requested=stop.force)
-    if leftovers:
-        say(f"✘ Processus encore présents après l'arrêt : {', '.join(map(str, leftovers))}.")
-        return 1
-    say(f"✔ Tout est arrêté ({len(supervisor.running)} processus, aucun restant).")
-    return code
+    supervisor = Supervisor(base / "logs", settings.PROJECT_ROOT, say)
+    return supervisor.run(parts(topology, env, model, base), READY_TIMEOUT_S, banner(topology, base))

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import signal
 import time
-import urllib.error
-import urllib.request
 
 from bot.config import settings
+from bot.rasa_client import answers, health_url, webhook_url
 
 # (what we wait for, the part as a subject, its health URL)
 PARTS = (
     ("du serveur d'actions", "Le serveur d'actions", lambda: f"{settings.current().actions_url}/health"),
-    ("de Rasa (chargement du modèle : environ une minute)", "Rasa", lambda: f"{settings.current().rasa_url}/"),
+    ("de Rasa (chargement du modèle : environ une minute)", "Rasa", lambda: health_url(settings.current().rasa_url)),
     ("du site web", "Le site web", lambda: f"http://localhost:{settings.current().web_port}/healthz"),
 )
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> bool:
@@ -43,11 +34,15 @@ def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> 
         print(f"✔ {subject} est prêt ({time.monotonic() - start:.0f} s).", flush=True)
     if not stay:
         return True
-    print("\n" + "=" * 64)
-    print(f"  Boussole Export est prêt : ouvrez http://localhost:{settings.current().web_port}")
-    print(f"  API REST de Rasa : {settings.current().rasa_url}/webhooks/rest/webhook")
-    print("  Ctrl-C pour tout arrêter.")
-    print("=" * 64 + "\n", flush=True)
-    # honcho stops everything when one process exits: this one waits for Ctrl-C.
+    print(banner(), flush=True)
+    # Whoever started the servers stops them all at Ctrl-C: this one waits for it.
     signal.pause()
     return True
+
+
+def banner() -> str:
+    """Where to chat, once everything answers."""
+    rule = "=" * 64
+    return "\n".join(["", rule, f"  Boussole Export est prêt : ouvrez http://localhost:{settings.current().web_port}",
+                      f"  API REST de Rasa : {webhook_url(settings.current().rasa_url)}", "  Ctrl-C pour tout arrêter.",
+                      rule, ""])

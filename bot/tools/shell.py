@@ -10,35 +10,16 @@ through Rasa's HTTP API, which needs the API token (BOUSSOLE_RASA_TOKEN).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 
 from bot.config import settings, tokens
+from bot.rasa_client import RasaClient, RasaError, RasaRefused, webhook_url
 
 _URL = re.compile(r"https?://[^\s;)]+")
 # Slots that are bookkeeping, not what the assistant knows about the company.
 HIDDEN_SLOTS = ("last_options", "requested_slot", "session_started_metadata", "advice_trace")
-
-
-def post(url: str, sender: str, message: str) -> list:
-    request = urllib.request.Request(
-        url, data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read().decode())
-
-
-def fetch_tracker(base_url: str, sender: str, token: str) -> dict:
-    query = urllib.parse.urlencode({"token": token})
-    url = f"{base_url}/conversations/{urllib.parse.quote(sender)}/tracker?{query}"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read().decode())
 
 
 def adviser_report(tracker: dict, answers: list) -> list:
@@ -69,8 +50,7 @@ def main(argv=None) -> int:
     parser.add_argument("--conseiller", action="store_true",
                         help="mode conseiller : intention, entités, créneaux, scores et sources après chaque réponse")
     args = parser.parse_args(argv)
-    base = settings.current().rasa_url
-    url = f"{base}/webhooks/rest/webhook"
+    rasa = RasaClient(settings.current().rasa_url, tokens.rasa_token())
     sender = f"conseiller-{uuid.uuid4().hex[:8]}"
     interactive = sys.stdin.isatty()
     adviser = args.conseiller
@@ -97,9 +77,10 @@ def main(argv=None) -> int:
         if line.isdigit() and 1 <= int(line) <= len(buttons):
             line = buttons[int(line) - 1]["payload"]
         try:
-            answers = post(url, sender, line)
-        except (urllib.error.URLError, OSError) as exc:
-            print(f"Rasa ne répond pas ({url}) : {exc}. Est-il démarré (make run) ?", file=sys.stderr)
+            answers = rasa.send(sender, line)
+        except RasaError as exc:
+            print(f"Rasa ne répond pas ({webhook_url(rasa.base_url)}) : {exc}. Est-il démarré (make run) ?",
+                  file=sys.stderr)
             return 1
         buttons = []
         for answer in answers:
@@ -109,19 +90,18 @@ def main(argv=None) -> int:
                 buttons.append(button)
                 print(f"   [{len(buttons)}] {button['title']}")
         if adviser:
-            _print_adviser_report(base, sender, answers)
+            _print_adviser_report(rasa, sender, answers)
         print()
 
 
-def _print_adviser_report(base: str, sender: str, answers: list) -> None:
-    token = tokens.rasa_token()
+def _print_adviser_report(rasa: RasaClient, sender: str, answers: list) -> None:
     try:
-        tracker = fetch_tracker(base, sender, token)
-    except urllib.error.HTTPError as exc:
-        print(f"   (mode conseiller indisponible : l'API de Rasa refuse l'accès, code {exc.code} ; "
+        tracker = rasa.tracker(sender)
+    except RasaRefused as exc:
+        print(f"   (mode conseiller indisponible : l'API de Rasa refuse l'accès, code {exc.status} ; "
               "vérifiez BOUSSOLE_RASA_TOKEN)")
         return
-    except (urllib.error.URLError, OSError) as exc:
+    except RasaError as exc:
         print(f"   (mode conseiller indisponible : {exc})")
         return
     for line in adviser_report(tracker, answers):

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from bot.tools.readiness import answers
+from bot.tools.processes import Process
 
 PROGRESS_EVERY_S = 10
-_WARNING = re.compile(r"\b\w*Warning: ")
 # Rasa needs 8–10 s to stop on SIGTERM (rasa_notes.md P14); more when the machine is busy.
 STOP_GRACE_S = 30
 
@@ -38,48 +37,48 @@ class Part:
     group: str = ""
     # Stopped first: the entry point, so that no request reaches a stopping server.
     stops_first: bool = False
+    # Its log also shown on the supervisor's output, each line after this prefix (`make run`).
+    echo_prefix: Optional[str] = None
+    # Polled only once every other part answers: its health check reports theirs (the
+    # website's /healthz), and polling it sooner only fills its log.
+    ready_last: bool = False
 
 
-class Running:
+class StopRequest:
+    """Counts Ctrl-C (and SIGTERM, SIGHUP): the first asks for a clean stop, the second
+    for a forced one."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, signum, frame):
+        self.count += 1
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self)
+
+    def stop(self) -> bool:
+        return self.count >= 1
+
+    def force(self) -> bool:
+        return self.count >= 2
+
+
+class Running(Process):
+    """A part once started: its process, its log appended to from run to run, whether it
+    answered and whether its exit was already reported."""
+
     def __init__(self, part: Part, log_dir: Path, cwd: Path):
-        self.part = part
         slug = re.sub(r"[^a-z0-9]+", "-", part.name.lower()).strip("-")
-        self.log_path = log_dir / f"{slug}.log"
-        self._log = open(self.log_path, "ab")
-        self.started = time.monotonic()
-        self.ready_after: Optional[float] = None
+        super().__init__(part.name, part.argv, part.env, log_dir / f"{slug}.log", cwd=cwd,
+                         health_url=part.health_url, append_log=True, echo_prefix=part.echo_prefix)
+        self.part = part
         self.reported_exit = False
-        self.process = subprocess.Popen(part.argv, cwd=cwd, env=part.env, stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-        self.pgid = self.process.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def signal_group(self, sig: int) -> None:
-        try:
-            os.killpg(self.pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.start()
 
     def tail(self, lines: int = 15) -> str:
-        """The last lines of the log, without Python's warnings (Rasa prints dozens of
-        deprecation warnings, each with its source line, that say nothing of the failure)."""
-        self._log.flush()
-        kept, skip_source = [], False
-        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if _WARNING.search(line):
-                skip_source = True
-                continue
-            if skip_source and line.startswith((" ", "\t")):
-                continue
-            skip_source = False
-            kept.append(line)
-        return "\n".join("    " + line for line in kept[-lines:])
-
-    def close(self) -> None:
-        self._log.close()
+        return "\n".join("    " + line for line in super().tail(lines).splitlines())
 
 
 def _group_members(pgid: int) -> List[int]:
@@ -125,8 +124,11 @@ class Supervisor:
         few seconds, which are still starting. False if one stops, on timeout, or on Ctrl-C."""
         start = last_note = time.monotonic()
         while True:
+            others_ready = all(r.ready_after is not None for r in self.running if not r.part.ready_last)
             for running in self.running:
-                if running.ready_after is None and (running.part.health_url is None or answers(running.part.health_url)):
+                if running.part.ready_last and not others_ready:
+                    continue
+                if running.ready_after is None and running.ready():
                     running.ready_after = time.monotonic() - running.started
                     self.say(f"✔ {running.part.name} prêt ({running.ready_after:.0f} s)")
             dead = self.newly_dead()
@@ -198,3 +200,27 @@ class Supervisor:
             leftovers += members
             running.close()
         return leftovers
+
+    def run(self, parts: List[Part], ready_timeout_s: float, banner: str) -> int:
+        """Starts `parts`, says `banner` once all answer, then watches them until Ctrl-C
+        (or until an indispensable one stops) and stops everything. 0 after a Ctrl-C with
+        nothing left behind, 1 otherwise."""
+        stop = StopRequest()
+        stop.install()
+        code = 0
+        try:
+            for part in parts:
+                self.start(part)
+            if self.wait_ready(ready_timeout_s, stop.stop):
+                self.say(banner)
+                self.watch(stop.stop)
+            if not stop.stop():
+                code = 1
+        finally:
+            self.say("==> Arrêt de tous les processus…")
+            leftovers = self.stop(force_requested=stop.force)
+        if leftovers:
+            self.say(f"✘ Processus encore présents après l'arrêt : {', '.join(map(str, leftovers))}.")
+            return 1
+        self.say(f"✔ Tout est arrêté ({len(self.running)} processus, aucun restant).")
+        return code

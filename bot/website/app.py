@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import settings
+from bot.rasa_client import AsyncRasaClient, probe
 from bot.website import admin, chat, keys
 from bot.website.errors import json_errors, json_response
 from bot.website.middleware import access_log, ip_rate_limit
@@ -41,14 +42,6 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_static("/static/", STATIC_DIR)
 
 
-async def _probe(session: aiohttp.ClientSession, url: str) -> str:
-    try:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)) as response:
-            return "ok" if response.status == 200 else f"erreur HTTP {response.status}"
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        return "injoignable"
-
-
 def _database_status(engine) -> str:
     from bot.knowledge import store
 
@@ -64,10 +57,9 @@ def _database_status(engine) -> str:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    session = request.app[keys.HTTP]
     rasa, actions, database = await asyncio.gather(
-        _probe(session, f"{request.app[keys.RASA_URL]}/"),
-        _probe(session, f"{request.app[keys.ACTIONS_URL]}/health"),
+        request.app[keys.RASA].status(PROBE_TIMEOUT_S),
+        probe(request.app[keys.HTTP], f"{request.app[keys.ACTIONS_URL]}/health", PROBE_TIMEOUT_S),
         asyncio.get_running_loop().run_in_executor(None, _database_status, request.app[keys.DB_ENGINE]),
     )
     parts = {"rasa": rasa, "actions": actions, "database": database}
@@ -83,6 +75,7 @@ async def _open_clients(app: web.Application):
     from bot.knowledge import store
 
     app[keys.HTTP] = aiohttp.ClientSession()
+    app[keys.RASA] = AsyncRasaClient(app[keys.RASA_URL], app[keys.RASA_TOKEN], app[keys.HTTP])
     app[keys.DB_ENGINE] = store.make_engine(app[keys.SETTINGS].db_url)
     yield
     await app[keys.HTTP].close()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import aiohttp
 from aiohttp import web
 
 from bot.website import feedback
 from bot.config import tokens
+from bot.rasa_client import RasaRefused, RasaTimeout, RasaUnreachable
 from bot.website import keys
 from bot.website.errors import error, json_response
 from bot.website.middleware import too_many, wait_message
@@ -27,7 +27,6 @@ RASA_TIMEOUT_S = 30
 HISTORY_TIMEOUT_S = 10
 BAD_JSON = "Requête illisible : un objet JSON {\"message\": \"…\"} est attendu."
 UNKNOWN_SESSION = "Conversation introuvable : commencez-en une nouvelle."
-
 
 def unknown_session() -> web.Response:
     return error(404, UNKNOWN_SESSION, code="unknown_session")
@@ -79,20 +78,15 @@ async def chat(request: web.Request) -> web.Response:
     if request.app[keys.SETTINGS].log_messages:
         log.info("message de %s : %s", session_id, text)
     try:
-        async with request.app[keys.HTTP].post(
-            f"{request.app[keys.RASA_URL]}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
-            timeout=aiohttp.ClientTimeout(total=RASA_TIMEOUT_S),
-        ) as response:
-            if response.status != 200:
-                log.warning("Rasa a répondu %s", response.status)
-                return error(502)
-            answers = await response.json()
-    except asyncio.TimeoutError:
+        answers = await request.app[keys.RASA].send(sender, text, timeout=RASA_TIMEOUT_S)
+    except RasaRefused as exc:
+        log.warning("Rasa a répondu %s", exc.status)
+        return error(502)
+    except RasaTimeout:
         log.warning("Rasa n'a pas répondu en %s s", RASA_TIMEOUT_S)
         return error(504, "L'assistant met trop de temps à répondre. Réessayez dans quelques instants.")
-    except aiohttp.ClientError as exc:
-        log.warning("Rasa injoignable : %s", type(exc).__name__)
+    except RasaUnreachable as exc:
+        log.warning("Rasa injoignable : %s", exc)
         return error(503)
     messages = [bot_message(a.get("text", ""), a.get("buttons")) for a in answers if isinstance(a, dict)]
     return json_response({"session_id": session_id, "messages": messages})
@@ -103,17 +97,13 @@ async def history(request: web.Request) -> web.Response:
     sender = sender_of(session_id)
     if sender is None:
         return unknown_session()
-    url = f"{request.app[keys.RASA_URL]}/conversations/{sender}/tracker"
-    params = {"include_events": "AFTER_RESTART", "token": request.app[keys.RASA_TOKEN]}
     try:
-        async with request.app[keys.HTTP].get(url, params=params,
-                                           timeout=aiohttp.ClientTimeout(total=HISTORY_TIMEOUT_S)) as response:
-            if response.status != 200:
-                log.warning("Rasa a refusé l'historique : HTTP %s", response.status)
-                return error(502, "L'historique de la conversation est momentanément indisponible.")
-            tracker = await response.json()
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        log.warning("Historique injoignable : %s", type(exc).__name__)
+        tracker = await request.app[keys.RASA].tracker(sender, include_events="AFTER_RESTART", timeout=HISTORY_TIMEOUT_S)
+    except RasaRefused as exc:
+        log.warning("Rasa a refusé l'historique : HTTP %s", exc.status)
+        return error(502, "L'historique de la conversation est momentanément indisponible.")
+    except RasaUnreachable as exc:
+        log.warning("Historique injoignable : %s", type(exc.__cause__ or exc).__name__)
         return error(503, "L'historique de la conversation est momentanément indisponible.")
     return json_response({"session_id": session_id, "messages": messages_from_events(tracker.get("events"))})
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.config.settings import Settings
+from bot.rasa_client import AsyncRasaClient
 from bot.website.ratelimit import RateLimiter
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -18,4 +19,6 @@ DB_ENGINE = web.AppKey("db_engine", Engine)
 RASA_URL = web.AppKey("rasa_url", str)
 ACTIONS_URL = web.AppKey("actions_url", str)
 RASA_TOKEN = web.AppKey("rasa_token", str)
+# The one Rasa client, opened on HTTP (bot/website/app.py).
+RASA = web.AppKey("rasa", AsyncRasaClient)
 SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)

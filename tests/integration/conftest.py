@@ -4,17 +4,17 @@ test session, on free ports, with their own SQLite knowledge base and tracker st
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from bot.config import settings
 from bot.knowledge import store
+# The test modules take these from here: the launcher's, not copies.
+from bot.tools.processes import child_env as base_env, free_port
+from tests.support.servers import serve
 
 ROOT = settings.PROJECT_ROOT
 VENV_BIN = Path(sys.executable).parent
@@ -23,72 +23,6 @@ MODEL_LOAD_TIMEOUT_S = 420
 RASA_TOKEN = "jeton-de-test-" + os.urandom(8).hex()
 # The advisers' review pages (/admin) are behind this one.
 ADMIN_TOKEN = "jeton-conseillers-" + os.urandom(8).hex()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_env(**extra) -> dict:
-    env = dict(os.environ)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT),
-               SQLALCHEMY_SILENCE_UBER_WARNING="1")
-    env.update(extra)
-    return env
-
-
-class Server:
-    """A child process with its log file; `wait` fails with the log's tail if it dies.
-    The fault tests kill it and start it again with the same command (same port)."""
-
-    def __init__(self, name: str, args: list, env: dict, log_dir: Path):
-        self.name, self.args, self.env = name, args, env
-        self.log_path = log_dir / f"{name}.log"
-        self.log = open(self.log_path, "wb")
-        self.start()
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        """As a crash would: no chance to clean up."""
-        self.process.kill()
-        self.process.wait()
-
-    def restart(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        self.start()
-        self.wait(self.health_url, self.start_timeout)
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def wait(self, url: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"{self.name} s'est arrêté (code {self.process.returncode}) :\n{self.tail()}")
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        pytest.fail(f"{self.name} ne répond pas sur {url} après {timeout:.0f} s :\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 @pytest.fixture(scope="session")
@@ -114,20 +48,6 @@ def kb_db_url(dataset, runtime_dir) -> str:
     url = f"sqlite:///{runtime_dir / 'kb.db'}"
     store.load(dataset, store.make_engine(url), "integration")
     return url
-
-
-def serve(name: str, args: list, env: dict, log_dir: Path, health_path: str, timeout: float):
-    """Starts a server on a free port (`{port}` in args), yields it once `health_path`
-    answers 200, stops it at the end."""
-    port = free_port()
-    server = Server(name, [a.replace("{port}", str(port)) for a in args], env, log_dir)
-    server.url = f"http://127.0.0.1:{port}"
-    server.health_url, server.start_timeout = f"{server.url}{health_path}", timeout
-    try:
-        server.wait(server.health_url, timeout=timeout)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

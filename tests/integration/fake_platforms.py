@@ -21,7 +21,6 @@ import asyncio
 import base64
 import itertools
 import json
-import socket
 import threading
 import time
 import uuid
@@ -32,6 +31,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from bot.tools.processes import free_port
 
 TELEGRAM_TOKEN = "7123456789:AAF-faux-jeton-telegram-pour-les-tests_x"
 TELEGRAM_BOT_NAME = "BoussoleExportBot"
@@ -55,19 +56,13 @@ SECRETS = (TELEGRAM_TOKEN, TELEGRAM_SECRET, SLACK_TOKEN, SLACK_SIGNING_SECRET, F
            FACEBOOK_APP_SECRET, FACEBOOK_PAGE_TOKEN, TWILIO_AUTH_TOKEN, BOTFRAMEWORK_APP_PASSWORD)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def new_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 class FakePlatforms:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.records: Dict[str, List[dict]] = defaultdict(list)
         self._changed = threading.Condition()

@@ -17,7 +17,7 @@ from bot.core.advice import handover
 from bot.knowledge import store
 from bot.website.sessions import sender_of
 from tests.integration.conftest import ROOT, base_env
-from tests.integration.test_website_conversation import chat, text_of
+from tests.support.website_chat import chat, text_of
 
 # What the profile form's question on each slot says (domain.yml, render.need_question).
 QUESTIONS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_website_conversation import chat, text_of
+from tests.support.website_chat import chat, text_of
 
 # (question, kind of the record, record id, the fact as a person would check it)
 FACTS = [

@@ -69,7 +69,7 @@ def test_action_server_killed_mid_conversation(website, action_server, kb):
 
 def test_messaging_channels_apologise_while_the_action_server_is_down(rasa_server, action_server, fake_platforms):
     """Telegram and WhatsApp users get the same polite answer as the website's, not silence."""
-    from tests.integration import test_channels as channels
+    from tests.support import channel_requests as channels
 
     chat_id, number = channels.new_chat_id(), channels.new_whatsapp_number()
     action_server.kill()
@@ -83,7 +83,7 @@ def test_messaging_channels_apologise_while_the_action_server_is_down(rasa_serve
 
 
 def test_messaging_channels_answer_an_oversized_message_without_the_model(rasa_server, fake_platforms):
-    from tests.integration import test_channels as channels
+    from tests.support import channel_requests as channels
 
     chat_id = channels.new_chat_id()
     assert channels.telegram_post(rasa_server, channels.telegram_message(chat_id, "export " * 2000)).ok

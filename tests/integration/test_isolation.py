@@ -14,8 +14,8 @@ import requests
 from bot.website.chat import UNKNOWN_SESSION
 from bot.website.sessions import CLIENT_ID
 from tests.integration.conftest import RASA_TOKEN
-from tests.integration.test_channels import (messenger_event, messenger_post, new_chat_id, slack_direct_message,
-                                             slack_post, telegram_message, telegram_post)
+from tests.support.channel_requests import (messenger_event, messenger_post, new_chat_id, slack_direct_message,
+                                            slack_post, telegram_message, telegram_post)
 
 PRIVATE = "Nous sommes 12 salariés à Lyon, écrivez-moi à claire.dupont@exemple.fr"
 

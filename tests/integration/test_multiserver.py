@@ -28,8 +28,10 @@ from bot.multiserver.topology import Topology
 from bot.knowledge import store
 from bot.core.replies import french_date
 from tests.conftest import PG_URL
-from tests.integration.conftest import MODEL_LOAD_TIMEOUT_S, RASA_TOKEN, ROOT, Server, base_env, free_port
-from tests.integration.test_mixed_registers import field, record, says
+from bot.tools.processes import Process
+from tests.integration.conftest import MODEL_LOAD_TIMEOUT_S, RASA_TOKEN, ROOT, base_env, free_port
+from tests.support.servers import ready
+from tests.support.reply_checks import field, record, says
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PID = "assurance-prospection"
@@ -83,30 +85,36 @@ def deployment(model_path, dataset, deployment_db_url, lock_prefix, tmp_path_fac
                       rasa_entry=f"127.0.0.1:{free_port()}", actions_entry=f"127.0.0.1:{free_port()}")
     nginx.write(layout, base / "nginx")
     py = sys.executable
-    servers = {"nginx": Server("nginx", nginx.command(base / "nginx"), base_env(), base)}
+    servers = {"nginx": Process("nginx", nginx.command(base / "nginx"), base_env(), base / "nginx.log",
+                                health_url=f"{layout.rasa_url}/lb-health")}
     for index, address in enumerate(layout.actions):
-        servers[f"actions-{index}"] = Server(
+        servers[f"actions-{index}"] = Process(
             f"actions-{index}", [py, "-m", "bot", "serve", "actions", "--port", address.rsplit(":", 1)[1]],
-            base_env(BOUSSOLE_DB_URL=deployment_db_url), base)
+            base_env(BOUSSOLE_DB_URL=deployment_db_url), base / f"actions-{index}.log",
+            health_url=f"http://{address}/health")
     rasa_env = base_env(BOUSSOLE_ACTIONS_URL=layout.actions_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
                         BOUSSOLE_TRACKER_URL=deployment_db_url, BOUSSOLE_LOCK_STORE=REDIS_URL,
                         BOUSSOLE_LOCK_PREFIX=lock_prefix)
     # Both models load at the same time: one wait instead of two.
     for index, address in enumerate(layout.rasa):
-        servers[f"rasa-{index}"] = Server(
+        servers[f"rasa-{index}"] = Process(
             f"rasa-{index}", [py, "-m", "bot", "serve", "rasa", "--port", address.rsplit(":", 1)[1], "--model",
-                              str(model_path), "--out", str(base / f"rasa-config-{index}")], rasa_env, base)
-    servers["web"] = Server("web", [py, "-m", "bot", "web", "--port", layout.web[0].rsplit(":", 1)[1]],
-                            base_env(BOUSSOLE_RASA_URL=layout.rasa_url, BOUSSOLE_ACTIONS_URL=layout.actions_url,
-                                     BOUSSOLE_DB_URL=deployment_db_url, BOUSSOLE_TRACKER_URL=deployment_db_url,
-                                     BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_TRUST_PROXY="1"), base)
+                              str(model_path), "--out", str(base / f"rasa-config-{index}")], rasa_env,
+            base / f"rasa-{index}.log", health_url=f"http://{address}/")
+    servers["web"] = Process("web", [py, "-m", "bot", "web", "--port", layout.web[0].rsplit(":", 1)[1]],
+                             base_env(BOUSSOLE_RASA_URL=layout.rasa_url, BOUSSOLE_ACTIONS_URL=layout.actions_url,
+                                      BOUSSOLE_DB_URL=deployment_db_url, BOUSSOLE_TRACKER_URL=deployment_db_url,
+                                      BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_TRUST_PROXY="1"),
+                             base / "web.log", health_url=f"http://{layout.web[0]}/healthz")
     try:
-        servers["nginx"].wait(f"{layout.rasa_url}/lb-health", timeout=30)
-        for index, address in enumerate(layout.actions):
-            servers[f"actions-{index}"].wait(f"http://{address}/health", timeout=120)
-        for index, address in enumerate(layout.rasa):
-            servers[f"rasa-{index}"].wait(f"http://{address}/", timeout=MODEL_LOAD_TIMEOUT_S)
-        servers["web"].wait(f"http://{layout.web[0]}/healthz", timeout=60)
+        for server in servers.values():
+            server.start()
+        ready(servers["nginx"], 30)
+        for index in range(len(layout.actions)):
+            ready(servers[f"actions-{index}"], 120)
+        for index in range(len(layout.rasa)):
+            ready(servers[f"rasa-{index}"], MODEL_LOAD_TIMEOUT_S)
+        ready(servers["web"], 60)
         yield Deployment(layout, servers, base, deployment_db_url)
     finally:
         for server in servers.values():

@@ -19,7 +19,7 @@ from bot.website.review import queue
 from bot.website.review.period import Period
 from bot.website.review.tracker import TrackerReader
 from tests.integration.conftest import ROOT, base_env
-from tests.integration.test_website_conversation import chat, text_of
+from tests.support.website_chat import chat, text_of
 
 OFF_TOPIC = "Quel temps fera-t-il à Brest demain ?"
 GIBBERISH = "xqzw plorb vrtk"

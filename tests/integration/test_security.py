@@ -74,7 +74,7 @@ def test_credentials_template_holds_no_secret_only_variables():
 
 
 def test_no_secret_in_the_repository_configuration():
-    for name in ("endpoints.yml", "credentials.yml", "config.yml", "Procfile"):
+    for name in ("endpoints.yml", "credentials.yml", "config.yml"):
         text = (ROOT / name).read_text(encoding="utf-8")
         assert not re.search(r"(password|token|secret)\s*[:=]\s*['\"]?[A-Za-z0-9_\-]{8,}", text, re.IGNORECASE), name
 

@@ -10,21 +10,11 @@ import pytest
 import requests
 
 from bot.core.replies import french_date
+from tests.support.website_chat import chat, text_of
 
 # « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
 SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
                     r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
-
-
-def chat(website, message: str, session_id: str = None) -> list:
-    response = requests.post(f"{website.url}/api/chat", timeout=60,
-                             json={"message": message, "session_id": session_id or uuid.uuid4().hex})
-    assert response.status_code == 200, response.text
-    return response.json()["messages"]
-
-
-def text_of(messages) -> str:
-    return "\n".join(m["text"] for m in messages)
 
 
 def assert_programme_answer(kb, messages, pid):

@@ -5,7 +5,6 @@ leave no process behind."""
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 
@@ -15,6 +14,7 @@ import pytest
 from bot.config.settings import load
 from bot.tools import supervisor
 from bot.multiserver import topology
+from bot.tools.processes import free_port
 from bot.tools.supervisor import Part, Supervisor
 from bot.rasa_server.runtime_files import ConfigurationError
 
@@ -71,12 +71,6 @@ def test_action_servers_on_several_hosts_need_one_knowledge_base():
 
 
 # --- the supervisor ------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def python(code: str) -> list:
     return [sys.executable, "-c", code]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from html.parser import HTMLParser
 
 import pytest
@@ -16,15 +15,14 @@ from bot.config import settings
 from bot.knowledge import store
 from bot.website.app import create_app
 from bot.website.ratelimit import RateLimiter
+from bot.tools.processes import free_port
 
 PARTNER = "https://www.partenaire.example"
 SESSION = "0123456789abcdef0123456789abcdef"
 
 
 def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
