@@ -22,14 +22,13 @@ def parts(env: Mapping[str, str], model: str) -> list:
     """The three servers, on the ports scripts/run.sh checked (BOUSSOLE_*_PORT)."""
     python = sys.executable
     common = child_env(env)
-    actions_port = env.get("BOUSSOLE_ACTIONS_PORT") or "5055"
-    rasa_port = env.get("BOUSSOLE_RASA_PORT") or "5005"
-    web_port = env.get("BOUSSOLE_WEB_PORT") or "8080"
+    config = settings.load(env)
+    actions_port, rasa_port, web_port = str(config.actions_port), str(config.rasa_port), str(config.web_port)
     return [
         Part("Serveur d'actions", [python, "-m", "bot", "serve", "actions", "--port", actions_port], common,
-             f"{settings.current().actions_url}/health", echo_prefix="actions"),
+             f"{config.actions_url}/health", echo_prefix="actions"),
         Part("Rasa", [python, "-m", "bot", "serve", "rasa", "--port", rasa_port, "--model", model], common,
-             health_url(settings.current().rasa_url), waiting="chargement du modèle : environ une minute",
+             health_url(config.rasa_url), waiting="chargement du modèle : environ une minute",
              echo_prefix="rasa   "),
         Part("Site web", [python, "-m", "bot", "web", "--port", web_port], common,
              f"http://localhost:{web_port}/healthz", waiting="attend Rasa et le serveur d'actions",
@@ -38,7 +37,7 @@ def parts(env: Mapping[str, str], model: str) -> list:
 
 
 def run(env: Mapping[str, str] = os.environ, say=print) -> int:
-    model = env.get("BOUSSOLE_MODEL", "")
+    model = settings.load(env).model
     if not model or not Path(model).exists():
         say(f"Erreur : modèle entraîné introuvable (BOUSSOLE_MODEL = « {model} ») : lancez « make train ».")
         return 2
