@@ -94,7 +94,7 @@ def actions_in_process(conversations, out: Path) -> dict:
 
     engine = store.make_engine("sqlite://")
     store.load(read_knowledge(settings.KNOWLEDGE_DIR), engine)
-    kb = KnowledgeBase(store.read_records(engine))
+    kb = KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
     turns = [turn for conversation in conversations for turn in conversation]
     rounds = 20
     profiler = Profiler(interval=0.0005)

@@ -15,8 +15,6 @@ from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noqa: F401 - re-exported
 MAX_BULLETS = 4
-# The programmes shown when we must guess what the user wants.
-FEATURED_PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "assurance-credit-export")
 
 
 def source_line(record: dict, limit: int = 2) -> str:
@@ -211,12 +209,12 @@ def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
         text = f"Je ne connais pas ce dispositif : « {asked} ». Vouliez-vous dire l'un de ceux-ci ?"
     else:
         text = f"Je ne connais pas ce dispositif : « {asked} ». Voici les plus demandés :"
-        candidates = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+        candidates = [pid for pid in kb.editorial.featured_programmes if kb.get("programme", pid)]
     return [message(text, [programme_button(kb, pid) for pid in candidates])]
 
 
 def which_programme(kb: KnowledgeBase, intent: str = "ask_programme") -> list:
-    featured = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+    featured = [pid for pid in kb.editorial.featured_programmes if kb.get("programme", pid)]
     return [message("De quel dispositif parlez-vous ? Voici les plus demandés :",
                     [{"title": kb.name("programme", pid), "payload": payload(intent, programme=pid)}
                      for pid in featured])]
@@ -256,8 +254,7 @@ def faq_answer(kb: KnowledgeBase, fid: str) -> list:
 
 
 def which_obstacle(kb: KnowledgeBase) -> list:
-    common = [o for o in ("choix-marche", "financement", "risque-paiement", "normes", "douane-origine")
-              if kb.get("obstacle", o)]
+    common = [o for o in kb.editorial.featured_obstacles if kb.get("obstacle", o)]
     return [message("Quelle difficulté rencontrez-vous ? Par exemple :", [obstacle_button(kb, o) for o in common])]
 
 
@@ -314,8 +311,7 @@ def _label_mark(kb: KnowledgeBase, cluster: dict) -> str:
 
 
 def which_cluster(kb: KnowledgeBase) -> list:
-    sectors = [s for s in ("sante-biotech", "aeronautique", "agroalimentaire", "numerique", "cosmetique")
-               if kb.get("sector", s)]
+    sectors = [s for s in kb.editorial.featured_sectors if kb.get("sector", s)]
     # Text payloads: the sector is read from the words, like a typed question.
     return [message("Quel est votre secteur d'activité, ou le nom du pôle de compétitivité qui vous intéresse ? Par exemple :",
                     [{"title": kb.name("sector", s), "payload": f"Quels pôles de compétitivité pour le secteur {kb.name('sector', s)} ?"}
@@ -324,21 +320,13 @@ def which_cluster(kb: KnowledgeBase) -> list:
 
 # --- overview -----------------------------------------------------------------------------
 
-OVERVIEW_NEEDS = (
-    ("financement", "Financer votre prospection et vos projets"),
-    ("risque-paiement", "Vous protéger des impayés"),
-    ("recrutement", "Recruter pour l'export"),
-    ("choix-marche", "Choisir et connaître vos marchés"),
-)
-
-
 def support_overview(kb: KnowledgeBase) -> list:
     tfe = kb.get("organisation", "team-france-export")
     parts = []
     if tfe:
         parts.append(f"Votre premier interlocuteur est la Team France Export : {tfe['summary']}\n{source_line(tfe)}")
     lines = []
-    for oid, label in OVERVIEW_NEEDS:
+    for oid, label in kb.editorial.overview_needs:
         obstacle = kb.get("obstacle", oid)
         if not obstacle:
             continue
@@ -348,11 +336,11 @@ def support_overview(kb: KnowledgeBase) -> list:
             lines.append(f"{label} : {', '.join(names)}")
     if lines:
         parts.append("Selon votre besoin :\n" + _bullets(lines))
-    used = [kb.get("obstacle", oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    used = [kb.get("obstacle", oid) for oid, _ in kb.editorial.overview_needs if kb.get("obstacle", oid)]
     if used:
         parts.append(citations.render(citations.of_records(used)))
     parts.append("Choisissez un sujet pour le détail :")
-    buttons = [obstacle_button(kb, oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    buttons = [obstacle_button(kb, oid) for oid, _ in kb.editorial.overview_needs if kb.get("obstacle", oid)]
     return [message("\n\n".join(parts), buttons)]
 
 
@@ -362,11 +350,6 @@ def knowledge_unavailable() -> list:
 
 
 # --- organisations, Régions, countries -------------------------------------------------
-
-FEATURED_ORGANISATIONS = ("team-france-export", "business-france", "bpifrance", "cci-international", "douane")
-FEATURED_REGIONS = ("ile-de-france", "auvergne-rhone-alpes", "nouvelle-aquitaine", "occitanie", "bretagne")
-FEATURED_COUNTRIES = ("de", "us", "gb", "cn", "ma")
-
 
 def organisation_info(kb: KnowledgeBase, oid: str) -> list:
     organisation = kb.get("organisation", oid)
@@ -380,7 +363,7 @@ def organisation_info(kb: KnowledgeBase, oid: str) -> list:
 
 
 def which_organisation(kb: KnowledgeBase) -> list:
-    featured = [o for o in FEATURED_ORGANISATIONS if kb.get("organisation", o)]
+    featured = [o for o in kb.editorial.featured_organisations if kb.get("organisation", o)]
     return [message("De quel organisme voulez-vous parler ? Par exemple :",
                     [{"title": kb.name("organisation", o), "payload": payload("ask_organisation", organisation=o)}
                      for o in featured])]
@@ -403,7 +386,7 @@ def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) ->
 
 
 def which_region(kb: KnowledgeBase) -> list:
-    featured = [r for r in FEATURED_REGIONS if kb.get("region", r)]
+    featured = [r for r in kb.editorial.featured_regions if kb.get("region", r)]
     return [message("Dans quelle Région ou quel département votre entreprise est-elle installée ? Par exemple :",
                     [{"title": kb.name("region", r), "payload": payload("ask_region_support", region=r)}
                      for r in featured])]
@@ -432,29 +415,17 @@ def country_pointers(kb: KnowledgeBase, cid: str) -> list:
         parts.append(f"{prefix} : {presence['detail']}")
     # Origin rules and Business France's presence come from their own sources: cite all.
     parts.append(source_line(country, limit=len(country["sources"])))
-    buttons = [obstacle_button(kb, o) for o in ("douane-origine", "choix-marche") if kb.get("obstacle", o)]
+    buttons = [obstacle_button(kb, o) for o in kb.editorial.country_obstacles if kb.get("obstacle", o)]
     return [message("\n\n".join(parts), buttons)]
 
 
 def which_country(kb: KnowledgeBase) -> list:
-    featured = [c for c in FEATURED_COUNTRIES if kb.get("country", c)]
+    featured = [c for c in kb.editorial.featured_countries if kb.get("country", c)]
     return [message("Vers quel pays souhaitez-vous exporter ? Par exemple :",
                     [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured])]
 
 
 # --- financing overview -------------------------------------------------------------------
-
-# How the national financing tools are grouped for a first answer, in the order of a
-# company's path: prospect, then sell and be paid, then invest abroad.
-FINANCING_GROUPS = (
-    ("Financer la prospection", ("assurance-prospection", "pret-croissance-international",
-                                 "accelerateur-international", "vie")),
-    ("Sécuriser vos contrats et vos paiements", ("assurance-credit-export", "garantie-cautions",
-                                                 "garantie-prefinancements", "assurance-change")),
-    ("Financer vos clients et vos grands projets", ("credit-export", "cap-francexport", "prets-du-tresor",
-                                                   "fasep")),
-)
-
 
 def _sources_of(records: list) -> str:
     return citations.render(citations.of_records(records))
@@ -463,7 +434,8 @@ def _sources_of(records: list) -> str:
 def financing_overview(kb: KnowledgeBase) -> list:
     parts = ["Les principaux financements publics de l'export, selon votre étape :"]
     used, buttons = [], []
-    for title, pids in FINANCING_GROUPS:
+    # The groups of knowledge/editorial.yml, in the order of a company's path.
+    for title, pids in kb.editorial.financing_groups:
         records = [kb.get("programme", p) for p in pids]
         records = [r for r in records if r and kb.status("programme", r) == "active"]
         if not records:
