@@ -296,54 +296,7 @@ def parse_payload(payload: str):
     return name, entities if isinstance(entities, dict) else {}
 
 
-def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str = ""):
-    """(slot updates, messages) for an intent and its entities, as if the user had typed it:
-    what a button chosen by its rank (« le deuxième ») leads to."""
-    get = entities.get
-    if intent == "ask_programme":
-        pid, messages = answer_programme(kb, get("programme"), text)
-        return ({"programme": pid} if pid else {}), messages
-    if intent == "ask_eligibility":
-        return answer_eligibility(kb, get("programme"), context, text)
-    if intent in replies.PROGRAMME_ASPECTS and intent != "ask_contact":
-        pid, messages = answer_programme_aspect(kb, intent, get("programme"), context.get("programme"), text)
-        return ({"programme": pid} if pid else {}), messages
-    if intent == "ask_contact":
-        return answer_contact(kb, get("programme"), get("organisation"), get("region"), get("departement"),
-                              text, context)
-    simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text, context)),
-              "ask_cluster": ("cluster", lambda: answer_cluster(
-                  kb, get("cluster"), get("sector") or context.get("sector"), text,
-                  advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0])),
-              "ask_organisation": ("organisation", lambda: answer_organisation(kb, get("organisation"), text)),
-              "ask_region_support": ("region", lambda: answer_region(kb, get("region"), get("departement"), text,
-                                                                     context)),
-              "ask_country": ("country", lambda: answer_country(kb, get("country"), text))}
-    if intent in simple:
-        slot, call = simple[intent]
-        rid, messages = call()
-        return ({slot: rid} if rid else {}), messages
-    if intent == "ask_financing_overview":
-        return {}, replies.financing_overview(kb)
-    if intent == "ask_support_overview":
-        return {}, replies.support_overview(kb)
-    return {}, replies.no_list_to_choose_from()
-
-
 def is_choice(text: str, options: list) -> bool:
     """Whether a message is nothing but the number of one of the buttons just shown."""
     stripped = (text or "").strip().rstrip(".)").strip()
     return bool(options) and stripped.isdigit() and 1 <= int(stripped) <= len(options)
-
-
-def answer_choice(kb: KnowledgeBase, rank_text: Optional[str], text: str, options: list, context: dict):
-    """(slot updates, messages) for « le deuxième »: the button of that rank in the last list."""
-    if not options:
-        return {}, replies.no_list_to_choose_from()
-    rank = quantities.parse_rank(rank_text, len(options)) or quantities.parse_rank(text, len(options))
-    if rank is None or not 1 <= rank <= len(options):
-        return {}, replies.rank_out_of_range(len(options))
-    parsed = parse_payload(options[rank - 1])
-    if parsed is None:
-        return {}, replies.no_list_to_choose_from()
-    return route_intent(kb, parsed[0], parsed[1], context)
