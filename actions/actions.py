@@ -279,9 +279,9 @@ class ActionDefaultFallback(ContextAction):
     action_name = "action_default_fallback"
 
     def respond(self, kb, tracker: Tracker):
-        rid, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
+        region_id, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
                                            tracker.get_slot("departement"))
-        return {}, replies.fallback_to_adviser(kb, rid)
+        return {}, replies.fallback_to_adviser(kb, region_id)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -303,8 +303,8 @@ class ValidateAdviserForm(FormValidationAction):
             return {}
         kb = await get_knowledge_base()
         text = tracker.latest_message.get("text") or ""
-        rid, _ = answer_router.region_answer(kb, None, text) if kb else (None, None)
-        return {"region": rid} if rid else {}
+        region_id, _ = answer_router.region_answer(kb, None, text) if kb else (None, None)
+        return {"region": region_id} if region_id else {}
 
     async def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -314,11 +314,11 @@ class ValidateAdviserForm(FormValidationAction):
             # the user's answer is wrong; the question stays open.
             _reply(dispatcher, replies.knowledge_unavailable())
             return {"region": None}
-        rid, code = answer_router.region_answer(kb, value, "")
-        if rid is None:
+        region_id, code = answer_router.region_answer(kb, value, "")
+        if region_id is None:
             dispatcher.utter_message(**replies.unknown_region(value))
             return {"region": None}
-        return {"region": rid, "departement": code} if code else {"region": rid}
+        return {"region": region_id, "departement": code} if code else {"region": region_id}
 
 
 class ValidateProfileForm(FormValidationAction):

@@ -37,8 +37,8 @@ class IntentRow:
 
 def _remembered(slot: str, found: tuple) -> tuple:
     """(record id or None, messages) → the slot set to the record the answer was about."""
-    rid, messages = found
-    return ({slot: rid} if rid else {}), messages
+    record_id, messages = found
+    return ({slot: record_id} if record_id else {}), messages
 
 
 def _programme(kb, entities, context, text):

@@ -61,8 +61,8 @@ class Editorial:
         for name, kind in ID_LISTS.items():
             for rid in getattr(self, name):
                 yield name, kind, rid
-        for oid, _ in self.overview_needs:
-            yield "overview_needs", "obstacle", oid
+        for obstacle_id, _ in self.overview_needs:
+            yield "overview_needs", "obstacle", obstacle_id
         for _, pids in self.financing_groups:
             for pid in pids:
                 yield "financing_groups", "programme", pid
@@ -70,7 +70,8 @@ class Editorial:
     def to_content(self) -> dict:
         """The lists as the YAML file writes them (what `parse` reads back)."""
         content = {name: list(getattr(self, name)) for name in ID_LISTS}
-        content["overview_needs"] = [{"obstacle": oid, "label": label} for oid, label in self.overview_needs]
+        content["overview_needs"] = [{"obstacle": obstacle_id, "label": label}
+                                     for obstacle_id, label in self.overview_needs]
         content["financing_groups"] = [{"title": title, "programmes": list(pids)}
                                        for title, pids in self.financing_groups]
         return content

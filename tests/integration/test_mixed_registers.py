@@ -25,18 +25,19 @@ def record(kind, rid):
     return check
 
 
-def topic(oid):
+def topic(obstacle_id):
     """The reply is the obstacle's advice, or a FAQ answer filed under that obstacle: both
     name their record and cite its source."""
     def check(kb, text, previous):
-        candidates = [("obstacle", oid)] + [("faq", f["id"]) for f in kb.all("faq") if oid in f.get("obstacles", [])]
-        for kind, rid in candidates:
-            item = kb.get(kind, rid)
+        candidates = [("obstacle", obstacle_id)] + [("faq", f["id"]) for f in kb.all("faq")
+                                                    if obstacle_id in f.get("obstacles", [])]
+        for kind, record_id in candidates:
+            item = kb.get(kind, record_id)
             name = item.get("question") if kind == "faq" else item["name"]
             if name in text and item["sources"][0]["url"] in text:
                 return
-        raise AssertionError(f"ni l'obstacle {oid} ni une question de la FAQ qui s'y rattache")
-    check.label = f"topic:{oid}"
+        raise AssertionError(f"ni l'obstacle {obstacle_id} ni une question de la FAQ qui s'y rattache")
+    check.label = f"topic:{obstacle_id}"
     return check
 
 

@@ -145,7 +145,7 @@ def handover_unavailable() -> list:
 
 def need_question(kb: KnowledgeBase) -> list:
     """The needs of knowledge/editorial.yml as buttons; any other obstacle can be typed."""
-    buttons = [{"title": kb.name("obstacle", oid), "payload": payload("inform_company", obstacle=oid)}
-               for oid in kb.editorial.need_choices if kb.get("obstacle", oid)]
+    buttons = [{"title": kb.name("obstacle", obstacle_id), "payload": payload("inform_company", obstacle=obstacle_id)}
+               for obstacle_id in kb.editorial.need_choices if kb.get("obstacle", obstacle_id)]
     return [message("Quel est votre besoin principal pour ce projet ? Je classe les dispositifs d'abord selon "
                     "lui. Choisissez ou écrivez-le en quelques mots.", buttons)]
