@@ -280,7 +280,7 @@ class ActionDefaultFallback(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         region_id, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
-                                           tracker.get_slot("departement"))
+                                                       tracker.get_slot("departement"))
         return {}, replies.fallback_to_adviser(kb, region_id)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -131,7 +131,7 @@ def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optiona
     the Région given earlier in the conversation."""
     context = context or {}
     region_id, code = region_in_context(kb, region, departement, text or "", context.get("region"),
-                                  context.get("departement"))
+                                        context.get("departement"))
     if region_id is not None:
         return region_id, replies.region_support(kb, region_id, code)
     return None, _faq_or(kb, text, replies.which_region(kb))
