@@ -9,7 +9,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.core import answer_router, intent_labels, replies
+from bot.core import answer_router, intent_labels, intent_table, replies
 from bot.config import settings
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
@@ -59,7 +59,16 @@ def _slot_events(updates: Dict[Text, Any]) -> List[Dict[Text, Any]]:
 class AnswerAction(Action, metaclass=abc.ABCMeta):
     """Answers one intent from the knowledge base with the entities of the latest message
     and the context slots. Abstract until a subclass names its intent, so that rasa_sdk
-    does not register it."""
+    does not register it; the subclasses are made from bot/core/intent_table.py.
+
+    To add an intent answered from the knowledge base:
+    1. write its reply builder (bot/core/answer_router.py, bot/core/replies.py) and add its
+       row to `intent_table.ROWS`: intent, action name, builder — the action exists then;
+    2. in domain.yml, add the intent and the action; in data/, its NLU examples and its
+       rule (intent → action);
+    3. `python -m bot nlu generate` (the rules that let it interrupt a form), then
+       tests/core/test_intent_table.py checks that the table, the domain and the rules agree.
+    """
 
     action_name: Text = ""
 
@@ -76,61 +85,22 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
-        updates, messages = answer_router.route_intent(kb, self.intent, _latest_entities(tracker), _context(tracker),
-                                               tracker.latest_message.get("text") or "")
+        updates, messages = intent_table.route_intent(kb, self.intent, _latest_entities(tracker), _context(tracker),
+                                                      tracker.latest_message.get("text") or "")
         return _reply(dispatcher, messages) + _slot_events(updates)
 
 
-class ActionProgrammeDetails(AnswerAction):
-    action_name, intent = "action_programme_details", "ask_programme"
+def _answer_action(row: intent_table.IntentRow) -> type:
+    """action_programme_details → class ActionProgrammeDetails, named like its action."""
+    class_name = "".join(part.capitalize() for part in row.action.split("_"))
+    return type(class_name, (AnswerAction,), {"__module__": __name__, "action_name": row.action,
+                                              "intent": row.intent, "__doc__": f"Answers {row.intent}."})
 
 
-class ActionProgrammeEligibility(AnswerAction):
-    action_name, intent = "action_programme_eligibility", "ask_eligibility"
-
-
-class ActionProgrammeAmount(AnswerAction):
-    action_name, intent = "action_programme_amount", "ask_amount"
-
-
-class ActionProgrammeHowToApply(AnswerAction):
-    action_name, intent = "action_programme_how_to_apply", "ask_how_to_apply"
-
-
-class ActionProgrammeStatus(AnswerAction):
-    action_name, intent = "action_programme_status", "ask_programme_status"
-
-
-class ActionContact(AnswerAction):
-    action_name, intent = "action_contact", "ask_contact"
-
-
-class ActionObstacleAdvice(AnswerAction):
-    action_name, intent = "action_obstacle_advice", "ask_obstacle"
-
-
-class ActionClusterInfo(AnswerAction):
-    action_name, intent = "action_cluster_info", "ask_cluster"
-
-
-class ActionOrganisationInfo(AnswerAction):
-    action_name, intent = "action_organisation_info", "ask_organisation"
-
-
-class ActionRegionSupport(AnswerAction):
-    action_name, intent = "action_region_support", "ask_region_support"
-
-
-class ActionCountryInfo(AnswerAction):
-    action_name, intent = "action_country_info", "ask_country"
-
-
-class ActionSupportOverview(AnswerAction):
-    action_name, intent = "action_support_overview", "ask_support_overview"
-
-
-class ActionFinancingOverview(AnswerAction):
-    action_name, intent = "action_financing_overview", "ask_financing_overview"
+# One answer action per row of the table that builds its reply; module attributes, so
+# that rasa_sdk finds them (and keeps them: it only holds weak references to subclasses).
+ANSWER_ACTIONS = tuple(_answer_action(row) for row in intent_table.ROWS if row.reply)
+globals().update({action.__name__: action for action in ANSWER_ACTIONS})
 
 
 class ActionOutOfScope(Action):
@@ -183,7 +153,7 @@ class ActionNonsense(ContextAction):
         text = tracker.latest_message.get("text") or ""
         options = tracker.get_slot("last_options") or []
         if answer_router.is_choice(text, options):
-            return answer_router.answer_choice(kb, None, text, options, _context(tracker))
+            return intent_table.answer_choice(kb, None, text, options, _context(tracker))
         return {}, None
 
 
@@ -215,9 +185,9 @@ class ActionChooseItem(ContextAction):
     action_name = "action_choose_item"
 
     def respond(self, kb, tracker: Tracker):
-        return answer_router.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
-                                     tracker.latest_message.get("text") or "",
-                                     tracker.get_slot("last_options") or [], _context(tracker))
+        return intent_table.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
+                                          tracker.latest_message.get("text") or "",
+                                          tracker.get_slot("last_options") or [], _context(tracker))
 
 
 class ActionRequestAdviser(ContextAction):
@@ -309,9 +279,9 @@ class ActionDefaultFallback(ContextAction):
     action_name = "action_default_fallback"
 
     def respond(self, kb, tracker: Tracker):
-        rid, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
-                                           tracker.get_slot("departement"))
-        return {}, replies.fallback_to_adviser(kb, rid)
+        region_id, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
+                                                       tracker.get_slot("departement"))
+        return {}, replies.fallback_to_adviser(kb, region_id)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -333,8 +303,8 @@ class ValidateAdviserForm(FormValidationAction):
             return {}
         kb = await get_knowledge_base()
         text = tracker.latest_message.get("text") or ""
-        rid, _ = answer_router.region_answer(kb, None, text) if kb else (None, None)
-        return {"region": rid} if rid else {}
+        region_id, _ = answer_router.region_answer(kb, None, text) if kb else (None, None)
+        return {"region": region_id} if region_id else {}
 
     async def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -344,11 +314,11 @@ class ValidateAdviserForm(FormValidationAction):
             # the user's answer is wrong; the question stays open.
             _reply(dispatcher, replies.knowledge_unavailable())
             return {"region": None}
-        rid, code = answer_router.region_answer(kb, value, "")
-        if rid is None:
+        region_id, code = answer_router.region_answer(kb, value, "")
+        if region_id is None:
             dispatcher.utter_message(**replies.unknown_region(value))
             return {"region": None}
-        return {"region": rid, "departement": code} if code else {"region": rid}
+        return {"region": region_id, "departement": code} if code else {"region": region_id}
 
 
 class ValidateProfileForm(FormValidationAction):

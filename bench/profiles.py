@@ -86,7 +86,7 @@ def actions_in_process(conversations, out: Path) -> dict:
     knowledge base, same context carried from turn to turn), under pyinstrument."""
     from pyinstrument import Profiler
 
-    from bot.core import answer_router
+    from bot.core import intent_table
     from bot.config import settings
     from bot.knowledge import store
     from bot.knowledge.snapshot import KnowledgeBase
@@ -94,7 +94,7 @@ def actions_in_process(conversations, out: Path) -> dict:
 
     engine = store.make_engine("sqlite://")
     store.load(read_knowledge(settings.KNOWLEDGE_DIR), engine)
-    kb = KnowledgeBase(store.read_records(engine))
+    kb = KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
     turns = [turn for conversation in conversations for turn in conversation]
     rounds = 20
     profiler = Profiler(interval=0.0005)
@@ -104,7 +104,7 @@ def actions_in_process(conversations, out: Path) -> dict:
         for conversation in conversations:
             context = {}
             for turn in conversation:
-                updates, _ = answer_router.route_intent(kb, turn.intent, {}, context, turn.message)
+                updates, _ = intent_table.route_intent(kb, turn.intent, {}, context, turn.message)
                 context.update(updates)
     profiler.stop()
     elapsed = time.perf_counter() - start

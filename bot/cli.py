@@ -59,7 +59,8 @@ def _snapshot(args):
     from bot.knowledge import store
     from bot.knowledge.snapshot import KnowledgeBase
 
-    return KnowledgeBase(store.read_records(store.existing_engine(settings.current().db_url)))
+    engine = store.existing_engine(settings.current().db_url)
+    return KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
 
 
 def _kb_search(args) -> int:

@@ -30,7 +30,7 @@ def kb(dataset):
     """The knowledge base as the action server sees it: loaded into a database, read back."""
     engine = store.make_engine("sqlite://")
     store.load(dataset, engine)
-    return KnowledgeBase(store.read_records(engine))
+    return KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
 
 
 @pytest.fixture(scope="session")

@@ -56,21 +56,21 @@ def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context
     tied = faq is not None and len(faq_hits) > 1 and faq_hits[1].score >= faq.score
     if tied and (context.get("obstacle") or context.get("need")):
         faq = None
-    oid = kb.named("obstacle", entity, text)
+    obstacle_id = kb.named("obstacle", entity, text)
     obstacle_hits = kb.search(text or "", kinds=("obstacle",), limit=len(kb.records["obstacle"]))
-    if oid is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
-        oid = obstacle_hits[0].id
-    if oid is not None:
-        obstacle_score = next((h.score for h in obstacle_hits if h.id == oid), 0)
+    if obstacle_id is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
+        obstacle_id = obstacle_hits[0].id
+    if obstacle_id is not None:
+        obstacle_score = next((h.score for h in obstacle_hits if h.id == obstacle_id), 0)
         if faq and faq.score > obstacle_score + FAQ_MARGIN:
             return None, replies.faq_answer(kb, faq.id)
-        return oid, replies.obstacle_advice(kb, oid)
+        return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
     if faq:
         return None, replies.faq_answer(kb, faq.id)
     for earlier in (context.get("obstacle"), context.get("need")):
-        oid = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
-        if oid is not None:
-            return oid, replies.obstacle_advice(kb, oid)
+        obstacle_id = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
+        if obstacle_id is not None:
+            return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
     return None, replies.which_obstacle(kb)
 
 
@@ -85,12 +85,12 @@ def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[st
     the company's Région first); « rejoindre un pôle » adds how to join."""
     joining = kb.get("faq", JOIN_CLUSTER_FAQ) is not None and any(w in _JOIN_WORDS for w in words(text or ""))
     how_to_join = replies.faq_answer(kb, JOIN_CLUSTER_FAQ) if joining else []
-    cid = kb.named("cluster", entity, text)
-    if cid is not None:
-        return cid, replies.cluster_info(kb, cid) + how_to_join
-    sid = kb.named("sector", sector, text)
-    if sid is not None:
-        return None, replies.clusters_for_sector(kb, sid, region) + how_to_join
+    pole_id = kb.named("cluster", entity, text)
+    if pole_id is not None:
+        return pole_id, replies.cluster_info(kb, pole_id) + how_to_join
+    sector_id = kb.named("sector", sector, text)
+    if sector_id is not None:
+        return None, replies.clusters_for_sector(kb, sector_id, region) + how_to_join
     if joining:
         return None, how_to_join
     return None, _faq_or(kb, text, replies.which_cluster(kb))
@@ -116,9 +116,9 @@ def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     hits = kb.search(text or "", kinds=("faq",), limit=1)
     if hits and hits[0].score >= STRONG_FAQ_SCORE and len(kb.query_words(text or "")) >= (3 if entity else 2):
         return None, replies.faq_answer(kb, hits[0].id)
-    oid = kb.named("organisation", entity, text)
-    if oid is not None:
-        return oid, replies.organisation_info(kb, oid)
+    organisation_id = kb.named("organisation", entity, text)
+    if organisation_id is not None:
+        return organisation_id, replies.organisation_info(kb, organisation_id)
     programmes = kb.mentioned("programme", text or "")
     if programmes:
         return None, replies.programme_details(kb, programmes[0])
@@ -130,18 +130,18 @@ def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optiona
     """(region id or None, messages): a département leads to its Région; without either,
     the Région given earlier in the conversation."""
     context = context or {}
-    rid, code = region_in_context(kb, region, departement, text or "", context.get("region"),
-                                  context.get("departement"))
-    if rid is not None:
-        return rid, replies.region_support(kb, rid, code)
+    region_id, code = region_in_context(kb, region, departement, text or "", context.get("region"),
+                                        context.get("departement"))
+    if region_id is not None:
+        return region_id, replies.region_support(kb, region_id, code)
     return None, _faq_or(kb, text, replies.which_region(kb))
 
 
 def answer_country(kb: KnowledgeBase, entity: Optional[str], text: str):
     """(country id or None, messages)."""
-    cid = kb.named("country", entity, text)
-    if cid is not None:
-        return cid, replies.country_pointers(kb, cid)
+    country_id = kb.named("country", entity, text)
+    if country_id is not None:
+        return country_id, replies.country_pointers(kb, country_id)
     return None, _faq_or(kb, text, replies.which_country(kb))
 
 
@@ -200,14 +200,14 @@ def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Opt
     from the earlier turns."""
     for reg, dep, txt in ((region, departement, text), (context_region, context_departement, "")):
         code = kb.resolve_departement(dep) if dep else None
-        rid = None if code else kb.named("region", reg, txt)
-        if rid is None and code is None and txt:
+        region_id = None if code else kb.named("region", reg, txt)
+        if region_id is None and code is None and txt:
             codes = kb.departements_in_text(txt)
             code = codes[0] if codes else None
         if code is not None:
             return kb.departement(code)["region"], code
-        if rid is not None:
-            return rid, None
+        if region_id is not None:
+            return region_id, None
     return None, None
 
 
@@ -215,21 +215,21 @@ def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Op
                    region: Optional[str], departement: Optional[str], text: str, context: dict):
     """(slot updates, messages) for « qui contacter ? »: a Région named now wins, then a
     programme or an organisation named now, then what the conversation was about."""
-    rid, code = region_in_context(kb, region, departement, text)
-    if rid:
-        return {"region": rid}, replies.region_support(kb, rid, code)
+    region_id, code = region_in_context(kb, region, departement, text)
+    if region_id:
+        return {"region": region_id}, replies.region_support(kb, region_id, code)
     pid = _programme_in_context(kb, programme, None, text)
     if pid:
         return {"programme": pid}, replies.programme_contact(kb, pid)
-    oid = kb.named("organisation", organisation, text)
-    if oid:
-        return {"organisation": oid}, replies.organisation_info(kb, oid)
+    organisation_id = kb.named("organisation", organisation, text)
+    if organisation_id:
+        return {"organisation": organisation_id}, replies.organisation_info(kb, organisation_id)
     pid = _programme_in_context(kb, None, context.get("programme"), "")
     if pid:
         return {"programme": pid}, replies.programme_contact(kb, pid)
-    rid, code = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
-    if rid:
-        return {"region": rid}, replies.region_support(kb, rid, code)
+    region_id, code = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
+    if region_id:
+        return {"region": region_id}, replies.region_support(kb, region_id, code)
     return {}, replies.adviser_contact(kb)
 
 
@@ -244,9 +244,9 @@ def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
 def answer_adviser(kb: KnowledgeBase, context: dict):
     """The advisers of the Région, those for the company's need first, then the offer of a
     dossier for them."""
-    rid, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
+    region_id, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
     need = advice_company.parse_need(kb, context.get("need")) if context.get("need") else None
-    return replies.adviser_contact(kb, rid, ask_region=context.get("region") != advice_company.NOT_GIVEN,
+    return replies.adviser_contact(kb, region_id, ask_region=context.get("region") != advice_company.NOT_GIVEN,
                                    need=need) + [render.handover_offer()]
 
 
@@ -256,8 +256,8 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
     (« nous sommes à Rennes ») is looked for in the text. When an eligibility question was
     waiting for these values, its report follows, updated."""
     if text and not (values.get("region") or values.get("departement")):
-        rid, code = advice_company.parse_place(kb, text, text)
-        values = dict(values, region=rid, departement=code) if rid else values
+        region_id, code = advice_company.parse_place(kb, text, text)
+        values = dict(values, region=region_id, departement=code) if region_id else values
     company = advice_company.from_values(kb, values, today)
     updates = advice_company.to_slots(company)
     missing = [eligibility.FIELD_LABELS[slot] for slot in ("sector", "region", "headcount", "revenue",
@@ -296,54 +296,7 @@ def parse_payload(payload: str):
     return name, entities if isinstance(entities, dict) else {}
 
 
-def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str = ""):
-    """(slot updates, messages) for an intent and its entities, as if the user had typed it:
-    what a button chosen by its rank (« le deuxième ») leads to."""
-    get = entities.get
-    if intent == "ask_programme":
-        pid, messages = answer_programme(kb, get("programme"), text)
-        return ({"programme": pid} if pid else {}), messages
-    if intent == "ask_eligibility":
-        return answer_eligibility(kb, get("programme"), context, text)
-    if intent in replies.PROGRAMME_ASPECTS and intent != "ask_contact":
-        pid, messages = answer_programme_aspect(kb, intent, get("programme"), context.get("programme"), text)
-        return ({"programme": pid} if pid else {}), messages
-    if intent == "ask_contact":
-        return answer_contact(kb, get("programme"), get("organisation"), get("region"), get("departement"),
-                              text, context)
-    simple = {"ask_obstacle": ("obstacle", lambda: answer_obstacle(kb, get("obstacle"), text, context)),
-              "ask_cluster": ("cluster", lambda: answer_cluster(
-                  kb, get("cluster"), get("sector") or context.get("sector"), text,
-                  advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0])),
-              "ask_organisation": ("organisation", lambda: answer_organisation(kb, get("organisation"), text)),
-              "ask_region_support": ("region", lambda: answer_region(kb, get("region"), get("departement"), text,
-                                                                     context)),
-              "ask_country": ("country", lambda: answer_country(kb, get("country"), text))}
-    if intent in simple:
-        slot, call = simple[intent]
-        rid, messages = call()
-        return ({slot: rid} if rid else {}), messages
-    if intent == "ask_financing_overview":
-        return {}, replies.financing_overview(kb)
-    if intent == "ask_support_overview":
-        return {}, replies.support_overview(kb)
-    return {}, replies.no_list_to_choose_from()
-
-
 def is_choice(text: str, options: list) -> bool:
     """Whether a message is nothing but the number of one of the buttons just shown."""
     stripped = (text or "").strip().rstrip(".)").strip()
     return bool(options) and stripped.isdigit() and 1 <= int(stripped) <= len(options)
-
-
-def answer_choice(kb: KnowledgeBase, rank_text: Optional[str], text: str, options: list, context: dict):
-    """(slot updates, messages) for « le deuxième »: the button of that rank in the last list."""
-    if not options:
-        return {}, replies.no_list_to_choose_from()
-    rank = quantities.parse_rank(rank_text, len(options)) or quantities.parse_rank(text, len(options))
-    if rank is None or not 1 <= rank <= len(options):
-        return {}, replies.rank_out_of_range(len(options))
-    parsed = parse_payload(options[rank - 1])
-    if parsed is None:
-        return {}, replies.no_list_to_choose_from()
-    return route_intent(kb, parsed[0], parsed[1], context)

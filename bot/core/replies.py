@@ -15,8 +15,6 @@ from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noqa: F401 - re-exported
 MAX_BULLETS = 4
-# The programmes shown when we must guess what the user wants.
-FEATURED_PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "assurance-credit-export")
 
 
 def source_line(record: dict, limit: int = 2) -> str:
@@ -51,12 +49,12 @@ def programme_button(kb: KnowledgeBase, pid: str) -> dict:
     return {"title": kb.name("programme", pid), "payload": payload("ask_programme", programme=pid)}
 
 
-def obstacle_button(kb: KnowledgeBase, oid: str) -> dict:
-    return {"title": kb.name("obstacle", oid), "payload": payload("ask_obstacle", obstacle=oid)}
+def obstacle_button(kb: KnowledgeBase, obstacle_id: str) -> dict:
+    return {"title": kb.name("obstacle", obstacle_id), "payload": payload("ask_obstacle", obstacle=obstacle_id)}
 
 
-def cluster_button(kb: KnowledgeBase, cid: str) -> dict:
-    return {"title": kb.name("cluster", cid), "payload": payload("ask_cluster", cluster=cid)}
+def cluster_button(kb: KnowledgeBase, pole_id: str) -> dict:
+    return {"title": kb.name("cluster", pole_id), "payload": payload("ask_cluster", cluster=pole_id)}
 
 
 def _bullets(items) -> str:
@@ -211,12 +209,12 @@ def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
         text = f"Je ne connais pas ce dispositif : « {asked} ». Vouliez-vous dire l'un de ceux-ci ?"
     else:
         text = f"Je ne connais pas ce dispositif : « {asked} ». Voici les plus demandés :"
-        candidates = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+        candidates = [pid for pid in kb.editorial.featured_programmes if kb.get("programme", pid)]
     return [message(text, [programme_button(kb, pid) for pid in candidates])]
 
 
 def which_programme(kb: KnowledgeBase, intent: str = "ask_programme") -> list:
-    featured = [pid for pid in FEATURED_PROGRAMMES if kb.get("programme", pid)]
+    featured = [pid for pid in kb.editorial.featured_programmes if kb.get("programme", pid)]
     return [message("De quel dispositif parlez-vous ? Voici les plus demandés :",
                     [{"title": kb.name("programme", pid), "payload": payload(intent, programme=pid)}
                      for pid in featured])]
@@ -238,8 +236,8 @@ def not_in_knowledge(kb: KnowledgeBase, pid: str, intent: str) -> list:
 
 # --- obstacles and practical questions ----------------------------------------------------
 
-def obstacle_advice(kb: KnowledgeBase, oid: str) -> list:
-    obstacle = kb.get("obstacle", oid)
+def obstacle_advice(kb: KnowledgeBase, obstacle_id: str) -> list:
+    obstacle = kb.get("obstacle", obstacle_id)
     parts = [f"{obstacle['name']} : {obstacle['summary']}", "Nos conseils :\n" + _bullets(obstacle["advice"][:5])]
     helpers = [kb.name("organisation", o) for o in obstacle.get("organisations", [])]
     if helpers:
@@ -256,15 +254,14 @@ def faq_answer(kb: KnowledgeBase, fid: str) -> list:
 
 
 def which_obstacle(kb: KnowledgeBase) -> list:
-    common = [o for o in ("choix-marche", "financement", "risque-paiement", "normes", "douane-origine")
-              if kb.get("obstacle", o)]
+    common = [o for o in kb.editorial.featured_obstacles if kb.get("obstacle", o)]
     return [message("Quelle difficulté rencontrez-vous ? Par exemple :", [obstacle_button(kb, o) for o in common])]
 
 
 # --- pôles de compétitivité ---------------------------------------------------------------
 
-def cluster_info(kb: KnowledgeBase, cid: str) -> list:
-    cluster = kb.get("cluster", cid)
+def cluster_info(kb: KnowledgeBase, pole_id: str) -> list:
+    cluster = kb.get("cluster", pole_id)
     where = f" ({cluster['city']})" if cluster.get("city") else ""
     parts = [f"{cluster['name']}{where}, pôle de compétitivité"]
     if kb.status("cluster", cluster) == "ended":
@@ -292,10 +289,10 @@ def cluster_info(kb: KnowledgeBase, cid: str) -> list:
     return [message("\n\n".join(parts))]
 
 
-def clusters_for_sector(kb: KnowledgeBase, sid: str, region: str = None) -> list:
+def clusters_for_sector(kb: KnowledgeBase, sector_id: str, region: str = None) -> list:
     """The pôles of a sector, those of `region` first."""
-    sector = kb.get("sector", sid)
-    clusters = [kb.get("cluster", c) for c in clusters_for(kb, sid, region)]
+    sector = kb.get("sector", sector_id)
+    clusters = [kb.get("cluster", c) for c in clusters_for(kb, sector_id, region)]
     if not clusters:
         return [message(f"Je ne connais pas de pôle de compétitivité pour le secteur « {sector['name']} ».")]
     lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])}){_label_mark(kb, c)}"
@@ -314,8 +311,7 @@ def _label_mark(kb: KnowledgeBase, cluster: dict) -> str:
 
 
 def which_cluster(kb: KnowledgeBase) -> list:
-    sectors = [s for s in ("sante-biotech", "aeronautique", "agroalimentaire", "numerique", "cosmetique")
-               if kb.get("sector", s)]
+    sectors = [s for s in kb.editorial.featured_sectors if kb.get("sector", s)]
     # Text payloads: the sector is read from the words, like a typed question.
     return [message("Quel est votre secteur d'activité, ou le nom du pôle de compétitivité qui vous intéresse ? Par exemple :",
                     [{"title": kb.name("sector", s), "payload": f"Quels pôles de compétitivité pour le secteur {kb.name('sector', s)} ?"}
@@ -324,22 +320,14 @@ def which_cluster(kb: KnowledgeBase) -> list:
 
 # --- overview -----------------------------------------------------------------------------
 
-OVERVIEW_NEEDS = (
-    ("financement", "Financer votre prospection et vos projets"),
-    ("risque-paiement", "Vous protéger des impayés"),
-    ("recrutement", "Recruter pour l'export"),
-    ("choix-marche", "Choisir et connaître vos marchés"),
-)
-
-
 def support_overview(kb: KnowledgeBase) -> list:
     tfe = kb.get("organisation", "team-france-export")
     parts = []
     if tfe:
         parts.append(f"Votre premier interlocuteur est la Team France Export : {tfe['summary']}\n{source_line(tfe)}")
     lines = []
-    for oid, label in OVERVIEW_NEEDS:
-        obstacle = kb.get("obstacle", oid)
+    for obstacle_id, label in kb.editorial.overview_needs:
+        obstacle = kb.get("obstacle", obstacle_id)
         if not obstacle:
             continue
         names = [kb.name("programme", p) for p in obstacle.get("programmes", [])
@@ -348,11 +336,13 @@ def support_overview(kb: KnowledgeBase) -> list:
             lines.append(f"{label} : {', '.join(names)}")
     if lines:
         parts.append("Selon votre besoin :\n" + _bullets(lines))
-    used = [kb.get("obstacle", oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    used = [kb.get("obstacle", obstacle_id) for obstacle_id, _ in kb.editorial.overview_needs
+            if kb.get("obstacle", obstacle_id)]
     if used:
         parts.append(citations.render(citations.of_records(used)))
     parts.append("Choisissez un sujet pour le détail :")
-    buttons = [obstacle_button(kb, oid) for oid, _ in OVERVIEW_NEEDS if kb.get("obstacle", oid)]
+    buttons = [obstacle_button(kb, obstacle_id) for obstacle_id, _ in kb.editorial.overview_needs
+               if kb.get("obstacle", obstacle_id)]
     return [message("\n\n".join(parts), buttons)]
 
 
@@ -363,38 +353,35 @@ def knowledge_unavailable() -> list:
 
 # --- organisations, Régions, countries -------------------------------------------------
 
-FEATURED_ORGANISATIONS = ("team-france-export", "business-france", "bpifrance", "cci-international", "douane")
-FEATURED_REGIONS = ("ile-de-france", "auvergne-rhone-alpes", "nouvelle-aquitaine", "occitanie", "bretagne")
-FEATURED_COUNTRIES = ("de", "us", "gb", "cn", "ma")
-
-
-def organisation_info(kb: KnowledgeBase, oid: str) -> list:
-    organisation = kb.get("organisation", oid)
+def organisation_info(kb: KnowledgeBase, organisation_id: str) -> list:
+    organisation = kb.get("organisation", organisation_id)
     parts = [organisation["name"], organisation["summary"]]
     if organisation.get("details"):
         parts.append(organisation["details"])
     parts.append(f"Site : {organisation['website']}")
     parts.append(source_line(organisation))
-    operated = [p["id"] for p in kb.all("programme") if p["operator"] == oid and not kb.gone("programme", p)]
+    operated = [p["id"] for p in kb.all("programme")
+                if p["operator"] == organisation_id and not kb.gone("programme", p)]
     return [message("\n\n".join(parts), [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
 
 
 def which_organisation(kb: KnowledgeBase) -> list:
-    featured = [o for o in FEATURED_ORGANISATIONS if kb.get("organisation", o)]
+    featured = [o for o in kb.editorial.featured_organisations if kb.get("organisation", o)]
     return [message("De quel organisme voulez-vous parler ? Par exemple :",
                     [{"title": kb.name("organisation", o), "payload": payload("ask_organisation", organisation=o)}
                      for o in featured])]
 
 
-def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) -> list:
-    region = kb.get("region", rid)
+def region_support(kb: KnowledgeBase, region_id: str, departement_code: str = None) -> list:
+    region = kb.get("region", region_id)
     parts = []
     if departement_code:
         dep = kb.departement(departement_code)
         parts.append(f"Le département {dep['name']} ({dep['code']}) fait partie de la Région {region['name']}.")
     parts.append(f"Vos interlocuteurs pour l'export, Région {region['name']} :\n"
                  + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
-    regional = sorted((p for p in kb.all("programme") if rid in p.get("regions", []) and not kb.gone("programme", p)),
+    regional = sorted((p for p in kb.all("programme")
+                       if region_id in p.get("regions", []) and not kb.gone("programme", p)),
                       key=lambda p: p["name"])
     if regional:
         parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
@@ -403,14 +390,14 @@ def region_support(kb: KnowledgeBase, rid: str, departement_code: str = None) ->
 
 
 def which_region(kb: KnowledgeBase) -> list:
-    featured = [r for r in FEATURED_REGIONS if kb.get("region", r)]
+    featured = [r for r in kb.editorial.featured_regions if kb.get("region", r)]
     return [message("Dans quelle Région ou quel département votre entreprise est-elle installée ? Par exemple :",
                     [{"title": kb.name("region", r), "payload": payload("ask_region_support", region=r)}
                      for r in featured])]
 
 
-def country_pointers(kb: KnowledgeBase, cid: str) -> list:
-    country = kb.get("country", cid)
+def country_pointers(kb: KnowledgeBase, country_id: str) -> list:
+    country = kb.get("country", country_id)
     parts = [f"Exporter {country['in_form']}"]
     agreement = country.get("eu_agreement")
     if country["eu_member"]:
@@ -432,29 +419,17 @@ def country_pointers(kb: KnowledgeBase, cid: str) -> list:
         parts.append(f"{prefix} : {presence['detail']}")
     # Origin rules and Business France's presence come from their own sources: cite all.
     parts.append(source_line(country, limit=len(country["sources"])))
-    buttons = [obstacle_button(kb, o) for o in ("douane-origine", "choix-marche") if kb.get("obstacle", o)]
+    buttons = [obstacle_button(kb, o) for o in kb.editorial.country_obstacles if kb.get("obstacle", o)]
     return [message("\n\n".join(parts), buttons)]
 
 
 def which_country(kb: KnowledgeBase) -> list:
-    featured = [c for c in FEATURED_COUNTRIES if kb.get("country", c)]
+    featured = [c for c in kb.editorial.featured_countries if kb.get("country", c)]
     return [message("Vers quel pays souhaitez-vous exporter ? Par exemple :",
                     [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured])]
 
 
 # --- financing overview -------------------------------------------------------------------
-
-# How the national financing tools are grouped for a first answer, in the order of a
-# company's path: prospect, then sell and be paid, then invest abroad.
-FINANCING_GROUPS = (
-    ("Financer la prospection", ("assurance-prospection", "pret-croissance-international",
-                                 "accelerateur-international", "vie")),
-    ("Sécuriser vos contrats et vos paiements", ("assurance-credit-export", "garantie-cautions",
-                                                 "garantie-prefinancements", "assurance-change")),
-    ("Financer vos clients et vos grands projets", ("credit-export", "cap-francexport", "prets-du-tresor",
-                                                   "fasep")),
-)
-
 
 def _sources_of(records: list) -> str:
     return citations.render(citations.of_records(records))
@@ -463,7 +438,8 @@ def _sources_of(records: list) -> str:
 def financing_overview(kb: KnowledgeBase) -> list:
     parts = ["Les principaux financements publics de l'export, selon votre étape :"]
     used, buttons = [], []
-    for title, pids in FINANCING_GROUPS:
+    # The groups of knowledge/editorial.yml, in the order of a company's path.
+    for title, pids in kb.editorial.financing_groups:
         records = [kb.get("programme", p) for p in pids]
         records = [r for r in records if r and kb.status("programme", r) == "active"]
         if not records:
@@ -479,14 +455,14 @@ def financing_overview(kb: KnowledgeBase) -> list:
 
 # --- contacts and advisers ----------------------------------------------------------------
 
-def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True, need: str = None) -> list:
+def adviser_contact(kb: KnowledgeBase, region_id: str = None, ask_region: bool = True, need: str = None) -> list:
     """Where a human adviser can be reached: the Région's contacts when it is known (those
     for the company's need first), else the Team France Export network, which routes to the
     right regional adviser."""
-    if rid and kb.get("region", rid):
-        region = kb.get("region", rid)
+    if region_id and kb.get("region", region_id):
+        region = kb.get("region", region_id)
         text = (f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n"
-                + contacts_text(kb, rid, need))
+                + contacts_text(kb, region_id, need))
         return [message(f"{text}\n\n{source_line(contacts_record(region))}")]
     tfe = kb.get("organisation", "team-france-export")
     text = ("Un conseiller de la Team France Export peut étudier votre projet avec vous : "
@@ -497,22 +473,22 @@ def adviser_contact(kb: KnowledgeBase, rid: str = None, ask_region: bool = True,
     return [message(text, which_region(kb)[0]["buttons"])]
 
 
-def contacts_text(kb: KnowledgeBase, rid: str, need: str = None) -> str:
+def contacts_text(kb: KnowledgeBase, region_id: str, need: str = None) -> str:
     """The Région's contacts as bullets; with a need, the ones that handle it first, marked."""
     lines = []
-    for contact, relevant in contacts_for(kb, rid, need):
+    for contact, relevant in contacts_for(kb, region_id, need):
         mark = "→ " if relevant and need else ""
         lines.append(f"{mark}{contact['name']} : {contact['role']} {contact['url']}")
     text = _bullets(lines)
-    if need and any(relevant for _, relevant in contacts_for(kb, rid, need)):
+    if need and any(relevant for _, relevant in contacts_for(kb, region_id, need)):
         text += f"\n(→ : les plus indiqués pour votre besoin, {kb.name('obstacle', need).lower()})"
     return text
 
 
-def fallback_to_adviser(kb: KnowledgeBase, rid: str = None) -> list:
+def fallback_to_adviser(kb: KnowledgeBase, region_id: str = None) -> list:
     """The last step of the fallback: after two misunderstandings, a person is better."""
     return ([message("Je ne parviens pas à comprendre votre demande, désolé. Un conseiller pourra vous "
-                     "répondre directement.")] + adviser_contact(kb, rid))
+                     "répondre directement.")] + adviser_contact(kb, region_id))
 
 
 # --- the company's profile ----------------------------------------------------------------

@@ -148,6 +148,15 @@ class Faq(RecordMixin, Base):
     organisations = Column(JSON, nullable=False, default=list)
 
 
+class EditorialList(Base):
+    """One list of knowledge/editorial.yml, in the file's shape (ids, or objects for the
+    overviews): only the snapshot reads it."""
+
+    __tablename__ = "editorial_lists"
+    name = Column(String(40), primary_key=True)
+    items = Column(JSON, nullable=False)
+
+
 MODEL_OF_KIND = {
     "organisation": Organisation,
     "sector": Sector,

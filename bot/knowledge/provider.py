@@ -69,13 +69,14 @@ class LiveKnowledgeBase:
                 # READ COMMITTED lets each query see a load committed in between: the
                 # version read again after the tables tells whether that happened.
                 records = store.read_records(engine)
+                editorial = store.read_editorial(engine)
                 settled = store.content_version(engine)
                 if settled == version:
                     break
                 version = settled
             else:
                 raise store.DatabaseUnavailable("la base de connaissances a changé pendant chaque lecture")
-            self._current = (version, KnowledgeBase(records))
+            self._current = (version, KnowledgeBase(records, editorial=editorial))
             return True
 
     def watch(self) -> None:

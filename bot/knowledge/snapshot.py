@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from bot.knowledge.editorial import Editorial
 from bot.knowledge.validation import KINDS
 from bot.knowledge.validity import GONE, effective_status
 from bot.knowledge.validation import labels as record_labels
@@ -53,10 +54,12 @@ class Hit:
 
 
 class KnowledgeBase:
-    def __init__(self, records: dict, today: Optional[dt.date] = None):
+    def __init__(self, records: dict, today: Optional[dt.date] = None, editorial: Optional[Editorial] = None):
         # `today` frozen for tests; None means the real date at each answer (a server runs
         # for days: a validity date must take effect without a restart).
         self._today = today
+        # The featured lists and the overviews' groups (knowledge/editorial.yml).
+        self.editorial = editorial or Editorial()
         self.records = {kind: dict(records.get(kind, {})) for kind in KINDS}
         self._by_key = {kind: {} for kind in KINDS}
         for kind in KINDS:

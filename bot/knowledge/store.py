@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.knowledge.models import MODEL_OF_KIND, Base, Criterion, Departement, Source
+from bot.knowledge import editorial
+from bot.knowledge.models import MODEL_OF_KIND, Base, Criterion, Departement, EditorialList, Source
 from bot.knowledge.validation import KINDS, Dataset
 
 
@@ -153,6 +154,8 @@ def load(dataset: Dataset, engine: Engine, content_hash: str = "") -> dict:
             session.flush()
             session.add_all([r for r in rows if not isinstance(r, MODEL_OF_KIND[kind])])
             session.flush()
+        session.add_all([EditorialList(name=name, items=items)
+                         for name, items in dataset.editorial.to_content().items()])
         session.add(Meta(key="schema", value=schema_fingerprint(), updated_at=now))
         session.add(Meta(key="content", value=content_hash, updated_at=now))
     return {kind: dataset.count(kind) for kind in KINDS}
@@ -208,6 +211,19 @@ def read_records(engine: Engine) -> dict:
         return records
 
 
+def read_editorial(engine: Engine) -> editorial.Editorial:
+    """The editorial lists loaded with the records (knowledge/editorial.yml)."""
+    with Session(engine, future=True) as session:
+        try:
+            rows = session.execute(select(EditorialList)).scalars().all()
+        except DBAPIError:  # no table: nothing was ever loaded here, or by older code
+            raise DatabaseUnavailable(NOT_LOADED) from None
+        content = {row.name: row.items for row in rows}
+    if not content:
+        return editorial.Editorial()
+    return editorial.parse(dict(content, kind=editorial.EDITORIAL_KIND))
+
+
 def content_version(engine: Engine) -> Optional[str]:
     """What changes at every `load`, even of the same files: the content hash and the time
     of the load. None while nothing is loaded. One indexed row: cheap enough to poll."""
@@ -228,7 +244,8 @@ def read_meta(engine: Engine) -> dict:
 
 def content_hash(root: Path) -> str:
     digest = hashlib.sha256()
-    # source_policy.yml included: a change of policy changes the sources' `primary` flag.
+    # source_policy.yml included: a change of policy changes the sources' `primary` flag;
+    # editorial.yml too: its lists are loaded with the records.
     for path in sorted(Path(root).glob("*.yml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

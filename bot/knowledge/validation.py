@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from bot.knowledge.editorial import EDITORIAL_FILE, Editorial, EditorialError, read_editorial, unknown_ids
 from bot.knowledge.source_policy import POLICY_FILE, PolicyError, SourcePolicy, read_policy
 from bot.core.text import key
 
@@ -104,6 +105,7 @@ class Dataset:
     records: dict = field(default_factory=lambda: {kind: {} for kind in KINDS})
     origins: dict = field(default_factory=dict)  # (kind, id) → file path
     policy: SourcePolicy = field(default_factory=SourcePolicy)
+    editorial: Editorial = field(default_factory=Editorial)
 
     def count(self, kind: str) -> int:
         return len(self.records[kind])
@@ -635,8 +637,8 @@ def read_knowledge(root: Path) -> Dataset:
     root = Path(root)
     problems: list[Problem] = []
     dataset = Dataset()
-    # The source policy lives beside the records but holds no record.
-    files = sorted(p for p in root.glob("*.yml") if p.name != POLICY_FILE)
+    # The source policy and the editorial choices live beside the records but hold none.
+    files = sorted(p for p in root.glob("*.yml") if p.name not in (POLICY_FILE, EDITORIAL_FILE))
     if not files:
         raise KnowledgeError([Problem(str(root), "", "", "aucun fichier .yml trouvé")])
     try:
@@ -646,12 +648,26 @@ def read_knowledge(root: Path) -> Dataset:
     for path in files:
         _read_file(path, _display(path, root), dataset, problems)
     _check_references(dataset, problems)
+    _read_editorial(root, dataset, problems)
     _check_aliases(dataset, problems)
     _check_departements(dataset, problems)
     if problems:
         raise KnowledgeError(problems)
     _mark_primary(dataset)
     return dataset
+
+
+def _read_editorial(root: Path, dataset: Dataset, problems: list) -> None:
+    """The editorial lists, once the records are read: each id must name a record."""
+    shown = _display(root / EDITORIAL_FILE, root)
+    try:
+        dataset.editorial = read_editorial(root)
+    except EditorialError as exc:
+        problems += [Problem(shown, "", "", f"liste « {name} » : {message}" if name else message)
+                     for name, message in exc.problems]
+        return
+    for name, kind, rid in unknown_ids(dataset.editorial, dataset.records):
+        problems.append(Problem(shown, "", "", f"liste « {name} » : référence inconnue : {kind} « {rid} »"))
 
 
 def _mark_primary(dataset: Dataset) -> None:

@@ -364,10 +364,10 @@ def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence
 
 
 def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
-    oid, messages = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {"need": "risque-change"})
-    assert oid == "risque-change" and kb.name("obstacle", "risque-change") in messages[0]["text"]
-    oid, _ = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {})
-    assert oid is None
+    obstacle_id, messages = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {"need": "risque-change"})
+    assert obstacle_id == "risque-change" and kb.name("obstacle", "risque-change") in messages[0]["text"]
+    obstacle_id, _ = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {})
+    assert obstacle_id is None
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -85,8 +85,8 @@ def test_no_programme_at_all_asks_which_one(kb):
 
 
 def test_obstacle_advice_with_programmes_as_buttons(kb):
-    oid, messages = answer_router.answer_obstacle(kb, "risque de change", "comment gérer le risque de change")
-    assert oid == "risque-change"
+    obstacle_id, messages = answer_router.answer_obstacle(kb, "risque de change", "comment gérer le risque de change")
+    assert obstacle_id == "risque-change"
     text = _text(messages)
     assert kb.get("obstacle", "risque-change")["advice"][0] in text
     assert SOURCE.search(text)
@@ -102,8 +102,8 @@ def test_precise_question_gets_the_faq_answer(kb):
 
 
 def test_cluster_medicen_partnerships_are_honest(kb):
-    cid, messages = answer_router.answer_cluster(kb, "Medicen", None, "parlez-moi de Medicen")
-    assert cid == "medicen-paris-region"
+    pole_id, messages = answer_router.answer_cluster(kb, "Medicen", None, "parlez-moi de Medicen")
+    assert pole_id == "medicen-paris-region"
     text = _text(messages)
     assert "Maryland" in text
     assert "BioTOP" in text and "Non confirmé" in text
@@ -112,8 +112,8 @@ def test_cluster_medicen_partnerships_are_honest(kb):
 
 
 def test_clusters_for_a_sector_named_in_text(kb):
-    cid, messages = answer_router.answer_cluster(kb, None, None, "quel pôle de compétitivité pour l'aéronautique ?")
-    assert cid is None
+    pole_id, messages = answer_router.answer_cluster(kb, None, None, "quel pôle de compétitivité pour l'aéronautique ?")
+    assert pole_id is None
     assert "Aerospace Valley" in _text(messages)
 
 
@@ -134,8 +134,8 @@ def test_support_overview_is_sourced(kb):
     (None, "974", "on est à la Réunion (974)", "la-reunion"),
 ])
 def test_region_from_name_alias_or_departement(kb, region, departement, text, expected):
-    rid, messages = answer_router.answer_region(kb, region, departement, text)
-    assert rid == expected
+    region_id, messages = answer_router.answer_region(kb, region, departement, text)
+    assert region_id == expected
     text_out = _text(messages)
     assert kb.get("region", expected)["name"] in text_out
     assert SOURCE.search(text_out)
@@ -143,21 +143,21 @@ def test_region_from_name_alias_or_departement(kb, region, departement, text, ex
 
 
 def test_region_unknown_asks_where(kb):
-    rid, messages = answer_router.answer_region(kb, None, None, "quelles aides dans ma région ?")
-    assert rid is None and "Dans quelle Région" in _text(messages)
+    region_id, messages = answer_router.answer_region(kb, None, None, "quelles aides dans ma région ?")
+    assert region_id is None and "Dans quelle Région" in _text(messages)
 
 
-@pytest.mark.parametrize("typed, cid, expected", [
+@pytest.mark.parametrize("typed, country_id, expected", [
     ("Canada", "ca", "21 septembre 2017"),
     ("Japon", "jp", "1er février 2019"),
     ("Allemagne", "de", "membre de l'Union européenne"),
     ("USA", "us", "Aucun accord commercial"),
 ])
-def test_country_pointers(kb, typed, cid, expected):
+def test_country_pointers(kb, typed, country_id, expected):
     found, messages = answer_router.answer_country(kb, typed, f"exporter vers {typed}")
-    assert found == cid
+    assert found == country_id
     text = _text(messages)
-    assert expected in text and kb.get("country", cid)["in_form"] in text and SOURCE.search(text)
+    assert expected in text and kb.get("country", country_id)["in_form"] in text and SOURCE.search(text)
 
 
 def test_country_editorial_notes_are_not_shown(kb):
@@ -166,14 +166,14 @@ def test_country_editorial_notes_are_not_shown(kb):
 
 
 def test_organisation_by_acronym(kb):
-    oid, messages = answer_router.answer_organisation(kb, "TFE", "c'est quoi la TFE")
-    assert oid == "team-france-export"
+    organisation_id, messages = answer_router.answer_organisation(kb, "TFE", "c'est quoi la TFE")
+    assert organisation_id == "team-france-export"
     assert SOURCE.search(_text(messages))
 
 
 def test_clusters_for_a_sector_entity(kb):
-    cid, messages = answer_router.answer_cluster(kb, None, "cosmétique", "quel pôle pour la cosmétique")
-    assert cid is None and "Cosmetic Valley" in _text(messages)
+    pole_id, messages = answer_router.answer_cluster(kb, None, "cosmétique", "quel pôle pour la cosmétique")
+    assert pole_id is None and "Cosmetic Valley" in _text(messages)
 
 
 def test_longer_programme_name_in_text_wins_over_a_shorter_entity(kb):
@@ -254,5 +254,5 @@ def test_a_faq_that_matches_every_word_beats_an_organisation_named_in_passing(kb
     for entity in (None, "douane"):
         _, messages = answer_organisation(kb, entity, question)
         assert kb.get("faq", "transitaire-commissionnaire-rde")["question"] in messages[0]["text"]
-    oid, _ = answer_organisation(kb, "douane", "la douane, elle fait quoi ?")
-    assert oid == "douane"
+    organisation_id, _ = answer_organisation(kb, "douane", "la douane, elle fait quoi ?")
+    assert organisation_id == "douane"

@@ -57,13 +57,13 @@ def test_support_overview(website):
     assert "Team France Export" in text and SOURCE.search(text)
 
 
-@pytest.mark.parametrize("message, oid", [
+@pytest.mark.parametrize("message, obstacle_id", [
     ("Comment me protéger contre le risque de change ?", "risque-change"),
     ("On a peur des impayés de nos clients étrangers", "risque-paiement"),
 ])
-def test_obstacle_questions(website, kb, message, oid):
+def test_obstacle_questions(website, kb, message, obstacle_id):
     text = text_of(chat(website, message))
-    obstacle = kb.get("obstacle", oid)
+    obstacle = kb.get("obstacle", obstacle_id)
     assert obstacle["name"] in text or any(f["answer"] in text for f in kb.all("faq"))
     assert SOURCE.search(text)
 

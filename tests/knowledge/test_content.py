@@ -14,9 +14,10 @@ def test_core_programmes_exist(dataset, pid):
     assert pid in dataset.records["programme"]
 
 
-@pytest.mark.parametrize("oid", ["business-france", "team-france-export", "bpifrance", "cci-international", "douane"])
-def test_core_organisations_exist(dataset, oid):
-    assert oid in dataset.records["organisation"]
+@pytest.mark.parametrize("organisation_id", ["business-france", "team-france-export", "bpifrance", "cci-international",
+                                             "douane"])
+def test_core_organisations_exist(dataset, organisation_id):
+    assert organisation_id in dataset.records["organisation"]
 
 
 def test_minimum_counts(dataset):

@@ -128,9 +128,9 @@ def parse_country(kb: KnowledgeBase, text: Optional[str]):
     """(country id, zone): a country named (by name, alias, ISO code or in a sentence), else a zone."""
     if not text:
         return None, None
-    cid = kb.named("country", text, text)
-    if cid is not None:
-        return cid, None
+    country_id = kb.named("country", text, text)
+    if country_id is not None:
+        return country_id, None
     return None, parse_zone(kb, text)
 
 
@@ -142,11 +142,11 @@ def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
     """The obstacle id a need names: « financer un salon », « trouver des distributeurs »."""
     if not text:
         return None
-    oid = kb.named("obstacle", text, text)
-    if oid is None:
+    obstacle_id = kb.named("obstacle", text, text)
+    if obstacle_id is None:
         hits = kb.search(text, kinds=("obstacle",), limit=1)
-        oid = hits[0].id if hits and hits[0].score >= NEED_MIN_SCORE else None
-    return oid
+        obstacle_id = hits[0].id if hits and hits[0].score >= NEED_MIN_SCORE else None
+    return obstacle_id
 
 
 def parse_sector(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
@@ -163,11 +163,11 @@ def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text:
     for text in (region_text, departement_text):
         if not text:
             continue
-        rid = kb.named("region", text, text)
-        if rid is not None:
+        region_id = kb.named("region", text, text)
+        if region_id is not None:
             # « près d'Aix-en-Provence »: the Région's alias matched; the city gives the département.
-            codes = [c for c in kb.departements_in_text(f" {text} ") if kb.departement(c)["region"] == rid]
-            return rid, (codes[0] if codes else None)
+            codes = [c for c in kb.departements_in_text(f" {text} ") if kb.departement(c)["region"] == region_id]
+            return region_id, (codes[0] if codes else None)
     for text in (departement_text, region_text):
         codes = kb.departements_in_text(f" {text} ") if text else []
         if codes:

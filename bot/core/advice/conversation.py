@@ -47,19 +47,20 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
     if quantities.is_skip(text):
         return {slot: NOT_GIVEN}
     if slot == "sector":
-        sid = advice_company.parse_sector(kb, entities.get("sector")) or advice_company.parse_sector(kb, text)
-        return {slot: sid} if sid else {}
+        sector_id = advice_company.parse_sector(kb, entities.get("sector")) or advice_company.parse_sector(kb, text)
+        return {slot: sector_id} if sector_id else {}
     if slot == "region":
-        rid, code = advice_company.parse_place(kb, entities.get("region") or text, entities.get("departement") or text)
-        if rid is None:
+        region_id, code = advice_company.parse_place(kb, entities.get("region") or text,
+                                                     entities.get("departement") or text)
+        if region_id is None:
             return {}
-        return {"region": rid, "departement": code} if code else {"region": rid}
+        return {"region": region_id, "departement": code} if code else {"region": region_id}
     if slot == "need":
-        oid = advice_company.parse_need(kb, entities.get("obstacle")) or advice_company.parse_need(kb, text)
-        return {slot: oid} if oid else {}
+        obstacle_id = advice_company.parse_need(kb, entities.get("obstacle")) or advice_company.parse_need(kb, text)
+        return {slot: obstacle_id} if obstacle_id else {}
     if slot == "country":
-        cid, zone = advice_company.parse_country(kb, entities.get("country") or text)
-        return {slot: cid or zone} if (cid or zone) else {}
+        country_id, zone = advice_company.parse_country(kb, entities.get("country") or text)
+        return {slot: country_id or zone} if (country_id or zone) else {}
     numbers = {"headcount": (quantities.parse_headcount, str),
                "revenue": (quantities.parse_revenue, str),
                "company_age": (quantities.parse_company_age_months, lambda months: f"{months} mois")}

@@ -143,14 +143,9 @@ def handover_unavailable() -> list:
                     "Les contacts ci-dessus restent valables ; réessayez plus tard si vous le souhaitez.")]
 
 
-# The needs offered as buttons when the profile form asks for the main one (any other
-# obstacle can be typed).
-NEED_CHOICES = ("financement", "choix-marche", "partenaires-distribution", "salons", "recrutement",
-                "risque-paiement")
-
-
 def need_question(kb: KnowledgeBase) -> list:
-    buttons = [{"title": kb.name("obstacle", oid), "payload": payload("inform_company", obstacle=oid)}
-               for oid in NEED_CHOICES if kb.get("obstacle", oid)]
+    """The needs of knowledge/editorial.yml as buttons; any other obstacle can be typed."""
+    buttons = [{"title": kb.name("obstacle", obstacle_id), "payload": payload("inform_company", obstacle=obstacle_id)}
+               for obstacle_id in kb.editorial.need_choices if kb.get("obstacle", obstacle_id)]
     return [message("Quel est votre besoin principal pour ce projet ? Je classe les dispositifs d'abord selon "
                     "lui. Choisissez ou écrivez-le en quelques mots.", buttons)]

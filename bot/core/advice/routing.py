@@ -8,9 +8,9 @@ from typing import Optional
 from bot.knowledge.snapshot import KnowledgeBase
 
 
-def _family(kb: KnowledgeBase, oid: str) -> set:
+def _family(kb: KnowledgeBase, organisation_id: str) -> set:
     """An organisation and its parents (Bpifrance Assurance Export belongs to Bpifrance)."""
-    family, current = set(), oid
+    family, current = set(), organisation_id
     while current and current not in family:
         family.add(current)
         record = kb.get("organisation", current) or {}
@@ -18,15 +18,15 @@ def _family(kb: KnowledgeBase, oid: str) -> set:
     return family
 
 
-def contacts_for(kb: KnowledgeBase, rid: str, need: Optional[str] = None) -> list:
+def contacts_for(kb: KnowledgeBase, region_id: str, need: Optional[str] = None) -> list:
     """(contact, handles the need) for each of the Région's contacts, the relevant ones first."""
-    region = kb.get("region", rid)
+    region = kb.get("region", region_id)
     if region is None:
         return []
     relevant = set()
     if need and kb.get("obstacle", need):
-        for oid in kb.get("obstacle", need).get("organisations", []):
-            relevant |= _family(kb, oid)
+        for organisation_id in kb.get("obstacle", need).get("organisations", []):
+            relevant |= _family(kb, organisation_id)
     marked = [(c, bool(_family(kb, c["organisation"]) & relevant)) for c in region.get("contacts", [])]
     return sorted(marked, key=lambda item: not item[1])
 
