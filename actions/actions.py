@@ -3,28 +3,26 @@
 import abc
 import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.core import answer_router, intent_labels, intent_table, replies
 from bot.config import settings
+from bot.core import answer_router, choices, intent_labels, intent_table, replies
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
-from bot.core import choices
 from bot.knowledge.provider import get_knowledge_base
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
 PROFILE_SLOTS = advice_company.PROFILE_SLOTS
 # What earlier turns established, for follow-ups such as « et c'est pour qui ? », and the
 # company's profile for eligibility.
-CONTEXT_SLOTS = tuple(dict.fromkeys(("programme", "organisation", "obstacle", "pending_eligibility")
-                                    + PROFILE_SLOTS))
+CONTEXT_SLOTS = tuple(dict.fromkeys(("programme", "organisation", "obstacle", "pending_eligibility") + PROFILE_SLOTS))
 
 
-def _reply(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+def _reply(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sends the messages; their buttons become the list that « le deuxième » refers to
     (or, where a message says so, its `choices`). Each message also carries its numbered
     choices, for the channels that write numbers instead of showing buttons."""
@@ -35,12 +33,12 @@ def _reply(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) ->
     return [SlotSet("last_options", payloads)] if payloads else []
 
 
-def _latest_entities(tracker: Tracker, names=ENTITIES) -> Dict[Text, Text]:
+def _latest_entities(tracker: Tracker, names=ENTITIES) -> dict[str, str]:
     found = {name: next(tracker.get_latest_entity_values(name), None) for name in names}
     return {name: value for name, value in found.items() if value}
 
 
-def _context(tracker: Tracker) -> Dict[Text, Any]:
+def _context(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in CONTEXT_SLOTS}
 
 
@@ -52,7 +50,7 @@ def _note_company(kb, tracker: Tracker):
     return answer_router.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
 
 
-def _slot_events(updates: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+def _slot_events(updates: dict[str, Any]) -> list[dict[str, Any]]:
     return [SlotSet(slot, value) for slot, value in updates.items()]
 
 
@@ -70,31 +68,36 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
        tests/core/test_intent_table.py checks that the table, the domain and the rules agree.
     """
 
-    action_name: Text = ""
+    action_name: str = ""
 
     @property
     @abc.abstractmethod
-    def intent(self) -> Text:
+    def intent(self) -> str:
         """The intent this action answers, whatever NLU predicted (a rule chose the action)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return self.action_name
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
-        updates, messages = intent_table.route_intent(kb, self.intent, _latest_entities(tracker), _context(tracker),
-                                                      tracker.latest_message.get("text") or "")
+        updates, messages = intent_table.route_intent(
+            kb, self.intent, _latest_entities(tracker), _context(tracker), tracker.latest_message.get("text") or ""
+        )
         return _reply(dispatcher, messages) + _slot_events(updates)
 
 
 def _answer_action(row: intent_table.IntentRow) -> type:
     """action_programme_details → class ActionProgrammeDetails, named like its action."""
     class_name = "".join(part.capitalize() for part in row.action.split("_"))
-    return type(class_name, (AnswerAction,), {"__module__": __name__, "action_name": row.action,
-                                              "intent": row.intent, "__doc__": f"Answers {row.intent}."})
+    return type(
+        class_name,
+        (AnswerAction,),
+        {"__module__": __name__, "action_name": row.action, "intent": row.intent, "__doc__": f"Answers {row.intent}."},
+    )
 
 
 # One answer action per row of the table that builds its reply; module attributes, so
@@ -104,13 +107,16 @@ globals().update({action.__name__: action for action in ANSWER_ACTIONS})
 
 
 class ActionOutOfScope(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
-        _, messages = answer_router.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
+        _, messages = (
+            answer_router.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
+        )
         if messages:
             return _reply(dispatcher, messages)
         dispatcher.utter_message(response="utter_out_of_scope")
@@ -122,17 +128,18 @@ class ContextAction(Action, metaclass=abc.ABCMeta):
     (slot updates, messages); the base class handles an unavailable knowledge base and
     sends the messages. Abstract, so that rasa_sdk does not register it."""
 
-    action_name: Text = ""
+    action_name: str = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return self.action_name
 
     @abc.abstractmethod
     def respond(self, kb, tracker: Tracker):
         """(slot updates, messages) from bot/."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
@@ -168,11 +175,12 @@ class ActionGreet(Action):
     """« Bonjour, nous sommes une PME de 60 salariés en Bretagne » is a greeting to the
     classifier: greet, then repeat back what the message said about the company."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_greet")
         kb = await get_knowledge_base() if _latest_entities(tracker, PROFILE_SLOTS) else None
         if kb is None:
@@ -185,9 +193,13 @@ class ActionChooseItem(ContextAction):
     action_name = "action_choose_item"
 
     def respond(self, kb, tracker: Tracker):
-        return intent_table.answer_choice(kb, next(tracker.get_latest_entity_values("rank"), None),
-                                          tracker.latest_message.get("text") or "",
-                                          tracker.get_slot("last_options") or [], _context(tracker))
+        return intent_table.answer_choice(
+            kb,
+            next(tracker.get_latest_entity_values("rank"), None),
+            tracker.latest_message.get("text") or "",
+            tracker.get_slot("last_options") or [],
+            _context(tracker),
+        )
 
 
 class ActionRequestAdviser(ContextAction):
@@ -228,11 +240,12 @@ class ActionHandoverDeclined(ContextAction):
 class ActionSubmitHandover(Action):
     """With the consent given just before, builds the dossier, stores it and shows it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_handover"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
@@ -244,13 +257,18 @@ class ActionSubmitHandover(Action):
         # The review queue's query, on an in-memory copy of the events: off the event loop.
         open_questions = await asyncio.get_running_loop().run_in_executor(None, conversation.open_questions, events)
         draft = handover.build(
-            kb, tracker.sender_id, advice_company.from_values(kb, _context(tracker)),
-            conversation.programmes_discussed(events), open_questions,
+            kb,
+            tracker.sender_id,
+            advice_company.from_values(kb, _context(tracker)),
+            conversation.programmes_discussed(events),
+            open_questions,
             conversation.contact_from_slot(contact),
-            conversation.consent_record(events, render.HANDOVER_OFFER))
+            conversation.consent_record(events, render.HANDOVER_OFFER),
+        )
         try:
             reference = await asyncio.get_running_loop().run_in_executor(
-                None, handover.store_at, settings.current().db_url, draft)
+                None, handover.store_at, settings.current().db_url, draft
+            )
         except Exception as exc:  # the user must get an answer whatever failed
             logging.getLogger(__name__).error("Dossier non enregistré : %s", exc, exc_info=True)
             return _reply(dispatcher, render.handover_unavailable()) + reset
@@ -261,14 +279,16 @@ class ActionAskAffirmation(Action):
     """First step of the two-stage fallback: « Vouliez-vous dire… » with the likeliest
     intents as buttons, instead of Rasa's default yes/no on a raw intent name."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         ranking = tracker.latest_message.get("intent_ranking") or []
-        entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])
-                    if e.get("entity") in ENTITIES}
+        entities = {
+            e["entity"]: e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") in ENTITIES
+        }
         dispatcher.utter_message(**intent_labels.did_you_mean(ranking, entities))
         return []
 
@@ -279,12 +299,14 @@ class ActionDefaultFallback(ContextAction):
     action_name = "action_default_fallback"
 
     def respond(self, kb, tracker: Tracker):
-        region_id, _ = answer_router.region_in_context(kb, None, None, "", tracker.get_slot("region"),
-                                                       tracker.get_slot("departement"))
+        region_id, _ = answer_router.region_in_context(
+            kb, None, None, "", tracker.get_slot("region"), tracker.get_slot("departement")
+        )
         return {}, replies.fallback_to_adviser(kb, region_id)
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         # Rasa's own fallback forgets the misunderstood message, so that it does not
         # weigh on the next predictions: keep that behaviour.
         return await super().run(dispatcher, tracker, domain) + [UserUtteranceReverted()]
@@ -294,11 +316,12 @@ class ValidateAdviserForm(FormValidationAction):
     """The adviser form asks for the Région: a Région, a département (« le 69 ») or
     « passer » answer it; anything else leaves the question open."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_adviser_form"
 
-    async def extract_region(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def extract_region(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "region":
             return {}
         kb = await get_knowledge_base()
@@ -306,8 +329,9 @@ class ValidateAdviserForm(FormValidationAction):
         region_id, _ = answer_router.region_answer(kb, None, text) if kb else (None, None)
         return {"region": region_id} if region_id else {}
 
-    async def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def validate_region(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         kb = await get_knowledge_base()
         if kb is None:
             # Without the knowledge base no Région can be recognised: say that, not that
@@ -325,11 +349,12 @@ class ValidateProfileForm(FormValidationAction):
     """The profile form asks only what the conversation has not said yet: the required
     slots are recomputed from the profile on every turn."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_profile_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: Dict[Text, Any]) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[str]:
         kb = await get_knowledge_base()
         if kb is None:
             return []
@@ -339,15 +364,16 @@ class ValidateProfileForm(FormValidationAction):
         just_set = tracker.slots_to_validate()
         return [slot for slot in advice_company.FORM_SLOTS if slot in missing or slot in just_set]
 
-    async def validate_country(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def validate_country(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         """« on vend déjà un peu en Espagne », in answer to the export-experience question,
         names a market already served, not the one targeted: the target stays as it was."""
         if tracker.get_slot("requested_slot") == "export_experience":
             return {"country": conversation.value_before_latest_message(tracker.events, "country")}
         return {"country": value}
 
-    async def _extract(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+    async def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != slot:
             return {}
         kb = await get_knowledge_base()
@@ -355,8 +381,12 @@ class ValidateProfileForm(FormValidationAction):
             return {}
         message = tracker.latest_message
         return conversation.answer_to_profile_question(
-            kb, slot, message.get("text") or "", (message.get("intent") or {}).get("name") or "",
-            {e["entity"]: e["value"] for e in message.get("entities", []) if e.get("value")})
+            kb,
+            slot,
+            message.get("text") or "",
+            (message.get("intent") or {}).get("name") or "",
+            {e["entity"]: e["value"] for e in message.get("entities", []) if e.get("value")},
+        )
 
     async def extract_sector(self, dispatcher, tracker, domain):
         return await self._extract("sector", tracker)
@@ -390,11 +420,12 @@ class ValidateHandoverForm(FormValidationAction):
     """Asks how the adviser can reach the user back: an e-mail or a phone number, « passer »,
     or « annuler » (then nothing is stored)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_handover_form"
 
-    async def extract_handover_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def extract_handover_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "handover_contact":
             return {}
         value = conversation.contact_answer(tracker.latest_message.get("text") or "")

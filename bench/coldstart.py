@@ -20,9 +20,12 @@ QUESTION = scenarios.BOUSSOLE[0][0]
 
 
 def _first_answer(web_url: str) -> bool:
-    request = urllib.request.Request(f"{web_url}/api/chat", method="POST",
-                                     data=json.dumps({"message": QUESTION.message}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{web_url}/api/chat",
+        method="POST",
+        data=json.dumps({"message": QUESTION.message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             body = json.load(response)
@@ -36,18 +39,27 @@ def measure(work: Path, token: str, timeout_s: float = 900) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     web_url = f"http://127.0.0.1:{ports['web']}"
-    env = base_env(BOUSSOLE_VAR_DIR=str(work), BOUSSOLE_RASA_TOKEN=token,
-                   BOUSSOLE_RASA_URL=f"http://localhost:{ports['rasa']}",
-                   BOUSSOLE_ACTIONS_URL=f"http://localhost:{ports['actions']}",
-                   BOUSSOLE_WEB_PORT=str(ports["web"]))
+    env = base_env(
+        BOUSSOLE_VAR_DIR=str(work),
+        BOUSSOLE_RASA_TOKEN=token,
+        BOUSSOLE_RASA_URL=f"http://localhost:{ports['rasa']}",
+        BOUSSOLE_ACTIONS_URL=f"http://localhost:{ports['actions']}",
+        BOUSSOLE_WEB_PORT=str(ports["web"]),
+    )
     env.pop("MAKEFLAGS", None)
     env.pop("MAKELEVEL", None)
     log_path = work / "make-run.log"
     marks = {}
     start = time.monotonic()
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             while time.monotonic() - start < timeout_s:
                 if process.poll() is not None:

@@ -23,16 +23,19 @@ CONFIGS = {
     "baseline": ROOT / "bench" / "configs" / "baseline.yml",
 }
 # Variants kept for the record (bench/configs/*.yml), compared on demand by name.
-CONFIGS.update({path.stem: path for path in sorted((ROOT / "bench" / "configs").glob("*.yml"))
-                if path.stem not in CONFIGS})
+CONFIGS.update(
+    {path.stem: path for path in sorted((ROOT / "bench" / "configs").glob("*.yml")) if path.stem not in CONFIGS}
+)
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
 
 
 def run_measured(args) -> tuple:
     """(wall seconds, peak RSS in MB of that command), measured in a fresh Python child so
     that each command's peak is its own."""
-    probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-             "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+    probe = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+        "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+    )
     start = time.monotonic()
     result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, env=ENV, capture_output=True, text=True)
     elapsed = time.monotonic() - start
@@ -52,16 +55,44 @@ def evaluate(name: str, config: Path, work: Path) -> dict:
     model_dir = work / "models"
     model_name = name.split()[0]
     print(f"== {name} : entraînement…", flush=True)
-    train_s, train_mb = run_measured([RASA, "train", "nlu", "--config", str(config), "--nlu", "data/nlu",
-                                      "--out", str(model_dir), "--fixed-model-name", model_name])
+    train_s, train_mb = run_measured(
+        [
+            RASA,
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(model_dir),
+            "--fixed-model-name",
+            model_name,
+        ]
+    )
     print(f"   {train_s:.0f} s ; évaluation sur le jeu de test…", flush=True)
     out = work / f"results-{model_name}"
-    run_measured([RASA, "test", "nlu", "--nlu", "tests/nlu/heldout.yml", "--model",
-                  str(model_dir / f"{model_name}.tar.gz"), "--out", str(out), "--config", str(config)])
+    run_measured(
+        [
+            RASA,
+            "test",
+            "nlu",
+            "--nlu",
+            "tests/nlu/heldout.yml",
+            "--model",
+            str(model_dir / f"{model_name}.tar.gz"),
+            "--out",
+            str(out),
+            "--config",
+            str(config),
+        ]
+    )
     intents = json.loads((out / "intent_report.json").read_text())
     entities = json.loads((out / "DIETClassifier_report.json").read_text())
-    confused = sorted(((k, c, n) for k, v in intents.items() if isinstance(v, dict)
-                       for c, n in v.get("confused_with", {}).items()), key=lambda t: -t[2])[:10]
+    confused = sorted(
+        ((k, c, n) for k, v in intents.items() if isinstance(v, dict) for c, n in v.get("confused_with", {}).items()),
+        key=lambda t: -t[2],
+    )[:10]
     return {
         "config": str(config.relative_to(ROOT)),
         "intent_macro_f1": round(intents["macro avg"]["f1-score"], 4),
@@ -90,7 +121,10 @@ def main(names) -> None:
     print("\n| pipeline | intent macro-F1 | entity F1 | entraînement NLU | pic mémoire |")
     print("|---|---|---|---|---|")
     for name, r in results.items():
-        print(f"| {name} | {r['intent_macro_f1']:.3f} | {r['entity_f1']:.3f} | {r['train_seconds']} s | {r['train_peak_rss_mb']} Mo |")
+        print(
+            f"| {name} | {r['intent_macro_f1']:.3f} | {r['entity_f1']:.3f} | {r['train_seconds']} s "
+            f"| {r['train_peak_rss_mb']} Mo |"
+        )
     print(f"\nécrit : {out.relative_to(ROOT)}")
 
 

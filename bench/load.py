@@ -26,8 +26,8 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -41,7 +41,7 @@ class Turn:
 
     message: str
     intent: str
-    expect: Tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()
 
 
 Conversation = Sequence[Turn]
@@ -55,15 +55,15 @@ class Path:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
 
-    def request(self, sender: str, turn: Turn) -> Tuple[str, dict]:
+    def request(self, sender: str, turn: Turn) -> tuple[str, dict]:
         raise NotImplementedError
 
-    def check(self, body, turn: Turn) -> Optional[str]:
+    def check(self, body, turn: Turn) -> str | None:
         """None if the answer is the expected one, else what is wrong."""
         raise NotImplementedError
 
 
-def _texts_problem(texts: List[str], turn: Turn) -> Optional[str]:
+def _texts_problem(texts: list[str], turn: Turn) -> str | None:
     joined = "\n".join(texts).lower()
     if not joined.strip():
         return "réponse vide"
@@ -109,8 +109,10 @@ class GatewayPath(Path):
 
     def request(self, sender, turn):
         # The website accepts only its own 128-bit ids (bot/website/sessions.py): one per sender.
-        return f"{self.base_url}/api/chat", {"session_id": hashlib.md5(sender.encode()).hexdigest(),
-                                             "message": turn.message}
+        return f"{self.base_url}/api/chat", {
+            "session_id": hashlib.md5(sender.encode()).hexdigest(),
+            "message": turn.message,
+        }
 
     def check(self, body, turn):
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
@@ -121,7 +123,7 @@ class GatewayPath(Path):
 PATHS = {"nlu": ParsePath, "rest": RestPath, "gateway": GatewayPath}
 
 
-def percentile(sorted_values: List[float], q: float) -> Optional[float]:
+def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile of already sorted values."""
     if not sorted_values:
         return None
@@ -132,11 +134,11 @@ def percentile(sorted_values: List[float], q: float) -> Optional[float]:
 @dataclass
 class PathStats:
     path: str
-    latencies_ms: List[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
     # Turn number → latency, to compare paths turn by turn when they are played together.
-    by_turn: Dict[int, float] = field(default_factory=dict)
-    errors: Dict[str, int] = field(default_factory=dict)
-    examples: List[str] = field(default_factory=list)
+    by_turn: dict[int, float] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
 
     def fail(self, kind: str, detail: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -163,8 +165,9 @@ class PathStats:
         }
 
 
-async def _send(session: aiohttp.ClientSession, path: Path, sender: str, turn: Turn, stats: PathStats,
-                timeout_s: float, number: int) -> None:
+async def _send(
+    session: aiohttp.ClientSession, path: Path, sender: str, turn: Turn, stats: PathStats, timeout_s: float, number: int
+) -> None:
     url, payload = path.request(sender, turn)
     start = time.perf_counter()
     try:
@@ -189,7 +192,7 @@ async def _send(session: aiohttp.ClientSession, path: Path, sender: str, turn: T
     stats.by_turn[number] = elapsed_ms
 
 
-def paired_differences(stats: Dict[str, PathStats]) -> dict:
+def paired_differences(stats: dict[str, PathStats]) -> dict:
     """For paths played side by side, each path's extra time over the previous one, turn
     by turn (same message, same moment): median and p95 of the differences, in ms."""
     names = list(stats)
@@ -198,16 +201,24 @@ def paired_differences(stats: Dict[str, PathStats]) -> dict:
         common = sorted(set(stats[before].by_turn) & set(stats[after].by_turn))
         differences = sorted(stats[after].by_turn[n] - stats[before].by_turn[n] for n in common)
         if differences:
-            out[f"{after}-{before}"] = {"turns": len(differences),
-                                        "median_ms": round(percentile(differences, 50), 2),
-                                        "p95_ms": round(percentile(differences, 95), 2)}
+            out[f"{after}-{before}"] = {
+                "turns": len(differences),
+                "median_ms": round(percentile(differences, 50), 2),
+                "p95_ms": round(percentile(differences, 95), 2),
+            }
     return out
 
 
-async def run_load(paths: Sequence[Path], conversations: Sequence[Conversation], clients: int,
-                   turns: Optional[int] = None, duration_s: Optional[float] = None,
-                   timeout_s: float = 30, sender_prefix: Optional[str] = None,
-                   on_progress=None) -> dict:
+async def run_load(
+    paths: Sequence[Path],
+    conversations: Sequence[Conversation],
+    clients: int,
+    turns: int | None = None,
+    duration_s: float | None = None,
+    timeout_s: float = 30,
+    sender_prefix: str | None = None,
+    on_progress=None,
+) -> dict:
     """Plays conversations with `clients` concurrent clients until `turns` turns (per path)
     have been sent or `duration_s` has passed. Returns the figures per path."""
     if turns is None and duration_s is None:
@@ -250,7 +261,7 @@ async def run_load(paths: Sequence[Path], conversations: Sequence[Conversation],
     }
 
 
-def _parse_path(spec: str, token: Optional[str]) -> Path:
+def _parse_path(spec: str, token: str | None) -> Path:
     name, _, url = spec.partition("=")
     if name not in PATHS or not url:
         raise SystemExit(f"--path attend nlu=URL, rest=URL ou gateway=URL, pas « {spec} ».")
@@ -264,8 +275,10 @@ def _parse_path(spec: str, token: Optional[str]) -> Path:
 def main(argv=None) -> int:
     from bench import scenarios
 
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description="Charge un assistant Rasa et mesure "
-                                     "latences et débit (réponses vérifiées).")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load",
+        description="Charge un assistant Rasa et mesure latences et débit (réponses vérifiées).",
+    )
     parser.add_argument("--path", action="append", required=True, help="nlu=URL, rest=URL ou gateway=URL (répétable)")
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--turns", type=int, help="tours par chemin (par défaut : 100 par client)")
@@ -276,12 +289,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     paths = [_parse_path(spec, args.token) for spec in args.path]
     turns = args.turns if args.turns or args.duration else 100 * args.clients
-    result = asyncio.run(run_load(paths, scenarios.SCENARIOS[args.scenario], args.clients, turns=turns,
-                                  duration_s=args.duration))
+    result = asyncio.run(
+        run_load(paths, scenarios.SCENARIOS[args.scenario], args.clients, turns=turns, duration_s=args.duration)
+    )
     for name, figures in result["paths"].items():
-        print(f"{name:<8} {args.clients:>3} clients : {figures['throughput_per_s']} tours/s, "
-              f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms, "
-              f"{figures['turns_ok']} réussis, {figures['turns_failed']} échoués {figures['errors'] or ''}")
+        print(
+            f"{name:<8} {args.clients:>3} clients : {figures['throughput_per_s']} tours/s, "
+            f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms, "
+            f"{figures['turns_ok']} réussis, {figures['turns_failed']} échoués {figures['errors'] or ''}"
+        )
         for example in figures["error_examples"]:
             print(f"    {example}")
     for pair, figures in result["side_by_side"].items():

@@ -36,13 +36,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.multiserver import nginx  # noqa: E402
+from bot.multiserver.topology import Topology  # noqa: E402
 from bot.rasa_client import message_body, webhook_url  # noqa: E402
 from bot.tools.processes import free_port  # noqa: E402
 from bot.tools.supervisor import Part, Supervisor  # noqa: E402
-from bot.multiserver.topology import Topology  # noqa: E402
 
-TURNS = ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
-         "comment on fait la demande ?")
+TURNS = (
+    "C'est quoi l'Assurance Prospection ?",
+    "Et c'est pour qui ?",
+    "ça coûte quoi ?",
+    "comment on fait la demande ?",
+)
 PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = "redis://127.0.0.1:6379/11"
 REQUEST_TIMEOUT_S = 120
@@ -67,8 +71,11 @@ async def conversation(session, url: str, stop_at: float, latencies: list, error
                 return
             start = time.monotonic()
             try:
-                async with session.post(webhook_url(url), json=message_body(sender, message),
-                                        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)) as response:
+                async with session.post(
+                    webhook_url(url),
+                    json=message_body(sender, message),
+                    timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
+                ) as response:
                     body = await response.json(content_type=None)
                     if response.status != 200 or not body:
                         errors.append(f"HTTP {response.status}")
@@ -92,9 +99,12 @@ async def load(url: str, concurrency: int, duration: float) -> dict:
         await asyncio.gather(*(conversation(session, url, stop_at, latencies, errors) for _ in range(concurrency)))
         elapsed = min(time.monotonic(), stop_at) - start
     return {
-        "turns": len(latencies), "errors": len(errors), "error_kinds": sorted(set(errors)),
+        "turns": len(latencies),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
         "throughput_turns_per_s": round(len(latencies) / elapsed, 2),
-        "p50_s": round(percentile(latencies, 0.50), 3), "p95_s": round(percentile(latencies, 0.95), 3),
+        "p50_s": round(percentile(latencies, 0.50), 3),
+        "p95_s": round(percentile(latencies, 0.95), 3),
         "p99_s": round(percentile(latencies, 0.99), 3),
         "mean_s": round(statistics.fmean(latencies), 3) if latencies else None,
     }
@@ -169,27 +179,77 @@ def start_deployment(sup: Supervisor, base: Path, model: str, db_url: str, prefi
     and « two » (both). Returns the Rasa entry of each and the processes."""
     rasa = tuple(f"127.0.0.1:{free_port()}" for _ in range(2))
     actions = tuple(f"127.0.0.1:{free_port()}" for _ in range(2))
-    two = Topology(rasa=rasa, actions=actions, web=(f"127.0.0.1:{free_port()}",), public=f"127.0.0.1:{free_port()}",
-                   rasa_entry=f"127.0.0.1:{free_port()}", actions_entry=f"127.0.0.1:{free_port()}")
-    one = two.with_rasa(rasa[:1], public=f"127.0.0.1:{free_port()}", rasa_entry=f"127.0.0.1:{free_port()}",
-                        actions_entry=f"127.0.0.1:{free_port()}")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1", BOUSSOLE_DB_URL=db_url, BOUSSOLE_TRACKER_URL=db_url,
-               BOUSSOLE_LOCK_STORE=REDIS_URL, BOUSSOLE_LOCK_PREFIX=prefix, BOUSSOLE_ACTIONS_URL=two.actions_url,
-               BOUSSOLE_RASA_TOKEN=uuid.uuid4().hex)
+    two = Topology(
+        rasa=rasa,
+        actions=actions,
+        web=(f"127.0.0.1:{free_port()}",),
+        public=f"127.0.0.1:{free_port()}",
+        rasa_entry=f"127.0.0.1:{free_port()}",
+        actions_entry=f"127.0.0.1:{free_port()}",
+    )
+    one = two.with_rasa(
+        rasa[:1],
+        public=f"127.0.0.1:{free_port()}",
+        rasa_entry=f"127.0.0.1:{free_port()}",
+        actions_entry=f"127.0.0.1:{free_port()}",
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        BOUSSOLE_DB_URL=db_url,
+        BOUSSOLE_TRACKER_URL=db_url,
+        BOUSSOLE_LOCK_STORE=REDIS_URL,
+        BOUSSOLE_LOCK_PREFIX=prefix,
+        BOUSSOLE_ACTIONS_URL=two.actions_url,
+        BOUSSOLE_RASA_TOKEN=uuid.uuid4().hex,
+    )
     py = sys.executable
     for name, layout in (("one", one), ("two", two)):
         nginx.write(layout, base / f"nginx-{name}")
         nginx.check(base / f"nginx-{name}")
-        sup.start(Part(f"nginx {name}", nginx.command(base / f"nginx-{name}"), env,
-                       f"{layout.rasa_url}/lb-health", stops_first=True))
+        sup.start(
+            Part(
+                f"nginx {name}",
+                nginx.command(base / f"nginx-{name}"),
+                env,
+                f"{layout.rasa_url}/lb-health",
+                stops_first=True,
+            )
+        )
     for index, address in enumerate(actions, 1):
-        sup.start(Part(f"actions {index}", [py, "-m", "bot", "serve", "actions", "--port", address.rsplit(":", 1)[1]],
-                       env, f"http://{address}/health"))
+        sup.start(
+            Part(
+                f"actions {index}",
+                [py, "-m", "bot", "serve", "actions", "--port", address.rsplit(":", 1)[1]],
+                env,
+                f"http://{address}/health",
+            )
+        )
     for index, address in enumerate(rasa, 1):
-        sup.start(Part(f"rasa {index}", [py, "-m", "bot", "serve", "rasa", "--port", address.rsplit(":", 1)[1],
-                                         "--model", model, "--out", str(base / f"rasa-{index}")],
-                       env, f"http://{address}/", waiting="chargement du modèle"))
+        sup.start(
+            Part(
+                f"rasa {index}",
+                [
+                    py,
+                    "-m",
+                    "bot",
+                    "serve",
+                    "rasa",
+                    "--port",
+                    address.rsplit(":", 1)[1],
+                    "--model",
+                    model,
+                    "--out",
+                    str(base / f"rasa-{index}"),
+                ],
+                env,
+                f"http://{address}/",
+                waiting="chargement du modèle",
+            )
+        )
     return {"one": one.rasa_url, "two": two.rasa_url, "rasa": [f"http://{a}" for a in rasa]}
 
 
@@ -209,8 +269,12 @@ def main(argv=None) -> int:
 
     import subprocess
 
-    model = args.model or str(ROOT / subprocess.run([str(ROOT / "scripts" / "model_path.sh")], capture_output=True,
-                                                    text=True, check=True).stdout.strip())
+    model = args.model or str(
+        ROOT
+        / subprocess.run(
+            [str(ROOT / "scripts" / "model_path.sh")], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     if not Path(model).exists():
         print(f"Modèle introuvable : {model} (make train).", file=sys.stderr)
         return 2
@@ -236,16 +300,23 @@ def main(argv=None) -> int:
                 before_ours, before_all, load_before = cpu_seconds(), machine_cpu_seconds(), os.getloadavg()
                 result = asyncio.run(load(entries[servers], concurrency, args.duration))
                 ours, everything = cpu_seconds() - before_ours, machine_cpu_seconds() - before_all
-                result.update(rasa_servers=1 if servers == "one" else 2, concurrency=concurrency,
-                              duration_s=args.duration, loadavg_before=[round(x, 2) for x in load_before],
-                              loadavg_after=[round(x, 2) for x in os.getloadavg()],
-                              cpu_s_available=round(args.duration * (os.cpu_count() or 1), 1),
-                              cpu_s_servers_and_load_generator=round(ours, 1),
-                              cpu_s_rest_of_machine=round(max(0.0, everything - ours), 1))
+                result.update(
+                    rasa_servers=1 if servers == "one" else 2,
+                    concurrency=concurrency,
+                    duration_s=args.duration,
+                    loadavg_before=[round(x, 2) for x in load_before],
+                    loadavg_after=[round(x, 2) for x in os.getloadavg()],
+                    cpu_s_available=round(args.duration * (os.cpu_count() or 1), 1),
+                    cpu_s_servers_and_load_generator=round(ours, 1),
+                    cpu_s_rest_of_machine=round(max(0.0, everything - ours), 1),
+                )
                 phases.append(result)
-                print(f"{concurrency:>3} conversations, {result['rasa_servers']} serveur(s) Rasa : "
-                      f"{result['throughput_turns_per_s']:6.2f} tours/s, p95 {result['p95_s']:.2f} s, "
-                      f"{result['errors']} erreur(s), charge {result['loadavg_after'][0]}", flush=True)
+                print(
+                    f"{concurrency:>3} conversations, {result['rasa_servers']} serveur(s) Rasa : "
+                    f"{result['throughput_turns_per_s']:6.2f} tours/s, p95 {result['p95_s']:.2f} s, "
+                    f"{result['errors']} erreur(s), charge {result['loadavg_after'][0]}",
+                    flush=True,
+                )
         memory_mb = resident_memory(sup)
     finally:
         leftovers = sup.stop()
@@ -263,20 +334,29 @@ def main(argv=None) -> int:
         two = next(p for p in phases if p["concurrency"] == concurrency and p["rasa_servers"] == 2)
         ratios[str(concurrency)] = {
             "throughput_two_over_one": round(two["throughput_turns_per_s"] / one["throughput_turns_per_s"], 2),
-            "p95_two_over_one": round(two["p95_s"] / one["p95_s"], 2)}
+            "p95_two_over_one": round(two["p95_s"] / one["p95_s"], 2),
+        }
     report = {
-        "benchmark": "multiserver", "date": dt.datetime.now().isoformat(timespec="seconds"), "model": Path(model).name,
-        "cpu_count": os.cpu_count(), "loadavg_at_start": [round(x, 2) for x in load_at_start],
-        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()], "turns_of_a_conversation": list(TURNS),
+        "benchmark": "multiserver",
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "model": Path(model).name,
+        "cpu_count": os.cpu_count(),
+        "loadavg_at_start": [round(x, 2) for x in load_at_start],
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
+        "turns_of_a_conversation": list(TURNS),
         "setup": "2 serveurs d'actions, PostgreSQL (tracker), Redis (verrous), nginx ; 1 ou 2 serveurs Rasa",
-        "phases": phases, "ratios": ratios, "resident_memory_mb": memory_mb,
+        "phases": phases,
+        "ratios": ratios,
+        "resident_memory_mb": memory_mb,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"multiserver-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for concurrency, ratio in ratios.items():
-        print(f"{concurrency} conversations : débit ×{ratio['throughput_two_over_one']}, "
-              f"p95 ×{ratio['p95_two_over_one']} avec deux serveurs Rasa au lieu d'un.")
+        print(
+            f"{concurrency} conversations : débit ×{ratio['throughput_two_over_one']}, "
+            f"p95 ×{ratio['p95_two_over_one']} avec deux serveurs Rasa au lieu d'un."
+        )
     print("Mémoire résidente : " + ", ".join(f"{name} {mb} Mo" for name, mb in memory_mb.items()))
     print(f"Résultats : {path}")
     return 0

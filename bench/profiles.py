@@ -58,15 +58,34 @@ def summarise(raw_file: Path, turns: int) -> dict:
     idle = counts.pop(IDLE, 0)
     total = sum(counts.values())
     per_turn = {part: round(n / RATE_HZ / max(turns, 1) * 1000, 2) for part, n in counts.most_common()}
-    return {"samples": total, "idle_samples": idle, "turns": turns, "cpu_ms_per_turn": per_turn,
-            "busy_ms_per_turn": round(total / RATE_HZ / max(turns, 1) * 1000, 2)}
+    return {
+        "samples": total,
+        "idle_samples": idle,
+        "turns": turns,
+        "cpu_ms_per_turn": per_turn,
+        "busy_ms_per_turn": round(total / RATE_HZ / max(turns, 1) * 1000, 2),
+    }
 
 
-def record(pid: int, paths, conversations, clients: int, duration_s: float, out: Path,
-           subprocesses: bool = False) -> dict:
+def record(
+    pid: int, paths, conversations, clients: int, duration_s: float, out: Path, subprocesses: bool = False
+) -> dict:
     """Samples `pid` (and its workers) while the load runs; returns the parts of a turn."""
-    argv = [PY_SPY, "record", "-p", str(pid), "-d", str(int(duration_s) + 2), "-r", str(RATE_HZ),
-            "--nonblocking", "-f", "raw", "-o", str(out)]
+    argv = [
+        PY_SPY,
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(int(duration_s) + 2),
+        "-r",
+        str(RATE_HZ),
+        "--nonblocking",
+        "-f",
+        "raw",
+        "-o",
+        str(out),
+    ]
     if subprocesses:
         argv.append("--subprocesses")
     spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -86,8 +105,8 @@ def actions_in_process(conversations, out: Path) -> dict:
     knowledge base, same context carried from turn to turn), under pyinstrument."""
     from pyinstrument import Profiler
 
-    from bot.core import intent_table
     from bot.config import settings
+    from bot.core import intent_table
     from bot.knowledge import store
     from bot.knowledge.snapshot import KnowledgeBase
     from bot.knowledge.validation import read_knowledge
@@ -109,5 +128,8 @@ def actions_in_process(conversations, out: Path) -> dict:
     profiler.stop()
     elapsed = time.perf_counter() - start
     out.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
-    return {"answers": rounds * len(turns), "ms_per_answer": round(elapsed / (rounds * len(turns)) * 1000, 3),
-            "report": out.name}
+    return {
+        "answers": rounds * len(turns),
+        "ms_per_answer": round(elapsed / (rounds * len(turns)) * 1000, 3),
+        "report": out.name,
+    }

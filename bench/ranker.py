@@ -55,8 +55,10 @@ class _Rescored:
             return []
         similarity = self.other.similarities(question, [r.unit for r in found])
         top_lexical, top_other = found[0].score, max(similarity) or 1.0
-        mixed = [Ranked(r.unit, (1 - self.weight) * r.score / top_lexical + self.weight * s / top_other,
-                        r.confidence) for r, s in zip(found, similarity)]
+        mixed = [
+            Ranked(r.unit, (1 - self.weight) * r.score / top_lexical + self.weight * s / top_other, r.confidence)
+            for r, s in zip(found, similarity)
+        ]
         mixed.sort(key=lambda r: -r.score)
         return mixed[:limit]
 
@@ -68,9 +70,10 @@ class CharNgrams:
         self.units = units
         self.index = {u.id: n for n, u in enumerate(units)}
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        matrix = self.vectorizer.fit_transform([fold(u.title + " " + " ".join(u.keys)) for u in units]
-                                               + [fold(u.text) for u in units])
-        self.keys, self.texts = matrix[:len(units)], matrix[len(units):]
+        matrix = self.vectorizer.fit_transform(
+            [fold(u.title + " " + " ".join(u.keys)) for u in units] + [fold(u.text) for u in units]
+        )
+        self.keys, self.texts = matrix[: len(units)], matrix[len(units) :]
 
     def _scores(self, question: str):
         v = self.vectorizer.transform([fold(question)])
@@ -90,8 +93,10 @@ class WordVectors:
     def __init__(self, units: list):
         import spacy
 
-        self.nlp = spacy.load("fr_core_news_md", exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler",
-                                                          "lemmatizer", "ner", "senter"])
+        self.nlp = spacy.load(
+            "fr_core_news_md",
+            exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner", "senter"],
+        )
         self.by_id = {u.id: self._vector(u.title + " " + " ".join(u.keys[:6])) for u in units}
 
     def _vector(self, text: str):
@@ -109,8 +114,10 @@ def measure(name: str, ranker, items: list) -> dict:
     out = {"design": name}
     for half in dev_set.HALVES:
         chosen = [i for i in items if i.half == half]
-        out[half] = {str(t): {k: v for k, v in dev_set.score_ranker(ranker, chosen, t).items() if k != "misses"}
-                     for t in THRESHOLDS}
+        out[half] = {
+            str(t): {k: v for k, v in dev_set.score_ranker(ranker, chosen, t).items() if k != "misses"}
+            for t in THRESHOLDS
+        }
     timings = []
     for item in items[:200]:
         start = time.perf_counter()
@@ -134,14 +141,20 @@ def main(argv=None) -> int:
     if not args.no_vectors:
         designs.append(("lexical+vectors", _Rescored(lexical, WordVectors(units), 0.5)))
     results = [measure(name, ranker, items) for name, ranker in designs]
-    report = {"date": dt.datetime.now().isoformat(timespec="seconds"), "units": len(units),
-              "lexical_build_s": build_s,
-              "items": {h: sum(1 for i in items if i.half == h) for h in dev_set.HALVES}, "designs": results}
+    report = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "units": len(units),
+        "lexical_build_s": build_s,
+        "items": {h: sum(1 for i in items if i.half == h) for h in dev_set.HALVES},
+        "designs": results,
+    }
     print(f"{len(units)} unités de réponse ; {len(items)} questions étiquetées")
     print(f"{'conception':18s} {'réglage top-1':>14s} {'évaluation top-1':>17s} {'abstention (0,6)':>17s} {'ms/q':>6s}")
     for r in results:
-        print(f"{r['design']:18s} {r['tuning']['0.0']['top1']:>14} {r['heldout']['0.0']['top1']:>17} "
-              f"{r['heldout']['0.6']['abstention']:>17} {r['ms_per_question_p50']:>6}")
+        print(
+            f"{r['design']:18s} {r['tuning']['0.0']['top1']:>14} {r['heldout']['0.0']['top1']:>17} "
+            f"{r['heldout']['0.6']['abstention']:>17} {r['ms_per_question_p50']:>6}"
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"ranker-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import psutil
 
@@ -56,16 +55,21 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/te
 PG_SCHEMA = "boussole_bench_" + os.urandom(4).hex()
 
 
-def variants(redis_db: int) -> Dict[str, Deployment]:
+def variants(redis_db: int) -> dict[str, Deployment]:
     """Boussole's deployments measured. `tuned` is the one the targets are checked on: two
     processes cannot share a SQLite file without waiting for each other's writes, so its
     SQL tracker store is on PostgreSQL (a schema of its own, dropped at the end)."""
     redis = f"redis://127.0.0.1:6379/{redis_db}"
     return {
         "as_shipped": Deployment(),  # served by plain `rasa run`: the « before » figures
-        "default": Deployment(),     # `make run`: one worker of each, SQLite, fixes applied
-        "tuned": Deployment(rasa_workers=2, action_workers=1, lock_store=redis, tracker_url=PG_URL,
-                            rasa_env={"POSTGRESQL_SCHEMA": PG_SCHEMA}),
+        "default": Deployment(),  # `make run`: one worker of each, SQLite, fixes applied
+        "tuned": Deployment(
+            rasa_workers=2,
+            action_workers=1,
+            lock_store=redis,
+            tracker_url=PG_URL,
+            rasa_env={"POSTGRESQL_SCHEMA": PG_SCHEMA},
+        ),
     }
 
 
@@ -77,16 +81,20 @@ def prepare_tuned(redis_db: int) -> None:
     try:
         redis.Redis(host="127.0.0.1", port=6379, db=redis_db, socket_timeout=3).ping()
     except redis.RedisError as exc:
-        raise SystemExit(f"Redis injoignable sur 127.0.0.1:6379 ({exc}) : le déploiement « tuned » en a besoin ; "
-                         "sinon, --variants as_shipped,default (VARIANTS=as_shipped,default).")
+        raise SystemExit(
+            f"Redis injoignable sur 127.0.0.1:6379 ({exc}) : le déploiement « tuned » en a besoin ; "
+            "sinon, --variants as_shipped,default (VARIANTS=as_shipped,default)."
+        ) from exc
     try:
         engine = sa.create_engine(PG_URL, future=True)
         with engine.begin() as connection:
             connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
         engine.dispose()
     except sa.exc.SQLAlchemyError as exc:
-        raise SystemExit(f"PostgreSQL injoignable ({PG_URL}, {type(exc).__name__}) : le déploiement « tuned » en a "
-                         "besoin (BENCH_PG_URL) ; sinon, --variants as_shipped,default.")
+        raise SystemExit(
+            f"PostgreSQL injoignable ({PG_URL}, {type(exc).__name__}) : le déploiement « tuned » en a "
+            "besoin (BENCH_PG_URL) ; sinon, --variants as_shipped,default."
+        ) from exc
 
 
 def drop_tuned_schema() -> None:
@@ -106,18 +114,22 @@ def log(message: str) -> None:
 
 
 def machine() -> dict:
-    return {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpus": psutil.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
-def ratio(value, reference) -> Optional[float]:
+def ratio(value, reference) -> float | None:
     return round(value / reference, 3) if value is not None and reference else None
 
 
 def git_commit() -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return result.stdout.strip() + ("+modifications" if dirty else "")
 
 
@@ -129,19 +141,28 @@ def check_clean(result: dict, where: str) -> None:
     """A wrong or failed answer means a broken path: its figures would mean nothing."""
     for name, figures in result["paths"].items():
         if figures["turns_failed"]:
-            raise SystemExit(f"{where}, chemin {name} : {figures['turns_failed']} tour(s) en échec "
-                             f"{figures['errors']} ; exemples : {figures['error_examples']}")
+            raise SystemExit(
+                f"{where}, chemin {name} : {figures['turns_failed']} tour(s) en échec "
+                f"{figures['errors']} ; exemples : {figures['error_examples']}"
+            )
 
 
 class Target:
     """A running assistant and the paths it offers."""
 
-    def __init__(self, name: str, conversations, rasa: servers.Server, web: servers.Server = None,
-                 stack: BoussoleStack = None, deployment: Deployment = None):
+    def __init__(
+        self,
+        name: str,
+        conversations,
+        rasa: servers.Server,
+        web: servers.Server = None,
+        stack: BoussoleStack = None,
+        deployment: Deployment = None,
+    ):
         self.name, self.conversations, self.rasa, self.web = name, conversations, rasa, web
         self.stack, self.deployment = stack, deployment
 
-    def paths(self) -> Dict[str, load.Path]:
+    def paths(self) -> dict[str, load.Path]:
         paths = {"nlu": ParsePath(self.rasa.url, TOKEN), "rest": RestPath(self.rasa.url)}
         if self.web is not None:
             paths["gateway"] = GatewayPath(self.web.url)
@@ -155,8 +176,10 @@ class Target:
     def warm_up(self) -> None:
         """First turns load the knowledge base, trace TensorFlow's functions, open pools."""
         paths = list(self.paths().values())
-        check_clean(play(paths, self.conversations, 1, 2 * len(self.conversations[0]) * len(self.conversations)),
-                    f"{self.name}, mise en route")
+        check_clean(
+            play(paths, self.conversations, 1, 2 * len(self.conversations[0]) * len(self.conversations)),
+            f"{self.name}, mise en route",
+        )
         check_clean(play(paths, self.conversations, 5, 60), f"{self.name}, mise en route")
 
     def stop(self) -> None:
@@ -166,7 +189,7 @@ class Target:
             self.rasa.stop()
 
 
-def start_targets(work: Path, model: Path, floor_model: Path, chosen: List[str], redis_db: int) -> Dict[str, Target]:
+def start_targets(work: Path, model: Path, floor_model: Path, chosen: list[str], redis_db: int) -> dict[str, Target]:
     """One after the other, so that each model load time is measured alone."""
     targets = {}
     log("floor : chargement du modèle…")
@@ -193,7 +216,7 @@ def start_targets(work: Path, model: Path, floor_model: Path, chosen: List[str],
     return targets
 
 
-def latency_section(targets: Dict[str, Target]) -> dict:
+def latency_section(targets: dict[str, Target]) -> dict:
     out = {name: {"runs": {}, "paired_1": None} for name in targets}
     # Side by side at one client: every turn goes through each path in turn.
     for name, target in targets.items():
@@ -209,12 +232,14 @@ def latency_section(targets: Dict[str, Target]) -> dict:
                 check_clean(result, f"{name}, {path_name}, {clients} clients")
                 figures = result["paths"][path_name]
                 out[name]["runs"].setdefault(path_name, {})[str(clients)] = figures
-                log(f"{name:<10} {path_name:<8} {clients:>2} clients : {figures['throughput_per_s']:6.1f} tours/s, "
-                    f"p50 {figures['p50_ms']:7.1f} ms, p95 {figures['p95_ms']:7.1f} ms, p99 {figures['p99_ms']:7.1f} ms")
+                log(
+                    f"{name:<10} {path_name:<8} {clients:>2} clients : {figures['throughput_per_s']:6.1f} tours/s, "
+                    f"p50 {figures['p50_ms']:7.1f} ms, p95 {figures['p95_ms']:7.1f} ms, p99 {figures['p99_ms']:7.1f} ms"
+                )
     return out
 
 
-def profile_section(targets: Dict[str, Target], stamp: str, duration_s: float) -> dict:
+def profile_section(targets: dict[str, Target], stamp: str, duration_s: float) -> dict:
     from bench import profiles
 
     out = {}
@@ -222,8 +247,15 @@ def profile_section(targets: Dict[str, Target], stamp: str, duration_s: float) -
         workers = target.deployment.rasa_workers if target.deployment else 1
         log(f"{name} : profil de Rasa par py-spy ({duration_s:.0f} s, 5 clients, tours REST)")
         raw = RESULTS / f"profile-{stamp}-{name}.txt"
-        out[name] = profiles.record(target.rasa.pid, [target.paths()["rest"]], target.conversations, 5, duration_s,
-                                    raw, subprocesses=workers > 1)
+        out[name] = profiles.record(
+            target.rasa.pid,
+            [target.paths()["rest"]],
+            target.conversations,
+            5,
+            duration_s,
+            raw,
+            subprocesses=workers > 1,
+        )
         out[name]["raw"] = raw.name
     log("réponses de bot/ profilées dans le processus (pyinstrument)")
     out["bot_answers"] = profiles.actions_in_process(scenarios.BOUSSOLE, RESULTS / f"profile-{stamp}-bot.txt")
@@ -238,8 +270,13 @@ def soak(target: Target, turns: int, samples: list) -> dict:
     def progress():
         done[0] += 1
         if done[0] % 500 == 0:
-            samples.append({"turns": done[0], "elapsed_s": round(time.monotonic() - start, 1), **{
-                name: figures["rss_mb"] for name, figures in target.memory().items()}})
+            samples.append(
+                {
+                    "turns": done[0],
+                    "elapsed_s": round(time.monotonic() - start, 1),
+                    **{name: figures["rss_mb"] for name, figures in target.memory().items()},
+                }
+            )
 
     path = target.paths()["gateway"]
     result = asyncio.run(load.run_load([path], target.conversations, 20, turns=turns, on_progress=progress))
@@ -247,14 +284,20 @@ def soak(target: Target, turns: int, samples: list) -> dict:
     return result["paths"][path.name]
 
 
-def memory_section(targets: Dict[str, Target], after_warm_up: dict, soak_target: str) -> dict:
+def memory_section(targets: dict[str, Target], after_warm_up: dict, soak_target: str) -> dict:
     target = targets[soak_target]
     log(f"{soak_target} : {SOAK_TURNS} tours par le site web (20 clients), mémoire relevée en chemin")
     samples = [{"turns": 0, "elapsed_s": 0, **{name: figures["rss_mb"] for name, figures in target.memory().items()}}]
     figures = soak(target, SOAK_TURNS, samples)
     after = {name: t.memory() for name, t in targets.items()}
-    return {"after_warm_up": after_warm_up, "after_soak": after, "soak_target": soak_target,
-            "soak_turns": SOAK_TURNS, "soak": figures, "samples": samples}
+    return {
+        "after_warm_up": after_warm_up,
+        "after_soak": after,
+        "soak_target": soak_target,
+        "soak_turns": SOAK_TURNS,
+        "soak": figures,
+        "samples": samples,
+    }
 
 
 def train_section(work: Path, floor_train: dict) -> dict:
@@ -266,17 +309,25 @@ def train_section(work: Path, floor_train: dict) -> dict:
     env = base_env(RASA_CACHE_DIRECTORY=str(cache))
     start = time.monotonic()
     with open(work / "train.log", "wb") as out:
-        result = subprocess.run([servers.RASA, "train", "--out", str(out_dir), "--fixed-model-name", "bench",
-                                 "--num-threads", "2"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            [servers.RASA, "train", "--out", str(out_dir), "--fixed-model-name", "bench", "--num-threads", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     elapsed = time.monotonic() - start
     if result.returncode != 0 or not (out_dir / "bench.tar.gz").exists():
         raise SystemExit(f"l'entraînement a échoué : voir {work / 'train.log'}")
     log(f"modèle de Boussole entraîné en {elapsed:.0f} s")
-    return {"boussole_train_s": round(elapsed, 1), "floor_train_s": floor_train["train_s"],
-            "ratio": ratio(elapsed, floor_train["train_s"]),
-            "boussole_model_mb": round((out_dir / "bench.tar.gz").stat().st_size / 2**20, 1),
-            "note": "Boussole : rasa train --num-threads 2 (options de make train), cache vide ; "
-                    "floor : rasa init --no-prompt (création du projet et entraînement)"}
+    return {
+        "boussole_train_s": round(elapsed, 1),
+        "floor_train_s": floor_train["train_s"],
+        "ratio": ratio(elapsed, floor_train["train_s"]),
+        "boussole_model_mb": round((out_dir / "bench.tar.gz").stat().st_size / 2**20, 1),
+        "note": "Boussole : rasa train --num-threads 2 (options de make train), cache vide ; "
+        "floor : rasa init --no-prompt (création du projet et entraînement)",
+    }
 
 
 def coldstart_section(work: Path) -> dict:
@@ -288,27 +339,43 @@ def coldstart_section(work: Path) -> dict:
 
 def nlu_section() -> dict:
     log("qualité NLU : pipeline du projet contre le pipeline par défaut de Rasa (deux entraînements NLU)…")
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "compare_pipelines.py"), "retenu (config.yml)",
-                             "baseline"], cwd=ROOT, env=base_env())
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "compare_pipelines.py"), "retenu (config.yml)", "baseline"],
+        cwd=ROOT,
+        env=base_env(),
+    )
     if result.returncode != 0:
         raise SystemExit("la comparaison des pipelines NLU a échoué (voir ci-dessus)")
     figures = json.loads((RESULTS / "nlu_pipelines.json").read_text())["results"]
     ours, baseline = figures["retenu (config.yml)"], figures["baseline"]
-    return {"project": ours, "default_pipeline": baseline,
-            "intent_macro_f1_gain": round(ours["intent_macro_f1"] - baseline["intent_macro_f1"], 4),
-            "entity_f1_gain": round(ours["entity_f1"] - baseline["entity_f1"], 4)}
+    return {
+        "project": ours,
+        "default_pipeline": baseline,
+        "intent_macro_f1_gain": round(ours["intent_macro_f1"] - baseline["intent_macro_f1"], 4),
+        "entity_f1_gain": round(ours["entity_f1"] - baseline["entity_f1"], 4),
+    }
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="sections, séparées par des virgules : " + ", ".join(SECTIONS))
-    parser.add_argument("--variants", default="as_shipped,default,tuned",
-                        help="déploiements de Boussole mesurés (as_shipped, default, tuned)")
-    parser.add_argument("--redis-db", type=int, default=int(os.environ.get("BENCH_REDIS_DB", "11")),
-                        help="base Redis du verrou partagé des workers (11 par défaut)")
+    parser.add_argument(
+        "--variants",
+        default="as_shipped,default,tuned",
+        help="déploiements de Boussole mesurés (as_shipped, default, tuned)",
+    )
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=int(os.environ.get("BENCH_REDIS_DB", "11")),
+        help="base Redis du verrou partagé des workers (11 par défaut)",
+    )
     parser.add_argument("--quick", action="store_true", help="peu de tours (mise au point du banc)")
-    parser.add_argument("--floor-dir", type=Path, help="projet floor déjà créé par « rasa init » (mise au point : "
-                        "son entraînement n'est alors pas mesuré)")
+    parser.add_argument(
+        "--floor-dir",
+        type=Path,
+        help="projet floor déjà créé par « rasa init » (mise au point : son entraînement n'est alors pas mesuré)",
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
     unknown = sorted(set(chosen) - set(SECTIONS))
@@ -319,14 +386,25 @@ def main(argv=None) -> int:
         global SOAK_TURNS
         TURNS.update({1: 30, 5: 60, 20: 120, 50: 150})
         SOAK_TURNS = 1000
-    model = ROOT / subprocess.run([str(ROOT / "scripts" / "model_path.sh")], capture_output=True, text=True,
-                                  check=True).stdout.strip()
+    model = (
+        ROOT
+        / subprocess.run(
+            [str(ROOT / "scripts" / "model_path.sh")], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     if not model.exists():
         raise SystemExit(f"modèle introuvable : {model.relative_to(ROOT)}. Lancez d'abord « make train ».")
 
-    report = {"date": dt.datetime.now().isoformat(timespec="seconds"), "commit": git_commit(),
-              "sections": chosen, "quick": args.quick, "machine_start": machine(), "model": model.name,
-              "turns_per_run": dict(TURNS), "conversation_turns": 6}
+    report = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "sections": chosen,
+        "quick": args.quick,
+        "machine_start": machine(),
+        "model": model.name,
+        "turns_per_run": dict(TURNS),
+        "conversation_turns": 6,
+    }
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="boussole-bench-"))
@@ -334,8 +412,11 @@ def main(argv=None) -> int:
     try:
         needs_floor = {"latency", "memory", "profile", "train"} & set(chosen)
         if needs_floor and args.floor_dir:
-            floor_train = {"model": sorted((args.floor_dir / "models").glob("*.tar.gz"))[-1], "train_s": None,
-                           "components": floor._components(args.floor_dir / "config.yml")}
+            floor_train = {
+                "model": sorted((args.floor_dir / "models").glob("*.tar.gz"))[-1],
+                "train_s": None,
+                "components": floor._components(args.floor_dir / "config.yml"),
+            }
             report["floor"] = {"train_s": None, "components": floor_train["components"], "reused": str(args.floor_dir)}
         elif needs_floor:
             log("floor : rasa init --no-prompt et entraînement dans un dossier temporaire…")

@@ -18,7 +18,11 @@ BOUSSOLE = [
         Turn("Y a-t-il un accord commercial avec le Canada ?", "ask_country", ("Canada", "CETA", "source")),
     ],
     [
-        Turn("Quelles aides à l'export en Bretagne ?", "ask_region_support", ("Bretagne Commerce International", "source")),
+        Turn(
+            "Quelles aides à l'export en Bretagne ?",
+            "ask_region_support",
+            ("Bretagne Commerce International", "source"),
+        ),
         Turn("On a peur des impayés", "ask_obstacle", ("non-paiement", "source")),
         Turn("comment gérer le risque de change ?", "ask_obstacle", ("risque de change", "source")),
         Turn("c'est quoi un DAU ?", "ask_obstacle", ("document administratif unique", "source")),

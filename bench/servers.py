@@ -8,7 +8,6 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import psutil
 
@@ -19,7 +18,7 @@ PYTHON = sys.executable
 RASA = str(Path(sys.executable).parent / "rasa")
 
 
-def base_env(**extra: str) -> Dict[str, str]:
+def base_env(**extra: str) -> dict[str, str]:
     return child_env(PYTHONDONTWRITEBYTECODE="1", **extra)
 
 
@@ -47,8 +46,16 @@ def memory(pid: int) -> dict:
 class Server(Process):
     """A server of the benchmark on its own port; stopping it stops its workers too."""
 
-    def __init__(self, name: str, argv: List[str], env: Dict[str, str], log_path: Path, port: int,
-                 health_path: str = "/", cwd: Path = ROOT):
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        port: int,
+        health_path: str = "/",
+        cwd: Path = ROOT,
+    ):
         self.port = port
         super().__init__(name, argv, env, log_path, cwd=cwd, health_url=self.url + health_path)
 
@@ -57,7 +64,7 @@ class Server(Process):
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def ready_after_s(self) -> Optional[float]:
+    def ready_after_s(self) -> float | None:
         return self.ready_after
 
     def memory(self) -> dict:
@@ -66,8 +73,13 @@ class Server(Process):
 
 def load_knowledge(db_url: str, log_dir: Path) -> None:
     """Loads knowledge/ into the benchmark's own database, as `make run` does."""
-    result = subprocess.run([PYTHON, "-m", "bot", "kb", "load"], cwd=ROOT, capture_output=True, text=True,
-                            env=base_env(BOUSSOLE_DB_URL=db_url, BOUSSOLE_VAR_DIR=str(log_dir)))
+    result = subprocess.run(
+        [PYTHON, "-m", "bot", "kb", "load"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=base_env(BOUSSOLE_DB_URL=db_url, BOUSSOLE_VAR_DIR=str(log_dir)),
+    )
     if result.returncode != 0:
         raise StartError(f"chargement de la base de connaissances impossible :\n{result.stdout}\n{result.stderr}")
 
@@ -79,25 +91,40 @@ class Deployment:
     rasa_workers: int = 1
     action_workers: int = 1
     # A Redis URL (redis://127.0.0.1:6379/N) is needed by more than one Rasa worker.
-    lock_store: Optional[str] = None
+    lock_store: str | None = None
     # A SQLAlchemy URL; None means a SQLite file in the run's folder, as `make run` does.
-    tracker_url: Optional[str] = None
+    tracker_url: str | None = None
     # Extra environment of the Rasa process (e.g. POSTGRESQL_SCHEMA).
-    rasa_env: Dict[str, str] = field(default_factory=dict)
+    rasa_env: dict[str, str] = field(default_factory=dict)
 
     def label(self) -> str:
-        tracker = "SQLite" if not self.tracker_url else self.tracker_url.split(":", 1)[0].replace("postgresql", "PostgreSQL")
-        return (f"{self.rasa_workers} worker(s) Rasa, {self.action_workers} worker(s) actions, "
-                f"verrous {'Redis' if self.lock_store else 'en mémoire'}, historique {tracker}")
+        tracker = (
+            "SQLite" if not self.tracker_url else self.tracker_url.split(":", 1)[0].replace("postgresql", "PostgreSQL")
+        )
+        return (
+            f"{self.rasa_workers} worker(s) Rasa, {self.action_workers} worker(s) actions, "
+            f"verrous {'Redis' if self.lock_store else 'en mémoire'}, historique {tracker}"
+        )
 
     def as_dict(self) -> dict:
-        return {"rasa_workers": self.rasa_workers, "action_workers": self.action_workers,
-                "lock_store": self.lock_store or "in_memory", "tracker_store": self.tracker_url or "sqlite (fichier)",
-                "label": self.label()}
+        return {
+            "rasa_workers": self.rasa_workers,
+            "action_workers": self.action_workers,
+            "lock_store": self.lock_store or "in_memory",
+            "tracker_store": self.tracker_url or "sqlite (fichier)",
+            "label": self.label(),
+        }
 
 
-def rasa_server(name: str, model: Path, work: Path, token: str, deployment: Deployment,
-                actions_url: Optional[str] = None, as_shipped: bool = False) -> Server:
+def rasa_server(
+    name: str,
+    model: Path,
+    work: Path,
+    token: str,
+    deployment: Deployment,
+    actions_url: str | None = None,
+    as_shipped: bool = False,
+) -> Server:
     """Rasa started by the project's own launcher (`python -m bot serve rasa`): REST channel,
     HTTP API behind the token, SQL tracker store, on 127.0.0.1.
 
@@ -115,24 +142,39 @@ def rasa_server(name: str, model: Path, work: Path, token: str, deployment: Depl
         BOUSSOLE_RASA_WORKERS=str(deployment.rasa_workers),
         **deployment.rasa_env,
     )
-    argv = [PYTHON, "-m", "bot", "serve", "rasa", "--port", str(port), "--model", str(model),
-            "--out", str(config_dir)]
+    argv = [PYTHON, "-m", "bot", "serve", "rasa", "--port", str(port), "--model", str(model), "--out", str(config_dir)]
     if as_shipped:
-        result = subprocess.run([PYTHON, "-m", "bot", "config", "--out", str(config_dir)], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [PYTHON, "-m", "bot", "config", "--out", str(config_dir)], cwd=ROOT, env=env, capture_output=True, text=True
+        )
         if result.returncode != 0:
             raise StartError(f"configuration de {name} impossible :\n{result.stdout}\n{result.stderr}")
-        argv = [RASA, "run", "--model", str(model), "--endpoints", str(config_dir / "endpoints.yml"),
-                "--credentials", str(config_dir / "credentials.yml"), "--interface", "127.0.0.1",
-                "--port", str(port), "--enable-api", "--auth-token", token]
+        argv = [
+            RASA,
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(config_dir / "endpoints.yml"),
+            "--credentials",
+            str(config_dir / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--enable-api",
+            "--auth-token",
+            token,
+        ]
         env["SANIC_WORKERS"] = str(deployment.rasa_workers)
     return Server(name, argv, env, work / f"{name}.log", port, "/")
 
 
 def action_server(work: Path, db_url: str, deployment: Deployment) -> Server:
     port = free_port()
-    env = base_env(BOUSSOLE_DB_URL=db_url, BOUSSOLE_VAR_DIR=str(work),
-                   BOUSSOLE_ACTION_WORKERS=str(deployment.action_workers))
+    env = base_env(
+        BOUSSOLE_DB_URL=db_url, BOUSSOLE_VAR_DIR=str(work), BOUSSOLE_ACTION_WORKERS=str(deployment.action_workers)
+    )
     argv = [PYTHON, "-m", "bot", "serve", "actions", "--port", str(port)]
     return Server("actions", argv, env, work / "actions.log", port, "/health")
 
@@ -141,8 +183,14 @@ def website(work: Path, db_url: str, rasa_url: str, actions_url: str) -> Server:
     port = free_port()
     # Every simulated user comes from 127.0.0.1 and some paths reuse one conversation for
     # hundreds of turns: the rate limits, which would refuse them, are off for the bench.
-    env = base_env(BOUSSOLE_DB_URL=db_url, BOUSSOLE_RASA_URL=rasa_url, BOUSSOLE_ACTIONS_URL=actions_url,
-                   BOUSSOLE_VAR_DIR=str(work), BOUSSOLE_RATE_LIMIT_SESSION="0", BOUSSOLE_RATE_LIMIT_IP="0")
+    env = base_env(
+        BOUSSOLE_DB_URL=db_url,
+        BOUSSOLE_RASA_URL=rasa_url,
+        BOUSSOLE_ACTIONS_URL=actions_url,
+        BOUSSOLE_VAR_DIR=str(work),
+        BOUSSOLE_RATE_LIMIT_SESSION="0",
+        BOUSSOLE_RATE_LIMIT_IP="0",
+    )
     argv = [PYTHON, "-m", "bot", "web", "--port", str(port)]
     return Server("web", argv, env, work / "web.log", port, "/healthz")
 
@@ -151,29 +199,35 @@ class BoussoleStack:
     """The action server, Rasa and the website of Boussole Export, each on a free port, with
     a knowledge base and a tracker store of their own under `work`."""
 
-    def __init__(self, model: Path, work: Path, token: str, deployment: Deployment = None,
-                 as_shipped: bool = False):
+    def __init__(self, model: Path, work: Path, token: str, deployment: Deployment = None, as_shipped: bool = False):
         self.model, self.work, self.token = model, work, token
         self.deployment = deployment or Deployment()
         self.as_shipped = as_shipped
         self.db_url = f"sqlite:///{work / 'kb.db'}"
         self.actions = self.rasa = self.web = None
 
-    def start(self, load_timeout: float = 600) -> "BoussoleStack":
+    def start(self, load_timeout: float = 600) -> BoussoleStack:
         load_knowledge(self.db_url, self.work)
         self.actions = action_server(self.work, self.db_url, self.deployment).start()
         self.actions.wait_ready(120)
-        self.rasa = rasa_server("rasa", self.model, self.work, self.token, self.deployment,
-                                actions_url=self.actions.url, as_shipped=self.as_shipped).start()
+        self.rasa = rasa_server(
+            "rasa",
+            self.model,
+            self.work,
+            self.token,
+            self.deployment,
+            actions_url=self.actions.url,
+            as_shipped=self.as_shipped,
+        ).start()
         self.rasa.wait_ready(load_timeout)
         self.web = website(self.work, self.db_url, self.rasa.url, self.actions.url).start()
         self.web.wait_ready(60)
         return self
 
-    def servers(self) -> Dict[str, Server]:
+    def servers(self) -> dict[str, Server]:
         return {s.name: s for s in (self.rasa, self.actions, self.web) if s is not None}
 
-    def memory(self) -> Dict[str, dict]:
+    def memory(self) -> dict[str, dict]:
         return {name: server.memory() for name, server in self.servers().items()}
 
     def stop(self) -> None:

@@ -27,9 +27,11 @@ def _kb_check(args) -> int:
         # load` still loads (with a warning) so that the assistant keeps answering while the
         # sources are replaced.
         count = len(refused)
-        print(f"{count} source{'s' if count > 1 else ''} refusée{'s' if count > 1 else ''} par "
-              "knowledge/source_policy.yml : remplacez-les par la page de l'opérateur ou de l'administration.",
-              file=sys.stderr)
+        print(
+            f"{count} source{'s' if count > 1 else ''} refusée{'s' if count > 1 else ''} par "
+            "knowledge/source_policy.yml : remplacez-les par la page de l'opérateur ou de l'administration.",
+            file=sys.stderr,
+        )
         for problem in refused:
             print(f"- {problem}", file=sys.stderr)
         return 1
@@ -45,8 +47,11 @@ def _kb_load(args) -> int:
     dataset = _read(args)
     refused = dataset.refused_sources()
     if refused:
-        print(f"Attention : {len(refused)} source(s) refusée(s) par knowledge/source_policy.yml "
-              "(détail : « python -m bot kb check ») ; chargement quand même.", file=sys.stderr)
+        print(
+            f"Attention : {len(refused)} source(s) refusée(s) par knowledge/source_policy.yml "
+            "(détail : « python -m bot kb check ») ; chargement quand même.",
+            file=sys.stderr,
+        )
     url = settings.current().db_url
     print(f"Chargement dans {store.safe_url(url)}…", flush=True)
     counts = store.load(dataset, store.make_engine(url), store.content_hash(args.knowledge))
@@ -98,22 +103,32 @@ def _print_stats(stats: dict) -> None:
     for kind, n in stats["counts"].items():
         print(f"  {kind:<14}{n:>6}")
     print(f"  {'départements':<14}{stats['departements']:>6}")
-    print("Statuts aujourd'hui (« expired » : date de validité dépassée) : "
-          + ", ".join(f"{status} {n}" for status, n in sorted(stats["by_effective_status"].items())))
+    print(
+        "Statuts aujourd'hui (« expired » : date de validité dépassée) : "
+        + ", ".join(f"{status} {n}" for status, n in sorted(stats["by_effective_status"].items()))
+    )
     faq = stats["faq"]
-    print(f"FAQ : {faq['count']} entrées, {faq['without_topic']} sans thème, "
-          f"{faq['fewer_than_5_variants']} avec moins de 5 variantes")
+    print(
+        f"FAQ : {faq['count']} entrées, {faq['without_topic']} sans thème, "
+        f"{faq['fewer_than_5_variants']} avec moins de 5 variantes"
+    )
     print("  par thème : " + ", ".join(f"{topic} {n}" for topic, n in faq["per_topic"].items()))
     primary = stats["primary_sources"]
-    print(f"Fiches avec au moins une source officielle : {primary['with_primary']}/{primary['records']} "
-          f"({_percent(primary['share'])})")
+    print(
+        f"Fiches avec au moins une source officielle : {primary['with_primary']}/{primary['records']} "
+        f"({_percent(primary['share'])})"
+    )
     print("  par type : " + ", ".join(f"{kind} {_percent(p['share'])}" for kind, p in primary["per_kind"].items()))
     print(f"Sources refusées (source_policy.yml) : {stats['refused_urls']}")
     bare = stats["bare_contacts"]
-    print(f"Contacts réduits à une page d'accueil ou une liste générale : {bare['count']}/{bare['contacts']} "
-          f"({_percent(bare['share'])})")
-    print(f"Fiches sans source ou sans date : {stats['unsourced_or_undated']} ; "
-          f"fiches dont aucune source ne donne la date de la page : {stats['records_without_page_date']}")
+    print(
+        f"Contacts réduits à une page d'accueil ou une liste générale : {bare['count']}/{bare['contacts']} "
+        f"({_percent(bare['share'])})"
+    )
+    print(
+        f"Fiches sans source ou sans date : {stats['unsourced_or_undated']} ; "
+        f"fiches dont aucune source ne donne la date de la page : {stats['records_without_page_date']}"
+    )
     print("Domaines les plus cités : " + ", ".join(f"{d} {n}" for d, n in list(stats["domains"].items())[:15]))
     if stats["loaded"]:
         print(f"Base chargée le : {stats['loaded']}")
@@ -147,9 +162,11 @@ def _kb_stale(args) -> int:
         print()
     for page_date, kind, rid, where in found["pages"]:
         print(f"{page_date}  {kind:<12} {rid}  ({where})")
-    print(f"{len(found['pages'])} fiche(s) dont la page la plus récente date d'avant le "
-          f"{found['page_limit']} (plus de {args.months} mois) ; {found['without_page_date']} fiche(s) "
-          "sans date de page (page_date).")
+    print(
+        f"{len(found['pages'])} fiche(s) dont la page la plus récente date d'avant le "
+        f"{found['page_limit']} (plus de {args.months} mois) ; {found['without_page_date']} fiche(s) "
+        "sans date de page (page_date)."
+    )
     return 0
 
 
@@ -182,8 +199,10 @@ def _nlu_check(args) -> int:
 
     stale = nlu_generation.stale_files(_read(args), settings.PROJECT_ROOT)
     if stale:
-        print("Fichiers NLU périmés par rapport à knowledge/ : " + ", ".join(stale)
-              + ". Lancez « make nlu-generate ».", file=sys.stderr)
+        print(
+            "Fichiers NLU périmés par rapport à knowledge/ : " + ", ".join(stale) + ". Lancez « make nlu-generate ».",
+            file=sys.stderr,
+        )
         return 1
     print("Les fichiers NLU générés sont à jour.")
     return 0
@@ -203,9 +222,9 @@ def _run(args) -> int:
 
 
 def _multiserver_run(args) -> int:
-    from bot.tools import multiserver_demo
     from bot.multiserver import topology
     from bot.rasa_server.runtime_files import ConfigurationError
+    from bot.tools import multiserver_demo
 
     try:
         layout = topology.local()
@@ -228,8 +247,10 @@ def _multiserver_nginx_config(args) -> int:
             rasa=addresses(args.rasa) if args.rasa else local.rasa,
             actions=addresses(args.actions) if args.actions else local.actions,
             web=addresses(args.web) if args.web else local.web,
-            public=args.public or local.public, rasa_entry=args.rasa_entry or local.rasa_entry,
-            actions_entry=args.actions_entry or local.actions_entry)
+            public=args.public or local.public,
+            rasa_entry=args.rasa_entry or local.rasa_entry,
+            actions_entry=args.actions_entry or local.actions_entry,
+        )
         path = nginx.write(layout, Path(args.out), workers=args.workers)
         nginx.check(Path(args.out))
     except (ConfigurationError, nginx.NginxError) as exc:
@@ -288,17 +309,22 @@ def _privacy(args) -> int:
 def _config_report(out_dir, config=None) -> int:
     """Writes var/endpoints.yml and var/credentials.yml, says what they hold, and checks
     the tracker store's database (Rasa would retry it forever)."""
-    from bot.rasa_server import runtime_files
     from bot.knowledge import store
+    from bot.rasa_server import runtime_files
 
     config = config or settings.current()
     (endpoints_path, _), creds = runtime_files.write(Path(out_dir), config)
     tracker, lock, broker = config.tracker_url, config.lock_store, config.event_broker
     print(f"Configuration de Rasa écrite dans {endpoints_path.parent}/ :")
     print(f"  historique des conversations : {store.safe_url(tracker)}")
-    print("  verrous : " + ("en mémoire (un seul processus Rasa)" if lock["type"] == "in_memory"
-                            else f"Redis {lock['url']}:{lock['port']}, base {lock.get('db', 1)}, "
-                                 f"préfixe « {lock['key_prefix']} »"))
+    print(
+        "  verrous : "
+        + (
+            "en mémoire (un seul processus Rasa)"
+            if lock["type"] == "in_memory"
+            else f"Redis {lock['url']}:{lock['port']}, base {lock.get('db', 1)}, préfixe « {lock['key_prefix']} »"
+        )
+    )
     if broker:
         print(f"  événements publiés dans Kafka : {broker['url']}, sujet « {broker['topic']} »")
     print("  canaux actifs : " + ", ".join(runtime_files.channel_label(name) for name in creds.channels))
@@ -323,8 +349,11 @@ def _serve(args) -> int:
     config = settings.current()
     rasa = shutil.which("rasa", path=str(Path(sys.executable).parent)) or "rasa"
     host = config.bind_host
-    workers = args.workers if args.workers is not None else \
-        (config.rasa_workers if args.part == "rasa" else config.action_workers)
+    workers = (
+        args.workers
+        if args.workers is not None
+        else (config.rasa_workers if args.part == "rasa" else config.action_workers)
+    )
     if workers < 1:
         print("Erreur : le nombre de workers doit être au moins 1.", file=sys.stderr)
         return 2
@@ -338,16 +367,33 @@ def _serve(args) -> int:
             return 2
         # Rasa would silently fall back to one worker with the in-memory lock store.
         if workers > 1 and config.lock_store["type"] == "in_memory":
-            print(f"Erreur : {workers} workers Rasa demandent un verrou partagé : définissez "
-                  "BOUSSOLE_LOCK_STORE=redis://hôte:6379/numéro (voir le README).", file=sys.stderr)
+            print(
+                f"Erreur : {workers} workers Rasa demandent un verrou partagé : définissez "
+                "BOUSSOLE_LOCK_STORE=redis://hôte:6379/numéro (voir le README).",
+                file=sys.stderr,
+            )
             return 2
         _config_report(args.out, config)
         os.environ["SANIC_WORKERS"] = str(workers)
         out = Path(args.out)
         # Rasa's own command line, with the per-turn fixes of bot/rasa_server/launch.py.
-        argv = [sys.executable, "-m", "bot.rasa_server.launch", "run", "--model", args.model,
-                "--endpoints", str(out / "endpoints.yml"), "--credentials", str(out / "credentials.yml"),
-                "--interface", host, "--port", str(args.port), "--enable-api"]
+        argv = [
+            sys.executable,
+            "-m",
+            "bot.rasa_server.launch",
+            "run",
+            "--model",
+            args.model,
+            "--endpoints",
+            str(out / "endpoints.yml"),
+            "--credentials",
+            str(out / "credentials.yml"),
+            "--interface",
+            host,
+            "--port",
+            str(args.port),
+            "--enable-api",
+        ]
         # Handed over in the environment: on the command line, `ps` would show it to anyone.
         os.environ["BOUSSOLE_RASA_TOKEN"] = rasa_token()
     # credentials.yml names the channels by module path (bot.rasa_server.channels…): Rasa must import
@@ -382,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     kb = groups.add_parser("kb", help="base de connaissances").add_subparsers(dest="command", required=True)
     kb.add_parser("check", help="valider knowledge/ sans rien écrire").set_defaults(func=_kb_check)
-    kb.add_parser("load", help="valider puis charger knowledge/ dans la base (tout ou rien)").set_defaults(func=_kb_load)
+    kb.add_parser("load", help="valider puis charger knowledge/ dans la base (tout ou rien)").set_defaults(
+        func=_kb_load
+    )
     search = kb.add_parser("search", help="chercher dans la base chargée")
     search.add_argument("text", nargs="+")
     search.add_argument("--limit", type=int, default=8)
@@ -392,11 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(func=_kb_stats)
     stale = kb.add_parser("stale", help="fiches vérifiées il y a plus de N jours, ou dont les pages sont anciennes")
     stale.add_argument("--days", type=int, default=180, help="vérification plus ancienne que N jours (180)")
-    stale.add_argument("--months", type=int, default=24,
-                       help="page la plus récente (page_date) plus ancienne que N mois (24)")
+    stale.add_argument(
+        "--months", type=int, default=24, help="page la plus récente (page_date) plus ancienne que N mois (24)"
+    )
     stale.set_defaults(func=_kb_stale)
 
-    nlu = groups.add_parser("nlu", help="fichiers NLU dérivés de knowledge/").add_subparsers(dest="command", required=True)
+    nlu = groups.add_parser("nlu", help="fichiers NLU dérivés de knowledge/").add_subparsers(
+        dest="command", required=True
+    )
     nlu.add_parser("generate", help="régénérer data/nlu/lookups/").set_defaults(func=_nlu_generate)
     nlu.add_parser("check", help="échouer si data/nlu/lookups/ est périmé").set_defaults(func=_nlu_check)
     lint = nlu.add_parser("lint", help="vérifier les annotations d'entités des exemples")
@@ -413,20 +464,26 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("reference", help="référence du dossier, par exemple BX-20261128-A1B2C3")
     delete.set_defaults(func=_handover_delete)
 
-    private = groups.add_parser("privacy", help="effacer une conversation, supprimer les anciennes (données personnelles)")
+    private = groups.add_parser(
+        "privacy", help="effacer une conversation, supprimer les anciennes (données personnelles)"
+    )
     private = private.add_subparsers(dest="command", required=True)
     erase = private.add_parser("erase", help="effacer une conversation partout (historique, avis, dossiers)")
-    erase.add_argument("number", help="numéro de conversation affiché par le widget (ou son identifiant web-… dans Rasa)")
+    erase.add_argument(
+        "number", help="numéro de conversation affiché par le widget (ou son identifiant web-… dans Rasa)"
+    )
     erase.set_defaults(func=_privacy)
     purge = private.add_parser("purge", help="supprimer les conversations inactives depuis plus de N jours")
     purge.add_argument("--older-than", help="par exemple 180d (par défaut : BOUSSOLE_RETENTION_DAYS, sinon 180 jours)")
     purge.add_argument("--dry-run", action="store_true", help="dire ce qui serait supprimé, sans rien supprimer")
     purge.set_defaults(func=_privacy)
 
-    groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)") \
-        .set_defaults(func=_rasa_token)
-    groups.add_parser("admin-token", help="afficher le jeton de la page de suivi des conseillers (créé au premier appel)") \
-        .set_defaults(func=_admin_token)
+    groups.add_parser("rasa-token", help="afficher le jeton de l'API de Rasa (créé au premier appel)").set_defaults(
+        func=_rasa_token
+    )
+    groups.add_parser(
+        "admin-token", help="afficher le jeton de la page de suivi des conseillers (créé au premier appel)"
+    ).set_defaults(func=_admin_token)
 
     config_files = groups.add_parser("config", help="écrire la configuration de Rasa depuis l'environnement")
     config_files.add_argument("--out", default=config.var_dir, help="dossier des fichiers écrits (var/ par défaut)")
@@ -437,19 +494,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--model", help="modèle entraîné (pour rasa)")
     serve.add_argument("--out", default=config.var_dir, help="dossier de la configuration écrite pour Rasa")
-    serve.add_argument("--workers", type=int, help="processus serveurs (par défaut : BOUSSOLE_RASA_WORKERS ou "
-                       "BOUSSOLE_ACTION_WORKERS, sinon 1) ; plus d'un worker Rasa demande BOUSSOLE_LOCK_STORE=redis://…")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processus serveurs (par défaut : BOUSSOLE_RASA_WORKERS ou "
+        "BOUSSOLE_ACTION_WORKERS, sinon 1) ; plus d'un worker Rasa demande BOUSSOLE_LOCK_STORE=redis://…",
+    )
     serve.set_defaults(func=_serve)
 
     web = groups.add_parser("web", help="démarrer le site web")
     web.add_argument("--port", type=int, default=config.web_port)
     web.set_defaults(func=_web)
 
-    groups.add_parser("run", help="démarrer le serveur d'actions, Rasa et le site web ensemble (make run)") \
-        .set_defaults(func=_run)
-    multiserver = groups.add_parser("multiserver", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)")
+    groups.add_parser(
+        "run", help="démarrer le serveur d'actions, Rasa et le site web ensemble (make run)"
+    ).set_defaults(func=_run)
+    multiserver = groups.add_parser(
+        "multiserver", help="plusieurs serveurs Rasa et d'actions derrière nginx (docs/deploy.md)"
+    )
     multiserver = multiserver.add_subparsers(dest="command", required=True)
-    multiserver.add_parser("run", help="tout démarrer sur cette machine (make run-multiserver)").set_defaults(func=_multiserver_run)
+    multiserver.add_parser("run", help="tout démarrer sur cette machine (make run-multiserver)").set_defaults(
+        func=_multiserver_run
+    )
     config_nginx = multiserver.add_parser("nginx-config", help="écrire et vérifier la configuration de nginx")
     config_nginx.add_argument("--out", required=True, help="dossier de nginx (configuration, journaux, pid)")
     config_nginx.add_argument("--rasa", help="serveurs Rasa : hôte:port,hôte:port…")

@@ -15,7 +15,6 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Optional
 
 # How long each call waits by default; callers with a tighter budget pass their own.
 SEND_TIMEOUT_S = 60
@@ -61,7 +60,7 @@ def health_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/"
 
 
-def tracker_params(token: str, include_events: Optional[str] = None) -> dict:
+def tracker_params(token: str, include_events: str | None = None) -> dict:
     params = {"token": token}
     if include_events:
         params["include_events"] = include_events
@@ -88,9 +87,10 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
 
-    def _get_json(self, url: str, timeout: float, data: Optional[dict] = None):
+    def _get_json(self, url: str, timeout: float, data: dict | None = None):
         request = urllib.request.Request(
-            url, data=None if data is None else json.dumps(data).encode(),
+            url,
+            data=None if data is None else json.dumps(data).encode(),
             headers={"Content-Type": "application/json"} if data is not None else {},
         )
         try:
@@ -100,7 +100,7 @@ class RasaClient:
                 return json.loads(response.read().decode())
         except urllib.error.HTTPError as exc:
             raise RasaRefused(exc.code) from exc
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             raise RasaTimeout(f"pas de réponse en {_seconds(timeout)} s") from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (socket.timeout, TimeoutError)):
@@ -113,7 +113,7 @@ class RasaClient:
         """The answers of the REST channel: a list of {"text", "buttons", …}."""
         return self._get_json(webhook_url(self.base_url), timeout, message_body(sender, message))
 
-    def tracker(self, sender: str, include_events: Optional[str] = None, timeout: float = TRACKER_TIMEOUT_S) -> dict:
+    def tracker(self, sender: str, include_events: str | None = None, timeout: float = TRACKER_TIMEOUT_S) -> dict:
         query = urllib.parse.urlencode(tracker_params(self.token, include_events))
         return self._get_json(f"{tracker_url(self.base_url, sender)}?{query}", timeout)
 
@@ -134,8 +134,9 @@ class AsyncRasaClient:
         import aiohttp
 
         try:
-            async with self.session.request(method, url, timeout=aiohttp.ClientTimeout(total=timeout),
-                                            **kwargs) as response:
+            async with self.session.request(
+                method, url, timeout=aiohttp.ClientTimeout(total=timeout), **kwargs
+            ) as response:
                 if response.status != 200:
                     raise RasaRefused(response.status)
                 return await response.json()
@@ -147,13 +148,13 @@ class AsyncRasaClient:
     async def send(self, sender: str, message: str, timeout: float = SEND_TIMEOUT_S) -> list:
         return await self._json("POST", webhook_url(self.base_url), timeout, json=message_body(sender, message))
 
-    async def tracker(self, sender: str, include_events: Optional[str] = None,
-                      timeout: float = TRACKER_TIMEOUT_S) -> dict:
-        return await self._json("GET", tracker_url(self.base_url, sender), timeout,
-                                params=tracker_params(self.token, include_events))
+    async def tracker(self, sender: str, include_events: str | None = None, timeout: float = TRACKER_TIMEOUT_S) -> dict:
+        return await self._json(
+            "GET", tracker_url(self.base_url, sender), timeout, params=tracker_params(self.token, include_events)
+        )
 
     async def status(self, timeout: float = HEALTH_TIMEOUT_S) -> str:
-        """"ok", "erreur HTTP <code>" or "injoignable", as the website's /healthz reports it."""
+        """ "ok", "erreur HTTP <code>" or "injoignable", as the website's /healthz reports it."""
         return await probe(self.session, health_url(self.base_url), timeout)
 
 

@@ -23,7 +23,12 @@ sys.exit(3 if heavy else code)
 
 @pytest.mark.slow
 def test_kb_check_imports_no_heavy_framework():
-    result = subprocess.run([sys.executable, "-c", PROBE, "kb", "check"], capture_output=True, text=True,
-                            cwd=settings.PROJECT_ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "kb", "check"],
+        capture_output=True,
+        text=True,
+        cwd=settings.PROJECT_ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "knowledge/ est valide" in result.stdout

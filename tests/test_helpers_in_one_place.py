@@ -19,8 +19,11 @@ def imported_modules(path: Path):
 
 
 def test_no_test_module_imports_another_one():
-    found = [f"{path.relative_to(TESTS)} : {module}"
-             for path in sorted(TESTS.rglob("*.py")) if "collected" not in path.parts
-             for module in imported_modules(path)
-             if module.startswith("tests.") and any(part.startswith("test_") for part in module.split("."))]
+    found = [
+        f"{path.relative_to(TESTS)} : {module}"
+        for path in sorted(TESTS.rglob("*.py"))
+        if "collected" not in path.parts
+        for module in imported_modules(path)
+        if module.startswith("tests.") and any(part.startswith("test_") for part in module.split("."))
+    ]
     assert found == []

@@ -12,8 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import aiohttp
 import pytest
 
-from bot.rasa_client import (AsyncRasaClient, RasaClient, RasaRefused, RasaTimeout, RasaUnreachable, answers,
-                             probe, tracker_url, webhook_url)
+from bot.rasa_client import (
+    AsyncRasaClient,
+    RasaClient,
+    RasaRefused,
+    RasaTimeout,
+    RasaUnreachable,
+    answers,
+    probe,
+    tracker_url,
+    webhook_url,
+)
 from bot.tools.processes import free_port
 
 TOKEN = "jeton-unitaire"
@@ -74,13 +83,16 @@ def closed_url() -> str:
 
 
 def test_urls_are_built_once_whatever_the_trailing_slash():
-    assert webhook_url("http://rasa:5005/") == webhook_url("http://rasa:5005") == "http://rasa:5005/webhooks/rest/webhook"
+    assert (
+        webhook_url("http://rasa:5005/") == webhook_url("http://rasa:5005") == "http://rasa:5005/webhooks/rest/webhook"
+    )
     assert tracker_url("http://rasa:5005", "web-a/b c") == "http://rasa:5005/conversations/web-a%2Fb%20c/tracker"
 
 
 def test_send_posts_the_sender_and_message_and_returns_the_answers(rasa_url):
     assert RasaClient(rasa_url).send("conseiller-1", "Bonjour") == [
-        {"recipient_id": "conseiller-1", "text": "Vous avez dit : Bonjour"}]
+        {"recipient_id": "conseiller-1", "text": "Vous avez dit : Bonjour"}
+    ]
     assert FakeRasa.seen[-1] == ("POST", "/webhooks/rest/webhook", {"sender": "conseiller-1", "message": "Bonjour"})
 
 

@@ -19,9 +19,9 @@ import logging
 import os
 import sys
 import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ class Settings:
     model: str
     # Rasa's shared stores and event broker, as Rasa's endpoints.yml holds them
     lock_store: dict
-    event_broker: Optional[dict]
+    event_broker: dict | None
     # Secrets ("" : generated once and kept under var/, bot/config/tokens.py)
     rasa_token: str
     admin_token: str
@@ -89,8 +89,14 @@ def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
     return (env.get(name) or "").strip() or default
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: Optional[int] = None,
-         expected: str = "un nombre entier") -> int:
+def _int(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    minimum: int = 0,
+    maximum: int | None = None,
+    expected: str = "un nombre entier",
+) -> int:
     raw = _text(env, name)
     if not raw:
         return default
@@ -128,23 +134,27 @@ def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
     value = _text(env, name, default).rstrip("/")
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidSetting(f"{name} doit être une adresse http:// ou https:// avec un hôte, par exemple "
-                             f"{default}, pas « {value} ».")
+        raise InvalidSetting(
+            f"{name} doit être une adresse http:// ou https:// avec un hôte, par exemple {default}, pas « {value} »."
+        )
     return value
 
 
-def _database_url(name: str, url: str, dialects: Optional[tuple] = None) -> str:
+def _database_url(name: str, url: str, dialects: tuple | None = None) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
         dialect = make_url(url).get_backend_name()
     except ArgumentError:
-        raise InvalidSetting(f"{name} n'est pas une URL de base de données valide : « {url} ». "
-                             "Exemples : sqlite:///var/tracker.db, postgresql://utilisateur@hôte:5432/base.") from None
+        raise InvalidSetting(
+            f"{name} n'est pas une URL de base de données valide : « {url} ». "
+            "Exemples : sqlite:///var/tracker.db, postgresql://utilisateur@hôte:5432/base."
+        ) from None
     if dialects and dialect not in dialects:
-        raise InvalidSetting(f"{name} : le type de base « {dialect} » n'est pas pris en charge "
-                             f"({' ou '.join(dialects)}).")
+        raise InvalidSetting(
+            f"{name} : le type de base « {dialect} » n'est pas pris en charge ({' ou '.join(dialects)})."
+        )
     return url
 
 
@@ -155,8 +165,10 @@ def _cors_origins(env: Mapping[str, str]) -> tuple:
         if not item:
             continue
         if not (item.startswith("https://") or item.startswith("http://")) or "/" in item.split("://", 1)[1]:
-            raise InvalidSetting(f"BOUSSOLE_CORS_ORIGINS : « {item} » n'est pas une origine "
-                                 "(schéma et hôte seulement, par exemple https://www.partenaire.fr).")
+            raise InvalidSetting(
+                f"BOUSSOLE_CORS_ORIGINS : « {item} » n'est pas une origine "
+                "(schéma et hôte seulement, par exemple https://www.partenaire.fr)."
+            )
         origins.append(item)
     return tuple(origins)
 
@@ -164,8 +176,10 @@ def _cors_origins(env: Mapping[str, str]) -> tuple:
 def _frame_ancestors(env: Mapping[str, str]) -> str:
     value = " ".join(env.get("BOUSSOLE_FRAME_ANCESTORS", "'self'").split())
     if not value or any(c in value for c in ";,\r\n"):
-        raise InvalidSetting("BOUSSOLE_FRAME_ANCESTORS : une liste de sources séparées par des espaces est "
-                             "attendue, par exemple « 'self' https://www.partenaire.fr ».")
+        raise InvalidSetting(
+            "BOUSSOLE_FRAME_ANCESTORS : une liste de sources séparées par des espaces est "
+            "attendue, par exemple « 'self' https://www.partenaire.fr »."
+        )
     return value
 
 
@@ -180,8 +194,12 @@ def _kb_refresh_s(env: Mapping[str, str]) -> float:
     except ValueError:
         value = -1.0
     if value < 0:
-        log.warning("BOUSSOLE_KB_REFRESH_S doit être un nombre de secondes (0 pour ne jamais recharger), pas « %s » : "
-                    "%s s utilisées.", raw, f"{DEFAULT_KB_REFRESH_S:g}")
+        log.warning(
+            "BOUSSOLE_KB_REFRESH_S doit être un nombre de secondes (0 pour ne jamais recharger), pas « %s » : "
+            "%s s utilisées.",
+            raw,
+            f"{DEFAULT_KB_REFRESH_S:g}",
+        )
         return DEFAULT_KB_REFRESH_S
     return value
 
@@ -191,12 +209,13 @@ def _timezone(env: Mapping[str, str]) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSetting(f"BOUSSOLE_TIMEZONE : fuseau horaire inconnu « {name} » "
-                             "(par exemple Europe/Paris, America/Cayenne).") from None
+        raise InvalidSetting(
+            f"BOUSSOLE_TIMEZONE : fuseau horaire inconnu « {name} » (par exemple Europe/Paris, America/Cayenne)."
+        ) from None
     return name
 
 
-def lock_store(value: Optional[str], key_prefix: Optional[str] = None) -> dict:
+def lock_store(value: str | None, key_prefix: str | None = None) -> dict:
     """Rasa's lock store: `in_memory` (one Rasa process) or a Redis URL (several processes
     or workers), with the prefix of its keys (BOUSSOLE_LOCK_PREFIX), so that several
     deployments or test runs can share one Redis."""
@@ -205,18 +224,24 @@ def lock_store(value: Optional[str], key_prefix: Optional[str] = None) -> dict:
         return {"type": "in_memory"}
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise InvalidSetting(f"BOUSSOLE_LOCK_STORE doit valoir « in_memory » ou une URL redis://hôte:port/base, "
-                             f"pas « {value} ».")
+        raise InvalidSetting(
+            f"BOUSSOLE_LOCK_STORE doit valoir « in_memory » ou une URL redis://hôte:port/base, pas « {value} »."
+        )
     key_prefix = (key_prefix or REDIS_KEY_PREFIX).strip()
     # Rasa ignores any other prefix with a mere warning, and every deployment would then
     # share the same keys.
     if not (key_prefix.isascii() and key_prefix.isalnum()):
-        raise InvalidSetting(f"BOUSSOLE_LOCK_PREFIX ne doit contenir que des lettres sans accent et des chiffres, "
-                             f"pas « {key_prefix} ».")
+        raise InvalidSetting(
+            f"BOUSSOLE_LOCK_PREFIX ne doit contenir que des lettres sans accent et des chiffres, pas « {key_prefix} »."
+        )
     # Rasa's own `type: redis` can let two servers take the same conversation at once
     # (bot/multiserver/lock_store.py).
-    config = {"type": ATOMIC_REDIS_LOCK_STORE, "url": parts.hostname, "port": parts.port or 6379,
-              "key_prefix": key_prefix}
+    config = {
+        "type": ATOMIC_REDIS_LOCK_STORE,
+        "url": parts.hostname,
+        "port": parts.port or 6379,
+        "key_prefix": key_prefix,
+    }
     database = parts.path.strip("/")
     if database:
         if not database.isdigit():
@@ -229,7 +254,7 @@ def lock_store(value: Optional[str], key_prefix: Optional[str] = None) -> dict:
     return config
 
 
-def _event_broker(env: Mapping[str, str]) -> Optional[dict]:
+def _event_broker(env: Mapping[str, str]) -> dict | None:
     """Kafka, when BOUSSOLE_KAFKA_URL names its brokers (`hôte:9092[,hôte2:9092]`): every
     tracker event is published there, for analytics. SASL (PLAIN) when a user is given."""
     brokers = _text(env, "BOUSSOLE_KAFKA_URL")
@@ -238,45 +263,92 @@ def _event_broker(env: Mapping[str, str]) -> Optional[dict]:
     for broker in brokers.split(","):
         host, _, port = broker.strip().rpartition(":")
         if not host or not port.isdigit():
-            raise InvalidSetting(f"BOUSSOLE_KAFKA_URL attend des adresses hôte:port séparées par des virgules, "
-                                 f"pas « {brokers} ».")
-    config = {"type": "kafka", "url": brokers, "topic": env.get("BOUSSOLE_KAFKA_TOPIC") or "rasa_core_events",
-              "client_id": "boussole-export", "partition_by_sender": True, "security_protocol": "PLAINTEXT"}
+            raise InvalidSetting(
+                f"BOUSSOLE_KAFKA_URL attend des adresses hôte:port séparées par des virgules, pas « {brokers} »."
+            )
+    config = {
+        "type": "kafka",
+        "url": brokers,
+        "topic": env.get("BOUSSOLE_KAFKA_TOPIC") or "rasa_core_events",
+        "client_id": "boussole-export",
+        "partition_by_sender": True,
+        "security_protocol": "PLAINTEXT",
+    }
     user = env.get("BOUSSOLE_KAFKA_USER")
     if user:
         if not env.get("BOUSSOLE_KAFKA_PASSWORD"):
             raise InvalidSetting("BOUSSOLE_KAFKA_USER est défini : définissez aussi BOUSSOLE_KAFKA_PASSWORD.")
-        config.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN", sasl_username=user,
-                      sasl_password=env["BOUSSOLE_KAFKA_PASSWORD"])
+        config.update(
+            security_protocol="SASL_PLAINTEXT",
+            sasl_mechanism="PLAIN",
+            sasl_username=user,
+            sasl_password=env["BOUSSOLE_KAFKA_PASSWORD"],
+        )
     return config
 
 
 # The variables `load` reads (the channels' apart), in the order of docs/configuration.md.
 VARIABLES = (
-    "BOUSSOLE_KNOWLEDGE_DIR", "BOUSSOLE_VAR_DIR", "BOUSSOLE_DB_URL", "BOUSSOLE_TRACKER_URL",
-    "BOUSSOLE_BIND_HOST", "BOUSSOLE_WEB_PORT", "BOUSSOLE_RASA_PORT", "BOUSSOLE_ACTIONS_PORT",
-    "BOUSSOLE_RASA_URL", "BOUSSOLE_ACTIONS_URL", "BOUSSOLE_RASA_WORKERS", "BOUSSOLE_ACTION_WORKERS",
-    "BOUSSOLE_RASA_SERVERS", "BOUSSOLE_ACTION_SERVERS", "BOUSSOLE_MODEL",
-    "BOUSSOLE_LOCK_STORE", "BOUSSOLE_LOCK_PREFIX",
-    "BOUSSOLE_KAFKA_URL", "BOUSSOLE_KAFKA_TOPIC", "BOUSSOLE_KAFKA_USER", "BOUSSOLE_KAFKA_PASSWORD",
-    "BOUSSOLE_RASA_TOKEN", "BOUSSOLE_ADMIN_TOKEN",
-    "BOUSSOLE_MAX_MESSAGE_CHARS", "BOUSSOLE_RATE_LIMIT_SESSION", "BOUSSOLE_RATE_LIMIT_IP",
-    "BOUSSOLE_CORS_ORIGINS", "BOUSSOLE_FRAME_ANCESTORS", "BOUSSOLE_LOG_MESSAGES", "BOUSSOLE_TRUST_PROXY",
-    "BOUSSOLE_ADMIN_SECURE_COOKIE", "BOUSSOLE_TIMEZONE",
-    "BOUSSOLE_KB_REFRESH_S", "BOUSSOLE_RETENTION_DAYS",
+    "BOUSSOLE_KNOWLEDGE_DIR",
+    "BOUSSOLE_VAR_DIR",
+    "BOUSSOLE_DB_URL",
+    "BOUSSOLE_TRACKER_URL",
+    "BOUSSOLE_BIND_HOST",
+    "BOUSSOLE_WEB_PORT",
+    "BOUSSOLE_RASA_PORT",
+    "BOUSSOLE_ACTIONS_PORT",
+    "BOUSSOLE_RASA_URL",
+    "BOUSSOLE_ACTIONS_URL",
+    "BOUSSOLE_RASA_WORKERS",
+    "BOUSSOLE_ACTION_WORKERS",
+    "BOUSSOLE_RASA_SERVERS",
+    "BOUSSOLE_ACTION_SERVERS",
+    "BOUSSOLE_MODEL",
+    "BOUSSOLE_LOCK_STORE",
+    "BOUSSOLE_LOCK_PREFIX",
+    "BOUSSOLE_KAFKA_URL",
+    "BOUSSOLE_KAFKA_TOPIC",
+    "BOUSSOLE_KAFKA_USER",
+    "BOUSSOLE_KAFKA_PASSWORD",
+    "BOUSSOLE_RASA_TOKEN",
+    "BOUSSOLE_ADMIN_TOKEN",
+    "BOUSSOLE_MAX_MESSAGE_CHARS",
+    "BOUSSOLE_RATE_LIMIT_SESSION",
+    "BOUSSOLE_RATE_LIMIT_IP",
+    "BOUSSOLE_CORS_ORIGINS",
+    "BOUSSOLE_FRAME_ANCESTORS",
+    "BOUSSOLE_LOG_MESSAGES",
+    "BOUSSOLE_TRUST_PROXY",
+    "BOUSSOLE_ADMIN_SECURE_COOKIE",
+    "BOUSSOLE_TIMEZONE",
+    "BOUSSOLE_KB_REFRESH_S",
+    "BOUSSOLE_RETENTION_DAYS",
 )
 
 # Read by Rasa through credentials.yml (a test checks that they are the template's).
 CHANNEL_VARIABLES = (
     "BOUSSOLE_CALLBACK_URL",
-    "BOUSSOLE_TELEGRAM_TOKEN", "BOUSSOLE_TELEGRAM_BOT_NAME", "BOUSSOLE_TELEGRAM_WEBHOOK_URL",
-    "BOUSSOLE_TELEGRAM_SECRET", "BOUSSOLE_TELEGRAM_API_URL",
-    "BOUSSOLE_SLACK_TOKEN", "BOUSSOLE_SLACK_SIGNING_SECRET", "BOUSSOLE_SLACK_CHANNEL", "BOUSSOLE_SLACK_API_URL",
-    "BOUSSOLE_FACEBOOK_VERIFY_TOKEN", "BOUSSOLE_FACEBOOK_APP_SECRET", "BOUSSOLE_FACEBOOK_PAGE_TOKEN",
+    "BOUSSOLE_TELEGRAM_TOKEN",
+    "BOUSSOLE_TELEGRAM_BOT_NAME",
+    "BOUSSOLE_TELEGRAM_WEBHOOK_URL",
+    "BOUSSOLE_TELEGRAM_SECRET",
+    "BOUSSOLE_TELEGRAM_API_URL",
+    "BOUSSOLE_SLACK_TOKEN",
+    "BOUSSOLE_SLACK_SIGNING_SECRET",
+    "BOUSSOLE_SLACK_CHANNEL",
+    "BOUSSOLE_SLACK_API_URL",
+    "BOUSSOLE_FACEBOOK_VERIFY_TOKEN",
+    "BOUSSOLE_FACEBOOK_APP_SECRET",
+    "BOUSSOLE_FACEBOOK_PAGE_TOKEN",
     "BOUSSOLE_FACEBOOK_API_URL",
-    "BOUSSOLE_TWILIO_ACCOUNT_SID", "BOUSSOLE_TWILIO_AUTH_TOKEN", "BOUSSOLE_TWILIO_NUMBER",
-    "BOUSSOLE_TWILIO_WEBHOOK_URL", "BOUSSOLE_TWILIO_API_URL",
-    "BOUSSOLE_BOTFRAMEWORK_APP_ID", "BOUSSOLE_BOTFRAMEWORK_APP_PASSWORD", "BOUSSOLE_BOTFRAMEWORK_OPENID_URL",
+    "BOUSSOLE_TWILIO_ACCOUNT_SID",
+    "BOUSSOLE_TWILIO_AUTH_TOKEN",
+    "BOUSSOLE_TWILIO_NUMBER",
+    "BOUSSOLE_TWILIO_WEBHOOK_URL",
+    "BOUSSOLE_TWILIO_API_URL",
+    "BOUSSOLE_BOTFRAMEWORK_APP_ID",
+    "BOUSSOLE_BOTFRAMEWORK_APP_PASSWORD",
+    "BOUSSOLE_BOTFRAMEWORK_OPENID_URL",
     "BOUSSOLE_BOTFRAMEWORK_TOKEN_URL",
 )
 
@@ -322,7 +394,7 @@ def load(env: Mapping[str, str]) -> Settings:
     )
 
 
-_cached: Optional[tuple] = None
+_cached: tuple | None = None
 
 
 def current() -> Settings:

@@ -8,13 +8,12 @@ asks the user to choose among buttons rather than guess.
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 from bot.core import quantities, replies
 from bot.core.advice import company as advice_company
 from bot.core.advice import eligibility, render
-from bot.knowledge.snapshot import KnowledgeBase
 from bot.core.text import words
+from bot.knowledge.snapshot import KnowledgeBase
 
 # Search scores are the mean weight of the matched query words: 3 means every word
 # matched a name or an alias, 1 a long text.
@@ -26,7 +25,7 @@ STRONG_FAQ_SCORE = 3.0
 FAQ_MARGIN = 0.5
 
 
-def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
+def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
     """(programme id or None, messages)."""
     pid = _programme_in_context(kb, entity, None, text)
     if pid is None and not entity:
@@ -43,7 +42,7 @@ def answer_programme(kb: KnowledgeBase, entity: Optional[str], text: str):
     return None, _faq_or(kb, text, replies.which_programme(kb))
 
 
-def answer_obstacle(kb: KnowledgeBase, entity: Optional[str], text: str, context: Optional[dict] = None):
+def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: dict | None = None):
     """(obstacle id or None, messages). A precise practical question gets its FAQ answer;
     a difficulty named in general terms gets the obstacle's advice; a follow-up that names
     none (« comment se couvrir ? ») is about the difficulty discussed before, or the
@@ -79,8 +78,7 @@ JOIN_CLUSTER_FAQ = "rejoindre-un-pole"
 _JOIN_WORDS = ("rejoindre", "adherer", "adherent", "adhesion", "membre", "integrer")
 
 
-def answer_cluster(kb: KnowledgeBase, entity: Optional[str], sector: Optional[str], text: str,
-                   region: Optional[str] = None):
+def answer_cluster(kb: KnowledgeBase, entity: str | None, sector: str | None, text: str, region: str | None = None):
     """(cluster id or None, messages): a named pôle, else the pôles of a sector (those of
     the company's Région first); « rejoindre un pôle » adds how to join."""
     joining = kb.get("faq", JOIN_CLUSTER_FAQ) is not None and any(w in _JOIN_WORDS for w in words(text or ""))
@@ -108,7 +106,7 @@ def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
     return otherwise
 
 
-def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
+def answer_organisation(kb: KnowledgeBase, entity: str | None, text: str):
     """(organisation id or None, messages)."""
     # « la différence entre un transitaire et un commissionnaire en douane » names the
     # douane in passing: a FAQ entry that matches every word answers it better. A short
@@ -125,19 +123,21 @@ def answer_organisation(kb: KnowledgeBase, entity: Optional[str], text: str):
     return None, _faq_or(kb, text, replies.which_organisation(kb))
 
 
-def answer_region(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,
-                  context: Optional[dict] = None):
+def answer_region(
+    kb: KnowledgeBase, region: str | None, departement: str | None, text: str, context: dict | None = None
+):
     """(region id or None, messages): a département leads to its Région; without either,
     the Région given earlier in the conversation."""
     context = context or {}
-    region_id, code = region_in_context(kb, region, departement, text or "", context.get("region"),
-                                        context.get("departement"))
+    region_id, code = region_in_context(
+        kb, region, departement, text or "", context.get("region"), context.get("departement")
+    )
     if region_id is not None:
         return region_id, replies.region_support(kb, region_id, code)
     return None, _faq_or(kb, text, replies.which_region(kb))
 
 
-def answer_country(kb: KnowledgeBase, entity: Optional[str], text: str):
+def answer_country(kb: KnowledgeBase, entity: str | None, text: str):
     """(country id or None, messages)."""
     country_id = kb.named("country", entity, text)
     if country_id is not None:
@@ -151,7 +151,7 @@ def answer_out_of_scope(kb: KnowledgeBase, text: str):
     return None, _faq_or(kb, text, [])
 
 
-def _programme_in_context(kb: KnowledgeBase, entity: Optional[str], context: Optional[str], text: str):
+def _programme_in_context(kb: KnowledgeBase, entity: str | None, context: str | None, text: str):
     """The programme a follow-up is about: the one named now, else the one of the
     previous turns (« et c'est pour qui ? »)."""
     pid = kb.fuzzy_resolve("programme", entity) if entity else None
@@ -165,8 +165,7 @@ def _programme_in_context(kb: KnowledgeBase, entity: Optional[str], context: Opt
     return pid
 
 
-def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: Optional[str], context: Optional[str],
-                            text: str):
+def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: str | None, context: str | None, text: str):
     """(programme id or None, messages) for « who is it for », « how much », « how to
     apply », « is it still open »: one aspect of one programme."""
     pid = _programme_in_context(kb, entity, context, text)
@@ -180,10 +179,12 @@ def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: Optional[str
 
 
 # Words of follow-up questions that no programme record needs to contain.
-FOLLOW_UP_WORDS = set("coute couter coutent cout couts cher prix tarif montant montants niveau concretement "
-                      "eligible eligibles eligibilite concerne concernes ki qui pour demande demander deposer "
-                      "dossier ouvert ouverte encore toujours actif active ferme termine contacter contact "
-                      "cb cmb combien conditions criteres final".split())
+FOLLOW_UP_WORDS = set(
+    "coute couter coutent cout couts cher prix tarif montant montants niveau concretement "
+    "eligible eligibles eligibilite concerne concernes ki qui pour demande demander deposer "
+    "dossier ouvert ouverte encore toujours actif active ferme termine contacter contact "
+    "cb cmb combien conditions criteres final".split()
+)
 # A follow-up may name up to this many words that the programme's record does not contain.
 OFF_TOPIC_WORDS = 2
 
@@ -194,8 +195,14 @@ def _off_the_programme(kb: KnowledgeBase, pid: str, text: str) -> bool:
     return len(foreign) >= OFF_TOPIC_WORDS
 
 
-def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Optional[str], text: str,
-                      context_region: Optional[str] = None, context_departement: Optional[str] = None):
+def region_in_context(
+    kb: KnowledgeBase,
+    region: str | None,
+    departement: str | None,
+    text: str,
+    context_region: str | None = None,
+    context_departement: str | None = None,
+):
     """(region id, département code): named now, else mentioned in the text, else known
     from the earlier turns."""
     for reg, dep, txt in ((region, departement, text), (context_region, context_departement, "")):
@@ -211,8 +218,15 @@ def region_in_context(kb: KnowledgeBase, region: Optional[str], departement: Opt
     return None, None
 
 
-def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Optional[str],
-                   region: Optional[str], departement: Optional[str], text: str, context: dict):
+def answer_contact(
+    kb: KnowledgeBase,
+    programme: str | None,
+    organisation: str | None,
+    region: str | None,
+    departement: str | None,
+    text: str,
+    context: dict,
+):
     """(slot updates, messages) for « qui contacter ? »: a Région named now wins, then a
     programme or an organisation named now, then what the conversation was about."""
     region_id, code = region_in_context(kb, region, departement, text)
@@ -233,7 +247,7 @@ def answer_contact(kb: KnowledgeBase, programme: Optional[str], organisation: Op
     return {}, replies.adviser_contact(kb)
 
 
-def region_answer(kb: KnowledgeBase, value: Optional[str], text: str):
+def region_answer(kb: KnowledgeBase, value: str | None, text: str):
     """What an answer to « dans quelle Région ? » gives: (region id, département code),
     advice_company.NOT_GIVEN when the user declines, (None, None) when it names no place we know."""
     if quantities.is_skip(text) or value == advice_company.NOT_GIVEN:
@@ -246,8 +260,9 @@ def answer_adviser(kb: KnowledgeBase, context: dict):
     dossier for them."""
     region_id, _ = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
     need = advice_company.parse_need(kb, context.get("need")) if context.get("need") else None
-    return replies.adviser_contact(kb, region_id, ask_region=context.get("region") != advice_company.NOT_GIVEN,
-                                   need=need) + [render.handover_offer()]
+    return replies.adviser_contact(
+        kb, region_id, ask_region=context.get("region") != advice_company.NOT_GIVEN, need=need
+    ) + [render.handover_offer()]
 
 
 def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
@@ -260,9 +275,11 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
         values = dict(values, region=region_id, departement=code) if region_id else values
     company = advice_company.from_values(kb, values, today)
     updates = advice_company.to_slots(company)
-    missing = [eligibility.FIELD_LABELS[slot] for slot in ("sector", "region", "headcount", "revenue",
-                                                           "company_age", "country")
-               if company.value_of(slot) is None]
+    missing = [
+        eligibility.FIELD_LABELS[slot]
+        for slot in ("sector", "region", "headcount", "revenue", "company_age", "country")
+        if company.value_of(slot) is None
+    ]
     messages = replies.company_noted(advice_company.describe(kb, company), missing)
     pending = values.get("pending_eligibility")
     if pending and kb.get("programme", pending):
@@ -272,7 +289,7 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
     return updates, messages
 
 
-def answer_eligibility(kb: KnowledgeBase, entity: Optional[str], context: dict, text: str, today=None):
+def answer_eligibility(kb: KnowledgeBase, entity: str | None, context: dict, text: str, today=None):
     """(slot updates, messages): the programme's criteria checked against what the
     conversation says about the company; what is missing is asked for."""
     pid = _programme_in_context(kb, entity, context.get("programme"), text)
@@ -280,8 +297,10 @@ def answer_eligibility(kb: KnowledgeBase, entity: Optional[str], context: dict, 
         return {}, _faq_or(kb, text, replies.which_programme(kb, "ask_eligibility"))
     company = advice_company.from_values(kb, context, today)
     assessment = eligibility.assess(kb, pid, company)
-    return ({"programme": pid, "pending_eligibility": pid if assessment.missing else None},
-            render.eligibility_report(kb, assessment, company))
+    return (
+        {"programme": pid, "pending_eligibility": pid if assessment.missing else None},
+        render.eligibility_report(kb, assessment, company),
+    )
 
 
 def parse_payload(payload: str):

@@ -10,8 +10,8 @@ numbered choices as metadata, which Rasa hands over to the output channel with t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 # The metadata key of a bot message; Rasa drops empty values, so a message without
 # numbered choices simply has no key.
@@ -24,13 +24,13 @@ class Choice:
     payload: str
 
 
-def payloads_of(message: Mapping) -> List[str]:
+def payloads_of(message: Mapping) -> list[str]:
     if "choices" in message:
         return list(message["choices"])
     return [button["payload"] for button in message.get("buttons") or []]
 
 
-def number(messages: Iterable[Mapping]) -> List[List[Choice]]:
+def number(messages: Iterable[Mapping]) -> list[list[Choice]]:
     """The choices of each message, numbered across all of them, in `last_options` order."""
     numbered, count = [], 0
     for message in messages:
@@ -42,16 +42,19 @@ def number(messages: Iterable[Mapping]) -> List[List[Choice]]:
     return numbered
 
 
-def metadata(numbered: Sequence[Sequence[Choice]]) -> List[dict]:
+def metadata(numbered: Sequence[Sequence[Choice]]) -> list[dict]:
     """For each message, the metadata to send with it: its choices, and whether it holds the
     last of them (the place for « answer with the number »)."""
     total = sum(len(choices) for choices in numbered)
-    return [{KEY: {"choices": [[c.number, c.payload] for c in choices],
-                   "last": choices[-1].number == total}} if choices else {}
-            for choices in numbered]
+    return [
+        {KEY: {"choices": [[c.number, c.payload] for c in choices], "last": choices[-1].number == total}}
+        if choices
+        else {}
+        for choices in numbered
+    ]
 
 
-def read(message: Mapping) -> Tuple[List[Choice], bool]:
+def read(message: Mapping) -> tuple[list[Choice], bool]:
     """(numbered choices, holds the last one) from a message as an output channel gets it."""
     data = message.get(KEY) or {}
     try:
@@ -61,7 +64,7 @@ def read(message: Mapping) -> Tuple[List[Choice], bool]:
     return choices, bool(data.get("last")) and bool(choices)
 
 
-def picked(text: str, latest: Sequence[Mapping]) -> Optional[str]:
+def picked(text: str, latest: Sequence[Mapping]) -> str | None:
     """The payload that a bare « 2 » (or « 2. ») picks among the numbered choices of the
     bot's latest messages, or None. On a platform without buttons, the channel sends that
     payload as a tap on the button would: inside a form too, where the bot's own reading

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
 
 from bot.knowledge.validity import MONTHS, french_date
 
@@ -37,38 +36,40 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 
 @dataclass(frozen=True)
 class Citation:
-    urls: List[str]
-    verified_on: Optional[dt.date]
+    urls: list[str]
+    verified_on: dt.date | None
     verified_label: str
     # One per url: the page's own date, or None when the source gives none.
     page_dates: tuple = ()
     # False when none of the record's sources is primary.
     official: bool = True
 
-    def page_date(self, position: int) -> Optional[dt.date]:
+    def page_date(self, position: int) -> dt.date | None:
         return self.page_dates[position] if position < len(self.page_dates) else None
 
     def as_json(self) -> dict:
-        return {"urls": list(self.urls), "verified_label": self.verified_label,
-                "verified_on": self.verified_on.isoformat() if self.verified_on else None,
-                "official": self.official,
-                "page_dates": [d.isoformat() if d else None for d in
-                               (self.page_date(i) for i in range(len(self.urls)))],
-                "page_labels": [french_date(d) if d else None for d in
-                                (self.page_date(i) for i in range(len(self.urls)))]}
+        return {
+            "urls": list(self.urls),
+            "verified_label": self.verified_label,
+            "verified_on": self.verified_on.isoformat() if self.verified_on else None,
+            "official": self.official,
+            "page_dates": [d.isoformat() if d else None for d in (self.page_date(i) for i in range(len(self.urls)))],
+            "page_labels": [french_date(d) if d else None for d in (self.page_date(i) for i in range(len(self.urls)))],
+        }
 
 
 @dataclass(frozen=True)
 class ParsedAnswer:
     body: str
-    citations: List[Citation] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
 
     @property
-    def urls(self) -> List[str]:
+    def urls(self) -> list[str]:
         return list(dict.fromkeys(url for c in self.citations for url in c.urls))
 
 
 # --- building ---------------------------------------------------------------------------------
+
 
 def is_official(record: dict) -> bool:
     """False only when every source is known to be secondary (records read without the
@@ -80,9 +81,13 @@ def of_record(record: dict, limit: int = 2) -> Citation:
     """The record's first `limit` sources, primary ones first (the official page is the one
     worth showing when there is one), dated by the record's verification."""
     ordered = sorted(record["sources"], key=lambda s: s.get("primary") is False)[:limit]
-    return Citation(urls=[s["url"] for s in ordered], verified_on=record["verified_on"],
-                    verified_label=french_date(record["verified_on"]),
-                    page_dates=tuple(s.get("page_date") for s in ordered), official=is_official(record))
+    return Citation(
+        urls=[s["url"] for s in ordered],
+        verified_on=record["verified_on"],
+        verified_label=french_date(record["verified_on"]),
+        page_dates=tuple(s.get("page_date") for s in ordered),
+        official=is_official(record),
+    )
 
 
 def of_records(records: list) -> Citation:
@@ -95,8 +100,13 @@ def of_records(records: list) -> Citation:
             urls.append(best.urls[0])
             dates.append(best.page_dates[0])
     oldest = min(r["verified_on"] for r in records)
-    return Citation(urls=urls, verified_on=oldest, verified_label=french_date(oldest), page_dates=tuple(dates),
-                    official=any(is_official(r) for r in records))
+    return Citation(
+        urls=urls,
+        verified_on=oldest,
+        verified_label=french_date(oldest),
+        page_dates=tuple(dates),
+        official=any(is_official(r) for r in records),
+    )
 
 
 def render(citation: Citation) -> str:
@@ -122,7 +132,8 @@ def render(citation: Citation) -> str:
 
 # --- parsing ----------------------------------------------------------------------------------
 
-def _date(label: str) -> Optional[dt.date]:
+
+def _date(label: str) -> dt.date | None:
     match = _DATE_PARTS.match(label)
     try:
         day = 1 if match["day"] == "1er" else int(match["day"])
@@ -149,8 +160,13 @@ def _citation(match) -> Citation:
         pages.append(_date(parts["page"]) if parts["page"] else None)
     if match["last_page"]:
         pages[-1] = _date(match["last_page"])
-    return Citation(urls=urls, verified_on=_date(match["verified"]), verified_label=match["verified"],
-                    page_dates=tuple(pages), official="non officielle" not in match["label"])
+    return Citation(
+        urls=urls,
+        verified_on=_date(match["verified"]),
+        verified_label=match["verified"],
+        page_dates=tuple(pages),
+        official="non officielle" not in match["label"],
+    )
 
 
 def parse(text: str) -> ParsedAnswer:

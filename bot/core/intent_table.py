@@ -14,8 +14,8 @@ Used by the action server; pure Python, no Rasa import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from bot.core import answer_router, quantities, replies
 from bot.core.advice import company as advice_company
@@ -32,7 +32,7 @@ class IntentRow:
     action: str
     # None when the action is a response, or a custom action with its own logic
     # (actions/actions.py): a button that carries such an intent is not answered by rank.
-    reply: Optional[ReplyBuilder] = None
+    reply: ReplyBuilder | None = None
 
 
 def _remembered(slot: str, found: tuple) -> tuple:
@@ -51,16 +51,23 @@ def _eligibility(kb, entities, context, text):
 
 def _programme_aspect(intent: str) -> ReplyBuilder:
     """One aspect of one programme: « combien ? », « comment faire ? », « encore ouvert ? »."""
+
     def reply(kb, entities, context, text):
-        return _remembered("programme", answer_router.answer_programme_aspect(
-            kb, intent, entities.get("programme"), context.get("programme"), text))
+        return _remembered(
+            "programme",
+            answer_router.answer_programme_aspect(
+                kb, intent, entities.get("programme"), context.get("programme"), text
+            ),
+        )
+
     return reply
 
 
 def _contact(kb, entities, context, text):
     get = entities.get
-    return answer_router.answer_contact(kb, get("programme"), get("organisation"), get("region"),
-                                        get("departement"), text, context)
+    return answer_router.answer_contact(
+        kb, get("programme"), get("organisation"), get("region"), get("departement"), text, context
+    )
 
 
 def _obstacle(kb, entities, context, text):
@@ -69,8 +76,12 @@ def _obstacle(kb, entities, context, text):
 
 def _cluster(kb, entities, context, text):
     region = advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0]
-    return _remembered("cluster", answer_router.answer_cluster(
-        kb, entities.get("cluster"), entities.get("sector") or context.get("sector"), text, region))
+    return _remembered(
+        "cluster",
+        answer_router.answer_cluster(
+            kb, entities.get("cluster"), entities.get("sector") or context.get("sector"), text, region
+        ),
+    )
 
 
 def _organisation(kb, entities, context, text):
@@ -78,8 +89,9 @@ def _organisation(kb, entities, context, text):
 
 
 def _region(kb, entities, context, text):
-    return _remembered("region", answer_router.answer_region(kb, entities.get("region"), entities.get("departement"),
-                                                             text, context))
+    return _remembered(
+        "region", answer_router.answer_region(kb, entities.get("region"), entities.get("departement"), text, context)
+    )
 
 
 def _country(kb, entities, context, text):
@@ -143,7 +155,7 @@ def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, 
     return row.reply(kb, entities, context, text)
 
 
-def answer_choice(kb: KnowledgeBase, rank_text: Optional[str], text: str, options: list, context: dict):
+def answer_choice(kb: KnowledgeBase, rank_text: str | None, text: str, options: list, context: dict):
     """(slot updates, messages) for « le deuxième »: the button of that rank in the last list."""
     if not options:
         return {}, replies.no_list_to_choose_from()

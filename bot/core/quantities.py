@@ -8,25 +8,74 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Optional
 
 from bot.core.text import fold
 
 NUMBER_WORDS = {
-    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
-    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
-    "quinze": 15, "seize": 16, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50,
-    "soixante": 60, "cent": 100, "mille": 1000,
+    "zero": 0,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "vingt": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "soixante": 60,
+    "cent": 100,
+    "mille": 1000,
 }
 # « une vingtaine » means about twenty: the round number is the best estimate we have.
 APPROXIMATE_WORDS = {
-    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30,
-    "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60, "centaine": 100, "millier": 1000,
+    "dizaine": 10,
+    "douzaine": 12,
+    "quinzaine": 15,
+    "vingtaine": 20,
+    "trentaine": 30,
+    "quarantaine": 40,
+    "cinquantaine": 50,
+    "soixantaine": 60,
+    "centaine": 100,
+    "millier": 1000,
 }
 ORDINALS = {
-    "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1, "deuxieme": 2, "second": 2, "seconde": 2,
-    "2e": 2, "2eme": 2, "2nd": 2, "2nde": 2, "troisieme": 3, "3e": 3, "3eme": 3, "quatrieme": 4, "4e": 4,
-    "4eme": 4, "cinquieme": 5, "5e": 5, "5eme": 5, "first": 1, "second choice": 2, "third": 3,
+    "premier": 1,
+    "premiere": 1,
+    "1er": 1,
+    "1ere": 1,
+    "1re": 1,
+    "deuxieme": 2,
+    "second": 2,
+    "seconde": 2,
+    "2e": 2,
+    "2eme": 2,
+    "2nd": 2,
+    "2nde": 2,
+    "troisieme": 3,
+    "3e": 3,
+    "3eme": 3,
+    "quatrieme": 4,
+    "4e": 4,
+    "4eme": 4,
+    "cinquieme": 5,
+    "5e": 5,
+    "5eme": 5,
+    "first": 1,
+    "second choice": 2,
+    "third": 3,
 }
 LAST_WORDS = {"dernier", "derniere", "last"}
 
@@ -38,7 +87,7 @@ _MULTIPLIERS = (
 )
 
 
-def _number(text: str) -> Optional[float]:
+def _number(text: str) -> float | None:
     """The first number in `text`, in digits (« 2,5 », « 450 000 ») or in words."""
     folded = fold(text)
     compact = re.sub(r"(?<=\d)[\s\u202f\u00a0.](?=\d{3}\b)", "", folded)
@@ -57,7 +106,7 @@ def _number(text: str) -> Optional[float]:
     return float(total) if seen else None
 
 
-def parse_headcount(text: Optional[str]) -> Optional[int]:
+def parse_headcount(text: str | None) -> int | None:
     """Number of employees: « 25 », « une vingtaine », « douze » → 25, 20, 12."""
     if not text:
         return None
@@ -67,7 +116,7 @@ def parse_headcount(text: Optional[str]) -> Optional[int]:
     return int(round(value))
 
 
-def parse_revenue(text: Optional[str]) -> Optional[int]:
+def parse_revenue(text: str | None) -> int | None:
     """Revenue in euros: « 3 M€ », « 3 millions », « 800k », « 1,5 million », « 450 000 € »."""
     if not text:
         return None
@@ -83,7 +132,7 @@ def parse_revenue(text: Optional[str]) -> Optional[int]:
     return int(round(value))
 
 
-def parse_company_age_months(text: Optional[str], today: Optional[dt.date] = None) -> Optional[int]:
+def parse_company_age_months(text: str | None, today: dt.date | None = None) -> int | None:
     """Age in months: « 8 mois » → 8, « 3 ans » → 36, « 2019 » → months since mid-2019,
     « un an et demi » → 18."""
     if not text:
@@ -111,7 +160,7 @@ def parse_company_age_months(text: Optional[str], today: Optional[dt.date] = Non
     return None
 
 
-def parse_rank(text: Optional[str], count: Optional[int] = None) -> Optional[int]:
+def parse_rank(text: str | None, count: int | None = None) -> int | None:
     """1-based position in a list: « le deuxième » → 2, « 3 » → 3, « le dernier » → count."""
     if not text:
         return None
@@ -142,10 +191,26 @@ def format_age(months: int) -> str:
 
 
 # Answers that decline a question (« passer », « je ne sais pas »): the form moves on.
-SKIP_ANSWERS = {"passer", "passe", "je passe", "je ne sais pas", "je sais pas", "jsp", "sais pas", "aucune idee",
-                "je prefere ne pas le dire", "je prefere pas", "pas de reponse", "non", "non merci", "skip",
-                "peu importe", "ne sais pas", "on verra"}
+SKIP_ANSWERS = {
+    "passer",
+    "passe",
+    "je passe",
+    "je ne sais pas",
+    "je sais pas",
+    "jsp",
+    "sais pas",
+    "aucune idee",
+    "je prefere ne pas le dire",
+    "je prefere pas",
+    "pas de reponse",
+    "non",
+    "non merci",
+    "skip",
+    "peu importe",
+    "ne sais pas",
+    "on verra",
+}
 
 
-def is_skip(text: Optional[str]) -> bool:
+def is_skip(text: str | None) -> bool:
     return " ".join(re.findall(r"[a-z]+", fold(text or ""))) in SKIP_ANSWERS

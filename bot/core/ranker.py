@@ -25,16 +25,53 @@ STOP_WORDS = frozenset(
     "leurs lui ma mais me meme mes moi mon n ne ni nos notre nous on ont ou par pas plus pour qu que qui "
     "s sa se ses si son sont sur t ta te tes toi ton tu un une vos votre vous y ca cela ceci etre avoir "
     "fait faire faut peut peux puis dois doit bonjour merci svp est-ce quoi quel quelle quels quelles "
-    "ai as avez avons suis sommes etes es".split())
+    "ai as avez avons suis sommes etes es".split()
+)
 
-_SUFFIXES = ("issements", "issement", "ements", "ement", "ations", "ation", "ateurs", "ateur", "atrices",
-             "atrice", "ances", "ance", "ences", "ence", "ites", "ite", "iques", "ique", "ables", "able",
-             "euses", "euse", "eurs", "eur", "ives", "ive", "ifs", "if", "aux", "al", "ees", "ee", "es", "er",
-             "ez", "e", "s", "x")
+_SUFFIXES = (
+    "issements",
+    "issement",
+    "ements",
+    "ement",
+    "ations",
+    "ation",
+    "ateurs",
+    "ateur",
+    "atrices",
+    "atrice",
+    "ances",
+    "ance",
+    "ences",
+    "ence",
+    "ites",
+    "ite",
+    "iques",
+    "ique",
+    "ables",
+    "able",
+    "euses",
+    "euse",
+    "eurs",
+    "eur",
+    "ives",
+    "ive",
+    "ifs",
+    "if",
+    "aux",
+    "al",
+    "ees",
+    "ee",
+    "es",
+    "er",
+    "ez",
+    "e",
+    "s",
+    "x",
+)
 
 K1 = 2.0
 B = 0.9
-KEY_WEIGHT = 3.0   # a word met in the keys counts three times as much as in the text
+KEY_WEIGHT = 3.0  # a word met in the keys counts three times as much as in the text
 
 
 def stem(word: str) -> str:
@@ -54,7 +91,7 @@ def terms(text: str) -> list:
 class Ranked:
     unit: object
     score: float
-    confidence: float   # share of the query's weight found in this unit, 0..1
+    confidence: float  # share of the query's weight found in this unit, 0..1
 
 
 class LexicalRanker:
@@ -76,8 +113,9 @@ class LexicalRanker:
         for i, (k, t) in enumerate(zip(self._keys, self._texts)):
             key_len, text_len = sum(k.values()), sum(t.values())
             for term in set(k) | set(t):
-                part = KEY_WEIGHT * self._bm25(k.get(term, 0), key_len, self._avg_key) \
-                    + self._bm25(t.get(term, 0), text_len, self._avg_text)
+                part = KEY_WEIGHT * self._bm25(k.get(term, 0), key_len, self._avg_key) + self._bm25(
+                    t.get(term, 0), text_len, self._avg_text
+                )
                 self._postings.setdefault(term, []).append((i, part))
 
     @staticmethod

@@ -14,6 +14,7 @@ from bot.core.advice.routing import clusters_for, contacts_for
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noqa: F401 - re-exported
+
 MAX_BULLETS = 4
 
 
@@ -69,13 +70,16 @@ def _join_names(names: list) -> str:
 
 # --- programmes ---------------------------------------------------------------------------
 
+
 def programme_details(kb: KnowledgeBase, pid: str) -> list:
     programme = kb.get("programme", pid)
     operator = kb.name("organisation", programme["operator"])
     status = kb.status("programme", programme)
     parts = [f"{programme['name']} ({operator})", _status_warning(kb, programme)]
     if status == "unconfirmed":
-        parts.append("⚠️ Les informations sur ce dispositif n'ont pas pu être toutes confirmées : vérifiez auprès de l'opérateur.")
+        parts.append(
+            "⚠️ Les informations sur ce dispositif n'ont pas pu être toutes confirmées : vérifiez auprès de l'opérateur."
+        )
     elif status != EXPIRED:
         parts.append(validity_sentence("programme", programme, kb.today()))
     parts.append(programme["summary"])
@@ -96,13 +100,18 @@ def programme_details(kb: KnowledgeBase, pid: str) -> list:
 
 
 # The questions a user asks next about a programme, as buttons that carry its id.
-FOLLOW_UPS = (("Suis-je éligible ?", "ask_eligibility"), ("Combien ?", "ask_amount"),
-              ("Comment faire la demande ?", "ask_how_to_apply"), ("Qui contacter ?", "ask_contact"))
+FOLLOW_UPS = (
+    ("Suis-je éligible ?", "ask_eligibility"),
+    ("Combien ?", "ask_amount"),
+    ("Comment faire la demande ?", "ask_how_to_apply"),
+    ("Qui contacter ?", "ask_contact"),
+)
 
 
 def follow_up_buttons(pid: str, skip: str = "") -> list:
-    return [{"title": title, "payload": payload(intent, programme=pid)} for title, intent in FOLLOW_UPS
-            if intent != skip]
+    return [
+        {"title": title, "payload": payload(intent, programme=pid)} for title, intent in FOLLOW_UPS if intent != skip
+    ]
 
 
 def _status_warning(kb: KnowledgeBase, programme: dict) -> str:
@@ -124,13 +133,17 @@ def programme_eligibility(kb: KnowledgeBase, pid: str) -> list:
     operator = kb.name("organisation", programme["operator"])
     parts = [_status_warning(kb, programme)]
     if programme.get("eligibility"):
-        parts.append(f"{programme['name']} : les conditions à remplir\n"
-                     + _bullets(c["label"] for c in programme["eligibility"]))
-        parts.append(f"C'est une indication : l'éligibilité est confirmée par {operator} lors de l'étude "
-                     "de votre dossier.")
+        parts.append(
+            f"{programme['name']} : les conditions à remplir\n" + _bullets(c["label"] for c in programme["eligibility"])
+        )
+        parts.append(
+            f"C'est une indication : l'éligibilité est confirmée par {operator} lors de l'étude de votre dossier."
+        )
     else:
-        parts.append(f"Ma fiche sur {programme['name']} ne détaille pas de conditions d'éligibilité. "
-                     f"En résumé : {programme['summary']}")
+        parts.append(
+            f"Ma fiche sur {programme['name']} ne détaille pas de conditions d'éligibilité. "
+            f"En résumé : {programme['summary']}"
+        )
         parts.append(f"Pour savoir si votre entreprise est concernée, renseignez-vous auprès de {operator}.")
     parts.append(source_line(programme))
     return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_eligibility"))]
@@ -142,8 +155,9 @@ def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
     if programme.get("amounts"):
         parts.append(f"{programme['name']} : montants, taux et durées\n" + _bullets(programme["amounts"]))
     else:
-        parts.append(f"Ma fiche sur {programme['name']} ne donne pas de montant chiffré. "
-                     f"En résumé : {programme['summary']}")
+        parts.append(
+            f"Ma fiche sur {programme['name']} ne donne pas de montant chiffré. En résumé : {programme['summary']}"
+        )
     parts.append(source_line(programme))
     return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_amount"))]
 
@@ -158,8 +172,11 @@ def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
         if programme.get("contact"):
             parts.append(f"Page pour déposer la demande ou se renseigner : {programme['contact']}")
     parts.append(source_line(programme))
-    buttons = ([programme_button(kb, programme["successor"])] if programme.get("successor")
-               else follow_up_buttons(pid, skip="ask_how_to_apply"))
+    buttons = (
+        [programme_button(kb, programme["successor"])]
+        if programme.get("successor")
+        else follow_up_buttons(pid, skip="ask_how_to_apply")
+    )
     return [message("\n\n".join(p for p in parts if p), buttons)]
 
 
@@ -167,7 +184,7 @@ STATUS_TEXT = {
     "active": "est ouvert : il était proposé à la date de vérification de ma fiche.",
     "paused": "est suspendu pour le moment.",
     "unconfirmed": "figure dans ma base, mais je n'ai pas pu confirmer qu'il est toujours proposé : "
-                   "vérifiez auprès de l'opérateur.",
+    "vérifiez auprès de l'opérateur.",
 }
 
 
@@ -187,8 +204,12 @@ def programme_status(kb: KnowledgeBase, pid: str) -> list:
 def programme_contact(kb: KnowledgeBase, pid: str) -> list:
     programme = kb.get("programme", pid)
     operator = kb.get("organisation", programme["operator"])
-    parts = [f"Pour {programme['name']}, adressez-vous à {operator['name']} : {programme.get('contact') or operator['website']}",
-             programme["how_to_apply"], source_line(programme)]
+    parts = [
+        f"Pour {programme['name']}, adressez-vous à {operator['name']} : "
+        f"{programme.get('contact') or operator['website']}",
+        programme["how_to_apply"],
+        source_line(programme),
+    ]
     buttons = [{"title": "Conseillers de ma Région", "payload": payload("ask_region_support")}]
     return [message("\n\n".join(parts), buttons)]
 
@@ -215,9 +236,12 @@ def unknown_programme(kb: KnowledgeBase, asked: str) -> list:
 
 def which_programme(kb: KnowledgeBase, intent: str = "ask_programme") -> list:
     featured = [pid for pid in kb.editorial.featured_programmes if kb.get("programme", pid)]
-    return [message("De quel dispositif parlez-vous ? Voici les plus demandés :",
-                    [{"title": kb.name("programme", pid), "payload": payload(intent, programme=pid)}
-                     for pid in featured])]
+    return [
+        message(
+            "De quel dispositif parlez-vous ? Voici les plus demandés :",
+            [{"title": kb.name("programme", pid), "payload": payload(intent, programme=pid)} for pid in featured],
+        )
+    ]
 
 
 # The start of the answer to a question the knowledge base cannot answer: the handover
@@ -227,14 +251,22 @@ NOT_IN_KNOWLEDGE = "Je n'ai pas d'information fiable sur ce point dans ma base"
 
 def not_in_knowledge(kb: KnowledgeBase, pid: str, intent: str) -> list:
     name = kb.name("programme", pid)
-    return [message(f"{NOT_IN_KNOWLEDGE}. Un conseiller pourra vous répondre. Si votre question portait sur "
-                    f"{name}, choisissez ci-dessous :",
-                    [{"title": f"{name} : {title}", "payload": payload(aspect, programme=pid)}
-                     for title, aspect in FOLLOW_UPS if aspect == intent]
-                    + [{"title": "Parler à un conseiller", "payload": payload("request_adviser")}])]
+    return [
+        message(
+            f"{NOT_IN_KNOWLEDGE}. Un conseiller pourra vous répondre. Si votre question portait sur "
+            f"{name}, choisissez ci-dessous :",
+            [
+                {"title": f"{name} : {title}", "payload": payload(aspect, programme=pid)}
+                for title, aspect in FOLLOW_UPS
+                if aspect == intent
+            ]
+            + [{"title": "Parler à un conseiller", "payload": payload("request_adviser")}],
+        )
+    ]
 
 
 # --- obstacles and practical questions ----------------------------------------------------
+
 
 def obstacle_advice(kb: KnowledgeBase, obstacle_id: str) -> list:
     obstacle = kb.get("obstacle", obstacle_id)
@@ -259,6 +291,7 @@ def which_obstacle(kb: KnowledgeBase) -> list:
 
 
 # --- pôles de compétitivité ---------------------------------------------------------------
+
 
 def cluster_info(kb: KnowledgeBase, pole_id: str) -> list:
     cluster = kb.get("cluster", pole_id)
@@ -295,10 +328,16 @@ def clusters_for_sector(kb: KnowledgeBase, sector_id: str, region: str = None) -
     clusters = [kb.get("cluster", c) for c in clusters_for(kb, sector_id, region)]
     if not clusters:
         return [message(f"Je ne connais pas de pôle de compétitivité pour le secteur « {sector['name']} ».")]
-    lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])}){_label_mark(kb, c)}"
-             for c in clusters]
-    text = (f"Pôles de compétitivité du secteur « {sector['name']} » :\n" + _bullets(lines)
-            + "\n\n" + source_line(clusters[0]) + " ; chaque pôle a sa fiche détaillée.")
+    lines = [
+        f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])}){_label_mark(kb, c)}" for c in clusters
+    ]
+    text = (
+        f"Pôles de compétitivité du secteur « {sector['name']} » :\n"
+        + _bullets(lines)
+        + "\n\n"
+        + source_line(clusters[0])
+        + " ; chaque pôle a sa fiche détaillée."
+    )
     return [message(text, [cluster_button(kb, c["id"]) for c in clusters[:5]])]
 
 
@@ -313,12 +352,22 @@ def _label_mark(kb: KnowledgeBase, cluster: dict) -> str:
 def which_cluster(kb: KnowledgeBase) -> list:
     sectors = [s for s in kb.editorial.featured_sectors if kb.get("sector", s)]
     # Text payloads: the sector is read from the words, like a typed question.
-    return [message("Quel est votre secteur d'activité, ou le nom du pôle de compétitivité qui vous intéresse ? Par exemple :",
-                    [{"title": kb.name("sector", s), "payload": f"Quels pôles de compétitivité pour le secteur {kb.name('sector', s)} ?"}
-                     for s in sectors])]
+    return [
+        message(
+            "Quel est votre secteur d'activité, ou le nom du pôle de compétitivité qui vous intéresse ? Par exemple :",
+            [
+                {
+                    "title": kb.name("sector", s),
+                    "payload": f"Quels pôles de compétitivité pour le secteur {kb.name('sector', s)} ?",
+                }
+                for s in sectors
+            ],
+        )
+    ]
 
 
 # --- overview -----------------------------------------------------------------------------
+
 
 def support_overview(kb: KnowledgeBase) -> list:
     tfe = kb.get("organisation", "team-france-export")
@@ -330,28 +379,35 @@ def support_overview(kb: KnowledgeBase) -> list:
         obstacle = kb.get("obstacle", obstacle_id)
         if not obstacle:
             continue
-        names = [kb.name("programme", p) for p in obstacle.get("programmes", [])
-                 if not kb.gone("programme", p)][:3]
+        names = [kb.name("programme", p) for p in obstacle.get("programmes", []) if not kb.gone("programme", p)][:3]
         if names:
             lines.append(f"{label} : {', '.join(names)}")
     if lines:
         parts.append("Selon votre besoin :\n" + _bullets(lines))
-    used = [kb.get("obstacle", obstacle_id) for obstacle_id, _ in kb.editorial.overview_needs
-            if kb.get("obstacle", obstacle_id)]
+    used = [
+        kb.get("obstacle", obstacle_id)
+        for obstacle_id, _ in kb.editorial.overview_needs
+        if kb.get("obstacle", obstacle_id)
+    ]
     if used:
         parts.append(citations.render(citations.of_records(used)))
     parts.append("Choisissez un sujet pour le détail :")
-    buttons = [obstacle_button(kb, obstacle_id) for obstacle_id, _ in kb.editorial.overview_needs
-               if kb.get("obstacle", obstacle_id)]
+    buttons = [
+        obstacle_button(kb, obstacle_id)
+        for obstacle_id, _ in kb.editorial.overview_needs
+        if kb.get("obstacle", obstacle_id)
+    ]
     return [message("\n\n".join(parts), buttons)]
 
 
 def knowledge_unavailable() -> list:
-    return [message("Désolé, ma base de connaissances est momentanément indisponible. "
-                    "Réessayez dans quelques minutes.")]
+    return [
+        message("Désolé, ma base de connaissances est momentanément indisponible. Réessayez dans quelques minutes.")
+    ]
 
 
 # --- organisations, Régions, countries -------------------------------------------------
+
 
 def organisation_info(kb: KnowledgeBase, organisation_id: str) -> list:
     organisation = kb.get("organisation", organisation_id)
@@ -360,16 +416,23 @@ def organisation_info(kb: KnowledgeBase, organisation_id: str) -> list:
         parts.append(organisation["details"])
     parts.append(f"Site : {organisation['website']}")
     parts.append(source_line(organisation))
-    operated = [p["id"] for p in kb.all("programme")
-                if p["operator"] == organisation_id and not kb.gone("programme", p)]
+    operated = [
+        p["id"] for p in kb.all("programme") if p["operator"] == organisation_id and not kb.gone("programme", p)
+    ]
     return [message("\n\n".join(parts), [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
 
 
 def which_organisation(kb: KnowledgeBase) -> list:
     featured = [o for o in kb.editorial.featured_organisations if kb.get("organisation", o)]
-    return [message("De quel organisme voulez-vous parler ? Par exemple :",
-                    [{"title": kb.name("organisation", o), "payload": payload("ask_organisation", organisation=o)}
-                     for o in featured])]
+    return [
+        message(
+            "De quel organisme voulez-vous parler ? Par exemple :",
+            [
+                {"title": kb.name("organisation", o), "payload": payload("ask_organisation", organisation=o)}
+                for o in featured
+            ],
+        )
+    ]
 
 
 def region_support(kb: KnowledgeBase, region_id: str, departement_code: str = None) -> list:
@@ -378,22 +441,30 @@ def region_support(kb: KnowledgeBase, region_id: str, departement_code: str = No
     if departement_code:
         dep = kb.departement(departement_code)
         parts.append(f"Le département {dep['name']} ({dep['code']}) fait partie de la Région {region['name']}.")
-    parts.append(f"Vos interlocuteurs pour l'export, Région {region['name']} :\n"
-                 + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", [])))
-    regional = sorted((p for p in kb.all("programme")
-                       if region_id in p.get("regions", []) and not kb.gone("programme", p)),
-                      key=lambda p: p["name"])
+    parts.append(
+        f"Vos interlocuteurs pour l'export, Région {region['name']} :\n"
+        + _bullets(f"{c['name']} : {c['role']} {c['url']}" for c in region.get("contacts", []))
+    )
+    regional = sorted(
+        (p for p in kb.all("programme") if region_id in p.get("regions", []) and not kb.gone("programme", p)),
+        key=lambda p: p["name"],
+    )
     if regional:
         parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
-    parts.append(source_line(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2))
+    parts.append(
+        source_line(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2)
+    )
     return [message("\n\n".join(parts), [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
 
 
 def which_region(kb: KnowledgeBase) -> list:
     featured = [r for r in kb.editorial.featured_regions if kb.get("region", r)]
-    return [message("Dans quelle Région ou quel département votre entreprise est-elle installée ? Par exemple :",
-                    [{"title": kb.name("region", r), "payload": payload("ask_region_support", region=r)}
-                     for r in featured])]
+    return [
+        message(
+            "Dans quelle Région ou quel département votre entreprise est-elle installée ? Par exemple :",
+            [{"title": kb.name("region", r), "payload": payload("ask_region_support", region=r)} for r in featured],
+        )
+    ]
 
 
 def country_pointers(kb: KnowledgeBase, country_id: str) -> list:
@@ -425,11 +496,16 @@ def country_pointers(kb: KnowledgeBase, country_id: str) -> list:
 
 def which_country(kb: KnowledgeBase) -> list:
     featured = [c for c in kb.editorial.featured_countries if kb.get("country", c)]
-    return [message("Vers quel pays souhaitez-vous exporter ? Par exemple :",
-                    [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured])]
+    return [
+        message(
+            "Vers quel pays souhaitez-vous exporter ? Par exemple :",
+            [{"title": kb.name("country", c), "payload": payload("ask_country", country=c)} for c in featured],
+        )
+    ]
 
 
 # --- financing overview -------------------------------------------------------------------
+
 
 def _sources_of(records: list) -> str:
     return citations.render(citations.of_records(records))
@@ -445,8 +521,9 @@ def financing_overview(kb: KnowledgeBase) -> list:
         if not records:
             continue
         used += records
-        parts.append(f"{title} :\n" + _bullets(f"{r['name']} ({kb.name('organisation', r['operator'])})"
-                                                for r in records))
+        parts.append(
+            f"{title} :\n" + _bullets(f"{r['name']} ({kb.name('organisation', r['operator'])})" for r in records)
+        )
         buttons.append(programme_button(kb, records[0]["id"]))
     parts.append("Votre Région a aussi ses aides : demandez-moi « aides export en » suivi de votre Région.")
     parts.append(_sources_of(used))
@@ -455,18 +532,22 @@ def financing_overview(kb: KnowledgeBase) -> list:
 
 # --- contacts and advisers ----------------------------------------------------------------
 
+
 def adviser_contact(kb: KnowledgeBase, region_id: str = None, ask_region: bool = True, need: str = None) -> list:
     """Where a human adviser can be reached: the Région's contacts when it is known (those
     for the company's need first), else the Team France Export network, which routes to the
     right regional adviser."""
     if region_id and kb.get("region", region_id):
         region = kb.get("region", region_id)
-        text = (f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n"
-                + contacts_text(kb, region_id, need))
+        text = f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n" + contacts_text(
+            kb, region_id, need
+        )
         return [message(f"{text}\n\n{source_line(contacts_record(region))}")]
     tfe = kb.get("organisation", "team-france-export")
-    text = ("Un conseiller de la Team France Export peut étudier votre projet avec vous : "
-            f"{tfe['summary']}\nPrise de contact : {tfe['website']}\n\n{source_line(tfe)}")
+    text = (
+        "Un conseiller de la Team France Export peut étudier votre projet avec vous : "
+        f"{tfe['summary']}\nPrise de contact : {tfe['website']}\n\n{source_line(tfe)}"
+    )
     if not ask_region:
         return [message(text)]
     text += "\n\nIndiquez-moi votre Région ou votre département : je vous donnerai le contact le plus proche."
@@ -487,23 +568,33 @@ def contacts_text(kb: KnowledgeBase, region_id: str, need: str = None) -> str:
 
 def fallback_to_adviser(kb: KnowledgeBase, region_id: str = None) -> list:
     """The last step of the fallback: after two misunderstandings, a person is better."""
-    return ([message("Je ne parviens pas à comprendre votre demande, désolé. Un conseiller pourra vous "
-                     "répondre directement.")] + adviser_contact(kb, region_id))
+    return [
+        message(
+            "Je ne parviens pas à comprendre votre demande, désolé. Un conseiller pourra vous répondre directement."
+        )
+    ] + adviser_contact(kb, region_id)
 
 
 # --- the company's profile ----------------------------------------------------------------
 
+
 def company_noted(facts: list, missing: list) -> list:
     """Repeats back what was understood about the company, so that a misreading shows."""
     if not facts:
-        return [message("Merci. Je n'ai pas su relever d'information précise : pouvez-vous indiquer "
-                        "par exemple votre secteur, votre Région, votre effectif ou le pays visé ?")]
+        return [
+            message(
+                "Merci. Je n'ai pas su relever d'information précise : pouvez-vous indiquer "
+                "par exemple votre secteur, votre Région, votre effectif ou le pays visé ?"
+            )
+        ]
     text = "C'est noté :\n" + _bullets(facts)
     if missing:
         text += "\n\nPour mieux vous orienter, vous pouvez aussi m'indiquer : " + _join_names(missing) + "."
-    buttons = [{"title": "Quels dispositifs pour moi ?", "payload": payload("ask_recommendation")},
-               {"title": "Qui contacter près de chez moi ?", "payload": payload("ask_region_support")},
-               {"title": "Quel pôle pour mon secteur ?", "payload": payload("ask_cluster")}]
+    buttons = [
+        {"title": "Quels dispositifs pour moi ?", "payload": payload("ask_recommendation")},
+        {"title": "Qui contacter près de chez moi ?", "payload": payload("ask_region_support")},
+        {"title": "Quel pôle pour mon secteur ?", "payload": payload("ask_cluster")},
+    ]
     return [message(text, buttons)]
 
 
@@ -516,5 +607,7 @@ def rank_out_of_range(count: int) -> list:
 
 
 def unknown_region(value) -> dict:
-    return message(f"Je ne reconnais pas « {value} » comme une Région ou un département français. "
-                   "Indiquez par exemple « Bretagne », « Gironde » ou « 69 ».")
+    return message(
+        f"Je ne reconnais pas « {value} » comme une Région ou un département français. "
+        "Indiquez par exemple « Bretagne », « Gironde » ou « 69 »."
+    )

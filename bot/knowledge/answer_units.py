@@ -40,11 +40,11 @@ ASPECT_KEYS = {
 @dataclass(frozen=True)
 class AnswerUnit:
     id: str
-    kind: str            # the record's kind
+    kind: str  # the record's kind
     record_id: str
-    aspect: str          # "" for a whole record, else the aspect or « conseil-<n> »
-    title: str           # what the unit is about, in French (the record's name or question)
-    text: str            # the answer itself, as knowledge/ writes it
+    aspect: str  # "" for a whole record, else the aspect or « conseil-<n> »
+    title: str  # what the unit is about, in French (the record's name or question)
+    text: str  # the answer itself, as knowledge/ writes it
     keys: tuple = field(default=())  # questions and names it answers (FAQ variants, aliases)
 
 
@@ -66,9 +66,12 @@ def _names(record: dict) -> tuple:
 
 
 def _faq_units(records: dict) -> list:
-    return [AnswerUnit(f"faq:{rid}", "faq", rid, "", r["question"], r["answer"],
-                       tuple([r["question"], *r.get("variants", [])]))
-            for rid, r in records.items()]
+    return [
+        AnswerUnit(
+            f"faq:{rid}", "faq", rid, "", r["question"], r["answer"], tuple([r["question"], *r.get("variants", [])])
+        )
+        for rid, r in records.items()
+    ]
 
 
 def _obstacle_units(records: dict) -> list:
@@ -76,8 +79,17 @@ def _obstacle_units(records: dict) -> list:
     for rid, r in records.items():
         out.append(AnswerUnit(f"obstacle:{rid}", "obstacle", rid, "", r["name"], r["summary"], _names(r)))
         for n, advice in enumerate(r.get("advice", []), start=1):
-            out.append(AnswerUnit(f"obstacle:{rid}:conseil-{n}", "obstacle", rid, f"conseil-{n}", r["name"],
-                                  _text_of(advice), _names(r)))
+            out.append(
+                AnswerUnit(
+                    f"obstacle:{rid}:conseil-{n}",
+                    "obstacle",
+                    rid,
+                    f"conseil-{n}",
+                    r["name"],
+                    _text_of(advice),
+                    _names(r),
+                )
+            )
     return out
 
 
@@ -88,46 +100,91 @@ def _programme_units(records: dict) -> list:
             text = " ".join(_text_of(r.get(f)) for f in fields if r.get(f)).strip()
             if not text:
                 continue
-            out.append(AnswerUnit(f"programme:{rid}:{aspect}", "programme", rid, aspect, r["name"], text,
-                                  _names(r) + (ASPECT_KEYS[aspect],)))
+            out.append(
+                AnswerUnit(
+                    f"programme:{rid}:{aspect}",
+                    "programme",
+                    rid,
+                    aspect,
+                    r["name"],
+                    text,
+                    _names(r) + (ASPECT_KEYS[aspect],),
+                )
+            )
     return out
 
 
 def _organisation_units(records: dict) -> list:
-    return [AnswerUnit(f"organisation:{rid}", "organisation", rid, "", r["name"],
-                       " ".join(t for t in (r.get("summary"), r.get("details")) if t), _names(r))
-            for rid, r in records.items()]
+    return [
+        AnswerUnit(
+            f"organisation:{rid}",
+            "organisation",
+            rid,
+            "",
+            r["name"],
+            " ".join(t for t in (r.get("summary"), r.get("details")) if t),
+            _names(r),
+        )
+        for rid, r in records.items()
+    ]
 
 
 def _country_units(records: dict) -> list:
     out = []
     for rid, r in records.items():
-        parts = [r.get("details"), _text_of(r.get("eu_agreement")), r.get("origin_proof"),
-                 _text_of(r.get("business_france"))]
-        out.append(AnswerUnit(f"country:{rid}", "country", rid, "", r["name"],
-                              " ".join(p for p in parts if p), _names(r)))
+        parts = [
+            r.get("details"),
+            _text_of(r.get("eu_agreement")),
+            r.get("origin_proof"),
+            _text_of(r.get("business_france")),
+        ]
+        out.append(
+            AnswerUnit(f"country:{rid}", "country", rid, "", r["name"], " ".join(p for p in parts if p), _names(r))
+        )
     return out
 
 
 def _region_units(records: dict) -> list:
-    return [AnswerUnit(f"region:{rid}:contacts", "region", rid, "contacts", r["name"],
-                       _text_of(r.get("contacts")), _names(r) + ("contacts export, qui m'aide dans ma région",))
-            for rid, r in records.items() if r.get("contacts")]
+    return [
+        AnswerUnit(
+            f"region:{rid}:contacts",
+            "region",
+            rid,
+            "contacts",
+            r["name"],
+            _text_of(r.get("contacts")),
+            _names(r) + ("contacts export, qui m'aide dans ma région",),
+        )
+        for rid, r in records.items()
+        if r.get("contacts")
+    ]
 
 
 def _cluster_units(records: dict) -> list:
-    return [AnswerUnit(f"cluster:{rid}:international", "cluster", rid, "international", r["name"],
-                       " ".join(t for t in (r.get("summary"), r.get("international")) if t), _names(r))
-            for rid, r in records.items() if r.get("international")]
+    return [
+        AnswerUnit(
+            f"cluster:{rid}:international",
+            "cluster",
+            rid,
+            "international",
+            r["name"],
+            " ".join(t for t in (r.get("summary"), r.get("international")) if t),
+            _names(r),
+        )
+        for rid, r in records.items()
+        if r.get("international")
+    ]
 
 
 def build(records: dict) -> list:
     """Every answer unit of a knowledge base, given its records by kind (`Dataset.records` or
     `KnowledgeBase.records`), in a stable order."""
-    return [*_faq_units(records.get("faq", {})),
-            *_obstacle_units(records.get("obstacle", {})),
-            *_programme_units(records.get("programme", {})),
-            *_organisation_units(records.get("organisation", {})),
-            *_country_units(records.get("country", {})),
-            *_region_units(records.get("region", {})),
-            *_cluster_units(records.get("cluster", {}))]
+    return [
+        *_faq_units(records.get("faq", {})),
+        *_obstacle_units(records.get("obstacle", {})),
+        *_programme_units(records.get("programme", {})),
+        *_organisation_units(records.get("organisation", {})),
+        *_country_units(records.get("country", {})),
+        *_region_units(records.get("region", {})),
+        *_cluster_units(records.get("cluster", {})),
+    ]

@@ -53,7 +53,7 @@ class Editorial:
     featured_sectors: tuple = ()
     country_obstacles: tuple = ()
     need_choices: tuple = ()
-    overview_needs: tuple = ()    # (obstacle id, label of the need)
+    overview_needs: tuple = ()  # (obstacle id, label of the need)
     financing_groups: tuple = ()  # (title, programme ids)
 
     def references(self):
@@ -70,10 +70,12 @@ class Editorial:
     def to_content(self) -> dict:
         """The lists as the YAML file writes them (what `parse` reads back)."""
         content = {name: list(getattr(self, name)) for name in ID_LISTS}
-        content["overview_needs"] = [{"obstacle": obstacle_id, "label": label}
-                                     for obstacle_id, label in self.overview_needs]
-        content["financing_groups"] = [{"title": title, "programmes": list(pids)}
-                                       for title, pids in self.financing_groups]
+        content["overview_needs"] = [
+            {"obstacle": obstacle_id, "label": label} for obstacle_id, label in self.overview_needs
+        ]
+        content["financing_groups"] = [
+            {"title": title, "programmes": list(pids)} for title, pids in self.financing_groups
+        ]
         return content
 
 
@@ -86,8 +88,13 @@ def _text(value) -> bool:
 
 def _check_id(name: str, position: int, rid, problems: list) -> None:
     if not isinstance(rid, str) or not _ID.match(rid):
-        problems.append((name, f"élément {position} : identifiant mal écrit : {rid!r} "
-                               "(minuscules sans accents, mots séparés par « - »)"))
+        problems.append(
+            (
+                name,
+                f"élément {position} : identifiant mal écrit : {rid!r} "
+                "(minuscules sans accents, mots séparés par « - »)",
+            )
+        )
 
 
 def _ids(name: str, value, problems: list) -> tuple:
@@ -124,15 +131,17 @@ def parse(content) -> Editorial:
     problems += [(name, "liste obligatoire manquante") for name in LIST_NAMES if name not in content]
     values = {name: _ids(name, content[name], problems) for name in ID_LISTS if name in content}
     needs = []
-    for position, entry in _entries("overview_needs", content.get("overview_needs", []), ("obstacle", "label"),
-                                    problems):
+    for position, entry in _entries(
+        "overview_needs", content.get("overview_needs", []), ("obstacle", "label"), problems
+    ):
         _check_id("overview_needs", position, entry["obstacle"], problems)
         if not _text(entry["label"]):
             problems.append(("overview_needs", f"élément {position} : le libellé (« label ») est obligatoire"))
         needs.append((entry["obstacle"], entry["label"]))
     groups = []
-    for position, entry in _entries("financing_groups", content.get("financing_groups", []),
-                                    ("title", "programmes"), problems):
+    for position, entry in _entries(
+        "financing_groups", content.get("financing_groups", []), ("title", "programmes"), problems
+    ):
         if not _text(entry["title"]):
             problems.append(("financing_groups", f"élément {position} : le titre (« title ») est obligatoire"))
         groups.append((entry["title"], _ids("financing_groups", entry["programmes"], problems)))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Optional, Tuple
 
 from bot.config import settings
 from bot.knowledge import store
@@ -35,19 +34,19 @@ class LiveKnowledgeBase:
         self.refresh_s = refresh_s
         self._engine = None
         # (content version, snapshot), replaced as a whole.
-        self._current: Optional[Tuple[str, KnowledgeBase]] = None
+        self._current: tuple[str, KnowledgeBase] | None = None
         self._load_lock = threading.Lock()
         self._stop = threading.Event()
         self._watch_lock = threading.Lock()
-        self._watcher: Optional[threading.Thread] = None
+        self._watcher: threading.Thread | None = None
 
     @property
-    def snapshot(self) -> Optional[KnowledgeBase]:
+    def snapshot(self) -> KnowledgeBase | None:
         current = self._current
         return current[1] if current else None
 
     @property
-    def version(self) -> Optional[str]:
+    def version(self) -> str | None:
         current = self._current
         return current[0] if current else None
 
@@ -98,8 +97,12 @@ class LiveKnowledgeBase:
                 failing = False
             except Exception as exc:  # noqa: BLE001 - the old snapshot keeps answering
                 if not failing:
-                    log.warning("Base de connaissances : nouvelle version illisible (%s) ; la précédente reste "
-                                "en service, nouvel essai dans %g s.", exc, self.refresh_s)
+                    log.warning(
+                        "Base de connaissances : nouvelle version illisible (%s) ; la précédente reste "
+                        "en service, nouvel essai dans %g s.",
+                        exc,
+                        self.refresh_s,
+                    )
                 failing = True
         self._dispose()
 
@@ -121,7 +124,7 @@ class LiveKnowledgeBase:
             watcher.join(timeout=10)
 
 
-_live: Optional[LiveKnowledgeBase] = None
+_live: LiveKnowledgeBase | None = None
 _live_lock = threading.Lock()
 
 
@@ -144,7 +147,7 @@ def reset() -> None:
         _live = None
 
 
-async def get_knowledge_base() -> Optional[KnowledgeBase]:
+async def get_knowledge_base() -> KnowledgeBase | None:
     """The snapshot, or None when the database cannot be read (the next call retries)."""
     live = current()
     if live.snapshot is None:

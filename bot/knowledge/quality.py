@@ -95,8 +95,11 @@ def measure(dataset: Dataset, today: dt.date) -> dict:
                 without_page_date += 1
             with_primary += _has_primary(record)
             domains.update(domain_of(s["url"]) for s in sources)
-        primary[kind] = {"records": counts[kind], "with_primary": with_primary,
-                         "share": _share(with_primary, counts[kind])}
+        primary[kind] = {
+            "records": counts[kind],
+            "with_primary": with_primary,
+            "share": _share(with_primary, counts[kind]),
+        }
     total = sum(counts.values())
     total_primary = sum(p["with_primary"] for p in primary.values())
 
@@ -118,9 +121,12 @@ def measure(dataset: Dataset, today: dt.date) -> dict:
         "today": today.isoformat(),
         "unsourced": unsourced,
         "undated": undated,
-        "unsourced_or_undated": sum(1 for kind in KINDS for r in records[kind].values()
-                                    if not r.get("sources") or not r.get("verified_on")
-                                    or any(not s.get("seen_on") for s in r["sources"])),
+        "unsourced_or_undated": sum(
+            1
+            for kind in KINDS
+            for r in records[kind].values()
+            if not r.get("sources") or not r.get("verified_on") or any(not s.get("seen_on") for s in r["sources"])
+        ),
         "records_without_page_date": without_page_date,
         "faq": {
             "count": len(faqs),
@@ -129,13 +135,17 @@ def measure(dataset: Dataset, today: dt.date) -> dict:
             "fewer_than_5_variants": sum(1 for f in faqs if len(f.get("variants", [])) < MIN_VARIANTS),
         },
         "primary_sources": {
-            "records": total, "with_primary": total_primary, "share": _share(total_primary, total),
+            "records": total,
+            "with_primary": total_primary,
+            "share": _share(total_primary, total),
             "per_kind": primary,
         },
         "refused_urls": len(refused),
         "refused": [{"file": p.path, "id": p.record_id, "problem": p.message} for p in refused],
         "bare_contacts": {
-            "count": len(bare), "contacts": len(listed), "share": _share(len(bare), len(listed)),
+            "count": len(bare),
+            "contacts": len(listed),
+            "share": _share(len(bare), len(listed)),
             "list": [{"kind": k, "id": rid, "field": f, "url": url} for k, rid, f, url in bare],
         },
         "domains": dict(sorted(domains.items(), key=lambda item: (-item[1], item[0]))),
@@ -158,5 +168,10 @@ def stale_records(dataset: Dataset, today: dt.date, days: int, months: int) -> d
                 undated += 1
             elif newest < page_limit:
                 pages.append((newest, kind, rid, where))
-    return {"verified": sorted(verified), "pages": sorted(pages), "without_page_date": undated,
-            "verified_limit": verified_limit, "page_limit": page_limit}
+    return {
+        "verified": sorted(verified),
+        "pages": sorted(pages),
+        "without_page_date": undated,
+        "verified_limit": verified_limit,
+        "page_limit": page_limit,
+    }

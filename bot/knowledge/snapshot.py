@@ -12,13 +12,12 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
-from typing import Optional
 
+from bot.core.text import key, words
 from bot.knowledge.editorial import Editorial
 from bot.knowledge.validation import KINDS
-from bot.knowledge.validity import GONE, effective_status
 from bot.knowledge.validation import labels as record_labels
-from bot.core.text import key, words
+from bot.knowledge.validity import GONE, effective_status
 
 # Words that carry no meaning for search (« comment obtenir l'assurance pour exporter ? »).
 STOP_WORDS = set(
@@ -36,7 +35,8 @@ STOP_WORDS = set(
 _DEPARTEMENT_NUMBER = re.compile(
     r" (?:le|du|de|en|au|departement) (\d{2,3}|2a|2b) "
     r"(?!(?:salaries?|personnes?|employes?|collaborateurs?|etp|ans?|annees?|mois|semaines?|jours?|k|m|"
-    r"ke?ur|me?ur|euros?|millions?|milliers?|pour|pourcents?|%)\b)")
+    r"ke?ur|me?ur|euros?|millions?|milliers?|pour|pourcents?|%)\b)"
+)
 
 
 # City names that are also ordinary words (« des vannes », « plusieurs tours », « un maçon »):
@@ -54,7 +54,7 @@ class Hit:
 
 
 class KnowledgeBase:
-    def __init__(self, records: dict, today: Optional[dt.date] = None, editorial: Optional[Editorial] = None):
+    def __init__(self, records: dict, today: dt.date | None = None, editorial: Editorial | None = None):
         # `today` frozen for tests; None means the real date at each answer (a server runs
         # for days: a validity date must take effect without a restart).
         self._today = today
@@ -63,22 +63,31 @@ class KnowledgeBase:
         self.records = {kind: dict(records.get(kind, {})) for kind in KINDS}
         self._by_key = {kind: {} for kind in KINDS}
         for kind in KINDS:
-            for rid, record in self.records[kind].items():
+            for rid in self.records[kind]:
                 for label in self.labels(kind, rid):
                     self._by_key[kind].setdefault(key(label), rid)
                 self._by_key[kind].setdefault(key(rid), rid)
         # Each label as « word word », padded, for whole-word matching in `mentioned`.
-        self._phrases = {kind: [(rid, f" {' '.join(words(label))} ")
-                                for rid in self.records[kind] for label in self.labels(kind, rid)
-                                if words(label)]
-                         for kind in KINDS}
+        self._phrases = {
+            kind: [
+                (rid, f" {' '.join(words(label))} ")
+                for rid in self.records[kind]
+                for label in self.labels(kind, rid)
+                if words(label)
+            ]
+            for kind in KINDS
+        }
         self._departements = {}
         self._departement_by_key = {}
         for rid, region in self.records["region"].items():
             for dep in region.get("departements", []):
-                self._departements[dep["code"]] = {"code": dep["code"], "name": dep["name"], "region": rid,
-                                                   "phrase": f" {' '.join(words(dep['name']))} ",
-                                                   "cities": list(dep.get("cities", []))}
+                self._departements[dep["code"]] = {
+                    "code": dep["code"],
+                    "name": dep["name"],
+                    "region": rid,
+                    "phrase": f" {' '.join(words(dep['name']))} ",
+                    "cities": list(dep.get("cities", [])),
+                }
                 self._departement_by_key[key(dep["name"])] = dep["code"]
                 self._departement_by_key[key(dep["code"])] = dep["code"]
         # Cities come after names and numbers: « Paris » is the 75 either way, and a city never
@@ -89,16 +98,24 @@ class KnowledgeBase:
         # What `departements_in_text` looks for, longest first: département names of five
         # letters or more, city names of four or more (« Lyon », « Metz »).
         places = [(dep["phrase"], code) for code, dep in self._departements.items() if len(dep["phrase"]) >= 7]
-        places += [(f" {' '.join(words(city))} ", code) for code, dep in self._departements.items()
-                   for city in dep["cities"] if len(key(city)) >= 4]
+        places += [
+            (f" {' '.join(words(city))} ", code)
+            for code, dep in self._departements.items()
+            for city in dep["cities"]
+            if len(key(city)) >= 4
+        ]
         self._place_phrases = sorted(set(places), key=lambda item: (-len(item[0]), item[0]))
         self._search_index = [
             (kind, rid, self._search_words(kind, record))
-            for kind in KINDS for rid, record in self.records[kind].items()
+            for kind in KINDS
+            for rid, record in self.records[kind].items()
         ]
         self._words_by_record = {(kind, rid): set(weights) for kind, rid, weights in self._search_index}
-        self._name_phrase = {(kind, rid): " " + " ".join(words(self.name(kind, rid))) + " "
-                             for kind in KINDS for rid in self.records[kind]}
+        self._name_phrase = {
+            (kind, rid): " " + " ".join(words(self.name(kind, rid))) + " "
+            for kind in KINDS
+            for rid in self.records[kind]
+        }
         self._document_frequency = {}
         for _, _, weights in self._search_index:
             for word in weights:
@@ -116,7 +133,7 @@ class KnowledgeBase:
     def today(self) -> dt.date:
         return self._today or dt.date.today()
 
-    def at(self, today: dt.date) -> "KnowledgeBase":
+    def at(self, today: dt.date) -> KnowledgeBase:
         """The same knowledge base with the clock frozen at `today` (indices shared)."""
         frozen = copy.copy(self)
         frozen._today = today
@@ -239,7 +256,7 @@ class KnowledgeBase:
                 # The padding spaces are shared with the neighbours: compare the words only.
                 span = (start + 1, start + len(phrase) - 1)
                 free = all(span[1] <= a or span[0] >= b for a, b in taken)
-                if free and (phrase.strip() not in _CITY_WORDS or _PLACE_BEFORE.search(folded[:start + 1])):
+                if free and (phrase.strip() not in _CITY_WORDS or _PLACE_BEFORE.search(folded[: start + 1])):
                     taken.append(span)
                     if code not in found:
                         found.append(code)
@@ -256,7 +273,9 @@ class KnowledgeBase:
                 if word not in STOP_WORDS:
                     weights[word] = max(weights.get(word, 0), weight)
 
-        for label in [record.get("name") or record.get("question")] + record.get("aliases", []) + record.get("variants", []):
+        for label in (
+            [record.get("name") or record.get("question")] + record.get("aliases", []) + record.get("variants", [])
+        ):
             add(label, 3.0)
         add(record.get("summary"), 1.5)
         for long_field in ("details", "answer", "international"):
@@ -297,7 +316,9 @@ class KnowledgeBase:
                     score += weights[word] * idf[word]
                 elif len(word) >= 5:
                     # Plurals and small typos: « normes » finds « norme », « douanne » « douane ».
-                    near = [w for w in self._prefixes.get(word[:5], ()) if w in weights and abs(len(w) - len(word)) <= 2]
+                    near = [
+                        w for w in self._prefixes.get(word[:5], ()) if w in weights and abs(len(w) - len(word)) <= 2
+                    ]
                     if near:
                         score += 0.8 * max(weights[w] for w in near) * idf[word]
             if score > 0:

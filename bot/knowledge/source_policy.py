@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlparse
 
 import yaml
@@ -43,7 +42,7 @@ class SourcePolicy:
     primary: tuple = ()
     refused: tuple = field(default_factory=tuple)
 
-    def refusal(self, url: str) -> Optional[str]:
+    def refusal(self, url: str) -> str | None:
         """Why `url` may not be cited, or None when it may."""
         host = host_of(url)
         for rule in self.refused:
@@ -71,17 +70,22 @@ def _under(host: str, domain: str) -> bool:
 
 
 def parse(content) -> SourcePolicy:
-    if (not isinstance(content, dict) or set(content) - {"kind", "primary", "refused"}
-            or content.get("kind", POLICY_KIND) != POLICY_KIND):
-        raise PolicyError(f"le fichier doit contenir « kind: {POLICY_KIND} » et les clés « primary » et « refused » "
-                          "(et rien d'autre)")
+    if (
+        not isinstance(content, dict)
+        or set(content) - {"kind", "primary", "refused"}
+        or content.get("kind", POLICY_KIND) != POLICY_KIND
+    ):
+        raise PolicyError(
+            f"le fichier doit contenir « kind: {POLICY_KIND} » et les clés « primary » et « refused » (et rien d'autre)"
+        )
     primary = content.get("primary") or []
     if not isinstance(primary, list):
         raise PolicyError("« primary » doit être une liste de domaines")
     for domain in primary:
         if not isinstance(domain, str) or not _DOMAIN.match(domain):
-            raise PolicyError(f"domaine principal mal écrit : {domain!r} "
-                              "(ex. « douane.gouv.fr », sans https:// ni www)")
+            raise PolicyError(
+                f"domaine principal mal écrit : {domain!r} (ex. « douane.gouv.fr », sans https:// ni www)"
+            )
     rules = []
     for position, rule in enumerate(content.get("refused") or [], start=1):
         if not isinstance(rule, dict) or set(rule) - {"domain", "host_pattern", "reason"}:
@@ -97,8 +101,13 @@ def parse(content) -> SourcePolicy:
                 re.compile(rule["host_pattern"])
             except re.error as exc:
                 raise PolicyError(f"refus n° {position} : expression régulière invalide ({exc})") from None
-        rules.append(Refusal(reason=rule["reason"].strip(), domain=rule.get("domain") or "",
-                             host_pattern=rule.get("host_pattern") or ""))
+        rules.append(
+            Refusal(
+                reason=rule["reason"].strip(),
+                domain=rule.get("domain") or "",
+                host_pattern=rule.get("host_pattern") or "",
+            )
+        )
     return SourcePolicy(primary=tuple(primary), refused=tuple(rules))
 
 

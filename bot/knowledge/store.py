@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy import Column, DateTime, String, Text, create_engine, delete, select
 from sqlalchemy.engine import Engine
@@ -43,7 +42,7 @@ def schema_fingerprint() -> str:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
+        path = Path(url[len("sqlite:///") :])
         if str(path) not in ("", ":memory:"):
             path.parent.mkdir(parents=True, exist_ok=True)
     kwargs = {"future": True}
@@ -56,11 +55,11 @@ def make_engine(url: str) -> Engine:
 NOT_LOADED = "La base de connaissances est vide : lancez « python -m bot kb load » (ou « make kb-load »)."
 
 
-def sqlite_path(url: str) -> Optional[Path]:
+def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL, None for another database or an in-memory one."""
     if not url.startswith("sqlite:///"):
         return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]
+    path = url[len("sqlite:///") :].split("?", 1)[0]
     return None if path in ("", ":memory:") else Path(path)
 
 
@@ -69,8 +68,10 @@ def existing_engine(url: str) -> Engine:
     (in French, with what to run) instead of being created empty by the first connection."""
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise DatabaseUnavailable(f"Aucune base de données dans {path} : lancez « python -m bot kb load » "
-                                  "(ou « make kb-load ») pour la créer.")
+        raise DatabaseUnavailable(
+            f"Aucune base de données dans {path} : lancez « python -m bot kb load » "
+            "(ou « make kb-load ») pour la créer."
+        )
     return make_engine(url)
 
 
@@ -113,16 +114,43 @@ def _rows_for(kind: str, record: dict) -> list:
             values[column] = _json_safe(value) if isinstance(value, (list, dict)) else value
     rows = [model(**values)]
     for position, src in enumerate(record["sources"]):
-        rows.append(Source(kind=kind, record_id=record["id"], position=position, url=src["url"],
-                           seen_on=src["seen_on"], page_date=src.get("page_date"),
-                           title=src.get("title"), primary=bool(src.get("primary")), about=src.get("about")))
+        rows.append(
+            Source(
+                kind=kind,
+                record_id=record["id"],
+                position=position,
+                url=src["url"],
+                seen_on=src["seen_on"],
+                page_date=src.get("page_date"),
+                title=src.get("title"),
+                primary=bool(src.get("primary")),
+                about=src.get("about"),
+            )
+        )
     for position, dep in enumerate(record.get("departements", [])):
-        rows.append(Departement(code=dep["code"], name=dep["name"], region_id=record["id"], position=position,
-                                cities=list(dep.get("cities", []))))
+        rows.append(
+            Departement(
+                code=dep["code"],
+                name=dep["name"],
+                region_id=record["id"],
+                position=position,
+                cities=list(dep.get("cities", [])),
+            )
+        )
     for position, crit in enumerate(record.get("eligibility", [])):
-        number = crit["value"] if isinstance(crit["value"], (int, float)) and not isinstance(crit["value"], bool) else None
-        rows.append(Criterion(programme_id=record["id"], position=position, criterion=crit["criterion"],
-                              number=number, value=crit["value"], label=crit["label"]))
+        number = (
+            crit["value"] if isinstance(crit["value"], (int, float)) and not isinstance(crit["value"], bool) else None
+        )
+        rows.append(
+            Criterion(
+                programme_id=record["id"],
+                position=position,
+                criterion=crit["criterion"],
+                number=number,
+                value=crit["value"],
+                label=crit["label"],
+            )
+        )
     return rows
 
 
@@ -154,8 +182,9 @@ def load(dataset: Dataset, engine: Engine, content_hash: str = "") -> dict:
             session.flush()
             session.add_all([r for r in rows if not isinstance(r, MODEL_OF_KIND[kind])])
             session.flush()
-        session.add_all([EditorialList(name=name, items=items)
-                         for name, items in dataset.editorial.to_content().items()])
+        session.add_all(
+            [EditorialList(name=name, items=items) for name, items in dataset.editorial.to_content().items()]
+        )
         session.add(Meta(key="schema", value=schema_fingerprint(), updated_at=now))
         session.add(Meta(key="content", value=content_hash, updated_at=now))
     return {kind: dataset.count(kind) for kind in KINDS}
@@ -170,12 +199,16 @@ def _record_from_row(kind: str, row, sources: list) -> dict:
         name = "question" if (kind == "faq" and column.name == "name") else column.name
         record[name] = value
     if kind == "region":
-        record["departements"] = [dict({"code": d.code, "name": d.name}, **({"cities": list(d.cities)} if d.cities else {}))
-                                  for d in row.departements]
+        record["departements"] = [
+            dict({"code": d.code, "name": d.name}, **({"cities": list(d.cities)} if d.cities else {}))
+            for d in row.departements
+        ]
     if kind == "programme" and row.criteria:
         record["eligibility"] = [{"criterion": c.criterion, "value": c.value, "label": c.label} for c in row.criteria]
     if kind == "country" and record.get("eu_agreement", {}).get("since"):
-        record["eu_agreement"] = dict(record["eu_agreement"], since=dt.date.fromisoformat(record["eu_agreement"]["since"]))
+        record["eu_agreement"] = dict(
+            record["eu_agreement"], since=dt.date.fromisoformat(record["eu_agreement"]["since"])
+        )
     record["sources"] = sources
     return record
 
@@ -191,8 +224,10 @@ def read_records(engine: Engine) -> dict:
         if schema is None:
             raise DatabaseUnavailable(NOT_LOADED)
         if schema.value != schema_fingerprint():
-            raise DatabaseUnavailable("La base de connaissances a été chargée par une version antérieure du code "
-                                      "(tables différentes) : relancez « python -m bot kb load ».")
+            raise DatabaseUnavailable(
+                "La base de connaissances a été chargée par une version antérieure du code "
+                "(tables différentes) : relancez « python -m bot kb load »."
+            )
         sources: dict = {}
         for src in session.execute(select(Source).order_by(Source.kind, Source.record_id, Source.position)).scalars():
             entry = {"url": src.url, "seen_on": src.seen_on}
@@ -224,7 +259,7 @@ def read_editorial(engine: Engine) -> editorial.Editorial:
     return editorial.parse(dict(content, kind=editorial.EDITORIAL_KIND))
 
 
-def content_version(engine: Engine) -> Optional[str]:
+def content_version(engine: Engine) -> str | None:
     """What changes at every `load`, even of the same files: the content hash and the time
     of the load. None while nothing is loaded. One indexed row: cheap enough to poll."""
     with engine.connect() as connection:
@@ -236,8 +271,10 @@ def read_meta(engine: Engine) -> dict:
     check_connection(engine)
     with Session(engine, future=True) as session:
         try:
-            return {m.key: {"value": m.value, "updated_at": m.updated_at.isoformat()}
-                    for m in session.execute(select(Meta)).scalars()}
+            return {
+                m.key: {"value": m.value, "updated_at": m.updated_at.isoformat()}
+                for m in session.execute(select(Meta)).scalars()
+            }
         except DBAPIError:
             raise DatabaseUnavailable(NOT_LOADED) from None
 
@@ -249,4 +286,3 @@ def content_hash(root: Path) -> str:
     for path in sorted(Path(root).glob("*.yml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
-

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 from urllib.parse import urlparse
 
 import yaml
 
+from bot.core.text import key
 from bot.knowledge.editorial import EDITORIAL_FILE, Editorial, EditorialError, read_editorial, unknown_ids
 from bot.knowledge.source_policy import POLICY_FILE, PolicyError, SourcePolicy, read_policy
-from bot.core.text import key
 
 # Loading order: a kind may only reference kinds that come before it or itself.
 KINDS = ("organisation", "sector", "region", "country", "obstacle", "programme", "cluster", "faq")
@@ -27,24 +27,63 @@ STATUSES = ("active", "ended", "paused", "unconfirmed")
 # (bot/knowledge/validity.py).
 EXPIRED = "expired"
 PROGRAMME_KINDS = (
-    "assurance", "garantie", "pret", "subvention", "accompagnement", "volontariat", "formalite",
-    "statut", "outil", "reseau", "formation", "plan",
+    "assurance",
+    "garantie",
+    "pret",
+    "subvention",
+    "accompagnement",
+    "volontariat",
+    "formalite",
+    "statut",
+    "outil",
+    "reseau",
+    "formation",
+    "plan",
 )
 ORGANISATION_KINDS = (
-    "operateur-public", "banque-publique", "administration", "reseau-consulaire", "association",
-    "institution-europeenne", "etablissement-public", "entreprise", "organisation-internationale",
+    "operateur-public",
+    "banque-publique",
+    "administration",
+    "reseau-consulaire",
+    "association",
+    "institution-europeenne",
+    "etablissement-public",
+    "entreprise",
+    "organisation-internationale",
 )
 SCOPES = ("national", "regional", "european", "international")
 ZONES = (
-    "Europe", "Afrique", "Amérique du Nord", "Amérique latine", "Asie", "Moyen-Orient", "Océanie",
+    "Europe",
+    "Afrique",
+    "Amérique du Nord",
+    "Amérique latine",
+    "Asie",
+    "Moyen-Orient",
+    "Océanie",
 )
 PARTNERSHIP_STATUSES = ("documented", "not_found")
 # The questions SME owners ask, in twenty topics; every FAQ entry belongs to one.
 FAQ_TOPICS = (
-    "choisir-marche", "financement", "paiement", "change", "douane", "origine",
-    "incoterms-logistique", "tva", "normes", "langues-culture", "contrats", "partenaires",
-    "salons-prospection", "vie-recrutement", "propriete-intellectuelle", "sanctions-controle",
-    "e-commerce", "implantation", "poles", "qui-aide",
+    "choisir-marche",
+    "financement",
+    "paiement",
+    "change",
+    "douane",
+    "origine",
+    "incoterms-logistique",
+    "tva",
+    "normes",
+    "langues-culture",
+    "contrats",
+    "partenaires",
+    "salons-prospection",
+    "vie-recrutement",
+    "propriete-intellectuelle",
+    "sanctions-controle",
+    "e-commerce",
+    "implantation",
+    "poles",
+    "qui-aide",
 )
 SUMMARY_MAX = 300
 LONG_TEXT_MAX = 1200
@@ -95,7 +134,7 @@ class Field:
     name: str
     check: Callable
     required: bool = False
-    ref: Optional[Reference] = None
+    ref: Reference | None = None
 
 
 @dataclass
@@ -118,12 +157,19 @@ class Dataset:
                 for position, src in enumerate(record.get("sources", []), start=1):
                     reason = self.policy.refusal(src["url"])
                     if reason:
-                        out.append(Problem(self.origins[(kind, rid)], rid, "sources",
-                                           f"source {position} refusée ({src['url']}) : {reason}"))
+                        out.append(
+                            Problem(
+                                self.origins[(kind, rid)],
+                                rid,
+                                "sources",
+                                f"source {position} refusée ({src['url']}) : {reason}",
+                            )
+                        )
         return out
 
 
 # --- value checkers -----------------------------------------------------------------------
+
 
 def text(value, limit: int = 0):
     if not isinstance(value, str) or not value.strip():
@@ -157,7 +203,9 @@ def non_empty_text_list(value):
 
 def ident(value):
     if not isinstance(value, str) or not _ID.match(value):
-        raise Invalid("identifiant invalide : minuscules sans accents, chiffres et tirets (ex. « assurance-prospection »)")
+        raise Invalid(
+            "identifiant invalide : minuscules sans accents, chiffres et tirets (ex. « assurance-prospection »)"
+        )
     return value
 
 
@@ -207,6 +255,7 @@ def one_of(choices):
         if value not in choices:
             raise Invalid(f"valeur {value!r} inconnue ; valeurs possibles : {', '.join(choices)}")
         return value
+
     return check
 
 
@@ -256,8 +305,10 @@ def list_of(item_check, minimum: int = 0):
 # `about: departements` marks a Région's source that backs its list of départements and
 # cities only, never its contacts: the contacts' replies do not cite it.
 SOURCE_ABOUT = ("departements",)
-source = mapping({"url": url, "seen_on": date, "page_date": date, "title": text, "about": one_of(SOURCE_ABOUT)},
-                 required=("url", "seen_on"))
+source = mapping(
+    {"url": url, "seen_on": date, "page_date": date, "title": text, "about": one_of(SOURCE_ABOUT)},
+    required=("url", "seen_on"),
+)
 sources = list_of(source, minimum=1)
 
 
@@ -268,12 +319,21 @@ def departement_code(value):
     return value
 
 
-departements = list_of(mapping({"code": departement_code, "name": text, "cities": text_list}, required=("code", "name")),
-                       minimum=1)
-contacts = list_of(mapping({"organisation": ident, "name": text, "url": url, "role": text},
-                           required=("organisation", "name", "url", "role")))
-partnerships = list_of(mapping({"partner": text, "status": one_of(PARTNERSHIP_STATUSES), "detail": text},
-                               required=("partner", "status", "detail")))
+departements = list_of(
+    mapping({"code": departement_code, "name": text, "cities": text_list}, required=("code", "name")), minimum=1
+)
+contacts = list_of(
+    mapping(
+        {"organisation": ident, "name": text, "url": url, "role": text},
+        required=("organisation", "name", "url", "role"),
+    )
+)
+partnerships = list_of(
+    mapping(
+        {"partner": text, "status": one_of(PARTNERSHIP_STATUSES), "detail": text},
+        required=("partner", "status", "detail"),
+    )
+)
 initiatives = list_of(mapping({"name": text, "summary": long_text}, required=("name", "summary")))
 eu_agreement = mapping({"name": text, "status": text, "since": date}, required=("name", "status"))
 ORIGIN_PROOF_MAX = 300
@@ -294,6 +354,7 @@ business_france = mapping({"present": boolean, "detail": _business_france_detail
 def nullable(check):
     def wrapped(value):
         return None if value is None else check(value)
+
     return wrapped
 
 
@@ -372,6 +433,7 @@ def _region_code(value):
 
 # --- the schema ---------------------------------------------------------------------------
 
+
 def _common(name_field: str = "name") -> list:
     return [
         Field("id", ident, required=True),
@@ -389,24 +451,28 @@ def _common(name_field: str = "name") -> list:
 
 
 SCHEMA = {
-    "organisation": _common() + [
+    "organisation": _common()
+    + [
         Field("kind", one_of(ORGANISATION_KINDS), required=True),
         Field("summary", summary, required=True),
         Field("details", long_text),
         Field("website", url, required=True),
         Field("parent", ident, ref=Reference("organisation")),
     ],
-    "sector": _common() + [
+    "sector": _common()
+    + [
         Field("summary", summary, required=True),
     ],
-    "region": _common() + [
+    "region": _common()
+    + [
         Field("code", _region_code, required=True),
         Field("overseas", boolean, required=True),
         Field("capital", text),
         Field("departements", departements, required=True),
         Field("contacts", contacts),
     ],
-    "country": _common() + [
+    "country": _common()
+    + [
         Field("iso2", _iso2, required=True),
         Field("in_form", text, required=True),
         Field("adjective", text),
@@ -418,13 +484,15 @@ SCHEMA = {
         Field("business_france", business_france),
         Field("details", long_text),
     ],
-    "obstacle": _common() + [
+    "obstacle": _common()
+    + [
         Field("summary", summary, required=True),
         Field("advice", non_empty_text_list, required=True),
         Field("programmes", ident_list, ref=Reference("programme")),
         Field("organisations", ident_list, ref=Reference("organisation")),
     ],
-    "programme": _common() + [
+    "programme": _common()
+    + [
         Field("operator", ident, required=True, ref=Reference("organisation")),
         Field("kind", one_of(PROGRAMME_KINDS), required=True),
         Field("obstacles", non_empty_ident_list, required=True, ref=Reference("obstacle")),
@@ -438,7 +506,8 @@ SCHEMA = {
         Field("contact", url),
         Field("successor", ident, ref=Reference("programme")),
     ],
-    "cluster": _common() + [
+    "cluster": _common()
+    + [
         Field("sectors", non_empty_ident_list, required=True, ref=Reference("sector")),
         Field("regions", non_empty_ident_list, required=True, ref=Reference("region")),
         Field("city", text),
@@ -449,7 +518,8 @@ SCHEMA = {
         Field("initiatives", initiatives),
         Field("phase_v", boolean),
     ],
-    "faq": _common(name_field="question") + [
+    "faq": _common(name_field="question")
+    + [
         Field("topic", one_of(FAQ_TOPICS), required=True),
         Field("variants", text_list),
         Field("answer", long_text, required=True),
@@ -461,6 +531,7 @@ SCHEMA = {
 
 
 # --- reading ------------------------------------------------------------------------------
+
 
 def _display(path: Path, root: Path) -> str:
     try:
@@ -513,7 +584,7 @@ def _read_file(path: Path, shown: str, dataset: Dataset, problems: list) -> None
         dataset.origins[(kind, rid)] = shown
 
 
-def _validate_record(kind: str, raw, shown: str, position: int, problems: list) -> Optional[dict]:
+def _validate_record(kind: str, raw, shown: str, position: int, problems: list) -> dict | None:
     if not isinstance(raw, dict):
         problems.append(Problem(shown, f"n° {position}", "", "une fiche doit être un objet YAML (clé: valeur)"))
         return None
@@ -552,7 +623,10 @@ def _record_rules(kind: str, record: dict):
     if kind == "country" and record.get("eu_member") and record.get("eu_agreement"):
         yield "eu_agreement", "un État membre n'a pas d'accord commercial avec l'UE"
     if kind == "country" and "origin_proof" in record and not record.get("eu_agreement"):
-        yield "origin_proof", "une preuve d'origine préférentielle suppose un accord commercial avec l'UE (eu_agreement)"
+        yield (
+            "origin_proof",
+            "une preuve d'origine préférentielle suppose un accord commercial avec l'UE (eu_agreement)",
+        )
 
 
 def _check_references(dataset: Dataset, problems: list) -> None:
@@ -565,18 +639,31 @@ def _check_references(dataset: Dataset, problems: list) -> None:
                 targets = value if isinstance(value, list) else ([value] if value else [])
                 for target in targets:
                     if target not in dataset.records[spec.ref.kind]:
-                        problems.append(Problem(shown, rid, spec.name,
-                                                f"référence inconnue : {spec.ref.kind} « {target} »"))
+                        problems.append(
+                            Problem(shown, rid, spec.name, f"référence inconnue : {spec.ref.kind} « {target} »")
+                        )
             for position, criterion_ in enumerate(record.get("eligibility", []), start=1):
                 ref_kind = CRITERIA[criterion_["criterion"]][1]
                 for target in (criterion_["value"] or []) if ref_kind else []:
                     if target not in dataset.records[ref_kind]:
-                        problems.append(Problem(shown, rid, "eligibility",
-                                                f"critère {position} : référence inconnue : {ref_kind} « {target} »"))
+                        problems.append(
+                            Problem(
+                                shown,
+                                rid,
+                                "eligibility",
+                                f"critère {position} : référence inconnue : {ref_kind} « {target} »",
+                            )
+                        )
             for position, contact in enumerate(record.get("contacts", []), start=1):
                 if contact["organisation"] not in dataset.records["organisation"]:
-                    problems.append(Problem(shown, rid, "contacts",
-                                            f"contact {position} : organisation « {contact['organisation']} » inconnue"))
+                    problems.append(
+                        Problem(
+                            shown,
+                            rid,
+                            "contacts",
+                            f"contact {position} : organisation « {contact['organisation']} » inconnue",
+                        )
+                    )
 
 
 def labels(kind: str, record: dict) -> list:
@@ -599,8 +686,14 @@ def _check_aliases(dataset: Dataset, problems: list) -> None:
                     continue
                 owner = owners.setdefault(k, rid)
                 if owner != rid:
-                    problems.append(Problem(dataset.origins[(kind, rid)], rid, "aliases",
-                                            f"« {label} » désigne déjà la fiche « {owner} »"))
+                    problems.append(
+                        Problem(
+                            dataset.origins[(kind, rid)],
+                            rid,
+                            "aliases",
+                            f"« {label} » désigne déjà la fiche « {owner} »",
+                        )
+                    )
 
 
 def _check_departements(dataset: Dataset, problems: list) -> None:
@@ -613,23 +706,37 @@ def _check_departements(dataset: Dataset, problems: list) -> None:
         for dep in region.get("departements", []):
             owner = seen.setdefault(dep["code"], rid)
             if owner != rid:
-                problems.append(Problem(shown, rid, "departements",
-                                        f"le département {dep['code']} est déjà dans la Région « {owner} »"))
+                problems.append(
+                    Problem(
+                        shown, rid, "departements", f"le département {dep['code']} est déjà dans la Région « {owner} »"
+                    )
+                )
             for position, city in enumerate(dep.get("cities", [])):
                 k = key(city)
                 if not k:
                     continue
                 first = cities.setdefault(k, (dep["code"], dep["name"], rid, position))
                 if first[0] == dep["code"] and first[3] != position:
-                    problems.append(Problem(shown, rid, "departements",
-                                            f"la ville « {city} » figure deux fois dans le département "
-                                            f"{dep['code']} ({dep['name']})"))
+                    problems.append(
+                        Problem(
+                            shown,
+                            rid,
+                            "departements",
+                            f"la ville « {city} » figure deux fois dans le département {dep['code']} ({dep['name']})",
+                        )
+                    )
                 elif first[0] != dep["code"]:
                     where = "" if first[2] == rid else f", Région « {first[2]} »"
-                    problems.append(Problem(shown, rid, "departements",
-                                            f"la ville « {city} » ne peut pas appartenir à deux départements : "
-                                            f"elle est déjà dans le {first[0]} ({first[1]}{where}), "
-                                            f"on la retrouve dans le {dep['code']} ({dep['name']})"))
+                    problems.append(
+                        Problem(
+                            shown,
+                            rid,
+                            "departements",
+                            f"la ville « {city} » ne peut pas appartenir à deux départements : "
+                            f"elle est déjà dans le {first[0]} ({first[1]}{where}), "
+                            f"on la retrouve dans le {dep['code']} ({dep['name']})",
+                        )
+                    )
 
 
 def read_knowledge(root: Path) -> Dataset:
@@ -663,8 +770,10 @@ def _read_editorial(root: Path, dataset: Dataset, problems: list) -> None:
     try:
         dataset.editorial = read_editorial(root)
     except EditorialError as exc:
-        problems += [Problem(shown, "", "", f"liste « {name} » : {message}" if name else message)
-                     for name, message in exc.problems]
+        problems += [
+            Problem(shown, "", "", f"liste « {name} » : {message}" if name else message)
+            for name, message in exc.problems
+        ]
         return
     for name, kind, rid in unknown_ids(dataset.editorial, dataset.records):
         problems.append(Problem(shown, "", "", f"liste « {name} » : référence inconnue : {kind} « {rid} »"))

@@ -10,12 +10,23 @@ side of a date.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from bot.knowledge.validation import EXPIRED
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 # No longer offered (ended) or no longer confirmed (expired): never listed as available.
 GONE = ("ended", EXPIRED)
 
@@ -25,7 +36,7 @@ def french_date(day: dt.date) -> str:
     return f"{number} {MONTHS[day.month - 1]} {day.year}"
 
 
-def effective_status(record: dict, today: Optional[dt.date] = None) -> str:
+def effective_status(record: dict, today: dt.date | None = None) -> str:
     """The stored status up to and including `valid_until`, « expired » after it. An ended
     record stays ended: its end date says more than the validity."""
     today = today or dt.date.today()
@@ -36,11 +47,11 @@ def effective_status(record: dict, today: Optional[dt.date] = None) -> str:
     return status
 
 
-def is_gone(record: dict, today: Optional[dt.date] = None) -> bool:
+def is_gone(record: dict, today: dt.date | None = None) -> bool:
     return effective_status(record, today) in GONE
 
 
-def validity_sentence(kind: str, record: dict, today: Optional[dt.date] = None) -> str:
+def validity_sentence(kind: str, record: dict, today: dt.date | None = None) -> str:
     """What to say about `valid_until`: after it, that the rest is not confirmed (never
     « actif »); before it, the date alone; nothing without one."""
     until = record.get("valid_until")
@@ -51,8 +62,10 @@ def validity_sentence(kind: str, record: dict, today: Optional[dt.date] = None) 
         if kind == "cluster":
             return f"⚠️ Labellisé jusqu'au {when} ; la suite n'est pas confirmée dans nos sources."
         if kind == "programme":
-            return (f"⚠️ Annoncé jusqu'au {when} ; la suite n'est pas confirmée dans nos sources : "
-                    "vérifiez auprès de l'opérateur avant d'engager une démarche.")
+            return (
+                f"⚠️ Annoncé jusqu'au {when} ; la suite n'est pas confirmée dans nos sources : "
+                "vérifiez auprès de l'opérateur avant d'engager une démarche."
+            )
         return f"⚠️ Information valable jusqu'au {when} ; la suite n'est pas confirmée dans nos sources."
     if kind == "cluster":
         return f"Labellisé jusqu'au {when}."

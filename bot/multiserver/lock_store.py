@@ -18,7 +18,7 @@ again if another server wrote the key in between). Rasa loads it from endpoints.
 from __future__ import annotations
 
 import json
-from typing import Callable, Optional, Text, Tuple
+from collections.abc import Callable
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -30,13 +30,14 @@ MAX_ATTEMPTS = 50
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs) -> None:
         if endpoint_config is not None:
             kwargs = dict(endpoint_config.kwargs, host=endpoint_config.url, **kwargs)
         super().__init__(**kwargs)
 
-    def _change(self, conversation_id: Text,
-                change: Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], object]]) -> object:
+    def _change(
+        self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, object]]
+    ) -> object:
         """Applies `change` (old lock → (new lock or None to delete, result)) atomically."""
         import redis
 
@@ -57,10 +58,12 @@ class AtomicRedisLockStore(RedisLockStore):
                     return result
                 except redis.WatchError:
                     continue
-        raise LockError(f"Le verrou de la conversation « {conversation_id} » change sans cesse : "
-                        f"{MAX_ATTEMPTS} essais sans pouvoir l'écrire.")
+        raise LockError(
+            f"Le verrou de la conversation « {conversation_id} » change sans cesse : "
+            f"{MAX_ATTEMPTS} essais sans pouvoir l'écrire."
+        )
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def issue(lock):
             lock = lock or self.create_lock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
@@ -72,7 +75,7 @@ class AtomicRedisLockStore(RedisLockStore):
         except Exception as exc:  # Rasa's callers expect a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
 
-    def update_lock(self, conversation_id: Text) -> None:
+    def update_lock(self, conversation_id: str) -> None:
         def drop_expired(lock):
             if lock is None:
                 return None, None
@@ -81,7 +84,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self._change(conversation_id, drop_expired)
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         def remove(lock):
             if lock is None:
                 return None, None
@@ -90,9 +93,10 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self._change(conversation_id, remove)
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Removes the ticket and, in the same transaction, the lock if nobody waits: a
         ticket issued meanwhile by another server is never deleted with it."""
+
         def remove_and_maybe_delete(lock):
             if lock is None:
                 return None, None

@@ -25,8 +25,9 @@ def binary() -> str:
     # Debian puts it in /usr/sbin, which is not on every user's PATH.
     found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:/opt/homebrew/bin")
     if not found:
-        raise NginxError("nginx est introuvable : lancez « scripts/ensure_nginx.sh » "
-                         "(ou « sudo apt-get install nginx-light »).")
+        raise NginxError(
+            "nginx est introuvable : lancez « scripts/ensure_nginx.sh » (ou « sudo apt-get install nginx-light »)."
+        )
     return found
 
 
@@ -63,8 +64,17 @@ def write(topology: Topology, prefix: Path, workers: str = "1") -> Path:
 def command(prefix: Path) -> list:
     """The master in the foreground (its supervisor stops it with SIGTERM)."""
     prefix = Path(prefix).resolve()
-    return [binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "logs" / "error.log"),
-            "-g", "daemon off;"]
+    return [
+        binary(),
+        "-p",
+        str(prefix),
+        "-c",
+        str(prefix / "nginx.conf"),
+        "-e",
+        str(prefix / "logs" / "error.log"),
+        "-g",
+        "daemon off;",
+    ]
 
 
 def check(prefix: Path) -> None:

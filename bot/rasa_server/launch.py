@@ -27,10 +27,10 @@ comes from BOUSSOLE_RASA_TOKEN, never from the command line.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict
+from typing import Any
 
 # One validator per action class (RemoteAction, or a subclass with its own schema).
-_validators: Dict[type, Any] = {}
+_validators: dict[type, Any] = {}
 # Rasa's own engine options of the SQL tracker store, wrapped by `_engine_kwargs`.
 _rasa_engine_kwargs = None
 
@@ -47,13 +47,15 @@ def _validator(action) -> Any:
     return validator
 
 
-def _validate_action_result(self, result: Dict[str, Any]) -> bool:
+def _validate_action_result(self, result: dict[str, Any]) -> bool:
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator(self).iter_errors(result))
     if error is not None:
-        error.message += (f" (the action server's answer to '{self.name()}' does not follow Rasa's format "
-                          "for custom action responses)")
+        error.message += (
+            f" (the action server's answer to '{self.name()}' does not follow Rasa's format "
+            "for custom action responses)"
+        )
         raise error
     return True
 
@@ -68,7 +70,7 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
-def _engine_kwargs(url) -> Dict[str, Any]:
+def _engine_kwargs(url) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import QueuePool
 
@@ -82,11 +84,10 @@ def _engine_kwargs(url) -> Dict[str, Any]:
 
 def apply_fixes() -> None:
     """Idempotent; in the parent process, so that forked Sanic workers inherit it."""
+    from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
-
-    from rasa.core import tracker_store
 
     global _rasa_engine_kwargs
 

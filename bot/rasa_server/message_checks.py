@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.config import settings
 
@@ -28,8 +27,10 @@ _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u
 _SPACES = re.compile(r"[ \t]{2,}")
 
 EMPTY = "Votre message est vide : écrivez votre question, par exemple « C'est quoi l'Assurance Prospection ? »."
-NO_ANSWER = ("Je ne peux pas vous répondre pour le moment : une partie du service est momentanément "
-             "indisponible. Réessayez dans quelques instants ; votre conversation est conservée.")
+NO_ANSWER = (
+    "Je ne peux pas vous répondre pour le moment : une partie du service est momentanément "
+    "indisponible. Réessayez dans quelques instants ; votre conversation est conservée."
+)
 
 
 def _number(value: int) -> str:
@@ -38,15 +39,18 @@ def _number(value: int) -> str:
 
 
 def too_long(length: int, limit: int = MAX_MESSAGE_CHARS) -> str:
-    return (f"Votre message est trop long ({_number(length)} caractères) : {_number(limit)} au plus. "
-            "Merci de le raccourcir ou de le découper en plusieurs questions.")
+    return (
+        f"Votre message est trop long ({_number(length)} caractères) : {_number(limit)} au plus. "
+        "Merci de le raccourcir ou de le découper en plusieurs questions."
+    )
 
 
 @dataclass
 class Checked:
     """A message ready for the model (`text`), or the answer to give instead (`reply`)."""
-    text: Optional[str] = None
-    reply: Optional[str] = None
+
+    text: str | None = None
+    reply: str | None = None
 
 
 def clean(text: str) -> str:
@@ -56,7 +60,7 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def check_message(text, limit: Optional[int] = None) -> Checked:
+def check_message(text, limit: int | None = None) -> Checked:
     """Accepts a string of at most `limit` characters once cleaned (by default
     BOUSSOLE_MAX_MESSAGE_CHARS); anything else gets a French reply. Intent payloads of
     buttons (« /intent{…} ») pass like any text."""
@@ -78,7 +82,7 @@ def check_message(text, limit: Optional[int] = None) -> Checked:
 _SENDER = re.compile(r"^[\w.:@+-]+$")
 
 
-def check_sender(sender) -> Optional[str]:
+def check_sender(sender) -> str | None:
     """The conversation id if it is a usable one (a non-empty string of letters, digits and
     « _.:@+- », as the channels produce), else None."""
     if isinstance(sender, int) and not isinstance(sender, bool):

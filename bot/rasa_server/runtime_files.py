@@ -7,7 +7,8 @@ written here, under var/, from the environment and working defaults:
 - endpoints: the action server (BOUSSOLE_ACTIONS_URL), the SQL tracker store
   (BOUSSOLE_TRACKER_URL, a SQLAlchemy URL: SQLite under var/ by default, PostgreSQL for
   several servers), the lock store (BOUSSOLE_LOCK_STORE: `in_memory`, or `redis://…`,
-  with BOUSSOLE_LOCK_PREFIX, through a lock store whose ticket operations are atomic), and optionally a Kafka event broker (BOUSSOLE_KAFKA_URL);
+  with BOUSSOLE_LOCK_PREFIX, through a lock store whose ticket operations are atomic), and
+  optionally a Kafka event broker (BOUSSOLE_KAFKA_URL);
 - credentials: the template `credentials.yml` at the project's root, where a channel is
   kept only when every variable it names without a default (`${VAR}`) is set;
   `${VAR:-default}` gives a default.
@@ -19,9 +20,9 @@ retries forever on an unreachable database, which looks like a hang.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
 
 import yaml
 
@@ -45,7 +46,7 @@ def tracker_store(url: str) -> dict:
     return {"type": "SQL", "dialect": make_url(url).get_backend_name(), "url": url}
 
 
-def endpoints(config: Optional[Settings] = None) -> dict:
+def endpoints(config: Settings | None = None) -> dict:
     config = config or settings.current()
     endpoints = {
         "action_endpoint": {"url": f"{config.actions_url}/webhook"},
@@ -88,8 +89,9 @@ def _substitute(value, env: Mapping[str, str], missing: list):
     return replaced
 
 
-def credentials(template: Path = settings.PROJECT_ROOT / "credentials.yml",
-                env: Optional[Mapping[str, str]] = None) -> Credentials:
+def credentials(
+    template: Path = settings.PROJECT_ROOT / "credentials.yml", env: Mapping[str, str] | None = None
+) -> Credentials:
     """The channels of `template` whose variables are set in `env` (by default the
     channels' variables of the settings)."""
     env = settings.current().channel_env if env is None else env
@@ -128,7 +130,7 @@ def _dump(data: dict) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
 
 
-def write(out_dir: Optional[Path] = None, config: Optional[Settings] = None) -> tuple:
+def write(out_dir: Path | None = None, config: Settings | None = None) -> tuple:
     """Writes endpoints.yml and credentials.yml into `out_dir` (var/ by default); returns
     (paths, credentials)."""
     config = config or settings.current()

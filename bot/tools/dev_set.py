@@ -25,13 +25,13 @@ class Item:
     id: str
     topic: str
     text: str
-    label: str               # answerable | unanswerable | out_of_scope | drop
+    label: str  # answerable | unanswerable | out_of_scope | drop
     units: tuple = ()
-    key_facts: tuple = ()    # a correct reply contains one of them
-    questions: tuple = ()    # compound messages: the questions inside
+    key_facts: tuple = ()  # a correct reply contains one of them
+    questions: tuple = ()  # compound messages: the questions inside
     units_per_question: tuple = ()
     profile: dict = field(default_factory=dict)
-    kind: str = ""           # the writer's kind: answerable | compound | out_of_scope
+    kind: str = ""  # the writer's kind: answerable | compound | out_of_scope
 
     @property
     def half(self) -> str:
@@ -48,12 +48,20 @@ def read(folder: Path) -> list:
             if not label or label == "drop":
                 continue
             facts = raw.get("key_fact_any") or ([raw["key_fact"]] if raw.get("key_fact") else [])
-            items.append(Item(
-                id=raw["id"], topic=raw.get("topic", ""), text=str(raw["text"]), label=label,
-                units=tuple(raw.get("units") or ()), key_facts=tuple(str(f) for f in facts),
-                questions=tuple(raw.get("questions") or ()),
-                units_per_question=tuple(tuple(u or ()) for u in raw.get("units_per_question") or ()),
-                profile=dict(raw.get("profile") or {}), kind=raw.get("kind", "")))
+            items.append(
+                Item(
+                    id=raw["id"],
+                    topic=raw.get("topic", ""),
+                    text=str(raw["text"]),
+                    label=label,
+                    units=tuple(raw.get("units") or ()),
+                    key_facts=tuple(str(f) for f in facts),
+                    questions=tuple(raw.get("questions") or ()),
+                    units_per_question=tuple(tuple(u or ()) for u in raw.get("units_per_question") or ()),
+                    profile=dict(raw.get("profile") or {}),
+                    kind=raw.get("kind", ""),
+                )
+            )
     return items
 
 
@@ -85,6 +93,8 @@ def score_ranker(ranker, items: list, threshold: float) -> dict:
         "top1": round(correct / answerable, 3) if answerable else None,
         "abstention": round(abstained_right / abstain_total, 3) if abstain_total else None,
         "unanswerable": abstain_total,
-        "per_topic": {t: {"correct": c, "total": n, "top1": round(c / n, 3)} for t, (c, n) in sorted(per_topic.items())},
+        "per_topic": {
+            t: {"correct": c, "total": n, "top1": round(c / n, 3)} for t, (c, n) in sorted(per_topic.items())
+        },
         "misses": misses,
     }

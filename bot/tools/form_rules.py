@@ -21,12 +21,14 @@ def render() -> str:
     lines = [HEADER, 'version: "3.1"', "rules:"]
     for form in FORMS:
         for intent, action in ANSWERS:
-            lines += [f"  - rule: question pendant {form} ({intent})",
-                      "    condition:",
-                      f"      - active_loop: {form}",
-                      "    steps:",
-                      f"      - intent: {intent}",
-                      f"      - action: {action}",
-                      f"      - action: {form}",
-                      f"      - active_loop: {form}"]
+            lines += [
+                f"  - rule: question pendant {form} ({intent})",
+                "    condition:",
+                f"      - active_loop: {form}",
+                "    steps:",
+                f"      - intent: {intent}",
+                f"      - action: {action}",
+                f"      - action: {form}",
+                f"      - active_loop: {form}",
+            ]
     return "\n".join(lines) + "\n"

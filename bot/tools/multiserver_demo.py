@@ -7,22 +7,23 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from bot.config import settings
-from bot.multiserver import nginx
-from bot.tools.supervisor import Part, Supervisor
-from bot.multiserver.topology import Topology, check_shared_stores, host_and_port
 from bot.knowledge.store import safe_url
+from bot.multiserver import nginx
+from bot.multiserver.topology import Topology, check_shared_stores, host_and_port
+from bot.tools.supervisor import Part, Supervisor
 
 READY_TIMEOUT_S = 900
 
 
 def busy_ports(topology: Topology) -> list:
     busy = []
-    for address in topology.rasa + topology.actions + topology.web + (topology.public, topology.rasa_entry,
-                                                                      topology.actions_entry):
+    for address in (
+        topology.rasa + topology.actions + topology.web + (topology.public, topology.rasa_entry, topology.actions_entry)
+    ):
         host, port = host_and_port(address)
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -37,32 +38,76 @@ def parts(topology: Topology, env: Mapping[str, str], model: str, base: Path) ->
     """What runs, and with which environment: each server gets the shared stores and the
     nginx entry of the parts it calls."""
     python = sys.executable
-    common = dict(env, PYTHONPATH=str(settings.PROJECT_ROOT), RASA_TELEMETRY_ENABLED="false",
-                  TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    common = dict(
+        env,
+        PYTHONPATH=str(settings.PROJECT_ROOT),
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
     out = []
     for index, address in enumerate(topology.actions, 1):
         host, port = host_and_port(address)
-        out.append(Part(f"Serveur d'actions {index} ({address})",
-                        [python, "-m", "bot", "serve", "actions", "--port", str(port)],
-                        dict(common, BOUSSOLE_BIND_HOST=host), f"http://{address}/health",
-                        group="actions"))
+        out.append(
+            Part(
+                f"Serveur d'actions {index} ({address})",
+                [python, "-m", "bot", "serve", "actions", "--port", str(port)],
+                dict(common, BOUSSOLE_BIND_HOST=host),
+                f"http://{address}/health",
+                group="actions",
+            )
+        )
     for index, address in enumerate(topology.rasa, 1):
         host, port = host_and_port(address)
-        out.append(Part(f"Rasa {index} ({address})",
-                        [python, "-m", "bot", "serve", "rasa", "--port", str(port), "--model", model,
-                         "--out", str(base / f"rasa-{index}")],
-                        dict(common, BOUSSOLE_BIND_HOST=host, BOUSSOLE_ACTIONS_URL=topology.actions_url),
-                        f"http://{address}/", waiting="chargement du modèle", group="rasa"))
-    for index, address in enumerate(topology.web, 1):
+        out.append(
+            Part(
+                f"Rasa {index} ({address})",
+                [
+                    python,
+                    "-m",
+                    "bot",
+                    "serve",
+                    "rasa",
+                    "--port",
+                    str(port),
+                    "--model",
+                    model,
+                    "--out",
+                    str(base / f"rasa-{index}"),
+                ],
+                dict(common, BOUSSOLE_BIND_HOST=host, BOUSSOLE_ACTIONS_URL=topology.actions_url),
+                f"http://{address}/",
+                waiting="chargement du modèle",
+                group="rasa",
+            )
+        )
+    for address in topology.web:
         host, port = host_and_port(address)
-        out.append(Part(f"Site web ({address})", [python, "-m", "bot", "web", "--port", str(port)],
-                        # Only nginx reaches it: the client's address is in X-Forwarded-For.
-                        dict(common, BOUSSOLE_BIND_HOST=host, BOUSSOLE_RASA_URL=topology.rasa_url,
-                             BOUSSOLE_ACTIONS_URL=topology.actions_url, BOUSSOLE_TRUST_PROXY="1"),
-                        f"http://{address}/healthz", waiting="attend Rasa et les serveurs d'actions"))
-    out.append(Part(f"nginx ({topology.public}, {topology.rasa_entry}, {topology.actions_entry})",
-                    nginx.command(base / "nginx"), dict(common), f"http://{topology.rasa_entry}/lb-health",
-                    stops_first=True))
+        out.append(
+            Part(
+                f"Site web ({address})",
+                [python, "-m", "bot", "web", "--port", str(port)],
+                # Only nginx reaches it: the client's address is in X-Forwarded-For.
+                dict(
+                    common,
+                    BOUSSOLE_BIND_HOST=host,
+                    BOUSSOLE_RASA_URL=topology.rasa_url,
+                    BOUSSOLE_ACTIONS_URL=topology.actions_url,
+                    BOUSSOLE_TRUST_PROXY="1",
+                ),
+                f"http://{address}/healthz",
+                waiting="attend Rasa et les serveurs d'actions",
+            )
+        )
+    out.append(
+        Part(
+            f"nginx ({topology.public}, {topology.rasa_entry}, {topology.actions_entry})",
+            nginx.command(base / "nginx"),
+            dict(common),
+            f"http://{topology.rasa_entry}/lb-health",
+            stops_first=True,
+        )
+    )
     return out
 
 
@@ -103,9 +148,12 @@ def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> i
         return 2
     busy = busy_ports(topology)
     if busy:
-        say("Erreur : ports déjà utilisés : " + ", ".join(map(str, busy))
+        say(
+            "Erreur : ports déjà utilisés : "
+            + ", ".join(map(str, busy))
             + ". Arrêtez le programme qui les occupe (« make run » ?) ou choisissez d'autres ports "
-              "(BOUSSOLE_WEB_PORT, BOUSSOLE_RASA_PORT, BOUSSOLE_ACTIONS_PORT).")
+            "(BOUSSOLE_WEB_PORT, BOUSSOLE_RASA_PORT, BOUSSOLE_ACTIONS_PORT)."
+        )
         return 1
     base = config.var_dir / "multiserver"
     try:
@@ -115,10 +163,14 @@ def run(topology: Topology, env: Mapping[str, str] = os.environ, say=print) -> i
         say(f"Erreur : {exc}")
         return 2
 
-    say(f"==> Démarrage de {len(topology.rasa)} serveurs Rasa, {len(topology.actions)} serveurs d'actions, du site "
-        f"web et de nginx (journaux dans {base / 'logs'}/).")
-    say(f"    conversations : {safe_url(config.tracker_url)} ; base de connaissances : "
+    say(
+        f"==> Démarrage de {len(topology.rasa)} serveurs Rasa, {len(topology.actions)} serveurs d'actions, du site "
+        f"web et de nginx (journaux dans {base / 'logs'}/)."
+    )
+    say(
+        f"    conversations : {safe_url(config.tracker_url)} ; base de connaissances : "
         f"{safe_url(config.db_url)} ; "
-        f"verrous : {_locks(config.lock_store)}")
+        f"verrous : {_locks(config.lock_store)}"
+    )
     supervisor = Supervisor(base / "logs", settings.PROJECT_ROOT, say)
     return supervisor.run(parts(topology, env, model, base), READY_TIMEOUT_S, banner(topology, base))

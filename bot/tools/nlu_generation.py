@@ -11,15 +11,22 @@ from pathlib import Path
 
 import yaml
 
-from bot.tools import form_rules
-from bot.knowledge.validation import Dataset, labels
 from bot.core.text import fold
+from bot.knowledge.validation import Dataset, labels
+from bot.tools import form_rules
 
 HEADER = "# Généré par « python -m bot nlu generate » depuis knowledge/ : ne pas modifier à la main.\n"
 
 # Knowledge kind → NLU entity, in priority order when one text names two kinds.
-ENTITIES = {"programme": "programme", "cluster": "cluster", "obstacle": "obstacle",
-            "organisation": "organisation", "region": "region", "country": "country", "sector": "sector"}
+ENTITIES = {
+    "programme": "programme",
+    "cluster": "cluster",
+    "obstacle": "obstacle",
+    "organisation": "organisation",
+    "region": "region",
+    "country": "country",
+    "sector": "sector",
+}
 # Départements live inside the Région records; their entity maps a name to its code.
 DEPARTEMENT_ENTITY = "departement"
 
@@ -52,7 +59,7 @@ def _entity_file(entries: list, entity: str, claimed: dict) -> str:
         lookup.extend(examples)
         examples = [e for e in examples if e.lower() != value.lower()]
         if examples:
-            synonyms.append(f"- synonym: \"{value}\"\n  examples: |\n{_yaml_block(examples)}")
+            synonyms.append(f'- synonym: "{value}"\n  examples: |\n{_yaml_block(examples)}')
     body = "".join(synonyms)
     body += f"- lookup: {entity}\n  examples: |\n{_yaml_block(sorted(set(lookup), key=str.lower))}"
     return HEADER + 'version: "3.1"\nnlu:\n' + body
@@ -65,8 +72,11 @@ def render(dataset: Dataset) -> dict:
     for kind, entity in ENTITIES.items():
         entries = [(rid, labels(kind, record)) for rid, record in sorted(dataset.records[kind].items())]
         files[f"data/nlu/lookups/{entity}.yml"] = _entity_file(entries, entity, claimed)
-    departements = sorted((d["code"], [d["name"], d["code"]])
-                          for region in dataset.records["region"].values() for d in region["departements"])
+    departements = sorted(
+        (d["code"], [d["name"], d["code"]])
+        for region in dataset.records["region"].values()
+        for d in region["departements"]
+    )
     files[f"data/nlu/lookups/{DEPARTEMENT_ENTITY}.yml"] = _entity_file(departements, DEPARTEMENT_ENTITY, claimed)
     files[form_rules.PATH] = form_rules.render()
     for content in files.values():

@@ -21,17 +21,60 @@ KB_ENTITIES = ("programme", "cluster", "obstacle", "organisation", "region", "co
 # annotated only when they plainly name the entity, so a miss on them is not reported.
 GENERIC_ALIASES = {
     "country": {"france", "francais", "francaise", "hexagone", "us", "eau"},
-    "sector": {"assurance", "banque", "mer", "auto", "alimentation", "construction", "environnement",
-               "energie", "conseil", "services", "industrie", "commerce", "finance", "transport",
-               "logistique", "numerique", "sante", "mode", "luxe", "tourisme", "sport", "culture",
-               "education", "formation", "eau", "bois", "papier", "train", "rail", "agri", "agro", "it", "ia",
-               "intelligence artificielle"},
+    "sector": {
+        "assurance",
+        "banque",
+        "mer",
+        "auto",
+        "alimentation",
+        "construction",
+        "environnement",
+        "energie",
+        "conseil",
+        "services",
+        "industrie",
+        "commerce",
+        "finance",
+        "transport",
+        "logistique",
+        "numerique",
+        "sante",
+        "mode",
+        "luxe",
+        "tourisme",
+        "sport",
+        "culture",
+        "education",
+        "formation",
+        "eau",
+        "bois",
+        "papier",
+        "train",
+        "rail",
+        "agri",
+        "agro",
+        "it",
+        "ia",
+        "intelligence artificielle",
+    },
     "cluster": {"tes", "safe", "enter"},
     "organisation": {"sie"},
     "region": {"na", "aura", "reunion"},
     "programme": {"gps"},
-    "obstacle": {"financer", "marque", "langue", "culture", "salon", "foire", "concurrence", "traduire",
-                 "recruter", "embaucher", "tresorerie", "aides a l export"},
+    "obstacle": {
+        "financer",
+        "marque",
+        "langue",
+        "culture",
+        "salon",
+        "foire",
+        "concurrence",
+        "traduire",
+        "recruter",
+        "embaucher",
+        "tresorerie",
+        "aides a l export",
+    },
 }
 
 
@@ -63,7 +106,7 @@ def spans(example: str):
     """(text without the annotation marks, [(start, end, entity)] of each annotated span)."""
     plain, found, position = "", [], 0
     for match in ANNOTATION.finditer(example):
-        plain += example[position:match.start()]
+        plain += example[position : match.start()]
         start = len(plain)
         plain += match.group(1) or match.group(3)
         found.append((start, len(plain), match.group(2) or match.group(4)))

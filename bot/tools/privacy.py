@@ -22,8 +22,8 @@ import datetime as dt
 import os
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 from sqlalchemy import create_engine, delete, event, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
@@ -39,9 +39,11 @@ from bot.website.sessions import PREFIX as WEB_PREFIX
 CONVERSATION_ID = re.compile(r"^\S{1,255}$")
 DEFAULT_RETENTION_DAYS = settings.DEFAULT_RETENTION_DAYS
 BATCH = 500
-NOT_REACHED = ("Ne sont pas effacés par cette commande : les journaux des serveurs (ils ne contiennent le "
-               "texte des messages qu'avec BOUSSOLE_LOG_MESSAGES=1), les événements déjà publiés dans "
-               "Kafka (BOUSSOLE_KAFKA_URL) et les sauvegardes.")
+NOT_REACHED = (
+    "Ne sont pas effacés par cette commande : les journaux des serveurs (ils ne contiennent le "
+    "texte des messages qu'avec BOUSSOLE_LOG_MESSAGES=1), les événements déjà publiés dans "
+    "Kafka (BOUSSOLE_KAFKA_URL) et les sauvegardes."
+)
 
 
 class PrivacyError(RuntimeError):
@@ -71,7 +73,7 @@ def forms(number: str) -> tuple:
 def _key(conversation_id: str) -> str:
     """One key per conversation whatever its form (`web-abc` and `abc` are the same)."""
     if conversation_id.startswith(WEB_PREFIX) and len(conversation_id) > len(WEB_PREFIX):
-        return conversation_id[len(WEB_PREFIX):]
+        return conversation_id[len(WEB_PREFIX) :]
     return conversation_id
 
 
@@ -79,7 +81,7 @@ def tracker_url() -> str:
     return settings.current().tracker_url
 
 
-def _engine(url: str, postgresql_schema: bool) -> Optional[Engine]:
+def _engine(url: str, postgresql_schema: bool) -> Engine | None:
     """A writing engine, or None for a SQLite file that does not exist (nothing stored
     there yet: it is not created). The tracker store honours POSTGRESQL_SCHEMA as Rasa does."""
     parsed = make_url(url)
@@ -95,11 +97,13 @@ def _engine(url: str, postgresql_schema: bool) -> Optional[Engine]:
     engine = create_engine(url, future=True, connect_args={"connect_timeout": 5})
     schema = os.environ.get("POSTGRESQL_SCHEMA") if postgresql_schema else None
     if schema:
+
         @event.listens_for(engine, "connect")
         def _search_path(dbapi_connection, connection_record):
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('search_path', %s, false)", (schema,))
             dbapi_connection.commit()
+
     return engine
 
 
@@ -107,17 +111,20 @@ def _engine(url: str, postgresql_schema: bool) -> Optional[Engine]:
 class Stores:
     """The two databases, each None when nothing was ever written there."""
 
-    tracker: Optional[Engine]
-    data: Optional[Engine]
+    tracker: Engine | None
+    data: Engine | None
     labels: dict = field(default_factory=dict)
 
     @classmethod
-    def open(cls, tracker_url: str, data_url: str) -> "Stores":
+    def open(cls, tracker_url: str, data_url: str) -> Stores:
         from bot.knowledge.store import safe_url
 
         try:
-            return cls(_engine(tracker_url, True), _engine(data_url, False),
-                       {"tracker": safe_url(tracker_url), "data": safe_url(data_url)})
+            return cls(
+                _engine(tracker_url, True),
+                _engine(data_url, False),
+                {"tracker": safe_url(tracker_url), "data": safe_url(data_url)},
+            )
         except PrivacyError:
             raise
         except Exception as exc:  # noqa: BLE001 - a bad URL is said in French
@@ -128,7 +135,7 @@ class Stores:
             if engine is not None:
                 engine.dispose()
 
-    def _tables(self, engine: Optional[Engine], *names: str) -> dict:
+    def _tables(self, engine: Engine | None, *names: str) -> dict:
         if engine is None:
             return {name: False for name in names}
         try:
@@ -161,7 +168,7 @@ class Removed:
     def anything(self) -> bool:
         return bool(self.events or self.feedback or self.dossiers)
 
-    def add(self, other: "Removed") -> None:
+    def add(self, other: Removed) -> None:
         self.conversations += other.conversations
         self.events += other.events
         self.feedback += other.feedback
@@ -170,7 +177,7 @@ class Removed:
 
 def _chunks(items: list, size: int = BATCH) -> Iterable[list]:
     for first in range(0, len(items), size):
-        yield items[first:first + size]
+        yield items[first : first + size]
 
 
 def _remove(stores: Stores, tables: dict, ids: list, dry_run: bool) -> Removed:
@@ -183,7 +190,9 @@ def _remove(stores: Stores, tables: dict, ids: list, dry_run: bool) -> Removed:
             for chunk in _chunks(ids):
                 where = EVENTS.c.sender_id.in_(chunk)
                 if dry_run:
-                    removed.events += connection.execute(select(func.count()).select_from(EVENTS).where(where)).scalar_one()
+                    removed.events += connection.execute(
+                        select(func.count()).select_from(EVENTS).where(where)
+                    ).scalar_one()
                 else:
                     removed.events += connection.execute(delete(EVENTS).where(where)).rowcount
     feedback_table, dossier_table = Feedback.__table__, Dossier.__table__
@@ -194,13 +203,17 @@ def _remove(stores: Stores, tables: dict, ids: list, dry_run: bool) -> Removed:
                     where = feedback_table.c.conversation_id.in_(chunk)
                     if dry_run:
                         removed.feedback += connection.execute(
-                            select(func.count()).select_from(feedback_table).where(where)).scalar_one()
+                            select(func.count()).select_from(feedback_table).where(where)
+                        ).scalar_one()
                     else:
                         removed.feedback += connection.execute(delete(feedback_table).where(where)).rowcount
                 if tables.get(Dossier.__tablename__):
                     where = dossier_table.c.conversation_id.in_(chunk)
-                    removed.dossiers += list(connection.execute(
-                        select(dossier_table.c.reference).where(where).order_by(dossier_table.c.reference)).scalars())
+                    removed.dossiers += list(
+                        connection.execute(
+                            select(dossier_table.c.reference).where(where).order_by(dossier_table.c.reference)
+                        ).scalars()
+                    )
                     if not dry_run:
                         connection.execute(delete(dossier_table).where(where))
     return removed
@@ -220,7 +233,7 @@ def _last_activity(stores: Stores, tables: dict) -> dict:
     """Conversation key → (epoch seconds of its last trace in any store, its ids)."""
     seen: dict = {}
 
-    def note(conversation_id: str, at: Optional[float]) -> None:
+    def note(conversation_id: str, at: float | None) -> None:
         last, ids = seen.setdefault(_key(conversation_id), [None, set()])
         ids.add(conversation_id)
         if at is not None and (last is None or at > last):
@@ -229,19 +242,21 @@ def _last_activity(stores: Stores, tables: dict) -> dict:
     if tables.get("events"):
         with stores.tracker.connect() as connection:
             for sender_id, last in connection.execute(
-                    select(EVENTS.c.sender_id, func.max(EVENTS.c.timestamp)).group_by(EVENTS.c.sender_id)):
+                select(EVENTS.c.sender_id, func.max(EVENTS.c.timestamp)).group_by(EVENTS.c.sender_id)
+            ):
                 note(sender_id, last)
     for model in (Feedback, Dossier):
         if tables.get(model.__tablename__):
             table = model.__table__
             with stores.data.connect() as connection:
                 for conversation_id, last in connection.execute(
-                        select(table.c.conversation_id, func.max(table.c.created_at)).group_by(table.c.conversation_id)):
+                    select(table.c.conversation_id, func.max(table.c.created_at)).group_by(table.c.conversation_id)
+                ):
                     note(conversation_id, _epoch(last))
     return seen
 
 
-def _epoch(value) -> Optional[float]:
+def _epoch(value) -> float | None:
     """Feedback and dossiers keep naive UTC datetimes (SQLite may return them as text)."""
     if value is None:
         return None
@@ -250,7 +265,7 @@ def _epoch(value) -> Optional[float]:
     return value.replace(tzinfo=dt.timezone.utc).timestamp()
 
 
-def purge(stores: Stores, days: int, dry_run: bool = False, now: Optional[float] = None) -> Removed:
+def purge(stores: Stores, days: int, dry_run: bool = False, now: float | None = None) -> Removed:
     """Removes the conversations whose last trace (event, feedback or dossier) is more than
     `days` days old, with their feedback and dossiers; `dry_run` only counts them."""
     cutoff = (time.time() if now is None else now) - days * 86400
@@ -273,10 +288,12 @@ def describe(removed: Removed, stores: Stores) -> list:
     dossiers = _plural(len(removed.dossiers), "dossier", "dossiers")
     if removed.dossiers:
         dossiers += " (" + ", ".join(removed.dossiers[:10]) + (", …" if len(removed.dossiers) > 10 else "") + ")"
-    return [f"  historique des conversations ({stores.labels.get('tracker', '')}) : "
-            f"{_plural(removed.events, 'événement', 'événements')}",
-            f"  avis 👍 / 👎 (table answer_feedback) : {_plural(removed.feedback, 'avis', 'avis')}",
-            f"  dossiers pour les conseillers (table handover_dossiers) : {dossiers}"]
+    return [
+        f"  historique des conversations ({stores.labels.get('tracker', '')}) : "
+        f"{_plural(removed.events, 'événement', 'événements')}",
+        f"  avis 👍 / 👎 (table answer_feedback) : {_plural(removed.feedback, 'avis', 'avis')}",
+        f"  dossiers pour les conseillers (table handover_dossiers) : {dossiers}",
+    ]
 
 
 def _print(text: str, error: bool = False) -> None:
@@ -287,11 +304,13 @@ def _print(text: str, error: bool = False) -> None:
 
 def _failed(exc: Exception) -> PrivacyError:
     detail = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-    return PrivacyError(f"la base a refusé l'opération ({detail[0] if detail else type(exc).__name__}) : "
-                        "une partie a pu être supprimée, relancez la commande.")
+    return PrivacyError(
+        f"la base a refusé l'opération ({detail[0] if detail else type(exc).__name__}) : "
+        "une partie a pu être supprimée, relancez la commande."
+    )
 
 
-def run_erase(number: str, tracker: Optional[str] = None, data: Optional[str] = None, say=_print) -> int:
+def run_erase(number: str, tracker: str | None = None, data: str | None = None, say=_print) -> int:
     stores = Stores.open(tracker or tracker_url(), data or settings.current().db_url)
     try:
         try:
@@ -299,8 +318,10 @@ def run_erase(number: str, tracker: Optional[str] = None, data: Optional[str] = 
         except SQLAlchemyError as exc:
             raise _failed(exc) from None
         if not removed.anything:
-            say(f"Aucune donnée pour la conversation « {number} » : vérifiez le numéro (rien n'a été effacé).",
-                error=True)
+            say(
+                f"Aucune donnée pour la conversation « {number} » : vérifiez le numéro (rien n'a été effacé).",
+                error=True,
+            )
             return 2
         say(f"Conversation « {number} » effacée :")
         for line in describe(removed, stores):
@@ -311,8 +332,7 @@ def run_erase(number: str, tracker: Optional[str] = None, data: Optional[str] = 
         stores.close()
 
 
-def run_purge(days: Optional[int], dry_run: bool, tracker: Optional[str] = None, data: Optional[str] = None,
-              say=_print) -> int:
+def run_purge(days: int | None, dry_run: bool, tracker: str | None = None, data: str | None = None, say=_print) -> int:
     days = retention_days() if days is None else days
     stores = Stores.open(tracker or tracker_url(), data or settings.current().db_url)
     try:
@@ -322,8 +342,10 @@ def run_purge(days: Optional[int], dry_run: bool, tracker: Optional[str] = None,
             raise _failed(exc) from None
         conversations = _plural(removed.conversations, "conversation inactive", "conversations inactives")
         if dry_run:
-            say(f"Simulation (--dry-run), rien n'est supprimé. À supprimer : {conversations} depuis plus de "
-                f"{days} jours, soit :")
+            say(
+                f"Simulation (--dry-run), rien n'est supprimé. À supprimer : {conversations} depuis plus de "
+                f"{days} jours, soit :"
+            )
         else:
             say(f"Supprimé : {conversations} depuis plus de {days} jours, soit :")
         for line in describe(removed, stores):

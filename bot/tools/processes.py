@@ -16,8 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 from bot.config import settings
 from bot.rasa_client import answers
@@ -32,13 +32,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def child_env(base: Mapping[str, str] = None, **extra: Optional[str]) -> dict:
+def child_env(base: Mapping[str, str] = None, **extra: str | None) -> dict:
     """The environment of a server started from here: the caller's (or `base`), the project
     importable, Rasa's telemetry and TensorFlow's and SQLAlchemy's chatter off; `extra`
     on top, where None leaves a variable as it was."""
     env = dict(os.environ if base is None else base)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(settings.PROJECT_ROOT),
-               SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=str(settings.PROJECT_ROOT),
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
     env.update({name: value for name, value in extra.items() if value is not None})
     return env
 
@@ -53,30 +57,48 @@ class Process:
     `echo_prefix`, each line is also printed on this process's output after the prefix, as
     `make run` shows its servers' logs."""
 
-    def __init__(self, name: str, argv: list, env: Mapping[str, str], log_path: Path,
-                 cwd: Path = settings.PROJECT_ROOT, health_url: Optional[str] = None, append_log: bool = False,
-                 echo_prefix: Optional[str] = None):
+    def __init__(
+        self,
+        name: str,
+        argv: list,
+        env: Mapping[str, str],
+        log_path: Path,
+        cwd: Path = settings.PROJECT_ROOT,
+        health_url: str | None = None,
+        append_log: bool = False,
+        echo_prefix: str | None = None,
+    ):
         self.name, self.argv, self.env = name, list(argv), dict(env)
         self.log_path, self.cwd, self.health_url = Path(log_path), cwd, health_url
         self._append = append_log
         self.echo_prefix = echo_prefix
         self._log = None
-        self._copier: Optional[threading.Thread] = None
-        self.process: Optional[subprocess.Popen] = None
+        self._copier: threading.Thread | None = None
+        self.process: subprocess.Popen | None = None
         self.started = 0.0
-        self.ready_after: Optional[float] = None
+        self.ready_after: float | None = None
 
-    def start(self) -> "Process":
+    def start(self) -> Process:
         if self._log is None:
             self._log = open(self.log_path, "ab" if self._append else "wb")
         self.started = time.monotonic()
         self.ready_after = None
-        self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env,
-                                        stdout=self._log if self.echo_prefix is None else subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self._log if self.echo_prefix is None else subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         if self.echo_prefix is not None:
-            self._copier = threading.Thread(target=self._copy_output, args=(self.process.stdout, self._log),
-                                            name=f"sortie de {self.name}", daemon=True)
+            self._copier = threading.Thread(
+                target=self._copy_output,
+                args=(self.process.stdout, self._log),
+                name=f"sortie de {self.name}",
+                daemon=True,
+            )
             self._copier.start()
         return self
 

@@ -25,7 +25,10 @@ def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> 
         last_note = time.monotonic()
         while not answers(url()):
             if time.monotonic() - start > timeout_s:
-                print(f"{subject} ne répond toujours pas après {timeout_s:.0f} s : voir les messages ci-dessus.", flush=True)
+                print(
+                    f"{subject} ne répond toujours pas après {timeout_s:.0f} s : voir les messages ci-dessus.",
+                    flush=True,
+                )
                 return False
             if time.monotonic() - last_note > 15:
                 print(f"… toujours en attente {label} ({time.monotonic() - start:.0f} s)", flush=True)
@@ -43,6 +46,14 @@ def wait_until_ready(parts=PARTS, timeout_s: float = 600, stay: bool = True) -> 
 def banner() -> str:
     """Where to chat, once everything answers."""
     rule = "=" * 64
-    return "\n".join(["", rule, f"  Boussole Export est prêt : ouvrez http://localhost:{settings.current().web_port}",
-                      f"  API REST de Rasa : {webhook_url(settings.current().rasa_url)}", "  Ctrl-C pour tout arrêter.",
-                      rule, ""])
+    return "\n".join(
+        [
+            "",
+            rule,
+            f"  Boussole Export est prêt : ouvrez http://localhost:{settings.current().web_port}",
+            f"  API REST de Rasa : {webhook_url(settings.current().rasa_url)}",
+            "  Ctrl-C pour tout arrêter.",
+            rule,
+            "",
+        ]
+    )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from bot.config import settings
 from bot.rasa_client import health_url
@@ -25,14 +25,30 @@ def parts(env: Mapping[str, str], model: str) -> list:
     config = settings.load(env)
     actions_port, rasa_port, web_port = str(config.actions_port), str(config.rasa_port), str(config.web_port)
     return [
-        Part("Serveur d'actions", [python, "-m", "bot", "serve", "actions", "--port", actions_port], common,
-             f"{config.actions_url}/health", echo_prefix="actions"),
-        Part("Rasa", [python, "-m", "bot", "serve", "rasa", "--port", rasa_port, "--model", model], common,
-             health_url(config.rasa_url), waiting="chargement du modèle : environ une minute",
-             echo_prefix="rasa   "),
-        Part("Site web", [python, "-m", "bot", "web", "--port", web_port], common,
-             f"http://localhost:{web_port}/healthz", waiting="attend Rasa et le serveur d'actions",
-             echo_prefix="web    ", ready_last=True),
+        Part(
+            "Serveur d'actions",
+            [python, "-m", "bot", "serve", "actions", "--port", actions_port],
+            common,
+            f"{config.actions_url}/health",
+            echo_prefix="actions",
+        ),
+        Part(
+            "Rasa",
+            [python, "-m", "bot", "serve", "rasa", "--port", rasa_port, "--model", model],
+            common,
+            health_url(config.rasa_url),
+            waiting="chargement du modèle : environ une minute",
+            echo_prefix="rasa   ",
+        ),
+        Part(
+            "Site web",
+            [python, "-m", "bot", "web", "--port", web_port],
+            common,
+            f"http://localhost:{web_port}/healthz",
+            waiting="attend Rasa et le serveur d'actions",
+            echo_prefix="web    ",
+            ready_last=True,
+        ),
     ]
 
 

@@ -38,24 +38,33 @@ def adviser_report(tracker: dict, answers: list) -> list:
         lines.append(f"Formulaire actif : {tracker['active_loop']['name']}")
     trace = (tracker.get("slots") or {}).get("advice_trace") or []
     if trace:
-        lines.append("Classement : " + ", ".join(f"{i}. {t['programme']} {t['score']} ({t['verdict']})"
-                                                for i, t in enumerate(trace, 1)))
-    sources = list(dict.fromkeys(url.rstrip(".,") for answer in answers for url in _URL.findall(answer.get("text") or "")))
+        lines.append(
+            "Classement : "
+            + ", ".join(f"{i}. {t['programme']} {t['score']} ({t['verdict']})" for i, t in enumerate(trace, 1))
+        )
+    sources = list(
+        dict.fromkeys(url.rstrip(".,") for answer in answers for url in _URL.findall(answer.get("text") or ""))
+    )
     lines.append("Sources : " + (", ".join(sources) if sources else "aucune"))
     return lines
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Conversation avec Boussole Export dans le terminal.")
-    parser.add_argument("--conseiller", action="store_true",
-                        help="mode conseiller : intention, entités, créneaux, scores et sources après chaque réponse")
+    parser.add_argument(
+        "--conseiller",
+        action="store_true",
+        help="mode conseiller : intention, entités, créneaux, scores et sources après chaque réponse",
+    )
     args = parser.parse_args(argv)
     rasa = RasaClient(settings.current().rasa_url, tokens.rasa_token())
     sender = f"conseiller-{uuid.uuid4().hex[:8]}"
     interactive = sys.stdin.isatty()
     adviser = args.conseiller
-    print("Conversation avec Boussole Export. Tapez /stop (ou Ctrl-D) pour quitter, "
-          "/conseiller pour afficher ou masquer le mode conseiller.")
+    print(
+        "Conversation avec Boussole Export. Tapez /stop (ou Ctrl-D) pour quitter, "
+        "/conseiller pour afficher ou masquer le mode conseiller."
+    )
     buttons = []
     while True:
         try:
@@ -79,8 +88,10 @@ def main(argv=None) -> int:
         try:
             answers = rasa.send(sender, line)
         except RasaError as exc:
-            print(f"Rasa ne répond pas ({webhook_url(rasa.base_url)}) : {exc}. Est-il démarré (make run) ?",
-                  file=sys.stderr)
+            print(
+                f"Rasa ne répond pas ({webhook_url(rasa.base_url)}) : {exc}. Est-il démarré (make run) ?",
+                file=sys.stderr,
+            )
             return 1
         buttons = []
         for answer in answers:
@@ -98,8 +109,10 @@ def _print_adviser_report(rasa: RasaClient, sender: str, answers: list) -> None:
     try:
         tracker = rasa.tracker(sender)
     except RasaRefused as exc:
-        print(f"   (mode conseiller indisponible : l'API de Rasa refuse l'accès, code {exc.status} ; "
-              "vérifiez BOUSSOLE_RASA_TOKEN)")
+        print(
+            f"   (mode conseiller indisponible : l'API de Rasa refuse l'accès, code {exc.status} ; "
+            "vérifiez BOUSSOLE_RASA_TOKEN)"
+        )
         return
     except RasaError as exc:
         print(f"   (mode conseiller indisponible : {exc})")

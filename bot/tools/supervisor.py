@@ -14,9 +14,9 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
 
 from bot.tools.processes import Process
 
@@ -30,7 +30,7 @@ class Part:
     name: str
     argv: list
     env: dict
-    health_url: Optional[str] = None
+    health_url: str | None = None
     # What the part is doing while it starts, for the progress lines.
     waiting: str = "démarrage"
     # Replicas of one kind share a group: the deployment goes on while one of them is left.
@@ -38,7 +38,7 @@ class Part:
     # Stopped first: the entry point, so that no request reaches a stopping server.
     stops_first: bool = False
     # Its log also shown on the supervisor's output, each line after this prefix (`make run`).
-    echo_prefix: Optional[str] = None
+    echo_prefix: str | None = None
     # Polled only once every other part answers: its health check reports theirs (the
     # website's /healthz), and polling it sooner only fills its log.
     ready_last: bool = False
@@ -71,8 +71,16 @@ class Running(Process):
 
     def __init__(self, part: Part, log_dir: Path, cwd: Path):
         slug = re.sub(r"[^a-z0-9]+", "-", part.name.lower()).strip("-")
-        super().__init__(part.name, part.argv, part.env, log_dir / f"{slug}.log", cwd=cwd,
-                         health_url=part.health_url, append_log=True, echo_prefix=part.echo_prefix)
+        super().__init__(
+            part.name,
+            part.argv,
+            part.env,
+            log_dir / f"{slug}.log",
+            cwd=cwd,
+            health_url=part.health_url,
+            append_log=True,
+            echo_prefix=part.echo_prefix,
+        )
         self.part = part
         self.reported_exit = False
         self.start()
@@ -81,7 +89,7 @@ class Running(Process):
         return "\n".join("    " + line for line in super().tail(lines).splitlines())
 
 
-def _group_members(pgid: int) -> List[int]:
+def _group_members(pgid: int) -> list[int]:
     """Live (not zombie) processes of a process group."""
     import psutil
 
@@ -101,14 +109,14 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.cwd = cwd
         self.say = say
-        self.running: List[Running] = []
+        self.running: list[Running] = []
 
     def start(self, part: Part) -> Running:
         running = Running(part, self.log_dir, self.cwd)
         self.running.append(running)
         return running
 
-    def newly_dead(self) -> List[Running]:
+    def newly_dead(self) -> list[Running]:
         dead = [r for r in self.running if not r.alive and not r.reported_exit]
         for running in dead:
             running.reported_exit = True
@@ -117,7 +125,9 @@ class Supervisor:
     def _exit_note(self, running: Running) -> str:
         code = running.process.returncode
         how = f"tué par le signal {-code}" if code < 0 else f"code {code}"
-        return f"✘ {running.part.name} s'est arrêté ({how}). Fin de son journal ({running.log_path}) :\n{running.tail()}"
+        return (
+            f"✘ {running.part.name} s'est arrêté ({how}). Fin de son journal ({running.log_path}) :\n{running.tail()}"
+        )
 
     def wait_ready(self, timeout_s: float, stop_requested: Callable[[], bool]) -> bool:
         """Polls every part's health URL until all answer; says which are ready and, every
@@ -166,7 +176,7 @@ class Supervisor:
                 self.say(f"nginx envoie les requêtes aux autres : {', '.join(r.part.name for r in survivors)}.")
             time.sleep(0.5)
 
-    def stop(self, grace_s: float = STOP_GRACE_S, force_requested: Callable[[], bool] = lambda: False) -> List[int]:
+    def stop(self, grace_s: float = STOP_GRACE_S, force_requested: Callable[[], bool] = lambda: False) -> list[int]:
         """SIGTERM to every process group (the entry points first), SIGKILL to what is
         left after `grace_s` or at a second Ctrl-C. Returns the pids still alive after
         that (none expected)."""
@@ -201,7 +211,7 @@ class Supervisor:
             running.close()
         return leftovers
 
-    def run(self, parts: List[Part], ready_timeout_s: float, banner: str) -> int:
+    def run(self, parts: list[Part], ready_timeout_s: float, banner: str) -> int:
         """Starts `parts`, says `banner` once all answer, then watches them until Ctrl-C
         (or until an indispensable one stops) and stops everything. 0 after a Ctrl-C with
         nothing left behind, 1 otherwise."""

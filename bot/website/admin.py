@@ -18,11 +18,13 @@ import datetime as dt
 import functools
 import json
 import logging
-from typing import Optional
 
 from aiohttp import web
 
 from bot.config import tokens
+from bot.website import admin_pages as pages
+from bot.website import keys
+from bot.website.admin_auth import LoginThrottle, Sessions, WeakToken, check_token
 from bot.website.review import activity as review_activity
 from bot.website.review import conversations as review_conversations
 from bot.website.review import exports
@@ -30,9 +32,6 @@ from bot.website.review import period as review_period
 from bot.website.review import queue as review_queue
 from bot.website.review.french import short_datetime
 from bot.website.review.tracker import Page, TrackerReader, TrackerUnavailable
-from bot.website import admin_pages as pages
-from bot.website import keys
-from bot.website.admin_auth import LoginThrottle, Sessions, WeakToken, check_token
 
 log = logging.getLogger(__name__)
 COOKIE = "boussole_admin"
@@ -121,8 +120,14 @@ def _page(markup: str, status: int = 200) -> web.Response:
 
 
 def _json(payload: dict, status: int) -> web.Response:
-    return _secured(web.Response(text=json.dumps(payload, ensure_ascii=False), status=status,
-                                 content_type="application/json", charset="utf-8"))
+    return _secured(
+        web.Response(
+            text=json.dumps(payload, ensure_ascii=False),
+            status=status,
+            content_type="application/json",
+            charset="utf-8",
+        )
+    )
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -138,11 +143,16 @@ def _refuse(request: web.Request, status: int, message: str) -> web.Response:
     return _page(pages.error("Page de suivi", message), status)
 
 
-def _safe_next(value: Optional[str]) -> str:
+def _safe_next(value: str | None) -> str:
     """Only a page of the review site: never another site (« //ailleurs.example »)."""
     value = value or ""
-    if value.startswith(PREFIX) and not value.startswith("//") and "\\" not in value and "\n" not in value \
-            and not value.startswith(PREFIX + "/login"):
+    if (
+        value.startswith(PREFIX)
+        and not value.startswith("//")
+        and "\\" not in value
+        and "\n" not in value
+        and not value.startswith(PREFIX + "/login")
+    ):
         return value
     return PREFIX + "/conversations"
 
@@ -150,7 +160,7 @@ def _safe_next(value: Optional[str]) -> str:
 # --- access ---------------------------------------------------------------------------
 
 
-def _bearer(request: web.Request) -> Optional[str]:
+def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header[:7].lower() == "bearer " else None
 
@@ -174,6 +184,7 @@ def protected(handler):
             return _secured(await handler(request))
         except (BadRequest, review_period.InvalidPeriod) as exc:
             return _refuse(request, 400, str(exc))
+
     return checked
 
 
@@ -205,13 +216,20 @@ async def _login(request: web.Request) -> web.Response:
     token, next_path = form.get("token"), _safe_next(form.get("next"))
     if not isinstance(token, str) or not request.app[ADMIN_SESSIONS].token_matches(token.strip()):
         throttle.failed(address)
-        return _page(pages.login(error="Ce jeton n'est pas le bon. Vérifiez-le et réessayez.", next_path=next_path),
-                     401)
+        return _page(
+            pages.login(error="Ce jeton n'est pas le bon. Vérifiez-le et réessayez.", next_path=next_path), 401
+        )
     throttle.succeeded(address)
     response = web.HTTPSeeOther(next_path)
-    response.set_cookie(COOKIE, request.app[ADMIN_SESSIONS].issue(), path=PREFIX, httponly=True,
-                        samesite="Strict", secure=request.secure or _secure_cookie_forced(request),
-                        max_age=request.app[ADMIN_SESSIONS].lifetime_s)
+    response.set_cookie(
+        COOKIE,
+        request.app[ADMIN_SESSIONS].issue(),
+        path=PREFIX,
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure or _secure_cookie_forced(request),
+        max_age=request.app[ADMIN_SESSIONS].lifetime_s,
+    )
     _secured(response)
     raise response
 
@@ -223,7 +241,7 @@ def _secure_cookie_forced(request: web.Request) -> bool:
 
 
 async def _logout(request: web.Request) -> web.Response:
-    sessions: Optional[Sessions] = request.app.get(ADMIN_SESSIONS)
+    sessions: Sessions | None = request.app.get(ADMIN_SESSIONS)
     if sessions is not None:
         sessions.revoke(request.cookies.get(COOKIE))
     response = _page(pages.login(info="Vous êtes déconnecté."))
@@ -235,8 +253,9 @@ async def _logout(request: web.Request) -> web.Response:
 
 
 async def _in_pool(request: web.Request, function, *args):
-    return await asyncio.get_running_loop().run_in_executor(request.app[REVIEW_POOL],
-                                                            functools.partial(function, *args))
+    return await asyncio.get_running_loop().run_in_executor(
+        request.app[REVIEW_POOL], functools.partial(function, *args)
+    )
 
 
 def _page_number(request: web.Request) -> int:
@@ -246,7 +265,7 @@ def _page_number(request: web.Request) -> int:
     return int(raw) - 1
 
 
-def _period(request: web.Request, default_days: Optional[int] = None) -> review_period.Period:
+def _period(request: web.Request, default_days: int | None = None) -> review_period.Period:
     try:
         return review_period.parse(request.query.get("du"), request.query.get("au"), default_days)
     except review_period.InvalidPeriod as exc:
@@ -274,6 +293,7 @@ async def _conversations(request: web.Request) -> web.Response:
     def build():
         page = review_conversations.page(_reader(request), period, number, PAGE_SIZES["conversations"])
         return pages.conversations(page, period, period.tz)
+
     return await _tracker_page(request, "conversations", "Conversations", build)
 
 
@@ -287,13 +307,20 @@ async def _conversation(request: web.Request) -> web.Response:
         if detail is None:
             return None
         return pages.conversation(detail, tz, {})
+
     try:
         markup = await _in_pool(request, build)
     except TrackerUnavailable as exc:
         return _page(pages.error("Conversation", str(exc), "conversations"), 503)
     if markup is None:
-        return _page(pages.error("Conversation introuvable",
-                                 "Aucune conversation ne porte cet identifiant dans l'historique.", "conversations"), 404)
+        return _page(
+            pages.error(
+                "Conversation introuvable",
+                "Aucune conversation ne porte cet identifiant dans l'historique.",
+                "conversations",
+            ),
+            404,
+        )
     return _page(markup)
 
 
@@ -304,6 +331,7 @@ async def _unanswered(request: web.Request) -> web.Response:
     def build():
         page = review_queue.page(_reader(request), period, number, PAGE_SIZES["unanswered"])
         return pages.unanswered(page, period, period.tz)
+
     return await _tracker_page(request, "unanswered", "Messages à revoir", build)
 
 
@@ -313,6 +341,7 @@ async def _activity(request: web.Request) -> web.Response:
 
     def build():
         return pages.activity(review_activity.daily(_reader(request), period), period)
+
     return await _tracker_page(request, "activity", "Statistiques", build)
 
 
@@ -321,7 +350,9 @@ def _labelled(items: list, tz) -> list:
     out = []
     for item in reversed(items):
         moment = dt.datetime.fromisoformat(item["created_at"]).replace(tzinfo=dt.timezone.utc).astimezone(tz)
-        out.append({**item, "created_at": moment.isoformat(timespec="seconds"), "created_label": short_datetime(moment)})
+        out.append(
+            {**item, "created_at": moment.isoformat(timespec="seconds"), "created_label": short_datetime(moment)}
+        )
     return out
 
 
@@ -362,7 +393,7 @@ async def _feedback(request: web.Request) -> web.Response:
     except Exception as exc:  # noqa: BLE001 - DatabaseUnavailable and driver errors alike
         return _page(pages.error("Avis des utilisateurs", _database_error(exc), "feedback"), 503)
     labelled = _labelled(items, period.tz)
-    page = Page(labelled[number * size:(number + 1) * size], number, size, len(labelled))
+    page = Page(labelled[number * size : (number + 1) * size], number, size, len(labelled))
     return _page(pages.feedback(page, period, {k: v for k, v in filters.items() if v}))
 
 
@@ -376,7 +407,7 @@ async def _handovers(request: web.Request) -> web.Response:
     except Exception as exc:  # noqa: BLE001 - DatabaseUnavailable and driver errors alike
         return _page(pages.error("Demandes de conseiller", _database_error(exc), "handovers"), 503)
     labelled = _labelled(dossiers, tz)
-    return _page(pages.handovers(Page(labelled[number * size:(number + 1) * size], number, size, len(labelled))))
+    return _page(pages.handovers(Page(labelled[number * size : (number + 1) * size], number, size, len(labelled))))
 
 
 # --- exports --------------------------------------------------------------------------
@@ -384,8 +415,8 @@ async def _handovers(request: web.Request) -> web.Response:
 
 def _export_rows(request: web.Request, name: str, period: review_period.Period):
     """The generator of CSV chunks for export `name` (run in the pool, chunk by chunk)."""
-    from bot.website import feedback
     from bot.core.advice import handover
+    from bot.website import feedback
 
     tz = period.tz
     if name == "conversations":
@@ -406,8 +437,9 @@ def _export_rows(request: web.Request, name: str, period: review_period.Period):
 async def _export(request: web.Request) -> web.StreamResponse:
     name, period = request.match_info["name"], _period(request)
     if name not in ("conversations", "turns", "unanswered", "feedback", "handovers"):
-        return _json({"error": f"Export inconnu « {name} » : conversations, turns, unanswered, feedback ou "
-                               "handovers."}, 404)
+        return _json(
+            {"error": f"Export inconnu « {name} » : conversations, turns, unanswered, feedback ou handovers."}, 404
+        )
     _feedback_filters(request)
     done = object()
     try:
@@ -419,9 +451,14 @@ async def _export(request: web.Request) -> web.StreamResponse:
         log.warning("Export %s impossible : %s", name, exc)
         return _json({"error": _database_error(exc)}, 503)
     stamp = dt.datetime.now(period.tz).strftime("%Y%m%d-%H%M")
-    response = _secured(web.StreamResponse(headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="boussole-{name}-{stamp}.csv"'}))
+    response = _secured(
+        web.StreamResponse(
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="boussole-{name}-{stamp}.csv"',
+            }
+        )
+    )
     await response.prepare(request)
     chunk = first
     while chunk is not done:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 MIN_TOKEN_LENGTH = 16
 SESSION_LIFETIME_S = 8 * 3600
@@ -27,9 +27,11 @@ class WeakToken(ValueError):
 
 def check_token(token: str) -> None:
     if len(token) < MIN_TOKEN_LENGTH:
-        raise WeakToken(f"BOUSSOLE_ADMIN_TOKEN est trop court ({len(token)} caractères, {MIN_TOKEN_LENGTH} au moins) : "
-                        "la page de suivi reste fermée. Choisissez un jeton plus long, ou supprimez la variable "
-                        "pour qu'un jeton soit créé dans var/admin_token.")
+        raise WeakToken(
+            f"BOUSSOLE_ADMIN_TOKEN est trop court ({len(token)} caractères, {MIN_TOKEN_LENGTH} au moins) : "
+            "la page de suivi reste fermée. Choisissez un jeton plus long, ou supprimez la variable "
+            "pour qu'un jeton soit créé dans var/admin_token."
+        )
 
 
 def _digest(text: str) -> bytes:
@@ -47,7 +49,7 @@ class Sessions:
         # Nonces of sessions closed before they expired, with their expiry.
         self._revoked: dict = {}
 
-    def token_matches(self, candidate: Optional[str]) -> bool:
+    def token_matches(self, candidate: str | None) -> bool:
         # Digests of equal length, so the comparison says nothing about the token's length.
         return hmac.compare_digest(_digest(candidate or ""), self._token)
 
@@ -58,7 +60,7 @@ class Sessions:
         issued, nonce = str(int(self._clock())), secrets.token_urlsafe(16)
         return f"{issued}.{nonce}.{self._signature(issued, nonce)}"
 
-    def _parts(self, cookie: Optional[str]):
+    def _parts(self, cookie: str | None):
         try:
             issued, nonce, signature = (cookie or "").split(".")
             age = self._clock() - int(issued)
@@ -71,11 +73,11 @@ class Sessions:
             return None
         return int(issued), nonce
 
-    def valid(self, cookie: Optional[str]) -> bool:
+    def valid(self, cookie: str | None) -> bool:
         parts = self._parts(cookie)
         return parts is not None and parts[1] not in self._revoked
 
-    def revoke(self, cookie: Optional[str]) -> None:
+    def revoke(self, cookie: str | None) -> None:
         parts = self._parts(cookie)
         if parts is None:
             return

@@ -85,8 +85,13 @@ async def _open_clients(app: web.Application):
 def _middlewares(config: settings.Settings) -> list:
     # Outermost first: the log sees the final status, and error responses get the security
     # and CORS headers too (a partner page must be able to read a 429 or a 413).
-    return [access_log, security_headers(config.frame_ancestors), cors(config.cors_origins),
-            json_errors, ip_rate_limit(RateLimiter(config.rate_limit_ip), config.trust_proxy)]
+    return [
+        access_log,
+        security_headers(config.frame_ancestors),
+        cors(config.cors_origins),
+        json_errors,
+        ip_rate_limit(RateLimiter(config.rate_limit_ip), config.trust_proxy),
+    ]
 
 
 def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application:

@@ -12,30 +12,34 @@ import logging
 
 from aiohttp import web
 
-from bot.website import feedback
 from bot.config import tokens
 from bot.rasa_client import RasaRefused, RasaTimeout, RasaUnreachable
-from bot.website import keys
+from bot.website import feedback, keys
 from bot.website.errors import error, json_response
 from bot.website.middleware import too_many, wait_message
-from bot.website.transcript import bot_message, messages_from_events
 from bot.website.ratelimit import RateLimiter
 from bot.website.sessions import new_client_id, sender_of
+from bot.website.transcript import bot_message, messages_from_events
 
 log = logging.getLogger(__name__)
 RASA_TIMEOUT_S = 30
 HISTORY_TIMEOUT_S = 10
-BAD_JSON = "Requête illisible : un objet JSON {\"message\": \"…\"} est attendu."
+BAD_JSON = 'Requête illisible : un objet JSON {"message": "…"} est attendu.'
 UNKNOWN_SESSION = "Conversation introuvable : commencez-en une nouvelle."
+
 
 def unknown_session() -> web.Response:
     return error(404, UNKNOWN_SESSION, code="unknown_session")
 
 
 def too_long(length: int, limit: int) -> web.Response:
-    return error(413, f"Votre message est trop long ({length} caractères) : {limit} au plus. "
-                      "Raccourcissez-le ou envoyez-le en plusieurs fois.", code="message_too_long",
-                 max_chars=limit)
+    return error(
+        413,
+        f"Votre message est trop long ({length} caractères) : {limit} au plus. "
+        "Raccourcissez-le ou envoyez-le en plusieurs fois.",
+        code="message_too_long",
+        max_chars=limit,
+    )
 
 
 async def _json_body(request: web.Request):
@@ -45,8 +49,12 @@ async def _json_body(request: web.Request):
     try:
         body = await request.json()
     except web.HTTPRequestEntityTooLarge:
-        return None, error(413, "Votre message est trop long : raccourcissez-le.", code="message_too_long",
-                           max_chars=request.app[keys.SETTINGS].max_message_chars)
+        return None, error(
+            413,
+            "Votre message est trop long : raccourcissez-le.",
+            code="message_too_long",
+            max_chars=request.app[keys.SETTINGS].max_message_chars,
+        )
     except Exception:  # noqa: BLE001 - any unreadable body gets the same answer
         return None, error(400, BAD_JSON)
     if not isinstance(body, dict):
@@ -98,7 +106,9 @@ async def history(request: web.Request) -> web.Response:
     if sender is None:
         return unknown_session()
     try:
-        tracker = await request.app[keys.RASA].tracker(sender, include_events="AFTER_RESTART", timeout=HISTORY_TIMEOUT_S)
+        tracker = await request.app[keys.RASA].tracker(
+            sender, include_events="AFTER_RESTART", timeout=HISTORY_TIMEOUT_S
+        )
     except RasaRefused as exc:
         log.warning("Rasa a refusé l'historique : HTTP %s", exc.status)
         return error(502, "L'historique de la conversation est momentanément indisponible.")
@@ -116,8 +126,9 @@ async def give_feedback(request: web.Request) -> web.Response:
     if sender is None:
         return unknown_session()
     try:
-        item = feedback.draft(sender, body.get("rating"), body.get("comment"),
-                              body.get("answer_text"), body.get("question_text"))
+        item = feedback.draft(
+            sender, body.get("rating"), body.get("comment"), body.get("answer_text"), body.get("question_text")
+        )
     except feedback.InvalidFeedback as exc:
         return error(400, str(exc))
     loop = asyncio.get_running_loop()

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from typing import Optional
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, select
 from sqlalchemy.engine import Engine
@@ -64,10 +63,17 @@ def draft(conversation_id, rating, comment=None, answer_text=None, question_text
         texts.append((value or "").strip())
     comment, answer_text, question_text = texts
     if len(comment) > MAX_COMMENT:
-        raise InvalidFeedback(f"Votre commentaire est trop long ({len(comment)} caractères) : "
-                              f"{MAX_COMMENT} au plus, merci de le raccourcir.")
-    return FeedbackDraft(conversation_id=conversation_id, rating=rating, comment=comment,
-                         answer_text=answer_text[:MAX_QUOTED], question_text=question_text[:MAX_QUOTED])
+        raise InvalidFeedback(
+            f"Votre commentaire est trop long ({len(comment)} caractères) : "
+            f"{MAX_COMMENT} au plus, merci de le raccourcir."
+        )
+    return FeedbackDraft(
+        conversation_id=conversation_id,
+        rating=rating,
+        comment=comment,
+        answer_text=answer_text[:MAX_QUOTED],
+        question_text=question_text[:MAX_QUOTED],
+    )
 
 
 def store(engine: Engine, item: FeedbackDraft) -> int:
@@ -75,14 +81,20 @@ def store(engine: Engine, item: FeedbackDraft) -> int:
     check_connection(engine)
     FeedbackBase.metadata.create_all(engine)
     with Session(engine, future=True) as session, session.begin():
-        row = Feedback(created_at=item.created_at, conversation_id=item.conversation_id, rating=item.rating,
-                       comment=item.comment, answer_text=item.answer_text, question_text=item.question_text)
+        row = Feedback(
+            created_at=item.created_at,
+            conversation_id=item.conversation_id,
+            rating=item.rating,
+            comment=item.comment,
+            answer_text=item.answer_text,
+            question_text=item.question_text,
+        )
         session.add(row)
         session.flush()
         return row.id
 
 
-def read_all(engine: Engine, since: Optional[dt.datetime] = None) -> list:
+def read_all(engine: Engine, since: dt.datetime | None = None) -> list:
     """Every feedback, oldest first, as plain dicts."""
     check_connection(engine)
     FeedbackBase.metadata.create_all(engine)
@@ -90,10 +102,18 @@ def read_all(engine: Engine, since: Optional[dt.datetime] = None) -> list:
     if since is not None:
         query = query.where(Feedback.created_at >= since)
     with Session(engine, future=True) as session:
-        return [{"id": f.id, "created_at": f.created_at.isoformat(timespec="seconds"),
-                 "conversation_id": f.conversation_id, "rating": f.rating, "comment": f.comment,
-                 "answer_text": f.answer_text, "question_text": f.question_text}
-                for f in session.execute(query).scalars().all()]
+        return [
+            {
+                "id": f.id,
+                "created_at": f.created_at.isoformat(timespec="seconds"),
+                "conversation_id": f.conversation_id,
+                "rating": f.rating,
+                "comment": f.comment,
+                "answer_text": f.answer_text,
+                "question_text": f.question_text,
+            }
+            for f in session.execute(query).scalars().all()
+        ]
 
 
 CSV_COLUMNS = ("id", "created_at", "conversation_id", "rating", "comment", "question_text", "answer_text")

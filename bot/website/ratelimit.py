@@ -17,7 +17,7 @@ class RateLimiter:
         self.window_s = window_s
         self.clock = clock
         self.max_keys = max_keys
-        self._hits: "OrderedDict[str, deque]" = OrderedDict()
+        self._hits: OrderedDict[str, deque] = OrderedDict()
 
     def hit(self, key: str) -> int:
         """Records a hit and returns 0, or returns the seconds to wait (the hit is not

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Optional
 
 PREFIX = "web-"
 CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -23,9 +22,8 @@ def new_client_id() -> str:
     return secrets.token_hex(16)
 
 
-def sender_of(client_id) -> Optional[str]:
+def sender_of(client_id) -> str | None:
     """The Rasa sender of a website conversation, or None if `client_id` is not one."""
     if isinstance(client_id, str) and CLIENT_ID.match(client_id):
         return PREFIX + client_id
     return None
-

@@ -10,8 +10,11 @@ from bot.core import citations
 
 
 def buttons_of(raw) -> list:
-    return [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-            for b in raw or [] if isinstance(b, dict)]
+    return [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+        for b in raw or []
+        if isinstance(b, dict)
+    ]
 
 
 def bot_message(text: str, buttons=None) -> dict:

@@ -28,9 +28,12 @@ def loaded_db(dataset, tmp_path, monkeypatch):
 
 
 def tracker(text: str, intent: str, entities=(), slots=None, ranking=()) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
-              "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking],
-              "entities": [{"entity": e, "value": v, "start": 0, "end": len(v)} for e, v in entities]}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking],
+        "entities": [{"entity": e, "value": v, "start": 0, "end": len(v)} for e, v in entities],
+    }
     return Tracker("utilisateur-test", dict(slots or {}), latest, [], False, None, {}, "action_listen")
 
 
@@ -45,8 +48,10 @@ async def run(action, tr):
 
 
 async def test_programme_action_answers_and_sets_the_slot(loaded_db, kb):
-    messages, events = await run(actions.ActionProgrammeDetails(),
-                                 tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "assurance-prospection")]))
+    messages, events = await run(
+        actions.ActionProgrammeDetails(),
+        tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "assurance-prospection")]),
+    )
     record = kb.get("programme", "assurance-prospection")
     assert record["name"] in messages[0]["text"]
     assert record["sources"][0]["url"] in messages[0]["text"]
@@ -54,23 +59,27 @@ async def test_programme_action_answers_and_sets_the_slot(loaded_db, kb):
 
 
 async def test_programme_action_unknown_name_offers_buttons(loaded_db):
-    messages, events = await run(actions.ActionProgrammeDetails(),
-                                 tracker("c'est quoi le dispositif zorglub", "ask_programme", [("programme", "zorglub")]))
+    messages, events = await run(
+        actions.ActionProgrammeDetails(),
+        tracker("c'est quoi le dispositif zorglub", "ask_programme", [("programme", "zorglub")]),
+    )
     assert "Je ne connais pas ce dispositif" in messages[0]["text"]
     assert messages[0]["buttons"] and "programme" not in slots(events)
 
 
 async def test_obstacle_action(loaded_db, kb):
-    messages, events = await run(actions.ActionObstacleAdvice(),
-                                 tracker("les normes c'est compliqué", "ask_obstacle", [("obstacle", "normes")]))
+    messages, events = await run(
+        actions.ActionObstacleAdvice(), tracker("les normes c'est compliqué", "ask_obstacle", [("obstacle", "normes")])
+    )
     assert kb.get("obstacle", "normes")["name"] in messages[0]["text"]
     assert kb.get("obstacle", "normes")["sources"][0]["url"] in messages[0]["text"]
     assert slots(events)["obstacle"] == "normes"
 
 
 async def test_cluster_action(loaded_db):
-    messages, events = await run(actions.ActionClusterInfo(),
-                                 tracker("parle moi de medicen", "ask_cluster", [("cluster", "Medicen")]))
+    messages, events = await run(
+        actions.ActionClusterInfo(), tracker("parle moi de medicen", "ask_cluster", [("cluster", "Medicen")])
+    )
     assert "Medicen" in messages[0]["text"] and "vérifié le" in messages[0]["text"]
     assert slots(events)["cluster"] == "medicen-paris-region"
 
@@ -82,61 +91,77 @@ async def test_overview_action(loaded_db):
 
 async def test_unreadable_database_gives_a_polite_message(tmp_path, monkeypatch):
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'vide.db'}")
-    messages, events = await run(actions.ActionProgrammeDetails(),
-                                 tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "AP")]))
+    messages, events = await run(
+        actions.ActionProgrammeDetails(), tracker("c'est quoi l'AP ?", "ask_programme", [("programme", "AP")])
+    )
     assert "momentanément indisponible" in messages[0]["text"] and not slots(events)
 
 
 async def test_region_action_from_a_departement_number(loaded_db, kb):
-    messages, events = await run(actions.ActionRegionSupport(),
-                                 tracker("je suis dans le 69", "ask_region_support", [("departement", "69")]))
+    messages, events = await run(
+        actions.ActionRegionSupport(), tracker("je suis dans le 69", "ask_region_support", [("departement", "69")])
+    )
     assert "Rhône (69) fait partie de la Région Auvergne-Rhône-Alpes" in messages[0]["text"]
     assert slots(events)["region"] == "auvergne-rhone-alpes"
 
 
 async def test_country_action(loaded_db, kb):
-    messages, events = await run(actions.ActionCountryInfo(),
-                                 tracker("exporter au Canada", "ask_country", [("country", "Canada")]))
+    messages, events = await run(
+        actions.ActionCountryInfo(), tracker("exporter au Canada", "ask_country", [("country", "Canada")])
+    )
     assert "au Canada" in messages[0]["text"] and "CETA" in messages[0]["text"]
     assert slots(events)["country"] == "ca"
 
 
 async def test_organisation_action(loaded_db, kb):
-    messages, events = await run(actions.ActionOrganisationInfo(),
-                                 tracker("que fait BF", "ask_organisation", [("organisation", "Business France")]))
+    messages, events = await run(
+        actions.ActionOrganisationInfo(),
+        tracker("que fait BF", "ask_organisation", [("organisation", "Business France")]),
+    )
     assert kb.get("organisation", "business-france")["summary"] in messages[0]["text"]
     assert slots(events)["organisation"] == "business-france"
 
 
 async def test_follow_up_uses_the_programme_of_the_previous_turn(loaded_db, kb):
-    messages, events = await run(actions.ActionProgrammeEligibility(),
-                                 tracker("et c'est pour qui ?", "ask_eligibility",
-                                         slots={"programme": "assurance-prospection"}))
+    messages, events = await run(
+        actions.ActionProgrammeEligibility(),
+        tracker("et c'est pour qui ?", "ask_eligibility", slots={"programme": "assurance-prospection"}),
+    )
     record = kb.get("programme", "assurance-prospection")
     assert "bilan de 12 mois" in messages[0]["text"] and record["sources"][0]["url"] in messages[0]["text"]
     assert slots(events)["programme"] == "assurance-prospection"
 
 
 async def test_amount_of_a_named_programme_wins_over_the_context(loaded_db, kb):
-    messages, _ = await run(actions.ActionProgrammeAmount(),
-                            tracker("et le VIE ça coûte combien ?", "ask_amount", [("programme", "VIE")],
-                                    slots={"programme": "assurance-prospection"}))
+    messages, _ = await run(
+        actions.ActionProgrammeAmount(),
+        tracker(
+            "et le VIE ça coûte combien ?",
+            "ask_amount",
+            [("programme", "VIE")],
+            slots={"programme": "assurance-prospection"},
+        ),
+    )
     assert kb.get("programme", "vie")["name"] in messages[0]["text"]
     assert "montants" in messages[0]["text"]
 
 
 async def test_status_of_an_ended_programme_names_its_end_date(loaded_db, kb):
-    messages, _ = await run(actions.ActionProgrammeStatus(),
-                            tracker("le chèque relance export existe encore ?", "ask_programme_status",
-                                    [("programme", "chèque relance export")]))
+    messages, _ = await run(
+        actions.ActionProgrammeStatus(),
+        tracker(
+            "le chèque relance export existe encore ?", "ask_programme_status", [("programme", "chèque relance export")]
+        ),
+    )
     assert "terminé depuis le" in messages[0]["text"]
 
 
 async def test_choosing_the_second_button_answers_it(loaded_db, kb):
     options = ['/ask_programme{"programme":"vie"}', '/ask_obstacle{"obstacle":"normes"}']
-    messages, events = await run(actions.ActionChooseItem(),
-                                 tracker("le deuxième", "choose_item", [("rank", "deuxième")],
-                                         slots={"last_options": options}))
+    messages, events = await run(
+        actions.ActionChooseItem(),
+        tracker("le deuxième", "choose_item", [("rank", "deuxième")], slots={"last_options": options}),
+    )
     assert kb.get("obstacle", "normes")["name"] in messages[0]["text"]
     assert slots(events)["obstacle"] == "normes"
 
@@ -147,9 +172,14 @@ async def test_choosing_without_a_list_says_so(loaded_db):
 
 
 async def test_company_statement_is_normalised_and_repeated_back(loaded_db):
-    messages, events = await run(actions.ActionRememberCompany(), tracker(
-        "nous sommes 25 dans l'agroalimentaire dans le 69, CA 3 M€", "inform_company",
-        [("headcount", "25"), ("sector", "agroalimentaire"), ("departement", "69"), ("revenue", "3 M€")]))
+    messages, events = await run(
+        actions.ActionRememberCompany(),
+        tracker(
+            "nous sommes 25 dans l'agroalimentaire dans le 69, CA 3 M€",
+            "inform_company",
+            [("headcount", "25"), ("sector", "agroalimentaire"), ("departement", "69"), ("revenue", "3 M€")],
+        ),
+    )
     text = messages[0]["text"]
     assert "Effectif : 25 salariés" in text and "Chiffre d'affaires : 3 000 000 €" in text
     assert "Rhône (69), Région Auvergne-Rhône-Alpes" in text
@@ -157,15 +187,23 @@ async def test_company_statement_is_normalised_and_repeated_back(loaded_db):
 
 
 async def test_adviser_request_with_a_known_region_lists_its_contacts(loaded_db, kb):
-    messages, _ = await run(actions.ActionRequestAdviser(), tracker(
-        "je veux parler à un conseiller", "request_adviser", slots={"region": "bretagne"}))
+    messages, _ = await run(
+        actions.ActionRequestAdviser(),
+        tracker("je veux parler à un conseiller", "request_adviser", slots={"region": "bretagne"}),
+    )
     assert "Bretagne" in messages[0]["text"] and "vérifié le" in messages[0]["text"]
 
 
 async def test_did_you_mean_offers_the_likeliest_intents(loaded_db):
-    messages, _ = await run(actions.ActionAskAffirmation(), tracker(
-        "prospection machin", "nlu_fallback", [("programme", "AP")],
-        ranking=[("nlu_fallback", 0.6), ("ask_programme", 0.3), ("greet", 0.05), ("ask_amount", 0.04)]))
+    messages, _ = await run(
+        actions.ActionAskAffirmation(),
+        tracker(
+            "prospection machin",
+            "nlu_fallback",
+            [("programme", "AP")],
+            ranking=[("nlu_fallback", 0.6), ("ask_programme", 0.3), ("greet", 0.05), ("ask_amount", 0.04)],
+        ),
+    )
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert messages[0]["text"].endswith("Vouliez-vous dire :")
     assert payloads == ['/ask_programme{"programme":"AP"}', '/ask_amount{"programme":"AP"}', "/out_of_scope"]
@@ -191,8 +229,17 @@ def events_tracker(text, intent, slots_, events, sender="dossier-test"):
 
 async def test_profile_form_asks_only_the_missing_slots(loaded_db):
     form = actions.ValidateProfileForm()
-    tr = tracker("", "ask_recommendation", slots={"headcount": "25", "region": "bretagne", "revenue": "3000000",
-                                                  "sector": "agroalimentaire", "company_age": "2010"})
+    tr = tracker(
+        "",
+        "ask_recommendation",
+        slots={
+            "headcount": "25",
+            "region": "bretagne",
+            "revenue": "3000000",
+            "sector": "agroalimentaire",
+            "company_age": "2010",
+        },
+    )
     required = await form.required_slots([], CollectingDispatcher(), tr, {})
     assert required == ["export_experience", "country", "need"]
 
@@ -205,8 +252,11 @@ async def test_profile_form_extracts_the_requested_slot_only(loaded_db):
 
 
 async def test_recommendations_action_sets_the_trace_and_the_choices(loaded_db):
-    tr = tracker("", "ask_recommendation", slots={"headcount": "10", "region": "occitanie", "need": "recrutement",
-                                                  "country": "de", "sector": "numerique"})
+    tr = tracker(
+        "",
+        "ask_recommendation",
+        slots={"headcount": "10", "region": "occitanie", "need": "recrutement", "country": "de", "sector": "numerique"},
+    )
     messages, events = await run(actions.ActionRecommendProgrammes(), tr)
     trace = slots(events)["advice_trace"]
     assert len(trace) == 5 and all({"programme", "score", "verdict"} <= set(t) for t in trace)
@@ -217,11 +267,17 @@ async def test_recommendations_action_sets_the_trace_and_the_choices(loaded_db):
 async def test_handover_is_stored_with_consent_and_shown(loaded_db):
     from bot.core.advice import handover
 
-    events = [{"event": "slot", "name": "programme", "value": "vie"},
-              {"event": "action", "name": "action_request_adviser"},
-              {"event": "user", "text": "oui d'accord"}]
-    tr = events_tracker("marie@exemple.fr", "inform_company",
-                        {"handover_contact": '{"email": "marie@exemple.fr"}', "region": "bretagne"}, events)
+    events = [
+        {"event": "slot", "name": "programme", "value": "vie"},
+        {"event": "action", "name": "action_request_adviser"},
+        {"event": "user", "text": "oui d'accord"},
+    ]
+    tr = events_tracker(
+        "marie@exemple.fr",
+        "inform_company",
+        {"handover_contact": '{"email": "marie@exemple.fr"}', "region": "bretagne"},
+        events,
+    )
     messages, result = await run(actions.ActionSubmitHandover(), tr)
     assert "référence BX-" in messages[0]["text"]
     [dossier] = handover.read_all(store.make_engine(loaded_db))
@@ -249,27 +305,42 @@ async def test_handover_with_the_database_down_answers_politely(loaded_db, monke
 
 async def test_a_slot_filled_by_this_message_stays_required_so_that_it_is_kept(loaded_db):
     form = actions.ValidateProfileForm()
-    events = [{"event": "user", "text": "on vend un peu en Espagne"},
-              {"event": "slot", "name": "export_experience", "value": "occasionnelle"}]
-    tr = events_tracker("on vend un peu en Espagne", "inform_company",
-                        {"export_experience": "occasionnelle", "requested_slot": "export_experience"}, events)
+    events = [
+        {"event": "user", "text": "on vend un peu en Espagne"},
+        {"event": "slot", "name": "export_experience", "value": "occasionnelle"},
+    ]
+    tr = events_tracker(
+        "on vend un peu en Espagne",
+        "inform_company",
+        {"export_experience": "occasionnelle", "requested_slot": "export_experience"},
+        events,
+    )
     required = await form.required_slots([], CollectingDispatcher(), tr, {})
     assert "export_experience" in required
 
 
 async def test_a_country_named_as_a_market_already_served_keeps_the_target(loaded_db):
     form = actions.ValidateProfileForm()
-    events = [{"event": "slot", "name": "country", "value": "mx"},
-              {"event": "user", "text": "on vend un peu en Espagne"},
-              {"event": "slot", "name": "country", "value": "es"}]
-    tr = events_tracker("on vend un peu en Espagne", "inform_company",
-                        {"country": "es", "requested_slot": "export_experience"}, events)
+    events = [
+        {"event": "slot", "name": "country", "value": "mx"},
+        {"event": "user", "text": "on vend un peu en Espagne"},
+        {"event": "slot", "name": "country", "value": "es"},
+    ]
+    tr = events_tracker(
+        "on vend un peu en Espagne", "inform_company", {"country": "es", "requested_slot": "export_experience"}, events
+    )
     assert await form.validate_country("es", CollectingDispatcher(), tr, {}) == {"country": "mx"}
 
 
 async def test_greeting_with_company_facts_greets_then_notes_them(loaded_db):
-    messages, events = await run(actions.ActionGreet(), tracker(
-        "Bonjour, nous sommes 60 en Pays de la Loire", "greet", [("headcount", "60"), ("region", "Pays de la Loire")]))
+    messages, events = await run(
+        actions.ActionGreet(),
+        tracker(
+            "Bonjour, nous sommes 60 en Pays de la Loire",
+            "greet",
+            [("headcount", "60"), ("region", "Pays de la Loire")],
+        ),
+    )
     assert messages[0]["response"] == "utter_greet"
     assert "Effectif : 60 salariés" in messages[1]["text"]
     assert slots(events)["region"] == "pays-de-la-loire"
@@ -284,7 +355,9 @@ async def test_the_adviser_form_says_the_knowledge_base_is_down_rather_than_doub
     # A database that was never loaded: the knowledge base cannot be read.
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'absente.db'}")
     dispatcher = CollectingDispatcher()
-    result = await actions.ValidateAdviserForm().validate_region("Bretagne", dispatcher, tracker("Bretagne", "inform"), {})
+    result = await actions.ValidateAdviserForm().validate_region(
+        "Bretagne", dispatcher, tracker("Bretagne", "inform"), {}
+    )
     assert result == {"region": None}
     assert "momentanément indisponible" in dispatcher.messages[0]["text"]
     assert "Je ne reconnais pas" not in dispatcher.messages[0]["text"]
@@ -292,6 +365,8 @@ async def test_the_adviser_form_says_the_knowledge_base_is_down_rather_than_doub
 
 async def test_the_adviser_form_still_doubts_an_unknown_region(loaded_db):
     dispatcher = CollectingDispatcher()
-    result = await actions.ValidateAdviserForm().validate_region("Atlantide", dispatcher, tracker("Atlantide", "inform"), {})
+    result = await actions.ValidateAdviserForm().validate_region(
+        "Atlantide", dispatcher, tracker("Atlantide", "inform"), {}
+    )
     assert result == {"region": None}
     assert "Je ne reconnais pas « Atlantide »" in dispatcher.messages[0]["text"]

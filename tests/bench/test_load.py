@@ -9,8 +9,10 @@ from aiohttp import web
 from bench import load
 from bench.load import RestPath, Turn
 
-CONVERSATION = [Turn("Que fait Business France ?", "ask_organisation", ("Business France",)),
-                Turn("et la Bpifrance ?", "ask_organisation", ("Bpifrance",))]
+CONVERSATION = [
+    Turn("Que fait Business France ?", "ask_organisation", ("Business France",)),
+    Turn("et la Bpifrance ?", "ask_organisation", ("Bpifrance",)),
+]
 
 
 async def _serve(answer):

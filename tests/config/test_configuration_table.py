@@ -39,8 +39,8 @@ def test_every_row_gives_a_default_the_processes_and_a_meaning():
 def test_variables_lists_exactly_what_the_readers_read():
     """A name added to load() or its readers must be added to VARIABLES, then to the table."""
     source = (ROOT / "bot" / "config" / "settings.py").read_text(encoding="utf-8")
-    readers = source[source.index("def _text("):source.index("VARIABLES = (")]
-    body = source[source.index("def load("):source.index("_cached")]
+    readers = source[source.index("def _text(") : source.index("VARIABLES = (")]
+    body = source[source.index("def load(") : source.index("_cached")]
     assert set(NAME.findall(readers + body)) == set(settings.VARIABLES)
 
 

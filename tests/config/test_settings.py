@@ -31,9 +31,17 @@ def test_the_defaults_work_on_one_machine():
 
 
 def test_values_are_typed_and_the_var_dir_moves_the_sqlite_files(tmp_path):
-    config = load({"BOUSSOLE_VAR_DIR": str(tmp_path), "BOUSSOLE_WEB_PORT": "9090", "BOUSSOLE_LOG_MESSAGES": "oui",
-                   "BOUSSOLE_RASA_URL": "http://rasa.interne:5005/", "BOUSSOLE_CORS_ORIGINS": "https://a.fr, https://b.fr/",
-                   "BOUSSOLE_TELEGRAM_TOKEN": "123:abc", "BOUSSOLE_SLACK_TOKEN": ""})
+    config = load(
+        {
+            "BOUSSOLE_VAR_DIR": str(tmp_path),
+            "BOUSSOLE_WEB_PORT": "9090",
+            "BOUSSOLE_LOG_MESSAGES": "oui",
+            "BOUSSOLE_RASA_URL": "http://rasa.interne:5005/",
+            "BOUSSOLE_CORS_ORIGINS": "https://a.fr, https://b.fr/",
+            "BOUSSOLE_TELEGRAM_TOKEN": "123:abc",
+            "BOUSSOLE_SLACK_TOKEN": "",
+        }
+    )
     assert config.db_url == f"sqlite:///{tmp_path / 'boussole.db'}" and config.var_dir == tmp_path
     assert config.web_port == 9090 and config.log_messages is True
     assert config.rasa_url == "http://rasa.interne:5005"
@@ -41,20 +49,31 @@ def test_values_are_typed_and_the_var_dir_moves_the_sqlite_files(tmp_path):
     assert config.channel_env == {"BOUSSOLE_TELEGRAM_TOKEN": "123:abc"}
 
 
-@pytest.mark.parametrize("variable, value, expected", [
-    ("BOUSSOLE_RATE_LIMIT_SESSION", "vingt", "BOUSSOLE_RATE_LIMIT_SESSION doit être un nombre entier (reçu « vingt »)"),
-    ("BOUSSOLE_MAX_MESSAGE_CHARS", "0", "BOUSSOLE_MAX_MESSAGE_CHARS doit valoir au moins 1"),
-    ("BOUSSOLE_RASA_WORKERS", "deux", "BOUSSOLE_RASA_WORKERS doit être un nombre entier"),
-    ("BOUSSOLE_WEB_PORT", "http", "BOUSSOLE_WEB_PORT doit être un numéro de port"),
-    ("BOUSSOLE_RASA_URL", "localhost:5005", "BOUSSOLE_RASA_URL doit être une adresse http:// ou https://"),
-    ("BOUSSOLE_ACTIONS_URL", "ftp://actions", "BOUSSOLE_ACTIONS_URL doit être une adresse http://"),
-    ("BOUSSOLE_DB_URL", "pas une url", "BOUSSOLE_DB_URL n'est pas une URL de base de données valide"),
-    ("BOUSSOLE_TRACKER_URL", "mysql://root@localhost/rasa", "le type de base « mysql » n'est pas pris en charge"),
-    ("BOUSSOLE_LOCK_STORE", "memcached://localhost", "BOUSSOLE_LOCK_STORE doit valoir « in_memory » ou une URL redis://"),
-    ("BOUSSOLE_TIMEZONE", "Europe/Lutece", "BOUSSOLE_TIMEZONE : fuseau horaire inconnu « Europe/Lutece »"),
-    ("BOUSSOLE_RETENTION_DAYS", "0", "BOUSSOLE_RETENTION_DAYS doit valoir au moins 1"),
-    ("BOUSSOLE_RASA_SERVERS", "17", "entre 1 et 16"),
-])
+@pytest.mark.parametrize(
+    "variable, value, expected",
+    [
+        (
+            "BOUSSOLE_RATE_LIMIT_SESSION",
+            "vingt",
+            "BOUSSOLE_RATE_LIMIT_SESSION doit être un nombre entier (reçu « vingt »)",
+        ),
+        ("BOUSSOLE_MAX_MESSAGE_CHARS", "0", "BOUSSOLE_MAX_MESSAGE_CHARS doit valoir au moins 1"),
+        ("BOUSSOLE_RASA_WORKERS", "deux", "BOUSSOLE_RASA_WORKERS doit être un nombre entier"),
+        ("BOUSSOLE_WEB_PORT", "http", "BOUSSOLE_WEB_PORT doit être un numéro de port"),
+        ("BOUSSOLE_RASA_URL", "localhost:5005", "BOUSSOLE_RASA_URL doit être une adresse http:// ou https://"),
+        ("BOUSSOLE_ACTIONS_URL", "ftp://actions", "BOUSSOLE_ACTIONS_URL doit être une adresse http://"),
+        ("BOUSSOLE_DB_URL", "pas une url", "BOUSSOLE_DB_URL n'est pas une URL de base de données valide"),
+        ("BOUSSOLE_TRACKER_URL", "mysql://root@localhost/rasa", "le type de base « mysql » n'est pas pris en charge"),
+        (
+            "BOUSSOLE_LOCK_STORE",
+            "memcached://localhost",
+            "BOUSSOLE_LOCK_STORE doit valoir « in_memory » ou une URL redis://",
+        ),
+        ("BOUSSOLE_TIMEZONE", "Europe/Lutece", "BOUSSOLE_TIMEZONE : fuseau horaire inconnu « Europe/Lutece »"),
+        ("BOUSSOLE_RETENTION_DAYS", "0", "BOUSSOLE_RETENTION_DAYS doit valoir au moins 1"),
+        ("BOUSSOLE_RASA_SERVERS", "17", "entre 1 et 16"),
+    ],
+)
 def test_a_wrong_value_is_named_in_french(variable, value, expected):
     with pytest.raises(InvalidSetting) as raised:
         load({variable: value})
@@ -86,11 +105,14 @@ def test_knowledge_and_var_dirs_stay_readable_as_module_names(monkeypatch, tmp_p
     assert settings.VAR_DIR == tmp_path and settings.KNOWLEDGE_DIR == ROOT / "knowledge"
 
 
-@pytest.mark.parametrize("variable, value", [
-    ("BOUSSOLE_RATE_LIMIT_IP", "beaucoup"),
-    ("BOUSSOLE_RASA_URL", "rasa:5005"),
-    ("BOUSSOLE_LOCK_STORE", "memcached://hôte"),
-])
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("BOUSSOLE_RATE_LIMIT_IP", "beaucoup"),
+        ("BOUSSOLE_RASA_URL", "rasa:5005"),
+        ("BOUSSOLE_LOCK_STORE", "memcached://hôte"),
+    ],
+)
 def test_every_command_stops_with_one_french_line_and_exit_code_2(monkeypatch, capsys, variable, value):
     monkeypatch.setenv(variable, value)
     assert cli.main(["kb", "check"]) == 2
@@ -105,8 +127,11 @@ def _run(args, **variables):
 
 def test_the_processes_stop_at_start_with_exit_code_2():
     """`python -m bot` (the command line, `serve actions`, `web`) and Rasa's launcher."""
-    for args in (["-m", "bot", "web", "--port", "1"], ["-m", "bot", "serve", "actions", "--port", "1"],
-                 ["-m", "bot.rasa_server.launch", "run"]):
+    for args in (
+        ["-m", "bot", "web", "--port", "1"],
+        ["-m", "bot", "serve", "actions", "--port", "1"],
+        ["-m", "bot.rasa_server.launch", "run"],
+    ):
         result = _run(args, BOUSSOLE_MAX_MESSAGE_CHARS="deux mille")
         assert result.returncode == 2, (args, result.stderr)
         assert "Erreur de configuration : BOUSSOLE_MAX_MESSAGE_CHARS doit être un nombre entier" in result.stderr
@@ -134,6 +159,6 @@ def test_no_module_reads_the_environment_for_a_boussole_variable():
             if path == Path(settings.__file__):
                 continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if reading.search(line) and "os.environ[\"BOUSSOLE_RASA_TOKEN\"] =" not in line:
+                if reading.search(line) and 'os.environ["BOUSSOLE_RASA_TOKEN"] =' not in line:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)

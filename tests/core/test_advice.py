@@ -11,7 +11,7 @@ import pytest
 from bot.core.advice import company as advice_company
 from bot.core.advice import eligibility, finder, routing
 from bot.core.advice.company import NOT_GIVEN, CompanyProfile, from_values
-from bot.core.advice.eligibility import MET, NOT_ELIGIBLE, NOT_MET, TO_CHECK, UNKNOWN, ELIGIBLE
+from bot.core.advice.eligibility import ELIGIBLE, MET, NOT_ELIGIBLE, NOT_MET, TO_CHECK, UNKNOWN
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -32,53 +32,80 @@ def check_of(assessment, kind):
 
 # --- normalisation -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("values, field, expected", [
-    ({"headcount": "on est 25"}, "headcount", 25),
-    ({"headcount": "une vingtaine"}, "headcount", 20),
-    ({"revenue": "3 millions"}, "revenue", 3_000_000),
-    ({"revenue": "1,5 M€"}, "revenue", 1_500_000),
-    ({"revenue": "3000000"}, "revenue", 3_000_000),
-    ({"company_age": "8 mois"}, "age_months", 8),
-    ({"company_age": "14 mois"}, "age_months", 14),
-    ({"departement": "69"}, "region", "auvergne-rhone-alpes"),
-    ({"region": "dans le 69"}, "departement", "69"),
-    ({"region": "Pays de la Loire"}, "region", "pays-de-la-loire"),
-    ({"country": "au Japon"}, "country", "jp"),
-    ({"country": "Japon"}, "country", "jp"),
-    ({"country": "vers l'Asie"}, "zone", "Asie"),
-    ({"sector": "agroalimentaire"}, "sector", "agroalimentaire"),
-    ({"need": "financement"}, "need", "financement"),
-    ({"first_balance_sheet": "true"}, "balance_sheet_closed", True),
-    ({"export_experience": "Nous n'avons jamais exporté"}, "export_experience", "aucune"),
-])
+
+@pytest.mark.parametrize(
+    "values, field, expected",
+    [
+        ({"headcount": "on est 25"}, "headcount", 25),
+        ({"headcount": "une vingtaine"}, "headcount", 20),
+        ({"revenue": "3 millions"}, "revenue", 3_000_000),
+        ({"revenue": "1,5 M€"}, "revenue", 1_500_000),
+        ({"revenue": "3000000"}, "revenue", 3_000_000),
+        ({"company_age": "8 mois"}, "age_months", 8),
+        ({"company_age": "14 mois"}, "age_months", 14),
+        ({"departement": "69"}, "region", "auvergne-rhone-alpes"),
+        ({"region": "dans le 69"}, "departement", "69"),
+        ({"region": "Pays de la Loire"}, "region", "pays-de-la-loire"),
+        ({"country": "au Japon"}, "country", "jp"),
+        ({"country": "Japon"}, "country", "jp"),
+        ({"country": "vers l'Asie"}, "zone", "Asie"),
+        ({"sector": "agroalimentaire"}, "sector", "agroalimentaire"),
+        ({"need": "financement"}, "need", "financement"),
+        ({"first_balance_sheet": "true"}, "balance_sheet_closed", True),
+        ({"export_experience": "Nous n'avons jamais exporté"}, "export_experience", "aucune"),
+    ],
+)
 def test_profile_values_are_normalised(kb, values, field, expected):
     assert getattr(from_values(kb, values, TODAY), field) == expected
 
 
 def test_normalised_slots_read_back_to_the_same_profile(kb):
-    typed = {"sector": "cosmétique", "departement": "Gironde", "headcount": "une trentaine",
-             "revenue": "2,5 M€", "company_age": "créée en 2015", "export_experience": "un peu en Belgique",
-             "country": "Mexique", "need": "salons"}
+    typed = {
+        "sector": "cosmétique",
+        "departement": "Gironde",
+        "headcount": "une trentaine",
+        "revenue": "2,5 M€",
+        "company_age": "créée en 2015",
+        "export_experience": "un peu en Belgique",
+        "country": "Mexique",
+        "need": "salons",
+    }
     first = from_values(kb, typed, TODAY)
     again = from_values(kb, advice_company.to_slots(first), TODAY)
     assert again == first
     assert first.region == "nouvelle-aquitaine" and first.country == "mx" and first.headcount == 30
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("jamais", "aucune"), ("c'est notre premier export", "aucune"), ("pas encore", "aucune"),
-    ("on vend un peu en Belgique", "occasionnelle"), ("de temps en temps", "occasionnelle"),
-    ("oui régulièrement", "reguliere"), ("30 % du CA", "reguliere"), ("depuis 10 ans", "reguliere"),
-    ("le jambon", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("jamais", "aucune"),
+        ("c'est notre premier export", "aucune"),
+        ("pas encore", "aucune"),
+        ("on vend un peu en Belgique", "occasionnelle"),
+        ("de temps en temps", "occasionnelle"),
+        ("oui régulièrement", "reguliere"),
+        ("30 % du CA", "reguliere"),
+        ("depuis 10 ans", "reguliere"),
+        ("le jambon", None),
+    ],
+)
 def test_export_experience(text, expected):
     assert advice_company.parse_export_experience(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("oui", True), ("oui c'est fait", True), ("non", False), ("pas encore", False),
-    ("nous avons déjà un bilan", True), ("aucun bilan", False), ("peut-être", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("oui", True),
+        ("oui c'est fait", True),
+        ("non", False),
+        ("pas encore", False),
+        ("nous avons déjà un bilan", True),
+        ("aucun bilan", False),
+        ("peut-être", None),
+    ],
+)
 def test_yes_no(text, expected):
     assert advice_company.parse_yes_no(text) == expected
 
@@ -97,6 +124,7 @@ def test_balance_sheet_question_only_between_12_and_24_months(age, asked):
 
 
 # --- eligibility ---------------------------------------------------------------------------
+
 
 def test_company_of_eight_months_is_not_yet_eligible_to_assurance_prospection(kb):
     result = eligibility.assess(kb, "assurance-prospection", CompanyProfile(age_months=8, region="bretagne"))
@@ -156,9 +184,16 @@ def test_regional_programme_and_the_company_region(kb, region, status):
     assert check_of(result, "located_in_regions").status == status
 
 
-@pytest.mark.parametrize("country, zone, status", [
-    ("de", None, NOT_MET), ("jp", None, MET), (None, "Asie", MET), (None, "Europe", UNKNOWN), (None, None, UNKNOWN),
-])
+@pytest.mark.parametrize(
+    "country, zone, status",
+    [
+        ("de", None, NOT_MET),
+        ("jp", None, MET),
+        (None, "Asie", MET),
+        (None, "Europe", UNKNOWN),
+        (None, None, UNKNOWN),
+    ],
+)
 def test_markets_outside_the_eu(kb, country, zone, status):
     result = eligibility.assess(kb, "fasep", CompanyProfile(country=country, zone=zone, region="occitanie"))
     assert check_of(result, "target_outside_eu").status == status
@@ -196,15 +231,46 @@ def test_ended_programme_is_said_ended_with_its_date(kb):
 # --- ranking -------------------------------------------------------------------------------
 
 PROFILES = {
-    "plasturgie PDL Mexique": dict(sector="plasturgie", region="pays-de-la-loire", headcount=60, revenue=9_000_000,
-                                   age_months=300, export_experience="occasionnelle", country="mx",
-                                   need="risque-change"),
-    "logiciel Occitanie Allemagne": dict(sector="numerique", region="occitanie", headcount=10, revenue=1_200_000,
-                                         age_months=72, export_experience="aucune", country="de", need="recrutement"),
-    "mode IDF Dubaï": dict(sector="textile-mode-luxe", region="ile-de-france", headcount=8, revenue=1_500_000,
-                           age_months=96, export_experience="aucune", country="ae", need="salons"),
-    "ETI CVL Inde": dict(sector="agriculture", region="centre-val-de-loire", headcount=200, revenue=60_000_000,
-                         age_months=480, export_experience="reguliere", country="in", need="financement"),
+    "plasturgie PDL Mexique": dict(
+        sector="plasturgie",
+        region="pays-de-la-loire",
+        headcount=60,
+        revenue=9_000_000,
+        age_months=300,
+        export_experience="occasionnelle",
+        country="mx",
+        need="risque-change",
+    ),
+    "logiciel Occitanie Allemagne": dict(
+        sector="numerique",
+        region="occitanie",
+        headcount=10,
+        revenue=1_200_000,
+        age_months=72,
+        export_experience="aucune",
+        country="de",
+        need="recrutement",
+    ),
+    "mode IDF Dubaï": dict(
+        sector="textile-mode-luxe",
+        region="ile-de-france",
+        headcount=8,
+        revenue=1_500_000,
+        age_months=96,
+        export_experience="aucune",
+        country="ae",
+        need="salons",
+    ),
+    "ETI CVL Inde": dict(
+        sector="agriculture",
+        region="centre-val-de-loire",
+        headcount=200,
+        revenue=60_000_000,
+        age_months=480,
+        export_experience="reguliere",
+        country="in",
+        need="financement",
+    ),
     "jeune pousse 8 mois": dict(sector="numerique", region="bretagne", headcount=3, age_months=8, need="financement"),
 }
 
@@ -238,8 +304,16 @@ def test_young_company_is_not_offered_assurance_prospection(kb):
 
 
 def test_regional_aid_of_the_company_region_ranks_high(kb):
-    company = CompanyProfile(region="occitanie", headcount=20, sector="agroalimentaire", need="salons",
-                             export_experience="aucune", age_months=60, revenue=2_000_000, country="jp")
+    company = CompanyProfile(
+        region="occitanie",
+        headcount=20,
+        sector="agroalimentaire",
+        need="salons",
+        export_experience="aucune",
+        age_months=60,
+        revenue=2_000_000,
+        country="jp",
+    )
     top = [r.programme_id for r in finder.recommend(kb, company)]
     assert "contrat-export-occitanie" in top
 
@@ -255,6 +329,7 @@ def test_formalities_do_not_crowd_out_a_plan(kb):
 
 
 # --- routing -------------------------------------------------------------------------------
+
 
 def test_contacts_for_a_need_come_first(kb):
     marked = routing.contacts_for(kb, "pays-de-la-loire", "financement")
@@ -324,20 +399,23 @@ def test_adviser_answer_routes_by_need_and_offers_the_dossier(kb):
     assert [b["payload"] for b in offer["buttons"]] == ["/affirm", "/deny"]
 
 
-@pytest.mark.parametrize("slot, text, intent, entities, expected", [
-    ("headcount", "on est 25", "inform_company", {}, {"headcount": "25"}),
-    ("headcount", "et l'AP c'est pour 250 salariés max ?", "ask_eligibility", {}, {}),
-    ("revenue", "3 millions", "inform_company", {"revenue": "3 millions"}, {"revenue": "3000000"}),
-    ("region", "dans le 69", "inform_company", {}, {"region": "auvergne-rhone-alpes", "departement": "69"}),
-    ("country", "au Japon", "ask_country", {"country": "Japon"}, {"country": "jp"}),
-    ("country", "plutôt l'Afrique", "inform_company", {}, {"country": "Afrique"}),
-    ("need", "", "inform_company", {"obstacle": "salons"}, {"need": "salons"}),
-    ("first_balance_sheet", "/deny", "deny", {}, {"first_balance_sheet": "false"}),
-    ("first_balance_sheet", "non", "deny", {}, {"first_balance_sheet": "false"}),
-    ("sector", "passer", "deny", {}, {"sector": NOT_GIVEN}),
-    ("company_age", "elle a 3 ans", "inform_company", {}, {"company_age": "36 mois"}),
-    ("export_experience", "c'est quoi le VIE ?", "ask_programme", {}, {}),
-])
+@pytest.mark.parametrize(
+    "slot, text, intent, entities, expected",
+    [
+        ("headcount", "on est 25", "inform_company", {}, {"headcount": "25"}),
+        ("headcount", "et l'AP c'est pour 250 salariés max ?", "ask_eligibility", {}, {}),
+        ("revenue", "3 millions", "inform_company", {"revenue": "3 millions"}, {"revenue": "3000000"}),
+        ("region", "dans le 69", "inform_company", {}, {"region": "auvergne-rhone-alpes", "departement": "69"}),
+        ("country", "au Japon", "ask_country", {"country": "Japon"}, {"country": "jp"}),
+        ("country", "plutôt l'Afrique", "inform_company", {}, {"country": "Afrique"}),
+        ("need", "", "inform_company", {"obstacle": "salons"}, {"need": "salons"}),
+        ("first_balance_sheet", "/deny", "deny", {}, {"first_balance_sheet": "false"}),
+        ("first_balance_sheet", "non", "deny", {}, {"first_balance_sheet": "false"}),
+        ("sector", "passer", "deny", {}, {"sector": NOT_GIVEN}),
+        ("company_age", "elle a 3 ans", "inform_company", {}, {"company_age": "36 mois"}),
+        ("export_experience", "c'est quoi le VIE ?", "ask_programme", {}, {}),
+    ],
+)
 def test_answers_to_the_form_questions(kb, slot, text, intent, entities, expected):
     assert conversation.answer_to_profile_question(kb, slot, text, intent, entities) == expected
 
@@ -370,12 +448,15 @@ def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
     assert obstacle_id is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("près de Nantes", ("pays-de-la-loire", "44")),
-    ("on est à Lyon", ("auvergne-rhone-alpes", "69")),
-    ("près d'Aix-en-Provence", ("provence-alpes-cote-d-azur", "13")),
-    ("Pays de la Loire", ("pays-de-la-loire", None)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("près de Nantes", ("pays-de-la-loire", "44")),
+        ("on est à Lyon", ("auvergne-rhone-alpes", "69")),
+        ("près d'Aix-en-Provence", ("provence-alpes-cote-d-azur", "13")),
+        ("Pays de la Loire", ("pays-de-la-loire", None)),
+    ],
+)
 def test_a_city_gives_the_departement_and_the_region(kb, text, expected):
     assert advice_company.parse_place(kb, text, text) == expected
 
@@ -397,24 +478,36 @@ def test_a_city_in_a_company_statement_gives_the_region(kb):
 
 
 def test_a_revenue_answer_is_not_read_as_a_headcount(kb):
-    answer = conversation.answer_to_profile_question(kb, "headcount", "environ 400 000 €", "inform_company",
-                                                     {"revenue": "400 000"})
+    answer = conversation.answer_to_profile_question(
+        kb, "headcount", "environ 400 000 €", "inform_company", {"revenue": "400 000"}
+    )
     assert answer == {}
 
 
 def test_the_obstacle_own_list_orders_the_programmes_of_a_need(kb):
-    company = CompanyProfile(region="bretagne", headcount=40, revenue=5_000_000, age_months=120, need="financement",
-                             sector="agroalimentaire", country="jp", export_experience="occasionnelle")
+    company = CompanyProfile(
+        region="bretagne",
+        headcount=40,
+        revenue=5_000_000,
+        age_months=120,
+        need="financement",
+        sector="agroalimentaire",
+        country="jp",
+        export_experience="occasionnelle",
+    )
     top = [r.programme_id for r in finder.recommend(kb, company)]
     assert top[0] == "assurance-prospection"
 
 
-@pytest.mark.parametrize("text, follows", [
-    ("et pour le glutamate dans les sauces, le quota japonais c'est combien ?", False),
-    ("ça coûte combien ?", True),
-    ("et niveau coût, c'est quoi concrètement ?", True),
-    ("combien ça coûte pour une PME ?", True),
-])
+@pytest.mark.parametrize(
+    "text, follows",
+    [
+        ("et pour le glutamate dans les sauces, le quota japonais c'est combien ?", False),
+        ("ça coûte combien ?", True),
+        ("et niveau coût, c'est quoi concrètement ?", True),
+        ("combien ça coûte pour une PME ?", True),
+    ],
+)
 def test_an_amount_question_off_the_programme_is_not_answered_beside_it(kb, text, follows):
     pid, messages = answer_router.answer_programme_aspect(kb, "ask_amount", None, "cheque-relance-export", text)
     assert (pid == "cheque-relance-export") is follows

@@ -125,14 +125,17 @@ def test_support_overview_is_sourced(kb):
     assert len(_payloads(messages)) >= 3
 
 
-@pytest.mark.parametrize("region, departement, text, expected", [
-    ("Bretagne", None, "aides export en Bretagne", "bretagne"),
-    ("IDF", None, "conseiller export IDF", "ile-de-france"),
-    (None, "33", "on est dans le 33", "nouvelle-aquitaine"),
-    (None, "Gironde", "entreprise en Gironde", "nouvelle-aquitaine"),
-    (None, None, "une PME du 2A cherche de l'aide", "corse"),
-    (None, "974", "on est à la Réunion (974)", "la-reunion"),
-])
+@pytest.mark.parametrize(
+    "region, departement, text, expected",
+    [
+        ("Bretagne", None, "aides export en Bretagne", "bretagne"),
+        ("IDF", None, "conseiller export IDF", "ile-de-france"),
+        (None, "33", "on est dans le 33", "nouvelle-aquitaine"),
+        (None, "Gironde", "entreprise en Gironde", "nouvelle-aquitaine"),
+        (None, None, "une PME du 2A cherche de l'aide", "corse"),
+        (None, "974", "on est à la Réunion (974)", "la-reunion"),
+    ],
+)
 def test_region_from_name_alias_or_departement(kb, region, departement, text, expected):
     region_id, messages = answer_router.answer_region(kb, region, departement, text)
     assert region_id == expected
@@ -147,12 +150,15 @@ def test_region_unknown_asks_where(kb):
     assert region_id is None and "Dans quelle Région" in _text(messages)
 
 
-@pytest.mark.parametrize("typed, country_id, expected", [
-    ("Canada", "ca", "21 septembre 2017"),
-    ("Japon", "jp", "1er février 2019"),
-    ("Allemagne", "de", "membre de l'Union européenne"),
-    ("USA", "us", "Aucun accord commercial"),
-])
+@pytest.mark.parametrize(
+    "typed, country_id, expected",
+    [
+        ("Canada", "ca", "21 septembre 2017"),
+        ("Japon", "jp", "1er février 2019"),
+        ("Allemagne", "de", "membre de l'Union européenne"),
+        ("USA", "us", "Aucun accord commercial"),
+    ],
+)
 def test_country_pointers(kb, typed, country_id, expected):
     found, messages = answer_router.answer_country(kb, typed, f"exporter vers {typed}")
     assert found == country_id
@@ -177,7 +183,9 @@ def test_clusters_for_a_sector_entity(kb):
 
 
 def test_longer_programme_name_in_text_wins_over_a_shorter_entity(kb):
-    pid, _ = answer_router.answer_programme(kb, "Assurance Prospection", "Parlez-moi de l'Assurance Prospection Accompagnement")
+    pid, _ = answer_router.answer_programme(
+        kb, "Assurance Prospection", "Parlez-moi de l'Assurance Prospection Accompagnement"
+    )
     assert pid == "assurance-prospection-accompagnement"
 
 
@@ -218,21 +226,25 @@ def test_financing_overview_names_only_active_programmes_with_their_sources(kb):
 def test_contact_prefers_a_region_named_now_over_the_programme_in_context(kb):
     from bot.core.answer_router import answer_contact
 
-    updates, messages = answer_contact(kb, None, None, "Occitanie", None, "qui contacter en Occitanie ?",
-                                       {"programme": "vie"})
+    updates, messages = answer_contact(
+        kb, None, None, "Occitanie", None, "qui contacter en Occitanie ?", {"programme": "vie"}
+    )
     assert updates == {"region": "occitanie"} and "Occitanie" in messages[0]["text"]
     updates, messages = answer_contact(kb, None, None, None, None, "qui contacter ?", {"programme": "vie"})
     assert updates == {"programme": "vie"} and "Business France" in messages[0]["text"]
 
 
-@pytest.mark.parametrize("value, text, expected", [
-    ("69", "", ("auvergne-rhone-alpes", "69")),
-    ("Bretagne", "", ("bretagne", None)),
-    (None, "on est en Gironde", ("nouvelle-aquitaine", "33")),
-    (None, "passer", (NOT_GIVEN, None)),
-    (None, "je ne sais pas", (NOT_GIVEN, None)),
-    ("Atlantide", "", (None, None)),
-])
+@pytest.mark.parametrize(
+    "value, text, expected",
+    [
+        ("69", "", ("auvergne-rhone-alpes", "69")),
+        ("Bretagne", "", ("bretagne", None)),
+        (None, "on est en Gironde", ("nouvelle-aquitaine", "33")),
+        (None, "passer", (NOT_GIVEN, None)),
+        (None, "je ne sais pas", (NOT_GIVEN, None)),
+        ("Atlantide", "", (None, None)),
+    ],
+)
 def test_answer_to_the_region_question(kb, value, text, expected):
     from bot.core.answer_router import region_answer
 

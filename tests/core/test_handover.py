@@ -19,13 +19,18 @@ from bot.website.review.tracker import TrackerReader
 from tests.support import review_store
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("marie.martin@exemple.fr", {"email": "marie.martin@exemple.fr"}),
-    ("Marie Martin, marie.martin@exemple.fr, 06 12 34 56 78",
-     {"name": "Marie Martin", "email": "marie.martin@exemple.fr", "phone": "06 12 34 56 78"}),
-    ("mon tél : 06.12.34.56.78", {"phone": "06 12 34 56 78"}),
-    ("+33 6 12 34 56 78 Paul", {"name": "Paul", "phone": "+33 6 12 34 56 78"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("marie.martin@exemple.fr", {"email": "marie.martin@exemple.fr"}),
+        (
+            "Marie Martin, marie.martin@exemple.fr, 06 12 34 56 78",
+            {"name": "Marie Martin", "email": "marie.martin@exemple.fr", "phone": "06 12 34 56 78"},
+        ),
+        ("mon tél : 06.12.34.56.78", {"phone": "06 12 34 56 78"}),
+        ("+33 6 12 34 56 78 Paul", {"name": "Paul", "phone": "+33 6 12 34 56 78"}),
+    ],
+)
 def test_contact_details_are_read(text, expected):
     assert handover.parse_contact(text).as_dict() == expected
 
@@ -36,10 +41,15 @@ def test_a_name_alone_is_no_way_to_call_back(text):
     assert conversation.contact_answer(text) is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("passer", NOT_GIVEN), ("je préfère ne pas le dire", NOT_GIVEN),
-    ("annuler", conversation.CANCELLED), ("finalement non", conversation.CANCELLED),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("passer", NOT_GIVEN),
+        ("je préfère ne pas le dire", NOT_GIVEN),
+        ("annuler", conversation.CANCELLED),
+        ("finalement non", conversation.CANCELLED),
+    ],
+)
 def test_declining_or_cancelling(text, expected):
     assert conversation.contact_answer(text) == expected
 
@@ -47,19 +57,33 @@ def test_declining_or_cancelling(text, expected):
 def _events():
     """Events as Rasa gives them to the action server: a misunderstood message (two-stage
     fallback), a button, an out-of-scope question, then the handover offer accepted."""
-    script = (review_store.Script(1_780_000_000).session()
-              .user("C'est quoi l'AP ?", "ask_programme", 0.95, [("programme", "AP")])
-              .slot("programme", "assurance-prospection").action("action_programme_details")
-              .bot("Assurance Prospection…").listen()
-              .user("et le cerfa 4567 pour les moules ?", "nlu_fallback", 0.38).action("action_two_stage_fallback")
-              .bot("Vouliez-vous dire :", [("Autre chose", "/out_of_scope")]).listen()
-              .user("/ask_eligibility{\"programme\":\"vie\"}", "ask_eligibility", 1.0)
-              .slot("pending_eligibility", "vie").action("action_programme_eligibility").bot("V.I.E…").listen()
-              .user("la météo à Tokyo ?", "out_of_scope", 0.9).action("action_out_of_scope")
-              .bot("Je ne sais répondre qu'aux questions sur l'export.", response="utter_out_of_scope").listen()
-              .user("je voudrais un conseiller", "request_adviser", 0.97).action("action_request_adviser")
-              .bot("Voulez-vous un dossier ?").listen()
-              .user("oui volontiers", "affirm", 0.99))
+    script = (
+        review_store.Script(1_780_000_000)
+        .session()
+        .user("C'est quoi l'AP ?", "ask_programme", 0.95, [("programme", "AP")])
+        .slot("programme", "assurance-prospection")
+        .action("action_programme_details")
+        .bot("Assurance Prospection…")
+        .listen()
+        .user("et le cerfa 4567 pour les moules ?", "nlu_fallback", 0.38)
+        .action("action_two_stage_fallback")
+        .bot("Vouliez-vous dire :", [("Autre chose", "/out_of_scope")])
+        .listen()
+        .user('/ask_eligibility{"programme":"vie"}', "ask_eligibility", 1.0)
+        .slot("pending_eligibility", "vie")
+        .action("action_programme_eligibility")
+        .bot("V.I.E…")
+        .listen()
+        .user("la météo à Tokyo ?", "out_of_scope", 0.9)
+        .action("action_out_of_scope")
+        .bot("Je ne sais répondre qu'aux questions sur l'export.", response="utter_out_of_scope")
+        .listen()
+        .user("je voudrais un conseiller", "request_adviser", 0.97)
+        .action("action_request_adviser")
+        .bot("Voulez-vous un dossier ?")
+        .listen()
+        .user("oui volontiers", "affirm", 0.99)
+    )
     return [event.as_dict() for event in script.events]
 
 
@@ -83,11 +107,22 @@ def test_dossier_and_review_queue_share_one_definition(db_url):
         reader.close()
     events = [event.as_dict() for event in script.events]
     assert unanswered.in_events(events) == listed
-    assert conversation.open_questions(events) == [text for text, _ in listed] == [
-        "xqzw plorb", "Quel temps fera-t-il à Brest demain ?", "le quota japonais sur le glutamate, c'est combien ?",
-        "blablabla"]
-    assert [reason for _, reason in listed] == [unanswered.NOT_UNDERSTOOD, unanswered.OUT_OF_SCOPE,
-                                                unanswered.NO_ANSWER, unanswered.NOT_UNDERSTOOD]
+    assert (
+        conversation.open_questions(events)
+        == [text for text, _ in listed]
+        == [
+            "xqzw plorb",
+            "Quel temps fera-t-il à Brest demain ?",
+            "le quota japonais sur le glutamate, c'est combien ?",
+            "blablabla",
+        ]
+    )
+    assert [reason for _, reason in listed] == [
+        unanswered.NOT_UNDERSTOOD,
+        unanswered.OUT_OF_SCOPE,
+        unanswered.NO_ANSWER,
+        unanswered.NOT_UNDERSTOOD,
+    ]
 
 
 def test_button_consent_is_recorded_in_words():
@@ -96,10 +131,25 @@ def test_button_consent_is_recorded_in_words():
 
 
 def _draft(kb, conversation_id="conv-1"):
-    company = CompanyProfile(sector="plasturgie", region="pays-de-la-loire", departement="44", headcount=60,
-                             revenue=9_000_000, age_months=300, country="mx", need="risque-change")
-    return handover.build(kb, conversation_id, company, ["assurance-change", "assurance-prospection", "inconnu"],
-                          ["et le peso ?"], {"email": "a@b.fr"}, "consentement")
+    company = CompanyProfile(
+        sector="plasturgie",
+        region="pays-de-la-loire",
+        departement="44",
+        headcount=60,
+        revenue=9_000_000,
+        age_months=300,
+        country="mx",
+        need="risque-change",
+    )
+    return handover.build(
+        kb,
+        conversation_id,
+        company,
+        ["assurance-change", "assurance-prospection", "inconnu"],
+        ["et le peso ?"],
+        {"email": "a@b.fr"},
+        "consentement",
+    )
 
 
 def test_dossier_holds_profile_programmes_with_trace_questions_and_contact(kb):
@@ -151,7 +201,10 @@ def test_cli_export_refuses_an_unreachable_database(monkeypatch, capsys):
 
 
 def test_value_before_the_latest_message():
-    events = [{"event": "slot", "name": "country", "value": "mx"}, {"event": "user", "text": "un peu en Espagne"},
-              {"event": "slot", "name": "country", "value": "es"}]
+    events = [
+        {"event": "slot", "name": "country", "value": "mx"},
+        {"event": "user", "text": "un peu en Espagne"},
+        {"event": "slot", "name": "country", "value": "es"},
+    ]
     assert conversation.value_before_latest_message(events, "country") == "mx"
     assert conversation.value_before_latest_message(events[1:], "country") is None

@@ -12,8 +12,10 @@ import pytest
 
 from bot.config import settings
 from bot.knowledge import store
+
 # The test modules take these from here: the launcher's, not copies.
-from bot.tools.processes import child_env as base_env, free_port
+from bot.tools.processes import child_env as base_env
+from bot.tools.processes import free_port
 from tests.support.servers import serve
 
 ROOT = settings.PROJECT_ROOT
@@ -31,8 +33,9 @@ def model_path() -> Path:
     given = os.environ.get("BOUSSOLE_TEST_MODEL")
     if not given:
         subprocess.run([str(ROOT / "scripts" / "train.sh")], check=True, cwd=ROOT, env=base_env())
-        given = subprocess.run([str(ROOT / "scripts" / "model_path.sh")], check=True, capture_output=True,
-                               text=True, cwd=ROOT).stdout.strip()
+        given = subprocess.run(
+            [str(ROOT / "scripts" / "model_path.sh")], check=True, capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
     path = ROOT / given if not Path(given).is_absolute() else Path(given)
     assert path.exists(), f"modèle introuvable : {path}"
     return path
@@ -52,15 +55,25 @@ def kb_db_url(dataset, runtime_dir) -> str:
 
 @pytest.fixture(scope="session")
 def action_server(kb_db_url, runtime_dir):
-    yield from serve("actions", [sys.executable, "-m", "bot", "serve", "actions", "--port", "{port}"],
-                     base_env(BOUSSOLE_DB_URL=kb_db_url), runtime_dir, "/health", timeout=120)
+    yield from serve(
+        "actions",
+        [sys.executable, "-m", "bot", "serve", "actions", "--port", "{port}"],
+        base_env(BOUSSOLE_DB_URL=kb_db_url),
+        runtime_dir,
+        "/health",
+        timeout=120,
+    )
 
 
 def rasa_env(runtime_dir: Path, action_server, **extra) -> dict:
     """The environment `python -m bot serve rasa` writes Rasa's configuration from, as with
     `make run`: this session's action server and its own SQLite tracker store."""
-    return base_env(BOUSSOLE_ACTIONS_URL=action_server.url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
-                    BOUSSOLE_TRACKER_URL=f"sqlite:///{runtime_dir / 'tracker.db'}", **extra)
+    return base_env(
+        BOUSSOLE_ACTIONS_URL=action_server.url,
+        BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
+        BOUSSOLE_TRACKER_URL=f"sqlite:///{runtime_dir / 'tracker.db'}",
+        **extra,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,10 +106,26 @@ def fake_platforms():
 @pytest.fixture(scope="session")
 def rasa_server(model_path, endpoints_file, action_server, runtime_dir, rasa_config_dir, fake_platforms):
     """Rasa with every channel of credentials.yml on, the platforms' APIs pointed at the fakes."""
-    yield from serve("rasa", [sys.executable, "-m", "bot", "serve", "rasa", "--port", "{port}", "--model",
-                              str(model_path), "--out", str(rasa_config_dir)],
-                     rasa_env(runtime_dir, action_server, **fake_platforms.env), runtime_dir, "/",
-                     timeout=MODEL_LOAD_TIMEOUT_S)
+    yield from serve(
+        "rasa",
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "rasa",
+            "--port",
+            "{port}",
+            "--model",
+            str(model_path),
+            "--out",
+            str(rasa_config_dir),
+        ],
+        rasa_env(runtime_dir, action_server, **fake_platforms.env),
+        runtime_dir,
+        "/",
+        timeout=MODEL_LOAD_TIMEOUT_S,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -109,18 +138,29 @@ def partner_origin() -> str:
 def website_env(rasa_server, action_server, kb_db_url, **extra) -> dict:
     # Every test request comes from 127.0.0.1: the per-address limit is off here and tested
     # on its own (tests/website/test_chat_api.py); the per-conversation limit keeps its default.
-    return base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_ACTIONS_URL=action_server.url,
-                    BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_RATE_LIMIT_IP="0",
-                    # The review page reads the tracker store Rasa writes.
-                    BOUSSOLE_ADMIN_TOKEN=ADMIN_TOKEN, BOUSSOLE_TRACKER_URL=rasa_server.env["BOUSSOLE_TRACKER_URL"],
-                    **extra)
+    return base_env(
+        BOUSSOLE_RASA_URL=rasa_server.url,
+        BOUSSOLE_ACTIONS_URL=action_server.url,
+        BOUSSOLE_DB_URL=kb_db_url,
+        BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
+        BOUSSOLE_RATE_LIMIT_IP="0",
+        # The review page reads the tracker store Rasa writes.
+        BOUSSOLE_ADMIN_TOKEN=ADMIN_TOKEN,
+        BOUSSOLE_TRACKER_URL=rasa_server.env["BOUSSOLE_TRACKER_URL"],
+        **extra,
+    )
 
 
 @pytest.fixture(scope="session")
 def website(rasa_server, action_server, kb_db_url, runtime_dir, partner_origin):
-    yield from serve("web", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
-                     website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_CORS_ORIGINS=partner_origin),
-                     runtime_dir, "/healthz", timeout=60)
+    yield from serve(
+        "web",
+        [sys.executable, "-m", "bot", "web", "--port", "{port}"],
+        website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_CORS_ORIGINS=partner_origin),
+        runtime_dir,
+        "/healthz",
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from typing import Callable, Dict, List, Optional
+from collections.abc import Callable
 
 import jwt
 from aiohttp import web
@@ -52,8 +52,17 @@ BOTFRAMEWORK_APP_PASSWORD = "mot-de-passe-application-" + uuid.uuid4().hex
 BOTFRAMEWORK_ISSUER = "https://api.botframework.com"
 BOTFRAMEWORK_KEY_ID = "cle-de-test-1"
 
-SECRETS = (TELEGRAM_TOKEN, TELEGRAM_SECRET, SLACK_TOKEN, SLACK_SIGNING_SECRET, FACEBOOK_VERIFY_TOKEN,
-           FACEBOOK_APP_SECRET, FACEBOOK_PAGE_TOKEN, TWILIO_AUTH_TOKEN, BOTFRAMEWORK_APP_PASSWORD)
+SECRETS = (
+    TELEGRAM_TOKEN,
+    TELEGRAM_SECRET,
+    SLACK_TOKEN,
+    SLACK_SIGNING_SECRET,
+    FACEBOOK_VERIFY_TOKEN,
+    FACEBOOK_APP_SECRET,
+    FACEBOOK_PAGE_TOKEN,
+    TWILIO_AUTH_TOKEN,
+    BOTFRAMEWORK_APP_PASSWORD,
+)
 
 
 def new_rsa_key() -> rsa.RSAPrivateKey:
@@ -64,7 +73,7 @@ class FakePlatforms:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.records: Dict[str, List[dict]] = defaultdict(list)
+        self.records: dict[str, list[dict]] = defaultdict(list)
         self._changed = threading.Condition()
         self._ids = itertools.count(1000)
         self.signing_key = new_rsa_key()
@@ -72,25 +81,31 @@ class FakePlatforms:
         self.botframework_service_url = f"{self.url}/botframework/service/"
         # Chats whose sendMessage fails as Telegram fails it for a chat it does not know.
         self.telegram_failing_chats: set = set()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._thread: Optional[threading.Thread] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
 
     # --- what Rasa is started with ---------------------------------------------------------
 
     @property
-    def env(self) -> Dict[str, str]:
+    def env(self) -> dict[str, str]:
         return {
             "BOUSSOLE_CALLBACK_URL": f"{self.url}/callback",
-            "BOUSSOLE_TELEGRAM_TOKEN": TELEGRAM_TOKEN, "BOUSSOLE_TELEGRAM_BOT_NAME": TELEGRAM_BOT_NAME,
-            "BOUSSOLE_TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL, "BOUSSOLE_TELEGRAM_SECRET": TELEGRAM_SECRET,
+            "BOUSSOLE_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "BOUSSOLE_TELEGRAM_BOT_NAME": TELEGRAM_BOT_NAME,
+            "BOUSSOLE_TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+            "BOUSSOLE_TELEGRAM_SECRET": TELEGRAM_SECRET,
             "BOUSSOLE_TELEGRAM_API_URL": f"{self.url}/telegram",
-            "BOUSSOLE_SLACK_TOKEN": SLACK_TOKEN, "BOUSSOLE_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+            "BOUSSOLE_SLACK_TOKEN": SLACK_TOKEN,
+            "BOUSSOLE_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
             "BOUSSOLE_SLACK_API_URL": f"{self.url}/slack/api/",
             "BOUSSOLE_FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN,
-            "BOUSSOLE_FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET, "BOUSSOLE_FACEBOOK_PAGE_TOKEN": FACEBOOK_PAGE_TOKEN,
+            "BOUSSOLE_FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET,
+            "BOUSSOLE_FACEBOOK_PAGE_TOKEN": FACEBOOK_PAGE_TOKEN,
             "BOUSSOLE_FACEBOOK_API_URL": f"{self.url}/facebook",
-            "BOUSSOLE_TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "BOUSSOLE_TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-            "BOUSSOLE_TWILIO_NUMBER": TWILIO_NUMBER, "BOUSSOLE_TWILIO_WEBHOOK_URL": TWILIO_WEBHOOK_URL,
+            "BOUSSOLE_TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+            "BOUSSOLE_TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+            "BOUSSOLE_TWILIO_NUMBER": TWILIO_NUMBER,
+            "BOUSSOLE_TWILIO_WEBHOOK_URL": TWILIO_WEBHOOK_URL,
             "BOUSSOLE_TWILIO_API_URL": f"{self.url}/twilio",
             "BOUSSOLE_BOTFRAMEWORK_APP_ID": BOTFRAMEWORK_APP_ID,
             "BOUSSOLE_BOTFRAMEWORK_APP_PASSWORD": BOTFRAMEWORK_APP_PASSWORD,
@@ -105,11 +120,11 @@ class FakePlatforms:
             self.records[platform].append(entry)
             self._changed.notify_all()
 
-    def received(self, platform: str, where: Callable[[dict], bool] = lambda _: True) -> List[dict]:
+    def received(self, platform: str, where: Callable[[dict], bool] = lambda _: True) -> list[dict]:
         with self._changed:
             return [entry for entry in self.records[platform] if where(entry)]
 
-    def wait_for(self, platform: str, where: Callable[[dict], bool], count: int = 1, timeout: float = 90) -> List[dict]:
+    def wait_for(self, platform: str, where: Callable[[dict], bool], count: int = 1, timeout: float = 90) -> list[dict]:
         """The matching requests, once there are `count` of them; fails with what came instead."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -120,18 +135,32 @@ class FakePlatforms:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     recent = json.dumps(self.records[platform][-5:], ensure_ascii=False, indent=1)[:3000]
-                    raise AssertionError(f"{platform} : {len(found)} requête(s) attendue(s) sur {count} après "
-                                         f"{timeout:.0f} s ; dernières reçues :\n{recent}")
+                    raise AssertionError(
+                        f"{platform} : {len(found)} requête(s) attendue(s) sur {count} après "
+                        f"{timeout:.0f} s ; dernières reçues :\n{recent}"
+                    )
                 self._changed.wait(left)
 
-    def botframework_token(self, service_url: str, audience: str = BOTFRAMEWORK_APP_ID,
-                           issuer: str = BOTFRAMEWORK_ISSUER, key: Optional[rsa.RSAPrivateKey] = None,
-                           issued_ago: int = 5, lifetime: int = 3600) -> str:
+    def botframework_token(
+        self,
+        service_url: str,
+        audience: str = BOTFRAMEWORK_APP_ID,
+        issuer: str = BOTFRAMEWORK_ISSUER,
+        key: rsa.RSAPrivateKey | None = None,
+        issued_ago: int = 5,
+        lifetime: int = 3600,
+    ) -> str:
         """A token as the Bot Framework Connector signs it for a bot's webhook, issued
         `issued_ago` seconds ago, valid for `lifetime` seconds."""
         now = int(time.time())
-        claims = {"iss": issuer, "aud": audience, "serviceUrl": service_url, "nbf": now - issued_ago,
-                  "iat": now - issued_ago, "exp": now - issued_ago + lifetime}
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "serviceUrl": service_url,
+            "nbf": now - issued_ago,
+            "iat": now - issued_ago,
+            "exp": now - issued_ago + lifetime,
+        }
         return jwt.encode(claims, key or self.signing_key, algorithm="RS256", headers={"kid": BOTFRAMEWORK_KEY_ID})
 
     # --- Telegram ----------------------------------------------------------------------------
@@ -143,16 +172,25 @@ class FakePlatforms:
         if token != TELEGRAM_TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         if method == "getMe":
-            result = {"id": int(TELEGRAM_TOKEN.split(":")[0]), "is_bot": True, "first_name": "Boussole Export",
-                      "username": TELEGRAM_BOT_NAME}
+            result = {
+                "id": int(TELEGRAM_TOKEN.split(":")[0]),
+                "is_bot": True,
+                "first_name": "Boussole Export",
+                "username": TELEGRAM_BOT_NAME,
+            }
         elif method in ("setWebhook", "answerCallbackQuery"):
             result = True
         elif method == "sendMessage" and params.get("chat_id") in self.telegram_failing_chats:
-            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
-                                     status=400)
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, status=400
+            )
         elif method == "sendMessage":
-            result = {"message_id": next(self._ids), "date": int(time.time()), "text": params.get("text", ""),
-                      "chat": {"id": int(params["chat_id"]), "type": "private"}}
+            result = {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "text": params.get("text", ""),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+            }
         else:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         return web.json_response({"ok": True, "result": result})
@@ -161,14 +199,26 @@ class FakePlatforms:
 
     async def _slack(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self._record("slack", {"method": request.match_info["method"], "body": body,
-                               "authorization": request.headers.get("Authorization")})
+        self._record(
+            "slack",
+            {
+                "method": request.match_info["method"],
+                "body": body,
+                "authorization": request.headers.get("Authorization"),
+            },
+        )
         if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if request.match_info["method"] != "chat.postMessage":
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}",
-                                  "message": {"type": "message", "text": body.get("text", "")}})
+        return web.json_response(
+            {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": f"{time.time():.6f}",
+                "message": {"type": "message", "text": body.get("text", "")},
+            }
+        )
 
     # --- Messenger ---------------------------------------------------------------------------
 
@@ -176,8 +226,9 @@ class FakePlatforms:
         body = await request.json()
         self._record("facebook", {"body": body})
         if request.query.get("access_token") != FACEBOOK_PAGE_TOKEN:
-            return web.json_response({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
-                                                "code": 190}}, status=400)
+            return web.json_response(
+                {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}, status=400
+            )
         return web.json_response({"recipient_id": body["recipient"]["id"], "message_id": f"m_{next(self._ids)}"})
 
     # --- Twilio ------------------------------------------------------------------------------
@@ -189,17 +240,32 @@ class FakePlatforms:
         if request.match_info["sid"] != TWILIO_ACCOUNT_SID or request.headers.get("Authorization") != expected:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         sid = f"SM{uuid.uuid4().hex}"
-        return web.json_response({"sid": sid, "account_sid": TWILIO_ACCOUNT_SID, "to": form.get("To"),
-                                  "from": form.get("From"), "body": form.get("Body"), "status": "queued",
-                                  "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-                                  "uri": f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages/{sid}.json"},
-                                 status=201)
+        return web.json_response(
+            {
+                "sid": sid,
+                "account_sid": TWILIO_ACCOUNT_SID,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages/{sid}.json",
+            },
+            status=201,
+        )
 
     # --- Bot Framework -----------------------------------------------------------------------
 
     async def _openid(self, _: web.Request) -> web.Response:
-        return web.json_response({"issuer": BOTFRAMEWORK_ISSUER, "jwks_uri": f"{self.url}/botframework/keys",
-                                  "id_token_signing_alg_values_supported": ["RS256"]})
+        return web.json_response(
+            {
+                "issuer": BOTFRAMEWORK_ISSUER,
+                "jwks_uri": f"{self.url}/botframework/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
 
     async def _keys(self, _: web.Request) -> web.Response:
         jwk = RSAAlgorithm.to_jwk(self.signing_key.public_key(), as_dict=True)
@@ -209,17 +275,31 @@ class FakePlatforms:
     async def _token(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
         self._record("botframework-token", {"form": {k: v for k, v in form.items() if k != "client_secret"}})
-        if form.get("client_id") != BOTFRAMEWORK_APP_ID or form.get("client_secret") != BOTFRAMEWORK_APP_PASSWORD \
-                or form.get("grant_type") != "client_credentials":
+        if (
+            form.get("client_id") != BOTFRAMEWORK_APP_ID
+            or form.get("client_secret") != BOTFRAMEWORK_APP_PASSWORD
+            or form.get("grant_type") != "client_credentials"
+        ):
             return web.json_response({"error": "invalid_client"}, status=401)
-        return web.json_response({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600,
-                                  "access_token": self.botframework_access_token})
+        return web.json_response(
+            {
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "ext_expires_in": 3600,
+                "access_token": self.botframework_access_token,
+            }
+        )
 
     async def _activities(self, request: web.Request) -> web.Response:
         activity = await request.json()
-        self._record("botframework", {"conversation": request.match_info["conversation"], "activity": activity,
-                                      "authorized": request.headers.get("Authorization")
-                                      == f"Bearer {self.botframework_access_token}"})
+        self._record(
+            "botframework",
+            {
+                "conversation": request.match_info["conversation"],
+                "activity": activity,
+                "authorized": request.headers.get("Authorization") == f"Bearer {self.botframework_access_token}",
+            },
+        )
         if request.headers.get("Authorization") != f"Bearer {self.botframework_access_token}":
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         return web.json_response({"id": f"activite-{next(self._ids)}"}, status=201)
@@ -245,7 +325,7 @@ class FakePlatforms:
         app.router.add_post("/callback", self._callback)
         return app
 
-    def __enter__(self) -> "FakePlatforms":
+    def __enter__(self) -> FakePlatforms:
         started = threading.Event()
 
         def run() -> None:

@@ -17,8 +17,8 @@ import uuid
 import pytest
 import requests
 
-from bot.website import feedback
 from bot.knowledge import store
+from bot.website import feedback
 from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
 from tests.integration.conftest import ADMIN_TOKEN
 
@@ -28,8 +28,9 @@ COMMENT = "Trop long pour moi, mais merci <b>quand même</b>"
 
 
 def say(rasa_server, session: str, text: str) -> str:
-    response = requests.post(f"{rasa_server.url}/webhooks/rest/webhook", json={"sender": session, "message": text},
-                             timeout=90)
+    response = requests.post(
+        f"{rasa_server.url}/webhooks/rest/webhook", json={"sender": session, "message": text}, timeout=90
+    )
     assert response.status_code == 200, response.text
     return "\n".join(m.get("text", "") for m in response.json())
 
@@ -47,8 +48,12 @@ def conversations(rasa_server, kb_db_url):
     answer = say(rasa_server, rated, "C'est quoi l'Assurance Prospection ?")
     engine = store.make_engine(kb_db_url)
     try:
-        feedback.store(engine, feedback.draft(rated, "down", comment=COMMENT, answer_text=answer,
-                                              question_text="C'est quoi l'Assurance Prospection ?"))
+        feedback.store(
+            engine,
+            feedback.draft(
+                rated, "down", comment=COMMENT, answer_text=answer, question_text="C'est quoi l'Assurance Prospection ?"
+            ),
+        )
     finally:
         engine.dispose()
 
@@ -64,8 +69,9 @@ def conversations(rasa_server, kb_db_url):
 @pytest.fixture
 def adviser(website):
     session = requests.Session()
-    response = session.post(f"{website.url}/admin/login", data={"token": ADMIN_TOKEN}, allow_redirects=False,
-                            timeout=10)
+    response = session.post(
+        f"{website.url}/admin/login", data={"token": ADMIN_TOKEN}, allow_redirects=False, timeout=10
+    )
     assert response.status_code == 303, response.text
     return session
 
@@ -85,8 +91,9 @@ def test_review_pages_need_the_token(website, conversations):
     assert page.status_code == 401 and 'name="token"' in page.text and GIBBERISH not in page.text
     export = requests.get(f"{website.url}/admin/export/turns.csv", timeout=10)
     assert export.status_code == 401 and "jeton" in export.json()["error"]
-    wrong = requests.post(f"{website.url}/admin/login", data={"token": "pas-le-bon-jeton"}, allow_redirects=False,
-                          timeout=10)
+    wrong = requests.post(
+        f"{website.url}/admin/login", data={"token": "pas-le-bon-jeton"}, allow_redirects=False, timeout=10
+    )
     assert wrong.status_code == 401 and "boussole_admin" not in wrong.cookies
 
 
@@ -127,24 +134,38 @@ def test_csv_exports_hold_the_conversations(website, conversations, adviser):
     fallback = listed[conversations["fallback"]]
     assert (fallback["turns"], fallback["unanswered"], fallback["channels"]) == ("3", "2", "rest")
     assert listed[conversations["rated"]]["unanswered"] == "0"
-    turns = [r for r in rows(get(adviser, website, "/admin/export/turns.csv"))
-             if r["conversation_id"] == conversations["fallback"]]
+    turns = [
+        r
+        for r in rows(get(adviser, website, "/admin/export/turns.csv"))
+        if r["conversation_id"] == conversations["fallback"]
+    ]
     assert [t["user_text"] for t in turns] == [OFF_TOPIC, GIBBERISH, "C'est quoi le V.I.E ?"]
     assert [t["unanswered"] for t in turns] == ["hors sujet", "incompris", ""]
     assert turns[2]["intent"] == "ask_programme" and "programme=vie" in turns[2]["entities"]
-    missed = [r for r in rows(get(adviser, website, "/admin/export/unanswered.csv"))
-              if r["conversation_id"] == conversations["fallback"]]
+    missed = [
+        r
+        for r in rows(get(adviser, website, "/admin/export/unanswered.csv"))
+        if r["conversation_id"] == conversations["fallback"]
+    ]
     assert [(m["user_text"], m["reason"]) for m in missed] == [(GIBBERISH, "incompris"), (OFF_TOPIC, "hors sujet")]
-    notes = [r for r in rows(get(adviser, website, "/admin/export/feedback.csv"))
-             if r["conversation_id"] == conversations["rated"]]
+    notes = [
+        r
+        for r in rows(get(adviser, website, "/admin/export/feedback.csv"))
+        if r["conversation_id"] == conversations["rated"]
+    ]
     assert [(n["rating"], n["comment"]) for n in notes] == [("down", COMMENT)]
-    dossiers = [d for d in rows(get(adviser, website, "/admin/export/handovers.csv"))
-                if d["conversation_id"] == conversations["handed_over"]]
+    dossiers = [
+        d
+        for d in rows(get(adviser, website, "/admin/export/handovers.csv"))
+        if d["conversation_id"] == conversations["handed_over"]
+    ]
     assert [(d["reference"], d["contact_email"]) for d in dossiers] == [
-        (conversations["reference"], "marie.martin@exemple.fr")]
+        (conversations["reference"], "marie.martin@exemple.fr")
+    ]
 
 
 # --- in a real browser ----------------------------------------------------------------
+
 
 def watched_page(browser, **options):
     watched = new_watched(browser, **options)
@@ -191,10 +212,14 @@ def test_accessibility_audit_of_the_review_pages(website, conversations, browser
     report["connexion"] = run_axe(page)
     log_in(page, website)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pages = {"conversations": "/admin/conversations",
-             "conversation": f"/admin/conversations/{conversations['fallback']}",
-             "a-revoir": "/admin/unanswered", "avis": "/admin/feedback", "conseillers": "/admin/handovers",
-             "statistiques": "/admin/activity"}
+    pages = {
+        "conversations": "/admin/conversations",
+        "conversation": f"/admin/conversations/{conversations['fallback']}",
+        "a-revoir": "/admin/unanswered",
+        "avis": "/admin/feedback",
+        "conseillers": "/admin/handovers",
+        "statistiques": "/admin/activity",
+    }
     for name, path in pages.items():
         page.goto(website.url + path)
         report[name] = run_axe(page)
@@ -206,7 +231,8 @@ def test_accessibility_audit_of_the_review_pages(website, conversations, browser
     report["conversation-mobile"] = run_axe(page)
     page.screenshot(path=str(ARTIFACTS / "admin-conversation-mobile.png"), full_page=True)
     page.context.close()
-    (ARTIFACTS / "admin-axe-results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2),
-                                                      encoding="utf-8")
+    (ARTIFACTS / "admin-axe-results.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     blocking = {name: [v for v in found if v["impact"] in ("serious", "critical")] for name, found in report.items()}
     assert all(not found for found in blocking.values()), json.dumps(blocking, ensure_ascii=False, indent=2)

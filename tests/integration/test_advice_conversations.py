@@ -33,8 +33,10 @@ QUESTIONS = {
 }
 RECOMMENDED = "dispositifs qui vous correspondent le mieux"
 # « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
-SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
-                    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+SOURCE = re.compile(
+    r"Sources?(?: non officielles?)? : https?://\S+.*"
+    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)"
+)
 
 
 def asked_slot(messages):
@@ -65,7 +67,9 @@ def recommended_ids(kb, messages):
     for message in messages:
         match = re.match(r"(\d)\. (.+) \(", message["text"])
         if match:
-            pid = next(p["id"] for p in kb.all("programme") if message["text"].startswith(f"{match.group(1)}. {p['name']} ("))
+            pid = next(
+                p["id"] for p in kb.all("programme") if message["text"].startswith(f"{match.group(1)}. {p['name']} (")
+            )
             ranked.append(pid)
     return ranked
 
@@ -91,14 +95,26 @@ def session_id():
 
 def test_plastics_company_in_pays_de_la_loire_opening_mexico(website, kb):
     session = session_id()
-    noted = text_of(chat(website, "Bonjour, nous sommes une PME de 60 salariés dans la plasturgie, "
-                                  "installée en Pays de la Loire.", session))
+    noted = text_of(
+        chat(
+            website,
+            "Bonjour, nous sommes une PME de 60 salariés dans la plasturgie, installée en Pays de la Loire.",
+            session,
+        )
+    )
     assert "Effectif : 60 salariés" in noted and "Pays de la Loire" in noted
     asked, messages = fill_profile_form(
-        website, session, "Quels dispositifs nous conseillez-vous ? Nous voulons ouvrir un bureau commercial au Mexique.",
-        {"revenue": "environ 9 millions d'euros", "company_age": "créée en 1998",
-         "export_experience": "on vend un peu en Espagne", "need": "le risque de change sur le peso",
-         "sector": "plasturgie"})
+        website,
+        session,
+        "Quels dispositifs nous conseillez-vous ? Nous voulons ouvrir un bureau commercial au Mexique.",
+        {
+            "revenue": "environ 9 millions d'euros",
+            "company_age": "créée en 1998",
+            "export_experience": "on vend un peu en Espagne",
+            "need": "le risque de change sur le peso",
+            "sector": "plasturgie",
+        },
+    )
     # Said earlier in the conversation: never asked again.
     assert not {"headcount", "region", "country"} & set(asked)
     ids = assert_sound_recommendations(kb, messages, "pays-de-la-loire")
@@ -111,11 +127,21 @@ def test_plastics_company_in_pays_de_la_loire_opening_mexico(website, kb):
 def test_software_publisher_in_occitanie_asks_about_vie_and_regional_aid(website, kb):
     session = session_id()
     asked, messages = fill_profile_form(
-        website, session, "Nous sommes un éditeur de logiciels de 10 salariés en Occitanie. Quels dispositifs "
-                          "correspondent à notre entreprise pour ouvrir l'Allemagne ?",
-        {"sector": "logiciel", "revenue": "1,2 M€", "company_age": "2018", "export_experience": "jamais",
-         "need": '/inform_company{"obstacle":"recrutement"}', "headcount": "10", "region": "Occitanie",
-         "country": "Allemagne"})
+        website,
+        session,
+        "Nous sommes un éditeur de logiciels de 10 salariés en Occitanie. Quels dispositifs "
+        "correspondent à notre entreprise pour ouvrir l'Allemagne ?",
+        {
+            "sector": "logiciel",
+            "revenue": "1,2 M€",
+            "company_age": "2018",
+            "export_experience": "jamais",
+            "need": '/inform_company{"obstacle":"recrutement"}',
+            "headcount": "10",
+            "region": "Occitanie",
+            "country": "Allemagne",
+        },
+    )
     ids = assert_sound_recommendations(kb, messages, "occitanie")
     assert "vie" in ids
     report = text_of(chat(website, "Suis-je éligible au V.I.E ?", session))
@@ -128,16 +154,30 @@ def test_software_publisher_in_occitanie_asks_about_vie_and_regional_aid(website
 
 def test_fashion_brand_in_ile_de_france_preparing_a_trade_show_in_dubai(website, kb):
     session = session_id()
-    noted = chat(website, "Nous sommes une marque d'accessoires de mode en Île-de-France avec 1,5 M€ de chiffre "
-                          "d'affaires, et nous préparons notre premier salon à Dubaï.", session)
+    noted = chat(
+        website,
+        "Nous sommes une marque d'accessoires de mode en Île-de-France avec 1,5 M€ de chiffre "
+        "d'affaires, et nous préparons notre premier salon à Dubaï.",
+        session,
+    )
     assert "Chiffre d'affaires : 1 500 000 €" in text_of(noted)
     # The statement is repeated back with « Quels dispositifs pour moi ? » as a button.
     button = next(b for m in noted for b in m.get("buttons", []) if b["title"] == "Quels dispositifs pour moi ?")
     asked, messages = fill_profile_form(
-        website, session, button["payload"],
-        {"sector": "mode", "headcount": "8", "company_age": "créée en 2016", "export_experience": "jamais exporté",
-         "need": '/inform_company{"obstacle":"salons"}', "revenue": "1,5 M€", "country": "Émirats arabes unis",
-         "region": "Île-de-France"})
+        website,
+        session,
+        button["payload"],
+        {
+            "sector": "mode",
+            "headcount": "8",
+            "company_age": "créée en 2016",
+            "export_experience": "jamais exporté",
+            "need": '/inform_company{"obstacle":"salons"}',
+            "revenue": "1,5 M€",
+            "country": "Émirats arabes unis",
+            "region": "Île-de-France",
+        },
+    )
     assert not {"region", "revenue"} & set(asked)
     ids = assert_sound_recommendations(kb, messages, "ile-de-france")
     for pid in ids[:3]:
@@ -148,21 +188,37 @@ def test_fashion_brand_in_ile_de_france_preparing_a_trade_show_in_dubai(website,
 def test_agricultural_machinery_eti_answering_an_indian_tender(website, kb):
     session = session_id()
     asked, messages = fill_profile_form(
-        website, session, "ETI de 200 salariés dans le machinisme agricole en Centre-Val de Loire : quelles aides "
-                          "pour nous ? Nous répondons à un appel d'offres en Inde.",
-        {"sector": "machinisme agricole", "revenue": "60 millions", "company_age": "depuis 1975",
-         "export_experience": "oui, régulièrement", "need": '/inform_company{"obstacle":"financement"}',
-         "headcount": "200", "region": "Centre-Val de Loire", "country": "Inde"})
+        website,
+        session,
+        "ETI de 200 salariés dans le machinisme agricole en Centre-Val de Loire : quelles aides "
+        "pour nous ? Nous répondons à un appel d'offres en Inde.",
+        {
+            "sector": "machinisme agricole",
+            "revenue": "60 millions",
+            "company_age": "depuis 1975",
+            "export_experience": "oui, régulièrement",
+            "need": '/inform_company{"obstacle":"financement"}',
+            "headcount": "200",
+            "region": "Centre-Val de Loire",
+            "country": "Inde",
+        },
+    )
     ids = assert_sound_recommendations(kb, messages, "centre-val-de-loire")
-    caution = text_of(chat(website, "L'acheteur indien exige une caution de bonne fin : quelle garantie existe ?",
-                           session))
+    caution = text_of(
+        chat(website, "L'acheteur indien exige une caution de bonne fin : quelle garantie existe ?", session)
+    )
     assert kb.name("programme", "garantie-cautions") in caution or "garantie-cautions" in ids
 
 
 def test_seafood_processor_in_nouvelle_aquitaine_targeting_china(website, kb):
     session = session_id()
-    noted = text_of(chat(website, "Nous transformons des produits de la mer en Nouvelle-Aquitaine, 35 salariés, "
-                                  "et nous visons la Chine.", session))
+    noted = text_of(
+        chat(
+            website,
+            "Nous transformons des produits de la mer en Nouvelle-Aquitaine, 35 salariés, et nous visons la Chine.",
+            session,
+        )
+    )
     assert "Nouvelle-Aquitaine" in noted and "Chine" in noted
     china = text_of(chat(website, "Quelles formalités pour exporter en Chine ?", session))
     assert kb.get("country", "cn")["sources"][0]["url"] in china
@@ -230,17 +286,25 @@ def test_consented_handover_is_stored_shown_and_exported(website, kb, kb_db_url)
     assert dossier["reference"] == reference and dossier["contact"]["email"] == "marie.martin@exemple.fr"
     assert "Réponse : « oui »" in dossier["consent"]
     assert any(p["id"] == "cheque-relance-export" and p["verdict"] == "non éligible" for p in dossier["programmes"])
-    exported = subprocess.run([sys.executable, "-m", "bot", "handover", "export", "--format", "json"],
-                              capture_output=True, text=True, cwd=ROOT, env=base_env(BOUSSOLE_DB_URL=kb_db_url),
-                              timeout=60)
+    exported = subprocess.run(
+        [sys.executable, "-m", "bot", "handover", "export", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=base_env(BOUSSOLE_DB_URL=kb_db_url),
+        timeout=60,
+    )
     assert exported.returncode == 0, exported.stderr
     assert reference in [d["reference"] for d in json.loads(exported.stdout)]
 
 
-@pytest.mark.parametrize("answers, said", [
-    (["non merci"], "je n'ai rien enregistré"),
-    (["oui", "finalement, pas de dossier"], "aucun dossier n'a été enregistré"),
-])
+@pytest.mark.parametrize(
+    "answers, said",
+    [
+        (["non merci"], "je n'ai rien enregistré"),
+        (["oui", "finalement, pas de dossier"], "aucun dossier n'a été enregistré"),
+    ],
+)
 def test_no_consent_stores_nothing(website, kb, kb_db_url, answers, said):
     session = session_id()
     chat(website, "Nous sommes une PME de 12 salariés en Nouvelle-Aquitaine.", session)

@@ -16,29 +16,50 @@ import uuid
 import requests
 import socketio
 
-from bot.rasa_server import message_checks
 from bot.config import settings
+from bot.core.replies import french_date
+from bot.rasa_server import message_checks
 from bot.rasa_server.channels import layout
 from bot.rasa_server.channels.telegram import CHOICE_EXPIRED
-from bot.core.replies import french_date
 from tests.integration import fake_platforms as fp
 from tests.integration.conftest import RASA_TOKEN
-from tests.support.channel_requests import (messenger_body, messenger_event, messenger_messages, messenger_post,
-                                            new_chat_id, new_whatsapp_number, slack_direct_message, slack_headers,
-                                            slack_post, slack_posted, teams_activity, teams_post, teams_replies,
-                                            telegram_message, telegram_post, telegram_sent, telegram_tap, twilio_bodies,
-                                            twilio_form, twilio_post)
+from tests.support.channel_requests import (
+    messenger_body,
+    messenger_event,
+    messenger_messages,
+    messenger_post,
+    new_chat_id,
+    new_whatsapp_number,
+    slack_direct_message,
+    slack_headers,
+    slack_post,
+    slack_posted,
+    teams_activity,
+    teams_post,
+    teams_replies,
+    telegram_message,
+    telegram_post,
+    telegram_sent,
+    telegram_tap,
+    twilio_bodies,
+    twilio_form,
+    twilio_post,
+)
 
 # « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
-SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
-                    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+SOURCE = re.compile(
+    r"Sources?(?: non officielles?)? : https?://\S+.*"
+    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)"
+)
 AP = "assurance-prospection"
 AP_QUESTION = "C'est quoi l'Assurance Prospection ?"
 
 
 def follow_up_payloads(pid: str) -> list:
-    return [f'/{intent}{{"programme":"{pid}"}}'
-            for intent in ("ask_eligibility", "ask_amount", "ask_how_to_apply", "ask_contact")]
+    return [
+        f'/{intent}{{"programme":"{pid}"}}'
+        for intent in ("ask_eligibility", "ask_amount", "ask_how_to_apply", "ask_contact")
+    ]
 
 
 def assert_programme_text(kb, text: str, pid: str) -> None:
@@ -55,13 +76,15 @@ def amounts_heading(kb, pid: str) -> str:
 def user_texts(rasa_server, sender: str) -> list:
     """What the tracker store holds of the user's messages in that conversation."""
     # As is: Rasa reads the path without decoding it (« whatsapp:+336… », « 29:a:… »).
-    tracker = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
-                           timeout=30)
+    tracker = requests.get(
+        f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    )
     assert tracker.status_code == 200, tracker.text
     return [e["text"] for e in tracker.json()["events"] if e["event"] == "user"]
 
 
 # --- Socket.IO and the callback channel ------------------------------------------------------
+
 
 class SocketUser:
     """A widget's side of Rasa's Socket.IO channel: session_request → session_confirm,
@@ -109,8 +132,9 @@ async def test_socketio_keeps_the_conversation_across_a_reconnection(rasa_server
     await second.client.disconnect()
 
     # Filed under the channel's own namespace: the client's id never names another's conversation.
-    tracker = requests.get(f"{rasa_server.url}/conversations/sio-{session_id}/tracker",
-                           params={"token": RASA_TOKEN}, timeout=30).json()
+    tracker = requests.get(
+        f"{rasa_server.url}/conversations/sio-{session_id}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    ).json()
     said = [e for e in tracker["events"] if e["event"] == "user"]
     assert [e["text"] for e in said] == [AP_QUESTION, "et ça coûte combien ?"]
     assert said[0]["input_channel"] == "socketio" and said[0]["metadata"]["page"] == "/accueil"
@@ -118,8 +142,9 @@ async def test_socketio_keeps_the_conversation_across_a_reconnection(rasa_server
 
 def test_the_callback_channel_posts_the_replies_to_the_gateway(rasa_server, fake_platforms):
     sender = f"passerelle-{uuid.uuid4().hex[:8]}"
-    reply = requests.post(f"{rasa_server.url}/webhooks/callback/webhook",
-                          json={"sender": sender, "message": "Bonjour"}, timeout=120)
+    reply = requests.post(
+        f"{rasa_server.url}/webhooks/callback/webhook", json={"sender": sender, "message": "Bonjour"}, timeout=120
+    )
     assert reply.status_code == 200 and reply.text == "success"
     posted = fake_platforms.wait_for("callback", lambda r: r.get("recipient_id") == sender)
     assert posted[0]["text"].startswith("Bonjour ! Je suis Boussole Export")
@@ -127,6 +152,7 @@ def test_the_callback_channel_posts_the_replies_to_the_gateway(rasa_server, fake
 
 
 # --- Telegram ----------------------------------------------------------------------------------
+
 
 def test_telegram_registers_its_webhook_with_a_secret_token_at_start(rasa_server, fake_platforms):
     calls = fake_platforms.received("telegram")
@@ -189,8 +215,12 @@ def test_a_telegram_button_whose_payload_is_too_long_still_works(rasa_server, fa
     pid = "aide-developpement-international-martinique"
     long_payload = f'/ask_programme{{"programme":"{pid}"}}'
     assert len(long_payload.encode()) > 64
-    buttons = [row[0] for sent in telegram_sent(fake_platforms, chat_id) if sent.get("reply_markup")
-               for row in json.loads(sent["reply_markup"])["inline_keyboard"]]
+    buttons = [
+        row[0]
+        for sent in telegram_sent(fake_platforms, chat_id)
+        if sent.get("reply_markup")
+        for row in json.loads(sent["reply_markup"])["inline_keyboard"]
+    ]
     tapped = next(b for b in buttons if b["text"] == kb.name("programme", pid))
     assert tapped["callback_data"] == layout.DIGEST_PREFIX + layout.payload_digest(long_payload)
     assert len(tapped["callback_data"].encode()) <= 64
@@ -209,6 +239,7 @@ def test_a_telegram_button_whose_payload_is_too_long_still_works(rasa_server, fa
 
 
 # --- Slack -------------------------------------------------------------------------------------
+
 
 def test_slack_answers_the_check_of_the_webhook_url(rasa_server):
     body = json.dumps({"token": "x", "challenge": "defi-3eZbrw1aBm2rZgRNFdxV", "type": "url_verification"})
@@ -229,9 +260,13 @@ def test_slack_answers_a_direct_message_with_blocks_and_a_button_click(rasa_serv
     assert all(len(e["text"]["text"]) <= 75 for e in elements)
 
     # A click on « Combien ? » comes back as an interactive payload, form-encoded.
-    click = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
-             "message": {"ts": f"{time.time():.6f}"},
-             "actions": [{"type": "button", "action_id": elements[1]["action_id"], "value": elements[1]["value"]}]}
+    click = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "channel": {"id": channel},
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [{"type": "button", "action_id": elements[1]["action_id"], "value": elements[1]["value"]}],
+    }
     body = urllib.parse.urlencode({"payload": json.dumps(click)})
     assert slack_post(rasa_server, body, "application/x-www-form-urlencoded").status_code == 200
     second = slack_posted(fake_platforms, channel, count=2)[1]
@@ -245,8 +280,12 @@ def test_slack_refuses_a_request_not_signed_with_the_signing_secret(rasa_server,
     # Signed with the right secret, but six minutes ago: a captured request posted later.
     old = slack_headers(body, "application/json", timestamp=int(time.time()) - 360)
     assert slack_post(rasa_server, body, "application/json", headers=old).status_code == 401
-    unsigned = requests.post(f"{rasa_server.url}/webhooks/slack/webhook", data=body.encode(), timeout=60,
-                             headers={"Content-Type": "application/json"})
+    unsigned = requests.post(
+        f"{rasa_server.url}/webhooks/slack/webhook",
+        data=body.encode(),
+        timeout=60,
+        headers={"Content-Type": "application/json"},
+    )
     assert unsigned.status_code == 401
     time.sleep(2)
     assert fake_platforms.received("slack", lambda r: r["body"].get("channel") == channel) == []
@@ -262,14 +301,20 @@ def test_slack_processes_a_copy_or_a_retry_of_an_event_once(rasa_server, fake_pl
     # event_id.
     copy = slack_post(rasa_server, body, "application/json", headers=headers)
     assert copy.status_code == 200 and copy.headers.get("X-Slack-No-Retry") == "1"
-    retry = dict(slack_headers(body, "application/json", timestamp=int(time.time()) + 1),
-                 **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
+    retry = dict(
+        slack_headers(body, "application/json", timestamp=int(time.time()) + 1),
+        **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"},
+    )
     assert slack_post(rasa_server, body, "application/json", headers=retry).status_code == 200
     # A click on a button, posted twice (the same trigger_id).
-    click = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
-             "trigger_id": f"{uuid.uuid4().int % 10 ** 12}.{uuid.uuid4().hex[:12]}",
-             "message": {"ts": f"{time.time():.6f}"},
-             "actions": [{"type": "button", "action_id": "a1", "value": "/thanks"}]}
+    click = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "channel": {"id": channel},
+        "trigger_id": f"{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:12]}",
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [{"type": "button", "action_id": "a1", "value": "/thanks"}],
+    }
     form = urllib.parse.urlencode({"payload": json.dumps(click)})
     for _ in range(2):
         assert slack_post(rasa_server, form, "application/x-www-form-urlencoded").status_code == 200
@@ -286,10 +331,11 @@ def wait_for_answer(rasa_server, sender: str, text: str, timeout: float = 90) ->
     """Until the tracker holds an answer of the bot's after the user's `text`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        events = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
-                              timeout=30).json()["events"]
+        events = requests.get(
+            f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30
+        ).json()["events"]
         said = [i for i, e in enumerate(events) if e["event"] == "user" and e["text"] == text]
-        if said and any(e["event"] == "bot" for e in events[said[-1]:]):
+        if said and any(e["event"] == "bot" for e in events[said[-1] :]):
             return
         time.sleep(0.5)
     raise AssertionError(f"pas de réponse à « {text} » après {timeout:.0f} s")
@@ -297,11 +343,16 @@ def wait_for_answer(rasa_server, sender: str, text: str, timeout: float = 90) ->
 
 # --- Messenger ---------------------------------------------------------------------------------
 
+
 def test_messenger_answers_within_its_limits_and_reads_a_quick_reply(rasa_server, fake_platforms, kb):
-    psid = str(uuid.uuid4().int % 10 ** 16)
+    psid = str(uuid.uuid4().int % 10**16)
     assert messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION)]).status_code == 200
-    actions = [r["body"]["sender_action"] for r in fake_platforms.received(
-        "facebook", lambda r: r["body"]["recipient"]["id"] == psid and "sender_action" in r["body"])]
+    actions = [
+        r["body"]["sender_action"]
+        for r in fake_platforms.received(
+            "facebook", lambda r: r["body"]["recipient"]["id"] == psid and "sender_action" in r["body"]
+        )
+    ]
     assert actions == ["mark_seen", "typing_on", "typing_off"]
     sent = messenger_messages(fake_platforms, psid)
     assert all(len(m["text"]) <= layout.MESSENGER_TEXT_LIMIT for m in sent)
@@ -318,7 +369,7 @@ def test_messenger_answers_within_its_limits_and_reads_a_quick_reply(rasa_server
 
 
 def test_messenger_answers_every_event_of_a_batch(rasa_server, fake_platforms, kb):
-    psid = str(uuid.uuid4().int % 10 ** 16)
+    psid = str(uuid.uuid4().int % 10**16)
     messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION), messenger_event(psid, "c koi le vie")])
     text = "\n".join(m["text"] for m in messenger_messages(fake_platforms, psid))
     assert_programme_text(kb, text, AP)
@@ -326,26 +377,33 @@ def test_messenger_answers_every_event_of_a_batch(rasa_server, fake_platforms, k
 
 
 def test_messenger_refuses_a_forged_signature_and_checks_its_verify_token(rasa_server, fake_platforms):
-    psid = str(uuid.uuid4().int % 10 ** 16)
+    psid = str(uuid.uuid4().int % 10**16)
     assert messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION)], secret="pas-le-secret").status_code == 403
-    unsigned = requests.post(f"{rasa_server.url}/webhooks/facebook/webhook", timeout=30,
-                             data=messenger_body([messenger_event(psid, AP_QUESTION)]).encode(),
-                             headers={"Content-Type": "application/json"})
+    unsigned = requests.post(
+        f"{rasa_server.url}/webhooks/facebook/webhook",
+        timeout=30,
+        data=messenger_body([messenger_event(psid, AP_QUESTION)]).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     assert unsigned.status_code == 403
     assert fake_platforms.received("facebook", lambda r: r["body"]["recipient"]["id"] == psid) == []
     assert user_texts(rasa_server, psid) == []
 
     url = f"{rasa_server.url}/webhooks/facebook/webhook"
-    good = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": fp.FACEBOOK_VERIFY_TOKEN,
-                                     "hub.challenge": "1158201444"}, timeout=30)
+    good = requests.get(
+        url,
+        params={"hub.mode": "subscribe", "hub.verify_token": fp.FACEBOOK_VERIFY_TOKEN, "hub.challenge": "1158201444"},
+        timeout=30,
+    )
     assert good.status_code == 200 and good.text == "1158201444"
-    bad = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "faux", "hub.challenge": "1"},
-                       timeout=30)
+    bad = requests.get(
+        url, params={"hub.mode": "subscribe", "hub.verify_token": "faux", "hub.challenge": "1"}, timeout=30
+    )
     assert bad.status_code == 403
 
 
 def test_messenger_processes_a_message_posted_twice_once(rasa_server, fake_platforms):
-    psid = str(uuid.uuid4().int % 10 ** 16)
+    psid = str(uuid.uuid4().int % 10**16)
     hello = messenger_event(psid, "Bonjour")
     body = messenger_body([hello])
     assert messenger_post(rasa_server, [], body=body).status_code == 200
@@ -361,6 +419,7 @@ def test_messenger_processes_a_message_posted_twice_once(rasa_server, fake_platf
 
 # --- WhatsApp through Twilio -------------------------------------------------------------------
 
+
 def test_whatsapp_numbers_the_choices_and_answering_2_picks_the_second(rasa_server, fake_platforms, kb):
     sender = new_whatsapp_number()
     assert twilio_post(rasa_server, sender, AP_QUESTION).status_code == 204
@@ -370,16 +429,26 @@ def test_whatsapp_numbers_the_choices_and_answering_2_picks_the_second(rasa_serv
     assert all(len(body) <= layout.TWILIO_BODY_LIMIT for body in bodies)
     assert_programme_text(kb, "\n\n".join(bodies), AP)
     assert any(SOURCE.search(body) for body in bodies), "la ligne des sources n'est pas coupée"
-    assert bodies[-1].endswith("1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
-                               f"4. Qui contacter ?\n\n{layout.CHOOSE_BY_NUMBER}")
+    assert bodies[-1].endswith(
+        "1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
+        f"4. Qui contacter ?\n\n{layout.CHOOSE_BY_NUMBER}"
+    )
 
     twilio_post(rasa_server, sender, "2")
-    answer = "\n\n".join(twilio_bodies(fake_platforms, sender)[len(bodies):])
+    answer = "\n\n".join(twilio_bodies(fake_platforms, sender)[len(bodies) :])
     assert amounts_heading(kb, AP) in answer
 
 
-PROFILE_ANSWERS = ("Quels dispositifs pour mon entreprise ?", "agroalimentaire", "Bretagne", "25 salariés", "3 M€",
-                   "créée en 2010", "jamais", "Japon")
+PROFILE_ANSWERS = (
+    "Quels dispositifs pour mon entreprise ?",
+    "agroalimentaire",
+    "Bretagne",
+    "25 salariés",
+    "3 M€",
+    "créée en 2010",
+    "jamais",
+    "Japon",
+)
 
 
 def test_whatsapp_numbers_work_inside_the_profile_form_and_on_the_recommendations(rasa_server, fake_platforms, kb):
@@ -404,11 +473,12 @@ def test_whatsapp_numbers_work_inside_the_profile_form_and_on_the_recommendation
     seen = len(twilio_bodies(fake_platforms, sender))
     twilio_post(rasa_server, sender, "2")
     details = twilio_bodies(fake_platforms, sender)[seen:]
-    assert details[0].startswith(ranked[1].splitlines()[0][len("2. "):])
+    assert details[0].startswith(ranked[1].splitlines()[0][len("2. ") :])
     assert any(SOURCE.search(body) for body in details)
 
-    tracker = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN},
-                           timeout=30).json()
+    tracker = requests.get(
+        f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    ).json()
     said = [e for e in tracker["events"] if e["event"] == "user"][-2:]
     assert [e["text"] for e in said] == ['/inform_company{"obstacle":"choix-marche"}', said[1]["text"]]
     assert said[1]["text"].startswith('/ask_programme{"programme":')
@@ -418,8 +488,11 @@ def test_whatsapp_numbers_work_inside_the_profile_form_and_on_the_recommendation
 def test_whatsapp_refuses_a_request_without_twilio_s_signature(rasa_server, fake_platforms):
     sender = new_whatsapp_number()
     assert twilio_post(rasa_server, sender, AP_QUESTION, token="pas-le-bon-jeton").status_code == 403
-    unsigned = requests.post(f"{rasa_server.url}/webhooks/twilio/webhook", timeout=30,
-                             data={"From": sender, "Body": AP_QUESTION, "To": fp.TWILIO_NUMBER})
+    unsigned = requests.post(
+        f"{rasa_server.url}/webhooks/twilio/webhook",
+        timeout=30,
+        data={"From": sender, "Body": AP_QUESTION, "To": fp.TWILIO_NUMBER},
+    )
     assert unsigned.status_code == 403
     assert twilio_bodies(fake_platforms, sender) == []
     assert user_texts(rasa_server, sender) == []
@@ -442,13 +515,17 @@ def test_every_channel_refuses_a_message_over_the_same_limit(rasa_server, fake_p
     sender = new_whatsapp_number()
     assert twilio_post(rasa_server, sender, "a" * (limit + 1)).status_code == 204
     assert twilio_bodies(fake_platforms, sender) == [refusal]
-    rest = requests.post(f"{rasa_server.url}/webhooks/rest/webhook", timeout=60,
-                         json={"sender": f"limite-{uuid.uuid4().hex[:8]}", "message": "a" * (limit + 1)})
+    rest = requests.post(
+        f"{rasa_server.url}/webhooks/rest/webhook",
+        timeout=60,
+        json={"sender": f"limite-{uuid.uuid4().hex[:8]}", "message": "a" * (limit + 1)},
+    )
     assert [m["text"] for m in rest.json()] == [refusal]
     assert user_texts(rasa_server, sender) == []
 
 
 # --- Teams through the Bot Framework -----------------------------------------------------------
+
 
 def test_teams_answers_with_a_hero_card_and_a_click_on_it(rasa_server, fake_platforms, kb):
     conversation = f"a:{uuid.uuid4().hex}"
@@ -487,9 +564,10 @@ def test_teams_refuses_what_the_bot_framework_did_not_sign_for_this_bot(rasa_ser
         "pas encore valable": (activity, fake_platforms.botframework_token(service, issued_ago=-900)),
         # A genuine token replayed with another serviceUrl, where the bot's access token
         # would be sent.
-        "serviceUrl détourné": (teams_activity(fake_platforms, conversation, AP_QUESTION,
-                                               service_url="http://127.0.0.1:9/intrus/"),
-                                fake_platforms.botframework_token(service)),
+        "serviceUrl détourné": (
+            teams_activity(fake_platforms, conversation, AP_QUESTION, service_url="http://127.0.0.1:9/intrus/"),
+            fake_platforms.botframework_token(service),
+        ),
     }
     for case, (body, token) in forged.items():
         assert teams_post(rasa_server, body, token).status_code == 401, case
@@ -508,23 +586,25 @@ def test_teams_processes_an_activity_posted_twice_once(rasa_server, fake_platfor
 
 # --- failures ----------------------------------------------------------------------------------
 
+
 def test_a_failed_turn_leaves_its_traceback_in_rasa_s_log_without_the_message(rasa_server, fake_platforms):
     """Telegram refuses the answer (a chat it does not know): the turn fails after the
     model; the guard logs the traceback, and the webhook still gets its 200."""
     chat_id = new_chat_id()
     fake_platforms.telegram_failing_chats.add(str(chat_id))
-    marker = f"Notre numéro TVA est FR{uuid.uuid4().int % 10 ** 11:011d}"
+    marker = f"Notre numéro TVA est FR{uuid.uuid4().int % 10**11:011d}"
     assert telegram_post(rasa_server, telegram_message(chat_id, marker)).status_code == 200
     log = rasa_server.log_path.read_text(errors="replace")
-    failure = log[log.rindex("Tour en échec (ChatNotFound) sur le canal telegram"):]
+    failure = log[log.rindex("Tour en échec (ChatNotFound) sur le canal telegram") :]
     assert "Traceback (most recent call last)" in failure and "ChatNotFound" in failure
     assert marker not in log
 
 
 # --- what stays out of the logs ----------------------------------------------------------------
 
+
 def test_rasa_s_log_holds_no_secret_nor_message_text(rasa_server, fake_platforms):
-    marker = f"Notre SIRET est 552{uuid.uuid4().int % 10 ** 11:011d}"
+    marker = f"Notre SIRET est 552{uuid.uuid4().int % 10**11:011d}"
     telegram_post(rasa_server, telegram_message(new_chat_id(), marker))
     log = rasa_server.log_path.read_text(errors="replace")
     assert "canaux actifs : rest, socketio, callback, telegram, slack, facebook, twilio, botframework" in log

@@ -11,9 +11,19 @@ from tests.support.website_chat import chat, text_of
 FACTS = [
     # programmes_financement.yml
     ("C'est quoi l'Assurance Prospection ?", "programme", "assurance-prospection", "65 %"),
-    ("l'assurance prospection, c'est pour quelles entreprises ?", "programme", "assurance-prospection", "500 millions d'euros"),
+    (
+        "l'assurance prospection, c'est pour quelles entreprises ?",
+        "programme",
+        "assurance-prospection",
+        "500 millions d'euros",
+    ),
     ("Le Chèque Relance Export existe encore ?", "programme", "cheque-relance-export", "15 décembre 2022"),
-    ("Parlez-moi de l'Assurance Prospection Accompagnement", "programme", "assurance-prospection-accompagnement", "31 décembre 2023"),
+    (
+        "Parlez-moi de l'Assurance Prospection Accompagnement",
+        "programme",
+        "assurance-prospection-accompagnement",
+        "31 décembre 2023",
+    ),
     ("Parlez-moi du Prêt Croissance International", "programme", "pret-croissance-international", "5 M€"),
     ("Parlez-moi de la garantie des cautions", "programme", "garantie-cautions", "80 %"),
     ("c'est quoi le FASEP ?", "programme", "fasep", "800 000 €"),
@@ -43,8 +53,12 @@ FACTS = [
     ("parlez-moi du pôle Vitagora", "cluster", "vitagora", "Dijon"),
     # faq.yml
     ("Qu'est devenu Ubifrance ?", "organisation", "business-france", "Ubifrance"),
-    ("Quelle est la différence entre un transitaire et un commissionnaire en douane ?", "faq",
-     "transitaire-commissionnaire-rde", "représentant en douane enregistré"),
+    (
+        "Quelle est la différence entre un transitaire et un commissionnaire en douane ?",
+        "faq",
+        "transitaire-commissionnaire-rde",
+        "représentant en douane enregistré",
+    ),
     ("Quel a été le déficit commercial de la France en 2014 ?", "faq", "deficit-commercial-2014", "53,8 Md€"),
     ("Comment fonctionne un crédit documentaire ?", "faq", "credit-documentaire", "banque"),
     # obstacles.yml

@@ -22,8 +22,9 @@ FEW_SECONDS = 10
 
 
 def chat(website, message: str, session_id: str, timeout: float = 60) -> list:
-    response = requests.post(f"{website.url}/api/chat", json={"message": message, "session_id": session_id},
-                             timeout=timeout)
+    response = requests.post(
+        f"{website.url}/api/chat", json={"message": message, "session_id": session_id}, timeout=timeout
+    )
     assert response.status_code == 200, response.text
     return response.json()["messages"]
 
@@ -34,8 +35,9 @@ def text_of(messages) -> str:
 
 def slots(rasa_server, session_id: str) -> dict:
     """The slots of a website conversation, read from Rasa under the website's sender."""
-    response = requests.get(f"{rasa_server.url}/conversations/{sender_of(session_id)}/tracker",
-                            params={"token": RASA_TOKEN}, timeout=30)
+    response = requests.get(
+        f"{rasa_server.url}/conversations/{sender_of(session_id)}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    )
     assert response.status_code == 200, response.text
     return response.json()["slots"]
 
@@ -94,18 +96,30 @@ def test_messaging_channels_answer_an_oversized_message_without_the_model(rasa_s
 
 def test_rasa_restarted_resumes_the_conversation_with_its_slots(website, rasa_server, kb):
     session = uuid.uuid4().hex
-    text = text_of(chat(website, "Nous sommes une entreprise de 40 salariés, secteur cosmétique et parfumerie, installée en Normandie.",
-                        session))
+    text = text_of(
+        chat(
+            website,
+            "Nous sommes une entreprise de 40 salariés, secteur cosmétique et parfumerie, installée en Normandie.",
+            session,
+        )
+    )
     assert "Effectif : 40 salariés" in text
     chat(website, "C'est quoi l'Assurance Prospection ?", session)
     before = slots(rasa_server, session)
-    assert (before["headcount"], before["region"], before["sector"], before["programme"]) == \
-        ("40", "normandie", "cosmetique", "assurance-prospection")
+    assert (before["headcount"], before["region"], before["sector"], before["programme"]) == (
+        "40",
+        "normandie",
+        "cosmetique",
+        "assurance-prospection",
+    )
 
     rasa_server.kill()
     try:
-        down = requests.post(f"{website.url}/api/chat", json={"message": "et c'est pour qui ?", "session_id": session},
-                             timeout=FEW_SECONDS)
+        down = requests.post(
+            f"{website.url}/api/chat",
+            json={"message": "et c'est pour qui ?", "session_id": session},
+            timeout=FEW_SECONDS,
+        )
         assert down.status_code == 503 and "indisponible" in down.json()["error"]
     finally:
         rasa_server.restart()
@@ -121,9 +135,21 @@ def test_rasa_restarted_resumes_the_conversation_with_its_slots(website, rasa_se
 PROFILES = [
     (5 + 7 * i, region, sector)
     for i, (region, sector) in enumerate(
-        (r, s) for r in ("bretagne", "occitanie", "grand-est", "normandie", "hauts-de-france", "nouvelle-aquitaine",
-                         "pays-de-la-loire", "ile-de-france", "auvergne-rhone-alpes", "centre-val-de-loire")
-        for s in ("agroalimentaire", "cosmetique", "aeronautique", "numerique", "textile-mode-luxe"))
+        (r, s)
+        for r in (
+            "bretagne",
+            "occitanie",
+            "grand-est",
+            "normandie",
+            "hauts-de-france",
+            "nouvelle-aquitaine",
+            "pays-de-la-loire",
+            "ile-de-france",
+            "auvergne-rhone-alpes",
+            "centre-val-de-loire",
+        )
+        for s in ("agroalimentaire", "cosmetique", "aeronautique", "numerique", "textile-mode-luxe")
+    )
 ]
 PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "assurance-credit-export", "carnet-ata")
 
@@ -131,14 +157,15 @@ PROGRAMMES = ("assurance-prospection", "vie", "pret-croissance-international", "
 def _conversation(website, kb, index: int) -> dict:
     headcount, region, sector = PROFILES[index]
     session = f"{index:02x}{uuid.uuid4().hex[2:]}"
-    statement = (f"Nous sommes une entreprise de {headcount} salariés, secteur {kb.name('sector', sector).lower()}, "
-                 f"installée en {kb.name('region', region)}.")
+    statement = (
+        f"Nous sommes une entreprise de {headcount} salariés, secteur {kb.name('sector', sector).lower()}, "
+        f"installée en {kb.name('region', region)}."
+    )
     first = text_of(chat(website, statement, session, timeout=120))
     programme = PROGRAMMES[index % len(PROGRAMMES)]
     second = text_of(chat(website, f"Parlez-moi de {kb.name('programme', programme)}", session, timeout=120))
     third = text_of(chat(website, "et c'est pour qui ?", session, timeout=120))
-    return {"session": session, "profile": PROFILES[index], "programme": programme,
-            "answers": (first, second, third)}
+    return {"session": session, "profile": PROFILES[index], "programme": programme, "answers": (first, second, third)}
 
 
 def test_fifty_concurrent_companies_never_see_each_other(website, rasa_server, kb):
@@ -158,8 +185,14 @@ def test_fifty_concurrent_companies_never_see_each_other(website, rasa_server, k
         if any(other in first + third for other in others):
             problems.append(f"{result['session']} : l'effectif d'une autre entreprise apparaît")
         state = slots(rasa_server, result["session"])
-        if (state["headcount"], state["region"], state["sector"], state["programme"]) != \
-                (str(headcount), region, sector, result["programme"]):
-            problems.append(f"{result['session']} : créneaux {state['headcount']}, {state['region']}, "
-                            f"{state['sector']}, {state['programme']}")
+        if (state["headcount"], state["region"], state["sector"], state["programme"]) != (
+            str(headcount),
+            region,
+            sector,
+            result["programme"],
+        ):
+            problems.append(
+                f"{result['session']} : créneaux {state['headcount']}, {state['region']}, "
+                f"{state['sector']}, {state['programme']}"
+            )
     assert not problems, "\n".join(problems[:15])

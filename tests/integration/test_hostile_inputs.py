@@ -17,8 +17,11 @@ from tests.integration.hostile_corpus import corpus
 # A request that has not been answered by then is a hang, not a slow answer.
 HANG_S = 30
 PARALLEL = 4
-LEAK = re.compile(r"Traceback|File \"|site-packages|/work/|/tmp/|/root/|\.py\b|sqlalchemy|psycopg2|"
-                  r"Exception|Error:|rasa\.core|sanic|aiohttp\.", re.IGNORECASE)
+LEAK = re.compile(
+    r"Traceback|File \"|site-packages|/work/|/tmp/|/root/|\.py\b|sqlalchemy|psycopg2|"
+    r"Exception|Error:|rasa\.core|sanic|aiohttp\.",
+    re.IGNORECASE,
+)
 
 
 def _send(url: str, case) -> dict:
@@ -73,16 +76,20 @@ def _assert_answers_normally(post, kb):
 @pytest.fixture(scope="module")
 def gateway_results(website):
     cases = corpus(lambda text: {"message": text, "session_id": uuid.uuid4().hex}, seed=20261202)
-    cases += [("identifiant de session", f'{{"message": "Bonjour", "session_id": {value}}}'.encode(), "application/json")
-              for value in ('""', "null", "42", '"../../etc"', '"' + "x" * 5000 + '"', '["a"]', '"<script>"')]
+    cases += [
+        ("identifiant de session", f'{{"message": "Bonjour", "session_id": {value}}}'.encode(), "application/json")
+        for value in ('""', "null", "42", '"../../etc"', '"' + "x" * 5000 + '"', '["a"]', '"<script>"')
+    ]
     return _run(f"{website.url}/api/chat", cases)
 
 
 @pytest.fixture(scope="module")
 def rest_results(rasa_server):
     cases = corpus(lambda text: {"sender": f"hostile-{uuid.uuid4().hex}", "message": text}, seed=20261203)
-    cases += [("expéditeur", f'{{"sender": {value}, "message": "Bonjour"}}'.encode(), "application/json")
-              for value in ('""', "null", "true", '{"a": 1}', '"' + "x" * 5000 + '"', '"a b"', '"<script>"')]
+    cases += [
+        ("expéditeur", f'{{"sender": {value}, "message": "Bonjour"}}'.encode(), "application/json")
+        for value in ('""', "null", "true", '{"a": 1}', '"' + "x" * 5000 + '"', '"a b"', '"<script>"')
+    ]
     return _run(f"{rasa_server.url}/webhooks/rest/webhook", cases)
 
 
@@ -96,8 +103,9 @@ def test_gateway_never_fails_leaks_or_hangs(gateway_results, website, kb):
     assert not [r for r in gateway_results if r["problem"]], _report(gateway_results)
 
     def post(message):
-        response = requests.post(f"{website.url}/api/chat", json={"message": message, "session_id": uuid.uuid4().hex},
-                                 timeout=60)
+        response = requests.post(
+            f"{website.url}/api/chat", json={"message": message, "session_id": uuid.uuid4().hex}, timeout=60
+        )
         assert response.status_code == 200, response.text
         return response.json()["messages"]
 
@@ -108,8 +116,11 @@ def test_rasa_rest_never_fails_leaks_or_hangs(rest_results, rasa_server, kb):
     assert not [r for r in rest_results if r["problem"]], _report(rest_results)
 
     def post(message):
-        response = requests.post(f"{rasa_server.url}/webhooks/rest/webhook", timeout=60,
-                                 json={"sender": uuid.uuid4().hex, "message": message})
+        response = requests.post(
+            f"{rasa_server.url}/webhooks/rest/webhook",
+            timeout=60,
+            json={"sender": uuid.uuid4().hex, "message": message},
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -117,10 +128,15 @@ def test_rasa_rest_never_fails_leaks_or_hangs(rest_results, rasa_server, kb):
 
 
 def test_rasa_rest_answers_an_oversized_or_empty_message_in_french(rasa_server):
-    for message, expected in (("a" * 100_000, "Votre message est trop long (100\u202f000 caractères)"),
-                              ("  \n ", "Votre message est vide")):
-        response = requests.post(f"{rasa_server.url}/webhooks/rest/webhook", timeout=60,
-                                 json={"sender": uuid.uuid4().hex, "message": message})
+    for message, expected in (
+        ("a" * 100_000, "Votre message est trop long (100\u202f000 caractères)"),
+        ("  \n ", "Votre message est vide"),
+    ):
+        response = requests.post(
+            f"{rasa_server.url}/webhooks/rest/webhook",
+            timeout=60,
+            json={"sender": uuid.uuid4().hex, "message": message},
+        )
         assert response.status_code == 200
         assert response.json()[0]["text"].startswith(expected)
 
@@ -140,4 +156,6 @@ def test_each_path_accepted_most_texts_and_refused_broken_envelopes(gateway_resu
         statuses = collections.Counter(r["status"] for r in results)
         assert statuses[200] >= 0.7 * len(results), statuses
         broken = [r for r in results if r["category"] == "JSON cassé"]
-        assert broken and all(400 <= r["status"] < 500 for r in broken), collections.Counter(r["status"] for r in broken)
+        assert broken and all(400 <= r["status"] < 500 for r in broken), collections.Counter(
+            r["status"] for r in broken
+        )

@@ -16,8 +16,10 @@ from tests.support.website_chat import chat, text_of
 # session, so that follow-ups can use what came before.
 CONVERSATIONS = {
     "formel puis suites": [
-        ("Bonjour, pourriez-vous m'expliquer le fonctionnement de l'Assurance Prospection ?",
-         [record("programme", "assurance-prospection")]),
+        (
+            "Bonjour, pourriez-vous m'expliquer le fonctionnement de l'Assurance Prospection ?",
+            [record("programme", "assurance-prospection")],
+        ),
         ("Et c'est pour qui ?", [field("programme", "assurance-prospection", "eligibility", 2)]),
         ("ça coûte quoi ?", [field("programme", "assurance-prospection", "amounts", 0)]),
         ("comment on fait la demande ?", [field("programme", "assurance-prospection", "how_to_apply")]),
@@ -38,14 +40,18 @@ CONVERSATIONS = {
         ("la TFE ça sert à quoi", [record("organisation", "team-france-export")]),
     ],
     "entreprise puis Région": [
-        ("Nous sommes une PME de 25 salariés dans l'agroalimentaire en Bretagne.",
-         [says("Effectif : 25 salariés", "Bretagne")]),
+        (
+            "Nous sommes une PME de 25 salariés dans l'agroalimentaire en Bretagne.",
+            [says("Effectif : 25 salariés", "Bretagne")],
+        ),
         ("qui contacter ?", [record("region", "bretagne")]),
         ("je voudrais parler à un conseiller", [says("conseiller", "Bretagne")]),
     ],
     "département et pays": [
-        ("on est dans le 69, qui peut nous aider pour l'export ?",
-         [record("region", "auvergne-rhone-alpes"), says("Rhône (69)")]),
+        (
+            "on est dans le 69, qui peut nous aider pour l'export ?",
+            [record("region", "auvergne-rhone-alpes"), says("Rhône (69)")],
+        ),
         ("on vise le Japon, y a un accord ?", [record("country", "jp")]),
         ("et pour le Canada ?", [record("country", "ca")]),
         ("et au mexique", [record("country", "mx")]),
@@ -58,10 +64,11 @@ CONVERSATIONS = {
         ("Quelles sont les règles de TVA quand je vends à un client allemand ?", [says("TVA")]),
     ],
     "vues d'ensemble": [
-        ("quels financements existent pour exporter ?", [record("programme", "assurance-prospection"),
-                                                        record("programme", "credit-export")]),
-        ("par ou commencer pour exporter, qui peut m'accompagner ?",
-         [record("organisation", "team-france-export")]),
+        (
+            "quels financements existent pour exporter ?",
+            [record("programme", "assurance-prospection"), record("programme", "credit-export")],
+        ),
+        ("par ou commencer pour exporter, qui peut m'accompagner ?", [record("organisation", "team-france-export")]),
         ("c'est quoi le pole Vitagora", [record("cluster", "vitagora")]),
     ],
     "bavardage et limites": [
@@ -80,8 +87,11 @@ CONVERSATIONS = {
     ],
 }
 
-CASES = [(name, index, message, checks) for name, turns in CONVERSATIONS.items()
-         for index, (message, checks) in enumerate(turns)]
+CASES = [
+    (name, index, message, checks)
+    for name, turns in CONVERSATIONS.items()
+    for index, (message, checks) in enumerate(turns)
+]
 
 
 def test_forty_messages_are_planned():

@@ -23,15 +23,15 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.config import settings
+from bot.core.replies import french_date
+from bot.knowledge import store
 from bot.multiserver import nginx
 from bot.multiserver.topology import Topology
-from bot.knowledge import store
-from bot.core.replies import french_date
-from tests.conftest import PG_URL
 from bot.tools.processes import Process
+from tests.conftest import PG_URL
 from tests.integration.conftest import MODEL_LOAD_TIMEOUT_S, RASA_TOKEN, ROOT, base_env, free_port
-from tests.support.servers import ready
 from tests.support.reply_checks import field, record, says
+from tests.support.servers import ready
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PID = "assurance-prospection"
@@ -41,6 +41,7 @@ RELOAD_DEADLINE_S = 90
 
 
 # --- the deployment ------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def deployment_db_url():
@@ -79,33 +80,75 @@ def lock_prefix():
 def deployment(model_path, dataset, deployment_db_url, lock_prefix, tmp_path_factory):
     base = tmp_path_factory.mktemp("multiserver")
     store.load(dataset, store.make_engine(deployment_db_url), "multiserver")
-    layout = Topology(rasa=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
-                      actions=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
-                      web=(f"127.0.0.1:{free_port()}",), public=f"127.0.0.1:{free_port()}",
-                      rasa_entry=f"127.0.0.1:{free_port()}", actions_entry=f"127.0.0.1:{free_port()}")
+    layout = Topology(
+        rasa=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
+        actions=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
+        web=(f"127.0.0.1:{free_port()}",),
+        public=f"127.0.0.1:{free_port()}",
+        rasa_entry=f"127.0.0.1:{free_port()}",
+        actions_entry=f"127.0.0.1:{free_port()}",
+    )
     nginx.write(layout, base / "nginx")
     py = sys.executable
-    servers = {"nginx": Process("nginx", nginx.command(base / "nginx"), base_env(), base / "nginx.log",
-                                health_url=f"{layout.rasa_url}/lb-health")}
+    servers = {
+        "nginx": Process(
+            "nginx",
+            nginx.command(base / "nginx"),
+            base_env(),
+            base / "nginx.log",
+            health_url=f"{layout.rasa_url}/lb-health",
+        )
+    }
     for index, address in enumerate(layout.actions):
         servers[f"actions-{index}"] = Process(
-            f"actions-{index}", [py, "-m", "bot", "serve", "actions", "--port", address.rsplit(":", 1)[1]],
-            base_env(BOUSSOLE_DB_URL=deployment_db_url), base / f"actions-{index}.log",
-            health_url=f"http://{address}/health")
-    rasa_env = base_env(BOUSSOLE_ACTIONS_URL=layout.actions_url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
-                        BOUSSOLE_TRACKER_URL=deployment_db_url, BOUSSOLE_LOCK_STORE=REDIS_URL,
-                        BOUSSOLE_LOCK_PREFIX=lock_prefix)
+            f"actions-{index}",
+            [py, "-m", "bot", "serve", "actions", "--port", address.rsplit(":", 1)[1]],
+            base_env(BOUSSOLE_DB_URL=deployment_db_url),
+            base / f"actions-{index}.log",
+            health_url=f"http://{address}/health",
+        )
+    rasa_env = base_env(
+        BOUSSOLE_ACTIONS_URL=layout.actions_url,
+        BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
+        BOUSSOLE_TRACKER_URL=deployment_db_url,
+        BOUSSOLE_LOCK_STORE=REDIS_URL,
+        BOUSSOLE_LOCK_PREFIX=lock_prefix,
+    )
     # Both models load at the same time: one wait instead of two.
     for index, address in enumerate(layout.rasa):
         servers[f"rasa-{index}"] = Process(
-            f"rasa-{index}", [py, "-m", "bot", "serve", "rasa", "--port", address.rsplit(":", 1)[1], "--model",
-                              str(model_path), "--out", str(base / f"rasa-config-{index}")], rasa_env,
-            base / f"rasa-{index}.log", health_url=f"http://{address}/")
-    servers["web"] = Process("web", [py, "-m", "bot", "web", "--port", layout.web[0].rsplit(":", 1)[1]],
-                             base_env(BOUSSOLE_RASA_URL=layout.rasa_url, BOUSSOLE_ACTIONS_URL=layout.actions_url,
-                                      BOUSSOLE_DB_URL=deployment_db_url, BOUSSOLE_TRACKER_URL=deployment_db_url,
-                                      BOUSSOLE_RASA_TOKEN=RASA_TOKEN, BOUSSOLE_TRUST_PROXY="1"),
-                             base / "web.log", health_url=f"http://{layout.web[0]}/healthz")
+            f"rasa-{index}",
+            [
+                py,
+                "-m",
+                "bot",
+                "serve",
+                "rasa",
+                "--port",
+                address.rsplit(":", 1)[1],
+                "--model",
+                str(model_path),
+                "--out",
+                str(base / f"rasa-config-{index}"),
+            ],
+            rasa_env,
+            base / f"rasa-{index}.log",
+            health_url=f"http://{address}/",
+        )
+    servers["web"] = Process(
+        "web",
+        [py, "-m", "bot", "web", "--port", layout.web[0].rsplit(":", 1)[1]],
+        base_env(
+            BOUSSOLE_RASA_URL=layout.rasa_url,
+            BOUSSOLE_ACTIONS_URL=layout.actions_url,
+            BOUSSOLE_DB_URL=deployment_db_url,
+            BOUSSOLE_TRACKER_URL=deployment_db_url,
+            BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
+            BOUSSOLE_TRUST_PROXY="1",
+        ),
+        base / "web.log",
+        health_url=f"http://{layout.web[0]}/healthz",
+    )
     try:
         for server in servers.values():
             server.start()
@@ -132,6 +175,7 @@ class Deployment:
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 def say(url: str, sender: str, message: str):
     """One REST turn; (reply text, the server(s) nginx tried, if it went through nginx)."""
@@ -169,18 +213,32 @@ def user_turns(events: list) -> list:
 
 def ask_action_server(url: str, pid: str) -> str:
     """Calls the programme action directly on one action server, as Rasa would."""
-    call = {"next_action": "action_programme_details", "sender_id": f"direct-{uuid.uuid4().hex[:8]}",
-            "version": "3.6.2", "domain": {},
-            "tracker": {"sender_id": "direct", "slots": {}, "events": [], "paused": False,
-                        "latest_message": {"text": "c'est quoi l'AP ?", "intent": {"name": "ask_programme"},
-                                           "entities": [{"entity": "programme", "value": pid}]},
-                        "latest_action_name": "action_listen", "active_loop": {}}}
+    call = {
+        "next_action": "action_programme_details",
+        "sender_id": f"direct-{uuid.uuid4().hex[:8]}",
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {
+            "sender_id": "direct",
+            "slots": {},
+            "events": [],
+            "paused": False,
+            "latest_message": {
+                "text": "c'est quoi l'AP ?",
+                "intent": {"name": "ask_programme"},
+                "entities": [{"entity": "programme", "value": pid}],
+            },
+            "latest_action_name": "action_listen",
+            "active_loop": {},
+        },
+    }
     response = requests.post(f"{url}/webhook", json=call, timeout=30)
     assert response.status_code == 200, response.text[:300]
     return "\n".join(r.get("text") or "" for r in response.json()["responses"])
 
 
 # --- the tests --------------------------------------------------------------------------
+
 
 def test_turns_alternating_between_the_two_rasa_servers_keep_the_slots(deployment, kb):
     """Each turn goes to the other server, straight to it: only the shared tracker store
@@ -202,15 +260,22 @@ def test_turns_alternating_between_the_two_rasa_servers_keep_the_slots(deploymen
     slots = seen[0]["slots"]
     assert slots["programme"] == PID and slots["region"] == "bretagne" and str(slots["headcount"]) == "25"
     assert [text for text, _ in user_turns(seen[0]["events"])] == [
-        "Nous sommes une PME de 25 salariés dans l'agroalimentaire en Bretagne.", "C'est quoi l'Assurance Prospection ?",
-        "Et c'est pour qui ?", "ça coûte quoi ?"]
+        "Nous sommes une PME de 25 salariés dans l'agroalimentaire en Bretagne.",
+        "C'est quoi l'Assurance Prospection ?",
+        "Et c'est pour qui ?",
+        "ça coûte quoi ?",
+    ]
 
 
 def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(deployment, kb):
     sender = f"nginx-{uuid.uuid4().hex[:8]}"
     served = []
-    for message in ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
-                    "comment on fait la demande ?"):
+    for message in (
+        "C'est quoi l'Assurance Prospection ?",
+        "Et c'est pour qui ?",
+        "ça coûte quoi ?",
+        "comment on fait la demande ?",
+    ):
         reply, upstream = say(deployment.layout.rasa_url, sender, message)
         served.append(upstream)
     check(kb, reply, field("programme", PID, "how_to_apply"))
@@ -219,17 +284,25 @@ def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(deploy
     # The website's gateway reaches Rasa through nginx too: its turns land on both servers.
     before = len(deployment.access_log())
     session = uuid.uuid4().hex
-    for message in ("C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
-                    "comment on fait la demande ?"):
-        response = requests.post(f"http://{deployment.layout.public}/api/chat", timeout=120,
-                                 json={"message": message, "session_id": session})
+    for message in (
+        "C'est quoi l'Assurance Prospection ?",
+        "Et c'est pour qui ?",
+        "ça coûte quoi ?",
+        "comment on fait la demande ?",
+    ):
+        response = requests.post(
+            f"http://{deployment.layout.public}/api/chat", timeout=120, json={"message": message, "session_id": session}
+        )
         assert response.status_code == 200, response.text[:300]
     check(kb, "\n".join(m["text"] for m in response.json()["messages"]), field("programme", PID, "how_to_apply"))
     rasa_port = deployment.layout.rasa_entry.rsplit(":", 1)[1]
     deadline = time.monotonic() + 10
     while True:
-        gateway = [line.split()[-2] for line in deployment.access_log()[before:]
-                   if f" {rasa_port} \"POST /webhooks/rest/webhook" in line]
+        gateway = [
+            line.split()[-2]
+            for line in deployment.access_log()[before:]
+            if f' {rasa_port} "POST /webhooks/rest/webhook' in line
+        ]
         if len(gateway) >= 4 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -247,14 +320,16 @@ def test_two_messages_of_one_conversation_sent_at_once_are_processed_one_after_t
         replies, errors = {}, []
         barrier = threading.Barrier(2)
 
-        def send(url, message):
+        def send(url, message, barrier=barrier, replies=replies, sender=sender, errors=errors):
             barrier.wait()
             try:
                 replies[message] = say(url, sender, message)[0]
             except AssertionError as error:
                 errors.append(str(error))
 
-        threads = [threading.Thread(target=send, args=(url, message)) for url, message in zip(deployment.rasa, messages)]
+        threads = [
+            threading.Thread(target=send, args=(url, message)) for url, message in zip(deployment.rasa, messages)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -264,13 +339,14 @@ def test_two_messages_of_one_conversation_sent_at_once_are_processed_one_after_t
         check(kb, replies[messages[1]], record("programme", "vie"))
 
         turns = user_turns(tracker(deployment.rasa[0], sender)["events"])
-        assert sorted(text for text, _ in turns) == sorted(messages), turns
-        for text, following in turns:
+        assert sorted(said for said, _ in turns) == sorted(messages), turns
+        for said, following in turns:
             names = [e.get("name") for e in following if e["event"] == "action"]
-            assert "action_programme_details" in names, f"tour incomplet pour « {text} » : {names}"
+            assert "action_programme_details" in names, f"tour incomplet pour « {said} » : {names}"
             assert any(e["event"] == "bot" for e in following), f"pas de réponse enregistrée pour « {text} »"
-            assert following[-1]["event"] == "action" and following[-1]["name"] == "action_listen", \
+            assert following[-1]["event"] == "action" and following[-1]["name"] == "action_listen", (
                 f"le tour de « {text} » est entrecoupé : {[e['event'] for e in following]}"
+            )
         # Each reply answered its own message, not the other one's turn.
         assert kb.get("programme", "vie")["name"] not in replies[messages[0]]
 
@@ -278,8 +354,11 @@ def test_two_messages_of_one_conversation_sent_at_once_are_processed_one_after_t
 def test_the_public_entry_publishes_neither_rest_nor_callback_nor_the_api(deployment):
     public = f"http://{deployment.layout.public}"
     for path in ("/webhooks/rest/webhook", "/webhooks/callback/webhook", "/webhooks/rest/"):
-        response = requests.post(f"{public}{path}", json={"sender": "123456789", "message": "Bonjour",
-                                                            "input_channel": "telegram"}, timeout=30)
+        response = requests.post(
+            f"{public}{path}",
+            json={"sender": "123456789", "message": "Bonjour", "input_channel": "telegram"},
+            timeout=30,
+        )
         assert response.status_code == 404, (path, response.text[:200])
         assert "introuvable" in response.json()["error"] or "n'existe pas" in response.json()["error"]
     for path in ("/conversations/123456789/tracker", "/model/parse", "/status"):
@@ -311,8 +390,14 @@ def test_a_knowledge_base_reload_reaches_every_action_server(deployment, kb, tmp
     pattern = re.compile(rf"(- id: {PID}\n(?:(?!\n  - id:).)*?verified_on: ){original.isoformat()}", re.S)
     assert pattern.search(content), "date de vérification de l'Assurance Prospection introuvable"
     path.write_text(pattern.sub(rf"\g<1>{changed.isoformat()}", content, count=1), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bot", "--knowledge", str(knowledge), "kb", "load"], cwd=ROOT,
-                            env=base_env(BOUSSOLE_DB_URL=deployment.db_url), capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--knowledge", str(knowledge), "kb", "load"],
+        cwd=ROOT,
+        env=base_env(BOUSSOLE_DB_URL=deployment.db_url),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
 
     expected = f"vérifié le {french_date(changed)}"
@@ -323,7 +408,9 @@ def test_a_knowledge_base_reload_reaches_every_action_server(deployment, kb, tmp
         time.sleep(0.5)
     assert not pending, f"serveurs d'actions restés sur l'ancienne base : {sorted(pending)}"
     # And so does a conversation, whichever servers take it.
-    reply, _ = say(deployment.layout.rasa_url, f"recharge-{uuid.uuid4().hex[:8]}", "C'est quoi l'Assurance Prospection ?")
+    reply, _ = say(
+        deployment.layout.rasa_url, f"recharge-{uuid.uuid4().hex[:8]}", "C'est quoi l'Assurance Prospection ?"
+    )
     assert expected in reply
 
 
@@ -348,8 +435,9 @@ def socketio_turn(deployment, transports: list, session_id: str, message: str) -
         if END_OF_ANSWER in parts[-1]:
             replied.set()
 
-    client.connect(f"http://{deployment.layout.public}", socketio_path="/socket.io", transports=transports,
-                   wait_timeout=30)
+    client.connect(
+        f"http://{deployment.layout.public}", socketio_path="/socket.io", transports=transports, wait_timeout=30
+    )
     try:
         client.emit("session_request", {"session_id": session_id})
         assert replied.wait(60), f"réponse incomplète : {parts}"
@@ -365,8 +453,11 @@ def test_socketio_long_polling_stays_on_one_rasa_server(deployment, kb):
     reply = socketio_turn(deployment, ["polling"], uuid.uuid4().hex, "C'est quoi le V.I.E ?")
     check(kb, reply, record("programme", "vie"))
     public_port = deployment.layout.public.rsplit(":", 1)[1]
-    upstreams = [line.split()[-2] for line in deployment.access_log()[before:]
-                 if f" {public_port} " in line and "/socket.io/" in line]
+    upstreams = [
+        line.split()[-2]
+        for line in deployment.access_log()[before:]
+        if f" {public_port} " in line and "/socket.io/" in line
+    ]
     assert len(upstreams) >= 3 and len(set(upstreams)) == 1, upstreams
 
 
@@ -385,7 +476,9 @@ async def test_socketio_over_websocket_through_nginx(deployment, kb):
         assert (await ws.receive(timeout=30)).data.startswith("40")
         await ws.send_str("42" + json.dumps(["session_request", {"session_id": session}]))
         assert json.loads((await ws.receive(timeout=30)).data[2:]) == ["session_confirm", session]
-        await ws.send_str("42" + json.dumps(["user_uttered", {"message": "C'est quoi le V.I.E ?", "session_id": session}]))
+        await ws.send_str(
+            "42" + json.dumps(["user_uttered", {"message": "C'est quoi le V.I.E ?", "session_id": session}])
+        )
         parts = []
         while not parts or END_OF_ANSWER not in parts[-1]:
             packet = (await ws.receive(timeout=60)).data
@@ -413,9 +506,11 @@ def test_a_rasa_server_killed_mid_conversation_leaves_the_other_one_to_go_on(dep
     survivor = deployment.layout.rasa[0]
     # nginx may still try the dead server first (a refused connection, or a kept-alive one
     # it reset): the turn then goes to the survivor, never lost.
-    for message, expected in (("ça coûte quoi ?", field("programme", PID, "amounts", 0)),
-                              ("comment on fait la demande ?", field("programme", PID, "how_to_apply")),
-                              ("c'est encore ouvert ?", says("est ouvert"))):
+    for message, expected in (
+        ("ça coûte quoi ?", field("programme", PID, "amounts", 0)),
+        ("comment on fait la demande ?", field("programme", PID, "how_to_apply")),
+        ("c'est encore ouvert ?", says("est ouvert")),
+    ):
         reply, upstream = say(entry, sender, message)
         check(kb, reply, expected)
         assert upstream.split(", ")[-1] == survivor, upstream
@@ -423,5 +518,9 @@ def test_a_rasa_server_killed_mid_conversation_leaves_the_other_one_to_go_on(dep
     state = tracker(deployment.rasa[0], sender)
     assert state["slots"]["programme"] == PID
     assert [t for t, _ in user_turns(state["events"])] == [
-        "C'est quoi l'Assurance Prospection ?", "Et c'est pour qui ?", "ça coûte quoi ?",
-        "comment on fait la demande ?", "c'est encore ouvert ?"]
+        "C'est quoi l'Assurance Prospection ?",
+        "Et c'est pour qui ?",
+        "ça coûte quoi ?",
+        "comment on fait la demande ?",
+        "c'est encore ouvert ?",
+    ]

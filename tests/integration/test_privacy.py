@@ -11,10 +11,10 @@ import uuid
 
 import requests
 
-from bot.website import feedback
-from bot.tools import privacy
 from bot.core.advice import handover
 from bot.knowledge import store
+from bot.tools import privacy
+from bot.website import feedback
 from bot.website.review import queue
 from bot.website.review.period import Period
 from bot.website.review.tracker import TrackerReader
@@ -45,8 +45,14 @@ def _queued(tracker_url: str, session: str) -> list:
 
 def _erase(website, kb_db_url: str, number: str) -> subprocess.CompletedProcess:
     env = base_env(BOUSSOLE_DB_URL=kb_db_url, BOUSSOLE_TRACKER_URL=website.env["BOUSSOLE_TRACKER_URL"])
-    return subprocess.run([sys.executable, "-m", "bot", "privacy", "erase", number], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "privacy", "erase", number],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_dossier_lists_the_questions_the_review_queue_lists(website, kb_db_url):
@@ -73,9 +79,17 @@ def test_dossier_lists_the_questions_the_review_queue_lists(website, kb_db_url):
 def test_erase_a_website_conversation_then_its_history_is_empty(website, kb_db_url):
     session = uuid.uuid4().hex
     answer = text_of(chat(website, "C'est quoi le V.I.E ?", session))
-    response = requests.post(f"{website.url}/api/feedback", timeout=30, json={
-        "session_id": session, "rating": "up", "comment": "Clair.", "answer_text": answer,
-        "question_text": "C'est quoi le V.I.E ?"})
+    response = requests.post(
+        f"{website.url}/api/feedback",
+        timeout=30,
+        json={
+            "session_id": session,
+            "rating": "up",
+            "comment": "Clair.",
+            "answer_text": answer,
+            "question_text": "C'est quoi le V.I.E ?",
+        },
+    )
     assert response.status_code in (200, 201), response.text
     history = requests.get(f"{website.url}/api/history", params={"session_id": session}, timeout=30).json()
     assert [m["author"] for m in history["messages"]][:1] == ["user"]

@@ -22,9 +22,22 @@ def test_end_to_end_stories(model_path, endpoints_file, tmp_path):
     assert len(stories) >= 1
     story_count = sum(path.read_text(encoding="utf-8").count("- story:") for path in stories)
     assert story_count >= 60
-    result = run([str(VENV_BIN / "rasa"), "test", "core", "--model", str(model_path), "--stories",
-                  str(ROOT / "tests" / "conversations"), "--endpoints", str(endpoints_file),
-                  "--fail-on-prediction-errors", "--out", str(tmp_path / "results")])
-    failed = (tmp_path / "results" / "failed_test_stories.yml")
+    result = run(
+        [
+            str(VENV_BIN / "rasa"),
+            "test",
+            "core",
+            "--model",
+            str(model_path),
+            "--stories",
+            str(ROOT / "tests" / "conversations"),
+            "--endpoints",
+            str(endpoints_file),
+            "--fail-on-prediction-errors",
+            "--out",
+            str(tmp_path / "results"),
+        ]
+    )
+    failed = tmp_path / "results" / "failed_test_stories.yml"
     detail = failed.read_text(encoding="utf-8") if failed.exists() else ""
     assert result.returncode == 0, detail[-4000:] + result.stdout[-2000:] + result.stderr[-2000:]

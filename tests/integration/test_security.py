@@ -14,13 +14,23 @@ from tests.integration.conftest import RASA_TOKEN, ROOT
 
 # Endpoints of Rasa's HTTP API that read or change a conversation or the model.
 API_CALLS = [
-    ("GET", "/status"), ("GET", "/domain"),
-    ("GET", "/conversations/someone/tracker"), ("GET", "/conversations/someone/story"),
-    ("POST", "/conversations/someone/tracker/events"), ("PUT", "/conversations/someone/tracker/events"),
-    ("POST", "/conversations/someone/trigger_intent"), ("POST", "/conversations/someone/predict"),
-    ("POST", "/conversations/someone/messages"), ("POST", "/conversations/someone/execute"),
-    ("POST", "/model/parse"), ("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train"),
-    ("POST", "/model/test/intents"), ("POST", "/model/test/stories"), ("POST", "/model/predict"),
+    ("GET", "/status"),
+    ("GET", "/domain"),
+    ("GET", "/conversations/someone/tracker"),
+    ("GET", "/conversations/someone/story"),
+    ("POST", "/conversations/someone/tracker/events"),
+    ("PUT", "/conversations/someone/tracker/events"),
+    ("POST", "/conversations/someone/trigger_intent"),
+    ("POST", "/conversations/someone/predict"),
+    ("POST", "/conversations/someone/messages"),
+    ("POST", "/conversations/someone/execute"),
+    ("POST", "/model/parse"),
+    ("PUT", "/model"),
+    ("DELETE", "/model"),
+    ("POST", "/model/train"),
+    ("POST", "/model/test/intents"),
+    ("POST", "/model/test/stories"),
+    ("POST", "/model/predict"),
 ]
 
 
@@ -28,14 +38,17 @@ API_CALLS = [
 @pytest.mark.parametrize("token", [None, "", "mauvais-jeton", RASA_TOKEN[:-1]])
 def test_rasa_api_refuses_every_call_without_the_right_token(rasa_server, method, path, token):
     params = {} if token is None else {"token": token}
-    response = requests.request(method, f"{rasa_server.url}{path}", params=params, json={"text": "bonjour"},
-                                timeout=30)
+    response = requests.request(method, f"{rasa_server.url}{path}", params=params, json={"text": "bonjour"}, timeout=30)
     assert response.status_code == 401, (method, path, response.status_code, response.text[:200])
 
 
 def test_rasa_api_answers_with_the_token(rasa_server):
-    response = requests.post(f"{rasa_server.url}/model/parse", params={"token": RASA_TOKEN},
-                             json={"text": "C'est quoi le V.I.E ?"}, timeout=30)
+    response = requests.post(
+        f"{rasa_server.url}/model/parse",
+        params={"token": RASA_TOKEN},
+        json={"text": "C'est quoi le V.I.E ?"},
+        timeout=30,
+    )
     assert response.status_code == 200
     assert response.json()["intent"]["name"] == "ask_programme"
 

@@ -11,8 +11,13 @@ from tests.integration.conftest import ROOT, base_env
 
 def test_piped_conversation_with_numbered_buttons(rasa_server, action_server, kb):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.tools.shell"], input="bonjour\n1\n/stop\n", text=True,
-        capture_output=True, timeout=120, cwd=ROOT, env=base_env(BOUSSOLE_RASA_URL=rasa_server.url),
+        [sys.executable, "-m", "bot.tools.shell"],
+        input="bonjour\n1\n/stop\n",
+        text=True,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+        env=base_env(BOUSSOLE_RASA_URL=rasa_server.url),
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -25,8 +30,13 @@ def test_piped_conversation_with_numbered_buttons(rasa_server, action_server, kb
 
 def test_unreachable_server_is_reported_in_french():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.tools.shell"], input="bonjour\n", text=True, capture_output=True,
-        timeout=60, cwd=ROOT, env=base_env(BOUSSOLE_RASA_URL="http://127.0.0.1:9"),
+        [sys.executable, "-m", "bot.tools.shell"],
+        input="bonjour\n",
+        text=True,
+        capture_output=True,
+        timeout=60,
+        cwd=ROOT,
+        env=base_env(BOUSSOLE_RASA_URL="http://127.0.0.1:9"),
     )
     assert result.returncode == 1
     assert "Rasa ne répond pas" in result.stderr
@@ -38,7 +48,10 @@ def test_adviser_mode_shows_intent_entities_slots_and_sources(rasa_server, actio
     result = subprocess.run(
         [sys.executable, "-m", "bot.tools.shell", "--conseiller"],
         input="Nous sommes 25 salariés en Bretagne\nC'est quoi l'assurance prospection ?\n/stop\n",
-        text=True, capture_output=True, timeout=180, cwd=ROOT,
+        text=True,
+        capture_output=True,
+        timeout=180,
+        cwd=ROOT,
         env=base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_RASA_TOKEN=RASA_TOKEN),
     )
     assert result.returncode == 0, result.stderr
@@ -52,8 +65,12 @@ def test_adviser_mode_shows_intent_entities_slots_and_sources(rasa_server, actio
 
 def test_adviser_mode_without_the_token_says_so(rasa_server):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.tools.shell", "--conseiller"], input="bonjour\n/stop\n", text=True,
-        capture_output=True, timeout=120, cwd=ROOT,
+        [sys.executable, "-m", "bot.tools.shell", "--conseiller"],
+        input="bonjour\n/stop\n",
+        text=True,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
         env=base_env(BOUSSOLE_RASA_URL=rasa_server.url, BOUSSOLE_RASA_TOKEN="mauvais-jeton"),
     )
     assert result.returncode == 0

@@ -12,16 +12,20 @@ from bot.core.replies import french_date
 
 def test_answers_carry_body_and_sources_and_history_shows_button_titles(website, kb):
     session = uuid.uuid4().hex
-    first = requests.post(f"{website.url}/api/chat", timeout=60,
-                          json={"message": "Quelles aides existent pour exporter ?", "session_id": session})
+    first = requests.post(
+        f"{website.url}/api/chat",
+        timeout=60,
+        json={"message": "Quelles aides existent pour exporter ?", "session_id": session},
+    )
     assert first.status_code == 200, first.text
     overview = first.json()["messages"][-1]
     assert "vérifié le" in overview["text"] and "vérifié le" not in overview["body"]
     assert overview["sources"] and all(url in overview["text"] for c in overview["sources"] for url in c["urls"])
     button = overview["buttons"][0]
 
-    second = requests.post(f"{website.url}/api/chat", timeout=60,
-                           json={"message": button["payload"], "session_id": session})
+    second = requests.post(
+        f"{website.url}/api/chat", timeout=60, json={"message": button["payload"], "session_id": session}
+    )
     assert second.status_code == 200, second.text
     pid = button["payload"].split('"programme":"')[1].split('"')[0]
     record = kb.get("programme", pid)
@@ -33,8 +37,10 @@ def test_answers_carry_body_and_sources_and_history_shows_button_titles(website,
     history = requests.get(f"{website.url}/api/history", params={"session_id": session}, timeout=30)
     assert history.status_code == 200, history.text
     messages = history.json()["messages"]
-    assert [m["text"] for m in messages if m["author"] == "user"] == ["Quelles aides existent pour exporter ?",
-                                                                      button["title"]]
+    assert [m["text"] for m in messages if m["author"] == "user"] == [
+        "Quelles aides existent pour exporter ?",
+        button["title"],
+    ]
     bots = [m for m in messages if m["author"] == "bot"]
     assert bots[0]["text"] == overview["text"] and bots[0]["buttons"] == overview["buttons"]
     assert bots[-1]["sources"][-1] == cited

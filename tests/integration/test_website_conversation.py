@@ -13,8 +13,10 @@ from bot.core.replies import french_date
 from tests.support.website_chat import chat, text_of
 
 # « Source : url (vérifié le …) », « Source non officielle : … », « (page du …, vérifié le …) ».
-SOURCE = re.compile(r"Sources?(?: non officielles?)? : https?://\S+.*"
-                    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)")
+SOURCE = re.compile(
+    r"Sources?(?: non officielles?)? : https?://\S+.*"
+    r"\((?:page du \d{1,2}(?:er)? \w+ \d{4}, )?vérifié le \d{1,2}(er)? \w+ \d{4}\)"
+)
 
 
 def assert_programme_answer(kb, messages, pid):
@@ -25,13 +27,16 @@ def assert_programme_answer(kb, messages, pid):
     assert f"vérifié le {french_date(record['verified_on'])}" in text
 
 
-@pytest.mark.parametrize("message, pid", [
-    ("C'est quoi l'Assurance Prospection ?", "assurance-prospection"),
-    ("c koi le vie", "vie"),
-    ("Parlez-moi du Prêt Croissance International", "pret-croissance-international"),
-    ("l'AP de bpi c pour qui", "assurance-prospection"),
-    ("C'est quoi le carnet ATA ?", "carnet-ata"),
-])
+@pytest.mark.parametrize(
+    "message, pid",
+    [
+        ("C'est quoi l'Assurance Prospection ?", "assurance-prospection"),
+        ("c koi le vie", "vie"),
+        ("Parlez-moi du Prêt Croissance International", "pret-croissance-international"),
+        ("l'AP de bpi c pour qui", "assurance-prospection"),
+        ("C'est quoi le carnet ATA ?", "carnet-ata"),
+    ],
+)
 def test_programme_questions(website, kb, message, pid):
     assert_programme_answer(kb, chat(website, message), pid)
 
@@ -57,10 +62,13 @@ def test_support_overview(website):
     assert "Team France Export" in text and SOURCE.search(text)
 
 
-@pytest.mark.parametrize("message, obstacle_id", [
-    ("Comment me protéger contre le risque de change ?", "risque-change"),
-    ("On a peur des impayés de nos clients étrangers", "risque-paiement"),
-])
+@pytest.mark.parametrize(
+    "message, obstacle_id",
+    [
+        ("Comment me protéger contre le risque de change ?", "risque-change"),
+        ("On a peur des impayés de nos clients étrangers", "risque-paiement"),
+    ],
+)
 def test_obstacle_questions(website, kb, message, obstacle_id):
     text = text_of(chat(website, message))
     obstacle = kb.get("obstacle", obstacle_id)
@@ -78,13 +86,16 @@ def test_cluster_by_sector(website):
     assert "Aerospace Valley" in text
 
 
-@pytest.mark.parametrize("message, expected", [
-    ("Bonjour", "Boussole Export"),
-    ("Merci beaucoup !", "Avec plaisir"),
-    ("Au revoir", "Au revoir"),
-    ("Est-ce que je parle à un robot ?", "assistant automatique"),
-    ("Quel temps fera-t-il à Brest demain ?", "Je ne sais répondre qu'aux questions sur l'export"),
-])
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("Bonjour", "Boussole Export"),
+        ("Merci beaucoup !", "Avec plaisir"),
+        ("Au revoir", "Au revoir"),
+        ("Est-ce que je parle à un robot ?", "assistant automatique"),
+        ("Quel temps fera-t-il à Brest demain ?", "Je ne sais répondre qu'aux questions sur l'export"),
+    ],
+)
 def test_small_talk_and_fallbacks(website, message, expected):
     assert expected in text_of(chat(website, message))
 
@@ -110,11 +121,14 @@ def test_conversation_keeps_its_session(website, kb):
     assert_programme_answer(kb, chat(website, "c'est quoi l'assurance prospection", session), "assurance-prospection")
 
 
-@pytest.mark.parametrize("body, status, expected", [
-    ({"message": "   "}, 400, "vide"),
-    ({"message": "x" * 2001}, 413, "trop long"),
-    ({"texte": "bonjour"}, 400, "obligatoire"),
-])
+@pytest.mark.parametrize(
+    "body, status, expected",
+    [
+        ({"message": "   "}, 400, "vide"),
+        ({"message": "x" * 2001}, 413, "trop long"),
+        ({"texte": "bonjour"}, 400, "obligatoire"),
+    ],
+)
 def test_gateway_refuses_bad_input_in_french(website, body, status, expected):
     response = requests.post(f"{website.url}/api/chat", json=body, timeout=10)
     assert response.status_code == status
@@ -122,8 +136,12 @@ def test_gateway_refuses_bad_input_in_french(website, body, status, expected):
 
 
 def test_gateway_refuses_a_body_that_is_not_json(website):
-    response = requests.post(f"{website.url}/api/chat", data=b"\xff\xfe pas du json", timeout=10,
-                             headers={"Content-Type": "application/json"})
+    response = requests.post(
+        f"{website.url}/api/chat",
+        data=b"\xff\xfe pas du json",
+        timeout=10,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400 and "JSON" in response.json()["error"]
 
 
@@ -161,5 +179,4 @@ def test_two_stage_fallback_ends_with_an_adviser(website, kb):
     tfe = kb.get("organisation", "team-france-export")
     assert "Un conseiller pourra vous répondre" in last and tfe["website"] in last
     # The conversation goes on normally afterwards.
-    assert_programme_answer(kb, chat(website, "C'est quoi l'Assurance Prospection ?", session),
-                            "assurance-prospection")
+    assert_programme_answer(kb, chat(website, "C'est quoi l'Assurance Prospection ?", session), "assurance-prospection")

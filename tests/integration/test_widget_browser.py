@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.website import feedback
 from bot.knowledge import store
+from bot.website import feedback
 from bot.website.sessions import sender_of
-from tests.integration.browser import ARTIFACTS, expect, new_watched, run_axe
+from tests.integration.browser import ARTIFACTS, Watched, expect, new_watched, run_axe
 from tests.integration.conftest import free_port, serve, website_env
 
 ANSWER_TIMEOUT_MS = 90_000
@@ -28,6 +28,7 @@ FOCUSED = """sel => { let a = document.activeElement;
 # Matched in the browser, by JavaScript, whose \w knows no accent (« décembre »).
 VERIFIED = re.compile(r"Sources? vérifiées? le \d{1,2}(er)? [a-zéû]+ \d{4} :")
 ROOT_JS = "document.querySelector('#boussole-export-widget').shadowRoot"
+
 
 @pytest.fixture
 def make_page(browser):
@@ -80,8 +81,10 @@ PARTNER_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 @pytest.fixture(scope="module")
 def partner_sites(website, partner_origin):
     """The allowed partner (in the website's CORS list) and one that is not listed."""
-    listed = static_site(int(partner_origin.rsplit(":", 1)[1]),
-                         PARTNER_PAGE.format(server=website.url, title="Assistant export de la CCI"))
+    listed = static_site(
+        int(partner_origin.rsplit(":", 1)[1]),
+        PARTNER_PAGE.format(server=website.url, title="Assistant export de la CCI"),
+    )
     unlisted_port = free_port()
     unlisted = static_site(unlisted_port, PARTNER_PAGE.format(server=website.url, title="Site non autorisé"))
     yield partner_origin, f"http://127.0.0.1:{unlisted_port}"
@@ -93,9 +96,14 @@ def partner_sites(website, partner_origin):
 @pytest.fixture(scope="module")
 def strict_website(rasa_server, action_server, kb_db_url, runtime_dir):
     """A second website on the same Rasa, allowing one message a minute per conversation."""
-    yield from serve("web-strict", [sys.executable, "-m", "bot", "web", "--port", "{port}"],
-                     website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_RATE_LIMIT_SESSION="1"),
-                     runtime_dir, "/healthz", timeout=60)
+    yield from serve(
+        "web-strict",
+        [sys.executable, "-m", "bot", "web", "--port", "{port}"],
+        website_env(rasa_server, action_server, kb_db_url, BOUSSOLE_RATE_LIMIT_SESSION="1"),
+        runtime_dir,
+        "/healthz",
+        timeout=60,
+    )
 
 
 def screenshot(page, name: str) -> None:
@@ -115,8 +123,11 @@ def bot_count(page) -> int:
 
 
 def wait_for_answer(page, before: int) -> None:
-    page.wait_for_function(f"n => {ROOT_JS}.querySelectorAll('.bw-msg.bw-bot').length > n "
-                           f"&& !{ROOT_JS}.querySelector('.bw-typing')", arg=before, timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        f"n => {ROOT_JS}.querySelectorAll('.bw-msg.bw-bot').length > n && !{ROOT_JS}.querySelector('.bw-typing')",
+        arg=before,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
 
 
 def ask(page, text: str) -> None:
@@ -196,7 +207,10 @@ def test_question_quick_reply_feedback_and_history(website, kb, kb_db_url, page)
         engine.dispose()
     assert len(rows) == 1
     assert (rows[0]["rating"], rows[0]["comment"], rows[0]["question_text"]) == (
-        "down", "Il manque le montant maximal.", title)
+        "down",
+        "Il manque le montant maximal.",
+        title,
+    )
     assert title in rows[0]["answer_text"] and "vérifié le" in rows[0]["answer_text"]
 
     answers = bot_count(page)
@@ -367,14 +381,17 @@ PRIVACY_KEY = "boussole-export:privacy-seen"
 def shown_in_log(page, selector: str) -> dict:
     """How much of the element is visible inside the conversation's scrolling box, and
     whether the page itself scrolled: nothing here scrolls on the person's behalf."""
-    return page.evaluate(f"""sel => {{
+    return page.evaluate(
+        f"""sel => {{
       const root = {ROOT_JS};
       const log = root.querySelector('.bw-log').getBoundingClientRect();
       const box = root.querySelector(sel).getBoundingClientRect();
       const top = Math.max(box.top, log.top), bottom = Math.min(box.bottom, log.bottom);
       return {{visible: Math.max(0, bottom - top), height: box.height, top: box.top - log.top,
                logHeight: log.height, pageScroll: window.scrollY}};
-    }}""", selector)
+    }}""",
+        selector,
+    )
 
 
 def test_privacy_notice_on_a_phone_leaves_the_first_answer_in_view(website, make_page):
@@ -412,8 +429,9 @@ def test_privacy_notice_on_a_phone_leaves_the_first_answer_in_view(website, make
     expect(notice.locator(".bw-number")).to_have_text(session_of(page))
     report = run_axe(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "axe-results-telephone.json").write_text(json.dumps(report, ensure_ascii=False, indent=2),
-                                                          encoding="utf-8")
+    (ARTIFACTS / "axe-results-telephone.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     blocking = [v for v in report if v["impact"] in ("serious", "critical")]
     assert blocking == [], json.dumps(blocking, ensure_ascii=False, indent=2)
     page.get_by_role("button", name="J'ai compris").click()

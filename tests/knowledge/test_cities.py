@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot.config import settings
 from bot.core.advice.company import parse_place
+from bot.core.text import key
 from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import KnowledgeError, read_knowledge
-from bot.core.text import key
 from tests.support import fast_yaml
 
 
@@ -22,15 +22,28 @@ def _departements(dataset):
 
 # --- the data ------------------------------------------------------------------------------
 
+
 def test_every_departement_has_at_least_its_chef_lieu(dataset):
     departements = _departements(dataset)
     assert len(departements) == 101
-    assert all(d.get("cities") for d in departements.values()), [c for c, d in departements.items() if not d.get("cities")]
+    assert all(d.get("cities") for d in departements.values()), [
+        c for c, d in departements.items() if not d.get("cities")
+    ]
 
 
-@pytest.mark.parametrize("code, first", [("69", "Lyon"), ("42", "Saint-Étienne"), ("44", "Nantes"),
-                                         ("13", "Marseille"), ("75", "Paris"), ("2A", "Ajaccio"),
-                                         ("974", "Saint-Denis"), ("976", "Mamoudzou")])
+@pytest.mark.parametrize(
+    "code, first",
+    [
+        ("69", "Lyon"),
+        ("42", "Saint-Étienne"),
+        ("44", "Nantes"),
+        ("13", "Marseille"),
+        ("75", "Paris"),
+        ("2A", "Ajaccio"),
+        ("974", "Saint-Denis"),
+        ("976", "Mamoudzou"),
+    ],
+)
 def test_the_chef_lieu_comes_first(dataset, code, first):
     assert _departements(dataset)[code]["cities"][0] == first
 
@@ -43,53 +56,61 @@ def test_large_cities_are_listed_with_their_departement(dataset):
 
 
 def test_saint_denis_is_la_reunion_only(dataset):
-    owners = [code for code, d in _departements(dataset).items()
-              if any(key(c) == "saintdenis" for c in d.get("cities", []))]
+    owners = [
+        code for code, d in _departements(dataset).items() if any(key(c) == "saintdenis" for c in d.get("cities", []))
+    ]
     assert owners == ["974"]
 
 
 # --- the snapshot ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, code, region", [
-    ("Lyon", "69", "auvergne-rhone-alpes"),
-    ("saint etienne", "42", "auvergne-rhone-alpes"),
-    ("Nantes", "44", "pays-de-la-loire"),
-    ("MARSEILLE", "13", "provence-alpes-cote-d-azur"),
-    ("Pau", "64", "nouvelle-aquitaine"),
-    ("Saint-Denis", "974", "la-reunion"),
-    # Names and numbers as before.
-    ("Gironde", "33", "nouvelle-aquitaine"),
-    ("2a", "2A", "corse"),
-    ("1", "01", "auvergne-rhone-alpes"),
-    ("Paris", "75", "ile-de-france"),
-])
+
+@pytest.mark.parametrize(
+    "text, code, region",
+    [
+        ("Lyon", "69", "auvergne-rhone-alpes"),
+        ("saint etienne", "42", "auvergne-rhone-alpes"),
+        ("Nantes", "44", "pays-de-la-loire"),
+        ("MARSEILLE", "13", "provence-alpes-cote-d-azur"),
+        ("Pau", "64", "nouvelle-aquitaine"),
+        ("Saint-Denis", "974", "la-reunion"),
+        # Names and numbers as before.
+        ("Gironde", "33", "nouvelle-aquitaine"),
+        ("2a", "2A", "corse"),
+        ("1", "01", "auvergne-rhone-alpes"),
+        ("Paris", "75", "ile-de-france"),
+    ],
+)
 def test_a_city_resolves_to_its_departement_and_region(kb, text, code, region):
     assert kb.resolve_departement(text) == code
     assert kb.departement(code)["region"] == region
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("on est à Lyon", ["69"]),
-    ("près de Saint-Étienne", ["42"]),
-    ("nous sommes installés à Villeurbanne", ["69"]),
-    ("une PME de Cherbourg-en-Cotentin", ["50"]),
-    ("on est à Metz", ["57"]),
-    ("dans le 33 à Bordeaux", ["33"]),
-    # The longest name wins and takes its words: not the Marne, not La Réunion, not the Loire.
-    ("à Champigny-sur-Marne", ["94"]),
-    ("en Seine-Saint-Denis", ["93"]),
-    ("on est en Loire-Atlantique", ["44"]),
-    # Numbers first, then names, longest first.
-    ("dans le 69, pas à Nantes", ["69", "44"]),
-    # Three-letter cities are ordinary syllables: only resolved when typed alone.
-    ("on est à Pau", []),
-    # A city named like an ordinary word needs « à », « près de »…
-    ("nous fabriquons des vannes industrielles", []),
-    ("nous sommes basés à Vannes", ["56"]),
-    ("deux tours de table", []),
-    ("on est près de Tours", ["37"]),
-    ("une PME de 25 salariés", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("on est à Lyon", ["69"]),
+        ("près de Saint-Étienne", ["42"]),
+        ("nous sommes installés à Villeurbanne", ["69"]),
+        ("une PME de Cherbourg-en-Cotentin", ["50"]),
+        ("on est à Metz", ["57"]),
+        ("dans le 33 à Bordeaux", ["33"]),
+        # The longest name wins and takes its words: not the Marne, not La Réunion, not the Loire.
+        ("à Champigny-sur-Marne", ["94"]),
+        ("en Seine-Saint-Denis", ["93"]),
+        ("on est en Loire-Atlantique", ["44"]),
+        # Numbers first, then names, longest first.
+        ("dans le 69, pas à Nantes", ["69", "44"]),
+        # Three-letter cities are ordinary syllables: only resolved when typed alone.
+        ("on est à Pau", []),
+        # A city named like an ordinary word needs « à », « près de »…
+        ("nous fabriquons des vannes industrielles", []),
+        ("nous sommes basés à Vannes", ["56"]),
+        ("deux tours de table", []),
+        ("on est près de Tours", ["37"]),
+        ("une PME de 25 salariés", []),
+    ],
+)
 def test_a_city_in_a_sentence_is_found(kb, text, expected):
     assert kb.departements_in_text(text) == expected
 
@@ -101,6 +122,7 @@ def test_parse_place_understands_a_city(kb):
 
 
 # --- validation ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def knowledge_copy(tmp_path):
@@ -140,8 +162,10 @@ def test_a_city_spelt_differently_is_still_the_same_city(knowledge_copy):
     _edit_departement(knowledge_copy, "13", lambda dep: dep["cities"].append("lyon"))
     with pytest.raises(KnowledgeError) as error:
         read_knowledge(knowledge_copy)
-    assert any("« lyon »" in p.message and "69 (Rhône" in p.message and "13 (Bouches-du-Rhône" in p.message
-               for p in error.value.problems), str(error.value)
+    assert any(
+        "« lyon »" in p.message and "69 (Rhône" in p.message and "13 (Bouches-du-Rhône" in p.message
+        for p in error.value.problems
+    ), str(error.value)
 
 
 def test_a_city_listed_twice_in_one_departement_is_refused(knowledge_copy):
@@ -151,8 +175,9 @@ def test_a_city_listed_twice_in_one_departement_is_refused(knowledge_copy):
     assert any("figure deux fois" in p.message for p in error.value.problems), str(error.value)
 
 
-@pytest.mark.parametrize("cities, expected", [([""], "texte non vide"), (["Lyon", 3], "texte non vide"),
-                                              ("Lyon", "liste de textes")])
+@pytest.mark.parametrize(
+    "cities, expected", [([""], "texte non vide"), (["Lyon", 3], "texte non vide"), ("Lyon", "liste de textes")]
+)
 def test_cities_must_be_a_list_of_names(knowledge_copy, cities, expected):
     _edit_departement(knowledge_copy, "69", lambda dep: dep.update(cities=cities))
     with pytest.raises(KnowledgeError) as error:
@@ -167,6 +192,7 @@ def test_cities_are_optional(knowledge_copy):
 
 
 # --- the database --------------------------------------------------------------------------
+
 
 def test_cities_survive_the_database_round_trip(dataset, engine):
     store.load(dataset, engine)

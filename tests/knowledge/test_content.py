@@ -8,14 +8,23 @@ from collections import Counter
 import pytest
 
 
-@pytest.mark.parametrize("pid", ["assurance-prospection", "vie", "pret-croissance-international",
-                                 "assurance-credit-export", "cheque-relance-export"])
+@pytest.mark.parametrize(
+    "pid",
+    [
+        "assurance-prospection",
+        "vie",
+        "pret-croissance-international",
+        "assurance-credit-export",
+        "cheque-relance-export",
+    ],
+)
 def test_core_programmes_exist(dataset, pid):
     assert pid in dataset.records["programme"]
 
 
-@pytest.mark.parametrize("organisation_id", ["business-france", "team-france-export", "bpifrance", "cci-international",
-                                             "douane"])
+@pytest.mark.parametrize(
+    "organisation_id", ["business-france", "team-france-export", "bpifrance", "cci-international", "douane"]
+)
 def test_core_organisations_exist(dataset, organisation_id):
     assert organisation_id in dataset.records["organisation"]
 
@@ -53,18 +62,27 @@ def test_every_region_has_a_regional_entry(dataset):
 
 
 def test_issue_minimums_for_the_whole_base(dataset):
-    minimums = {"programme": 50, "organisation": 20, "cluster": 55, "country": 120, "sector": 25,
-                "obstacle": 14, "faq": 80}
+    minimums = {
+        "programme": 50,
+        "organisation": 20,
+        "cluster": 55,
+        "country": 120,
+        "sector": 25,
+        "obstacle": 14,
+        "faq": 80,
+    }
     for kind, minimum in minimums.items():
         assert dataset.count(kind) >= minimum, kind
     assert sum(1 for c in dataset.records["cluster"].values() if c.get("phase_v")) >= 55
 
 
-@pytest.mark.parametrize("pid, ended_on", [
-    ("cheque-relance-export", dt.date(2022, 12, 15)),
-    ("cheque-relance-vie", dt.date(2022, 12, 15)),
-    ("assurance-prospection-accompagnement", dt.date(2023, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "pid, ended_on",
+    [
+        ("cheque-relance-export", dt.date(2022, 12, 15)),
+        ("cheque-relance-vie", dt.date(2022, 12, 15)),
+        ("assurance-prospection-accompagnement", dt.date(2023, 12, 31)),
+    ],
+)
 def test_ended_programmes_keep_their_end_date(dataset, pid, ended_on):
     assert dataset.records["programme"][pid]["ended_on"] == ended_on
-

@@ -15,8 +15,11 @@ from tests.support import fast_yaml
 
 
 def _country_files():
-    return [path for path in sorted(settings.KNOWLEDGE_DIR.glob("*.yml"))
-            if fast_yaml.load(path.read_text(encoding="utf-8")).get("kind") == "country"]
+    return [
+        path
+        for path in sorted(settings.KNOWLEDGE_DIR.glob("*.yml"))
+        if fast_yaml.load(path.read_text(encoding="utf-8")).get("kind") == "country"
+    ]
 
 
 @pytest.fixture
@@ -43,34 +46,60 @@ def _edit(root, record_id, change):
 def _set(field, value):
     def change(record):
         record[field] = value
+
     return change
 
 
 def _drop_from(field, key):
     def change(record):
         del record[field][key]
+
     return change
 
 
 INVALID_CASES = {
     "business_france n'est pas un objet": (
-        "no", _set("business_france", "oui"), "business_france", "un objet avec les clés present, detail est attendu"),
+        "no",
+        _set("business_france", "oui"),
+        "business_france",
+        "un objet avec les clés present, detail est attendu",
+    ),
     "present n'est pas un booléen": (
-        "no", _set("business_france", {"present": "oui", "detail": "Bureau à Oslo."}), "business_france",
-        "present : true ou false attendu"),
+        "no",
+        _set("business_france", {"present": "oui", "detail": "Bureau à Oslo."}),
+        "business_france",
+        "present : true ou false attendu",
+    ),
     "detail manquant": (
-        "no", _drop_from("business_france", "detail"), "business_france", "la clé « detail » est requise"),
+        "no",
+        _drop_from("business_france", "detail"),
+        "business_france",
+        "la clé « detail » est requise",
+    ),
     "clé inconnue": (
-        "no", _set("business_france", {"present": True, "detail": "Bureau à Oslo.", "ville": "Oslo"}),
-        "business_france", "clé(s) inconnue(s) : ville"),
+        "no",
+        _set("business_france", {"present": True, "detail": "Bureau à Oslo.", "ville": "Oslo"}),
+        "business_france",
+        "clé(s) inconnue(s) : ville",
+    ),
     "detail trop long": (
-        "no", _set("business_france", {"present": True, "detail": "x" * 201}), "business_france",
-        "detail : texte trop long (201 caractères, 200 au plus)"),
+        "no",
+        _set("business_france", {"present": True, "detail": "x" * 201}),
+        "business_france",
+        "detail : texte trop long (201 caractères, 200 au plus)",
+    ),
     "preuve d'origine trop longue": (
-        "no", _set("origin_proof", "y" * 301), "origin_proof", "texte trop long (301 caractères, 300 au plus)"),
+        "no",
+        _set("origin_proof", "y" * 301),
+        "origin_proof",
+        "texte trop long (301 caractères, 300 au plus)",
+    ),
     "preuve d'origine pour un État membre": (
-        "de", _set("origin_proof", "Certificat EUR.1."), "origin_proof",
-        "une preuve d'origine préférentielle suppose un accord commercial avec l'UE"),
+        "de",
+        _set("origin_proof", "Certificat EUR.1."),
+        "origin_proof",
+        "une preuve d'origine préférentielle suppose un accord commercial avec l'UE",
+    ),
 }
 
 
@@ -89,7 +118,9 @@ def test_bad_country_pointer_is_refused_in_french(case, countries_copy):
 def test_country_pointers_survive_the_database(countries_copy):
     dataset = read_knowledge(countries_copy)
     countries = dataset.records["country"]
-    with_pointers = [rid for rid, record in countries.items() if "origin_proof" in record and "business_france" in record]
+    with_pointers = [
+        rid for rid, record in countries.items() if "origin_proof" in record and "business_france" in record
+    ]
     assert with_pointers, "aucun pays n'a les deux champs"
     engine = store.make_engine("sqlite://")
     store.load(dataset, engine)

@@ -39,26 +39,31 @@ def _problems(root) -> list:
 def test_an_unknown_id_fails_validation_naming_the_file_the_list_and_the_id(knowledge_copy):
     _edit(knowledge_copy, lambda content: content["featured_programmes"].append("zorglub"))
     assert _problems(knowledge_copy) == [
-        "knowledge/editorial.yml : liste « featured_programmes » : référence inconnue : programme « zorglub »"]
+        "knowledge/editorial.yml : liste « featured_programmes » : référence inconnue : programme « zorglub »"
+    ]
 
 
-@pytest.mark.parametrize("name, kind", [("featured_countries", "country"), ("need_choices", "obstacle"),
-                                        ("featured_sectors", "sector")])
+@pytest.mark.parametrize(
+    "name, kind", [("featured_countries", "country"), ("need_choices", "obstacle"), ("featured_sectors", "sector")]
+)
 def test_each_list_checks_the_kind_it_names(knowledge_copy, name, kind):
     # « vie » is a programme: no list but the programmes' may name it.
     _edit(knowledge_copy, lambda content: content[name].append("vie"))
     assert _problems(knowledge_copy) == [
-        f"knowledge/editorial.yml : liste « {name} » : référence inconnue : {kind} « vie »"]
+        f"knowledge/editorial.yml : liste « {name} » : référence inconnue : {kind} « vie »"
+    ]
 
 
 def test_the_overviews_ids_are_checked_too(knowledge_copy):
     def change(content):
         content["overview_needs"][0]["obstacle"] = "inconnu"
         content["financing_groups"][1]["programmes"].insert(0, "fantome")
+
     _edit(knowledge_copy, change)
     assert _problems(knowledge_copy) == [
         "knowledge/editorial.yml : liste « overview_needs » : référence inconnue : obstacle « inconnu »",
-        "knowledge/editorial.yml : liste « financing_groups » : référence inconnue : programme « fantome »"]
+        "knowledge/editorial.yml : liste « financing_groups » : référence inconnue : programme « fantome »",
+    ]
 
 
 def test_a_malformed_file_lists_every_problem_in_french(knowledge_copy):
@@ -67,6 +72,7 @@ def test_a_malformed_file_lists_every_problem_in_french(knowledge_copy):
         content["featured_regions"].append("Bretagne")
         content["featured_countries"].append("de")
         content["overview_needs"].append({"obstacle": "normes"})
+
     _edit(knowledge_copy, change)
     problems = _problems(knowledge_copy)
     assert "knowledge/editorial.yml : liste « featured_programme » : liste inconnue (faute de frappe ?)" in problems
@@ -97,14 +103,18 @@ def test_answers_follow_the_file(kb):
     """Order and groups as the file writes them."""
     editorial = kb.editorial
     buttons = replies.which_programme(kb)[0]["buttons"]
-    assert [b["payload"] for b in buttons] == [replies.payload("ask_programme", programme=p)
-                                               for p in editorial.featured_programmes]
+    assert [b["payload"] for b in buttons] == [
+        replies.payload("ask_programme", programme=p) for p in editorial.featured_programmes
+    ]
     assert [b["title"] for b in replies.which_country(kb)[0]["buttons"]] == [
-        kb.name("country", c) for c in editorial.featured_countries]
+        kb.name("country", c) for c in editorial.featured_countries
+    ]
     assert [b["title"] for b in render.need_question(kb)[0]["buttons"]] == [
-        kb.name("obstacle", o) for o in editorial.need_choices]
+        kb.name("obstacle", o) for o in editorial.need_choices
+    ]
     text = replies.financing_overview(kb)[0]["text"]
     titles = [title for title, _ in editorial.financing_groups]
     assert [text.index(f"{title} :") for title in titles] == sorted(text.index(f"{title} :") for title in titles)
     assert [b["title"] for b in replies.support_overview(kb)[0]["buttons"]] == [
-        kb.name("obstacle", o) for o, _ in editorial.overview_needs]
+        kb.name("obstacle", o) for o, _ in editorial.overview_needs
+    ]

@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 
-from bot.core import citations, replies
 from bot import cli
 from bot.config import settings
+from bot.core import citations, replies
 from bot.knowledge import quality, store
 from bot.knowledge.source_policy import PolicyError, parse, read_policy
 from bot.knowledge.validation import KnowledgeError, read_knowledge
@@ -33,50 +33,71 @@ def knowledge_copy(tmp_path):
 
 # --- the policy ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", [
-    "https://www.douane.gouv.fr/fiche/exporter", "https://tresor.economie.gouv.fr/x",
-    "https://trade.ec.europa.eu/access-to-markets/fr/content/x", "https://www.bpifrance.fr/catalogue",
-    "https://www.teamfrance-export.fr/", "https://bofip.impots.gouv.fr/bofip/1",
-    "https://entreprendre.service-public.fr/vosdroits/F1", "https://www.aerospace-valley.com/",
-])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.douane.gouv.fr/fiche/exporter",
+        "https://tresor.economie.gouv.fr/x",
+        "https://trade.ec.europa.eu/access-to-markets/fr/content/x",
+        "https://www.bpifrance.fr/catalogue",
+        "https://www.teamfrance-export.fr/",
+        "https://bofip.impots.gouv.fr/bofip/1",
+        "https://entreprendre.service-public.fr/vosdroits/F1",
+        "https://www.aerospace-valley.com/",
+    ],
+)
 def test_primary_pages(policy, url):
     assert policy.refusal(url) is None and policy.is_primary(url)
 
 
-@pytest.mark.parametrize("url", ["https://www.lemoci.com/x", "https://fr.wikipedia.org/wiki/X",
-                                 "https://notgouv.fr/x", "https://gouv.fr.example.com/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.lemoci.com/x",
+        "https://fr.wikipedia.org/wiki/X",
+        "https://notgouv.fr/x",
+        "https://gouv.fr.example.com/x",
+    ],
+)
 def test_secondary_pages(policy, url):
     assert policy.refusal(url) is None and not policy.is_primary(url)
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("https://user-wb8ncdk.cld.bz/guide", "partage de documents"),
-    ("https://fr.scribd.com/document/1", "partage de documents"),
-    ("https://www.calameo.com/read/1", "partage de documents"),
-    ("https://github.com/x/y", "hébergement de code"),
-    ("https://webgate.acceptance.ec.europa.eu/x", "pré-production"),
-    ("https://www.testing.lemoniteur.fr/x", "test ou de pré-production"),
-    ("http://70.231.62.181/page", "adresse IP"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("https://user-wb8ncdk.cld.bz/guide", "partage de documents"),
+        ("https://fr.scribd.com/document/1", "partage de documents"),
+        ("https://www.calameo.com/read/1", "partage de documents"),
+        ("https://github.com/x/y", "hébergement de code"),
+        ("https://webgate.acceptance.ec.europa.eu/x", "pré-production"),
+        ("https://www.testing.lemoniteur.fr/x", "test ou de pré-production"),
+        ("http://70.231.62.181/page", "adresse IP"),
+    ],
+)
 def test_refused_pages(policy, url, reason):
     assert reason in policy.refusal(url)
     assert not policy.is_primary(url)  # an acceptance copy of europa.eu is not primary
 
 
-@pytest.mark.parametrize("content, message", [
-    ({"primary": ["https://douane.gouv.fr"]}, "domaine principal mal écrit"),
-    ({"primary": [], "refused": [{"domain": "x.com"}]}, "raison"),
-    ({"primary": [], "refused": [{"domain": "x.com", "host_pattern": "x", "reason": "r"}]}, "soit"),
-    ({"primary": [], "refused": [{"host_pattern": "(", "reason": "r"}]}, "expression régulière"),
-    ({"primaire": []}, "clés"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"primary": ["https://douane.gouv.fr"]}, "domaine principal mal écrit"),
+        ({"primary": [], "refused": [{"domain": "x.com"}]}, "raison"),
+        ({"primary": [], "refused": [{"domain": "x.com", "host_pattern": "x", "reason": "r"}]}, "soit"),
+        ({"primary": [], "refused": [{"host_pattern": "(", "reason": "r"}]}, "expression régulière"),
+        ({"primaire": []}, "clés"),
+    ],
+)
 def test_malformed_policy(content, message):
     with pytest.raises(PolicyError, match=message):
         parse(content)
 
 
 def test_malformed_policy_file_is_a_knowledge_error(knowledge_copy):
-    (knowledge_copy / "source_policy.yml").write_text("primary: [\"pas un domaine\"]\n", encoding="utf-8")
+    (knowledge_copy / "source_policy.yml").write_text('primary: ["pas un domaine"]\n', encoding="utf-8")
     with pytest.raises(KnowledgeError, match="source_policy.yml.*domaine principal mal écrit"):
         read_knowledge(knowledge_copy)
 
@@ -110,6 +131,7 @@ def test_kb_check_passes_once_nothing_is_refused(knowledge_copy, capsys):
 
 # --- the citation line --------------------------------------------------------------------
 
+
 def _record(*sources, verified=dt.date(2026, 12, 6)):
     return {"verified_on": verified, "sources": list(sources)}
 
@@ -127,8 +149,10 @@ def test_citation_gives_the_page_date():
     line = replies.source_line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 3))))
     assert line == "Source : https://www.douane.gouv.fr/a (page du 3 mars 2025, vérifié le 6 décembre 2026)"
     line = replies.source_line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 1)), PRESS))
-    assert line == ("Sources : https://www.douane.gouv.fr/a (page du 1er mars 2025) ; https://www.lemoci.com/b "
-                    "(vérifié le 6 décembre 2026)")
+    assert line == (
+        "Sources : https://www.douane.gouv.fr/a (page du 1er mars 2025) ; https://www.lemoci.com/b "
+        "(vérifié le 6 décembre 2026)"
+    )
 
 
 def test_citation_of_secondary_sources_only_is_attributed():
@@ -140,12 +164,20 @@ def test_citation_of_secondary_sources_only_is_attributed():
     assert replies.source_line(_record(PRESS, OFFICIAL)).startswith("Sources : https://www.douane.gouv.fr/a ; ")
 
 
-@pytest.mark.parametrize("sources", [
-    (OFFICIAL,), (PRESS,), (dict(OFFICIAL, page_date=dt.date(2025, 3, 3)),),
-    (dict(PRESS, page_date=dt.date(2024, 1, 1)),
-     dict(PRESS, url="https://x.example/y", page_date=dt.date(2023, 7, 14))),
-    (dict(OFFICIAL, page_date=dt.date(2025, 3, 3)), PRESS), (PRESS, dict(OFFICIAL, page_date=dt.date(2025, 3, 3))),
-])
+@pytest.mark.parametrize(
+    "sources",
+    [
+        (OFFICIAL,),
+        (PRESS,),
+        (dict(OFFICIAL, page_date=dt.date(2025, 3, 3)),),
+        (
+            dict(PRESS, page_date=dt.date(2024, 1, 1)),
+            dict(PRESS, url="https://x.example/y", page_date=dt.date(2023, 7, 14)),
+        ),
+        (dict(OFFICIAL, page_date=dt.date(2025, 3, 3)), PRESS),
+        (PRESS, dict(OFFICIAL, page_date=dt.date(2025, 3, 3))),
+    ],
+)
 def test_render_and_parse_agree(sources):
     record = _record(*sources)
     built = citations.of_record(record)
@@ -169,12 +201,18 @@ def test_every_answer_with_a_secondary_only_record_says_so(kb):
 
 # --- quality measures ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, bare", [
-    ("https://www.bpifrance.fr", True), ("https://www.teamfrance-export.fr/", True),
-    ("https://www.iledefrance.fr/fr/", True), ("https://trade.ec.europa.eu/access-to-markets/en/non-eu-markets", True),
-    ("https://trade.ec.europa.eu/access-to-markets/fr/content/japon", False),
-    ("https://www.bpifrance.fr/catalogue-offres/internationalisation/assurance-prospection", False),
-])
+
+@pytest.mark.parametrize(
+    "url, bare",
+    [
+        ("https://www.bpifrance.fr", True),
+        ("https://www.teamfrance-export.fr/", True),
+        ("https://www.iledefrance.fr/fr/", True),
+        ("https://trade.ec.europa.eu/access-to-markets/en/non-eu-markets", True),
+        ("https://trade.ec.europa.eu/access-to-markets/fr/content/japon", False),
+        ("https://www.bpifrance.fr/catalogue-offres/internationalisation/assurance-prospection", False),
+    ],
+)
 def test_bare_contact(url, bare):
     assert quality.is_bare_contact(url) is bare
 
@@ -193,8 +231,9 @@ def test_measure_counts_what_the_issue_asks(dataset):
     assert stats["primary_sources"]["records"] == total
     assert stats["refused_urls"] == len(dataset.refused_sources())
     assert 0 <= stats["bare_contacts"]["count"] <= stats["bare_contacts"]["contacts"]
-    assert sum(stats["domains"].values()) == sum(len(r["sources"]) for by_id in dataset.records.values()
-                                                 for r in by_id.values())
+    assert sum(stats["domains"].values()) == sum(
+        len(r["sources"]) for by_id in dataset.records.values() for r in by_id.values()
+    )
     json.dumps(stats, ensure_ascii=False)
 
 
@@ -241,5 +280,8 @@ def test_a_region_s_contacts_cite_the_pages_about_its_contacts_not_its_map(kb):
         assert not [s["url"] for s in region["sources"] if s.get("about") == "departements" and s["url"] in cited]
         assert region["sources"][0]["url"] in cited
     with_departement = replies.region_support(kb, "bretagne", "29")[0]["text"].rsplit("\n\n", 1)[1]
-    assert any(s["url"] in with_departement for s in kb.get("region", "bretagne")["sources"]
-               if s.get("about") == "departements")
+    assert any(
+        s["url"] in with_departement
+        for s in kb.get("region", "bretagne")["sources"]
+        if s.get("about") == "departements"
+    )

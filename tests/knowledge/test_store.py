@@ -7,6 +7,7 @@ import json
 import shutil
 
 import pytest
+import sqlalchemy
 
 from bot import cli
 from bot.config import settings
@@ -46,7 +47,7 @@ def test_database_failure_mid_load_keeps_previous_content(dataset, engine):
     # Passes validation's reading but violates a NOT NULL column: the insert fails late.
     last_programme = sorted(broken.records["programme"])[-1]
     broken.records["programme"][last_programme]["summary"] = None
-    with pytest.raises(Exception):
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
         store.load(broken, engine, "after")
     assert store.read_records(engine) == before
     assert store.read_meta(engine)["content"]["value"] == "before"
@@ -110,7 +111,12 @@ def _no_sources(records):
 
 INVALID_CASES = {
     "champ manquant": ("programme", _drop_summary, "summary", "champ obligatoire manquant"),
-    "référence inconnue": ("programme", _unknown_operator, "operator", "référence inconnue : organisation « organisme-inexistant »"),
+    "référence inconnue": (
+        "programme",
+        _unknown_operator,
+        "operator",
+        "référence inconnue : organisation « organisme-inexistant »",
+    ),
     "identifiant en double": ("programme", _duplicate, "id", "identifiant déjà utilisé"),
     "adresse mal formée": ("organisation", _bad_url, "sources", "adresse web mal formée"),
     "terminé sans date": ("programme", _ended_without_date, "ended_on", "date de fin"),
@@ -185,8 +191,9 @@ def test_cli_reports_unreachable_database(monkeypatch, capsys):
     assert "Base de données injoignable" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("command", [["kb", "search", "vie"], ["handover", "export"],
-                                     ["handover", "delete", "BX-20261128-A1B2C3"]])
+@pytest.mark.parametrize(
+    "command", [["kb", "search", "vie"], ["handover", "export"], ["handover", "delete", "BX-20261128-A1B2C3"]]
+)
 def test_cli_on_a_missing_database_says_what_to_run_and_creates_nothing(command, tmp_path, monkeypatch, capsys):
     path = tmp_path / "var" / "boussole.db"
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{path}")

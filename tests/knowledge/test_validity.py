@@ -97,8 +97,15 @@ def test_programme_answers_after_its_date(dated_kb):
 
 
 def test_eligibility_never_says_eligible_after_the_date(dated_kb):
-    company = CompanyProfile(age_months=48, balance_sheet_closed=True, revenue=2_000_000, headcount=20,
-                             region="bretagne", country="jp", sector="agroalimentaire")
+    company = CompanyProfile(
+        age_months=48,
+        balance_sheet_closed=True,
+        revenue=2_000_000,
+        headcount=20,
+        region="bretagne",
+        country="jp",
+        sector="agroalimentaire",
+    )
     before = eligibility.assess(dated_kb.at(BEFORE), "assurance-prospection", company)
     after = eligibility.assess(dated_kb.at(AFTER), "assurance-prospection", company)
     assert before.verdict == eligibility.ELIGIBLE
@@ -106,11 +113,23 @@ def test_eligibility_never_says_eligible_after_the_date(dated_kb):
     assert after.checks[0].criterion == "status" and "31 décembre 2026" in after.checks[0].explanation
 
 
-PROFILES = [CompanyProfile(need=need, region=region, age_months=60, balance_sheet_closed=True, revenue=3_000_000,
-                           headcount=25, country="us", export_experience=experience)
-            for need, region, experience in itertools.product(
-                ("financement", "choix-marche", "recrutement", "risque-paiement", "salons"),
-                ("bretagne", "occitanie", "ile-de-france"), ("aucune", "reguliere"))]
+PROFILES = [
+    CompanyProfile(
+        need=need,
+        region=region,
+        age_months=60,
+        balance_sheet_closed=True,
+        revenue=3_000_000,
+        headcount=25,
+        country="us",
+        export_experience=experience,
+    )
+    for need, region, experience in itertools.product(
+        ("financement", "choix-marche", "recrutement", "risque-paiement", "salons"),
+        ("bretagne", "occitanie", "ile-de-france"),
+        ("aucune", "reguliere"),
+    )
+]
 
 
 def test_finder_recommends_only_active_programmes(kb):
@@ -128,8 +147,15 @@ def test_finder_never_recommends_an_unconfirmed_programme(kb):
 
 
 def test_finder_drops_a_programme_after_its_date(dated_kb):
-    company = CompanyProfile(need="financement", region="bretagne", age_months=60, balance_sheet_closed=True,
-                             revenue=3_000_000, headcount=25, country="us")
+    company = CompanyProfile(
+        need="financement",
+        region="bretagne",
+        age_months=60,
+        balance_sheet_closed=True,
+        revenue=3_000_000,
+        headcount=25,
+        country="us",
+    )
     programme = dated_kb.get("programme", "assurance-prospection")
     assert finder.score_programme(dated_kb.at(BEFORE), programme, company) is not None
     assert finder.score_programme(dated_kb.at(AFTER), programme, company) is None

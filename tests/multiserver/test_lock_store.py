@@ -12,8 +12,8 @@ import uuid
 import pytest
 
 from bot.config.settings import load
-from bot.rasa_server import runtime_files
 from bot.multiserver.lock_store import AtomicRedisLockStore
+from bot.rasa_server import runtime_files
 
 pytestmark = pytest.mark.redis
 

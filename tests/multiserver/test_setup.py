@@ -12,47 +12,67 @@ import psutil
 import pytest
 
 from bot.config.settings import load
-from bot.tools import supervisor
 from bot.multiserver import topology
+from bot.rasa_server.runtime_files import ConfigurationError
+from bot.tools import supervisor
 from bot.tools.processes import free_port
 from bot.tools.supervisor import Part, Supervisor
-from bot.rasa_server.runtime_files import ConfigurationError
 
-SHARED = {"BOUSSOLE_TRACKER_URL": "postgresql://postgres@127.0.0.1:5432/boussole",
-          "BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/1"}
+SHARED = {
+    "BOUSSOLE_TRACKER_URL": "postgresql://postgres@127.0.0.1:5432/boussole",
+    "BOUSSOLE_LOCK_STORE": "redis://127.0.0.1:6379/1",
+}
 
 
 def test_local_layout_keeps_the_ports_of_make_run_for_nginx():
     layout = topology.local(load({}))
-    assert (layout.public, layout.rasa_entry, layout.actions_entry) == ("127.0.0.1:8080", "127.0.0.1:5005",
-                                                                         "127.0.0.1:5055")
+    assert (layout.public, layout.rasa_entry, layout.actions_entry) == (
+        "127.0.0.1:8080",
+        "127.0.0.1:5005",
+        "127.0.0.1:5055",
+    )
     assert layout.rasa == ("127.0.0.1:5006", "127.0.0.1:5007")
     assert layout.actions == ("127.0.0.1:5056", "127.0.0.1:5057")
     assert layout.web == ("127.0.0.1:8081",)
 
 
 def test_server_counts_and_ports_from_the_environment():
-    layout = topology.local(load({"BOUSSOLE_RASA_SERVERS": "3", "BOUSSOLE_ACTION_SERVERS": "1",
-                             "BOUSSOLE_RASA_PORT": "6005", "BOUSSOLE_ACTIONS_PORT": "6055", "BOUSSOLE_WEB_PORT": "9080"}))
+    layout = topology.local(
+        load(
+            {
+                "BOUSSOLE_RASA_SERVERS": "3",
+                "BOUSSOLE_ACTION_SERVERS": "1",
+                "BOUSSOLE_RASA_PORT": "6005",
+                "BOUSSOLE_ACTIONS_PORT": "6055",
+                "BOUSSOLE_WEB_PORT": "9080",
+            }
+        )
+    )
     assert layout.rasa == ("127.0.0.1:6006", "127.0.0.1:6007", "127.0.0.1:6008")
     assert layout.actions == ("127.0.0.1:6056",) and layout.public == "127.0.0.1:9080"
 
 
-@pytest.mark.parametrize("env, expected", [
-    ({"BOUSSOLE_RASA_SERVERS": "zéro"}, "entre 1 et 16"),
-    ({"BOUSSOLE_RASA_SERVERS": "0"}, "entre 1 et 16"),
-    ({"BOUSSOLE_RASA_PORT": "8079"}, "trop proches"),
-    ({"BOUSSOLE_WEB_PORT": "http"}, "numéro de port"),
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"BOUSSOLE_RASA_SERVERS": "zéro"}, "entre 1 et 16"),
+        ({"BOUSSOLE_RASA_SERVERS": "0"}, "entre 1 et 16"),
+        ({"BOUSSOLE_RASA_PORT": "8079"}, "trop proches"),
+        ({"BOUSSOLE_WEB_PORT": "http"}, "numéro de port"),
+    ],
+)
 def test_a_wrong_layout_is_explained_in_french(env, expected):
     with pytest.raises(ConfigurationError, match=expected):
         topology.local(load(env))
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"}, "SQLite ne convient qu'à un seul serveur Rasa"),
-    ({"BOUSSOLE_LOCK_STORE": "in_memory"}, "partagés dans Redis"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"BOUSSOLE_TRACKER_URL": "sqlite:///var/tracker.db"}, "SQLite ne convient qu'à un seul serveur Rasa"),
+        ({"BOUSSOLE_LOCK_STORE": "in_memory"}, "partagés dans Redis"),
+    ],
+)
 def test_several_rasa_servers_need_shared_conversations_and_locks(change, expected):
     with pytest.raises(ConfigurationError, match=expected):
         topology.check_shared_stores(topology.local(load({})), load(dict(SHARED, **change)))
@@ -61,16 +81,24 @@ def test_several_rasa_servers_need_shared_conversations_and_locks(change, expect
 
 
 def test_action_servers_on_several_hosts_need_one_knowledge_base():
-    spread = topology.Topology(rasa=("10.0.0.11:5005", "10.0.0.12:5005"), actions=("10.0.0.21:5055", "10.0.0.22:5055"),
-                               web=("10.0.0.31:8080",), public="0.0.0.0:80", rasa_entry="10.0.0.10:5005",
-                               actions_entry="10.0.0.10:5055")
+    spread = topology.Topology(
+        rasa=("10.0.0.11:5005", "10.0.0.12:5005"),
+        actions=("10.0.0.21:5055", "10.0.0.22:5055"),
+        web=("10.0.0.31:8080",),
+        public="0.0.0.0:80",
+        rasa_entry="10.0.0.10:5005",
+        actions_entry="10.0.0.10:5055",
+    )
     with pytest.raises(ConfigurationError, match="BOUSSOLE_DB_URL"):
         topology.check_shared_stores(spread, load(dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db")))
     topology.check_shared_stores(spread, load(dict(SHARED, BOUSSOLE_DB_URL=SHARED["BOUSSOLE_TRACKER_URL"])))
-    topology.check_shared_stores(topology.local(load({})), load(dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db")))
+    topology.check_shared_stores(
+        topology.local(load({})), load(dict(SHARED, BOUSSOLE_DB_URL="sqlite:///var/boussole.db"))
+    )
 
 
 # --- the supervisor ------------------------------------------------------------------------
+
 
 def python(code: str) -> list:
     return [sys.executable, "-c", code]
@@ -98,10 +126,24 @@ def sup(tmp_path, lines):
 @pytest.mark.slow
 def test_stop_leaves_no_process_even_a_stubborn_one_or_a_grandchild(sup, tmp_path):
     port = free_port()
-    web = sup.start(Part("serveur", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                         dict(os.environ), f"http://127.0.0.1:{port}/"))
-    stubborn = sup.start(Part("têtu", python("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                                             "print('prêt', flush=True)\ntime.sleep(600)"), dict(os.environ)))
+    web = sup.start(
+        Part(
+            "serveur",
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            dict(os.environ),
+            f"http://127.0.0.1:{port}/",
+        )
+    )
+    stubborn = sup.start(
+        Part(
+            "têtu",
+            python(
+                "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                "print('prêt', flush=True)\ntime.sleep(600)"
+            ),
+            dict(os.environ),
+        )
+    )
     pid_file = tmp_path / "grandchild.pid"
     parent = sup.start(Part("parent", ["/bin/sh", "-c", f"sleep 600 & echo $! > {pid_file}; wait"], dict(os.environ)))
     assert sup.wait_ready(30, lambda: False)
@@ -123,11 +165,20 @@ def test_stop_leaves_no_process_even_a_stubborn_one_or_a_grandchild(sup, tmp_pat
 @pytest.mark.slow
 def test_a_part_that_dies_while_starting_stops_the_wait_with_its_log(sup, lines):
     port = free_port()
-    sup.start(Part("jamais prêt", python("import time\ntime.sleep(600)"), dict(os.environ),
-                   f"http://127.0.0.1:{port}/"))
-    sup.start(Part("Rasa 2", python("import sys, warnings\nwarnings.warn('vieux module', DeprecationWarning)\n"
-                                    "print('modèle illisible', flush=True)\nsys.exit(3)"),
-                   dict(os.environ), f"http://127.0.0.1:{free_port()}/"))
+    sup.start(
+        Part("jamais prêt", python("import time\ntime.sleep(600)"), dict(os.environ), f"http://127.0.0.1:{port}/")
+    )
+    sup.start(
+        Part(
+            "Rasa 2",
+            python(
+                "import sys, warnings\nwarnings.warn('vieux module', DeprecationWarning)\n"
+                "print('modèle illisible', flush=True)\nsys.exit(3)"
+            ),
+            dict(os.environ),
+            f"http://127.0.0.1:{free_port()}/",
+        )
+    )
     assert sup.wait_ready(60, lambda: False) is False
     report = "\n".join(lines)
     assert "Rasa 2 s'est arrêté (code 3)" in report and "modèle illisible" in report
@@ -137,8 +188,15 @@ def test_a_part_that_dies_while_starting_stops_the_wait_with_its_log(sup, lines)
 @pytest.mark.slow
 def test_progress_names_what_is_still_starting(sup, lines, monkeypatch):
     monkeypatch.setattr(supervisor, "PROGRESS_EVERY_S", 0.5)
-    sup.start(Part("Rasa 1", python("import time\ntime.sleep(600)"), dict(os.environ),
-                   f"http://127.0.0.1:{free_port()}/", waiting="chargement du modèle"))
+    sup.start(
+        Part(
+            "Rasa 1",
+            python("import time\ntime.sleep(600)"),
+            dict(os.environ),
+            f"http://127.0.0.1:{free_port()}/",
+            waiting="chargement du modèle",
+        )
+    )
     assert sup.wait_ready(2, lambda: False) is False
     assert any("en attente de : Rasa 1 (chargement du modèle)" in line for line in lines)
     assert "Toujours pas prêt après 2 s : Rasa 1" in lines[-1]

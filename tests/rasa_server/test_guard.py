@@ -10,8 +10,8 @@ import logging
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.rasa_server import message_checks
 from bot.config import settings
+from bot.rasa_server import message_checks
 from bot.rasa_server.channels import guard
 
 
@@ -40,8 +40,11 @@ class Handler:
 
 
 def texts(msg: UserMessage) -> list:
-    return [m["text"] for m in msg.output_channel._channel.messages] if hasattr(msg.output_channel, "_channel") \
+    return (
+        [m["text"] for m in msg.output_channel._channel.messages]
+        if hasattr(msg.output_channel, "_channel")
         else [m["text"] for m in msg.output_channel.messages]
+    )
 
 
 async def test_every_channel_honours_the_message_length_setting(monkeypatch):

@@ -13,11 +13,17 @@ ORIGINAL = RemoteAction._validate_action_result
 
 VALID = [
     {"events": [], "responses": []},
-    {"events": [{"event": "slot", "timestamp": None, "name": "programme", "value": "assurance-prospection"},
-                {"event": "slot", "name": "last_options", "value": ["/ask_amount", "/ask_contact"]}],
-     "responses": [{"text": "Assurance Prospection", "buttons": [{"title": "Montants", "payload": "/ask_amount"}]}]},
-    {"events": [{"event": "followup", "name": "action_listen"}, {"event": "active_loop", "name": None}],
-     "responses": [{"response": "utter_default"}]},
+    {
+        "events": [
+            {"event": "slot", "timestamp": None, "name": "programme", "value": "assurance-prospection"},
+            {"event": "slot", "name": "last_options", "value": ["/ask_amount", "/ask_contact"]},
+        ],
+        "responses": [{"text": "Assurance Prospection", "buttons": [{"title": "Montants", "payload": "/ask_amount"}]}],
+    },
+    {
+        "events": [{"event": "followup", "name": "action_listen"}, {"event": "active_loop", "name": None}],
+        "responses": [{"response": "utter_default"}],
+    },
 ]
 INVALID = [
     {"events": [{"event": "slot", "value": 3}]},  # a slot without its name
@@ -33,10 +39,9 @@ def fixes_undone_afterwards():
     """The fixes patch Rasa and SQLAlchemy for the whole process: other tests get them back
     as they were."""
     yield
+    from rasa.core import tracker_store
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
-
-    from rasa.core import tracker_store
 
     RemoteAction._validate_action_result = ORIGINAL
     if tracker_store.create_engine_kwargs is launch._engine_kwargs:
@@ -63,8 +68,10 @@ def test_answers_rasa_refuses_are_refused_with_the_same_error(action, answer):
         ORIGINAL(action, answer)
     with pytest.raises(jsonschema.ValidationError) as fixed_error:
         action._validate_action_result(answer)
-    assert (fixed_error.value.validator, list(fixed_error.value.absolute_path)) == \
-        (rasa_error.value.validator, list(rasa_error.value.absolute_path))
+    assert (fixed_error.value.validator, list(fixed_error.value.absolute_path)) == (
+        rasa_error.value.validator,
+        list(rasa_error.value.absolute_path),
+    )
     assert "action_programme_details" in fixed_error.value.message
 
 
@@ -75,8 +82,11 @@ def test_the_schema_itself_is_checked_once_not_on_every_answer(action, monkeypat
     checks = []
     validator_class = jsonschema.validators.validator_for(action.action_response_format_spec())
     original_check = validator_class.check_schema
-    monkeypatch.setattr(validator_class, "check_schema",
-                        classmethod(lambda cls, schema, **kw: checks.append(1) or original_check(schema, **kw)))
+    monkeypatch.setattr(
+        validator_class,
+        "check_schema",
+        classmethod(lambda cls, schema, **kw: checks.append(1) or original_check(schema, **kw)),
+    )
     for answer in VALID * 3:
         action._validate_action_result(answer)
     assert len(checks) == 1
@@ -97,8 +107,9 @@ def test_a_sqlite_tracker_store_writes_through_a_wal_journal_and_keeps_every_tur
     path = tmp_path / "tracker.db"
     domain = Domain.from_dict({"slots": {"programme": {"type": "text", "mappings": [{"type": "from_text"}]}}})
     store = SQLTrackerStore(domain, dialect="sqlite", db=str(path))
-    tracker = DialogueStateTracker.from_events("essai", [UserUttered("C'est quoi l'AP ?"),
-                                                         SlotSet("programme", "assurance-prospection")])
+    tracker = DialogueStateTracker.from_events(
+        "essai", [UserUttered("C'est quoi l'AP ?"), SlotSet("programme", "assurance-prospection")]
+    )
     asyncio.run(store.save(tracker))
     # The connection stays open between turns (a pool, not one connection per query).
     assert type(store.engine.pool).__name__ == "QueuePool"
@@ -116,8 +127,9 @@ def test_postgresql_and_in_memory_sqlite_keep_rasa_s_engine_options():
 
     launch.apply_fixes()
     assert tracker_store.create_engine_kwargs("sqlite://") == {}
-    assert tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test") == \
-        launch._rasa_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
+    assert tracker_store.create_engine_kwargs(
+        "postgresql://postgres@127.0.0.1:5432/test"
+    ) == launch._rasa_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
     assert "poolclass" not in tracker_store.create_engine_kwargs("postgresql://postgres@127.0.0.1:5432/test")
 
 

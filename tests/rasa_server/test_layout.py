@@ -13,19 +13,28 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
-from bot.core import citations, intent_labels, replies
+from bot.core import choices, citations, intent_labels, replies
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
-from bot.core import choices
 from bot.rasa_server.channels import layout
 
 SOURCE = citations.CITATION
 # Every intent a button payload carries, with the kind of record its entity names.
-BUTTON_INTENTS = {"programme": ("ask_programme", "ask_eligibility", "ask_amount", "ask_how_to_apply",
-                                "ask_contact", "ask_programme_status"),
-                  "obstacle": ("ask_obstacle", "inform_company"), "cluster": ("ask_cluster",),
-                  "organisation": ("ask_organisation",), "region": ("ask_region_support",),
-                  "country": ("ask_country",)}
+BUTTON_INTENTS = {
+    "programme": (
+        "ask_programme",
+        "ask_eligibility",
+        "ask_amount",
+        "ask_how_to_apply",
+        "ask_contact",
+        "ask_programme_status",
+    ),
+    "obstacle": ("ask_obstacle", "inform_company"),
+    "cluster": ("ask_cluster",),
+    "organisation": ("ask_organisation",),
+    "region": ("ask_region_support",),
+    "country": ("ask_country",),
+}
 
 
 def words(text: str) -> list:
@@ -34,8 +43,17 @@ def words(text: str) -> list:
 
 @pytest.fixture(scope="module")
 def recommendation_turn(kb):
-    company = advice_company.from_values(kb, {"sector": "agroalimentaire", "region": "Bretagne", "headcount": "25",
-                                              "country": "Japon", "need": "financement"}, dt.date(2026, 12, 2))
+    company = advice_company.from_values(
+        kb,
+        {
+            "sector": "agroalimentaire",
+            "region": "Bretagne",
+            "headcount": "25",
+            "country": "Japon",
+            "need": "financement",
+        },
+        dt.date(2026, 12, 2),
+    )
     return render.recommendations(kb, company, finder.recommend(kb, company))
 
 
@@ -46,6 +64,7 @@ def all_button_payloads(kb):
 
 
 # --- the numbering shared with the bot --------------------------------------------------------
+
 
 def test_choices_are_numbered_across_a_turn_as_last_options_holds_them(kb, recommendation_turn):
     dispatcher = CollectingDispatcher()
@@ -84,6 +103,7 @@ def test_a_typed_number_picks_the_payload_the_bot_numbered(kb, recommendation_tu
 
 # --- text cut at the limits --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("limit", [layout.TWILIO_BODY_LIMIT, layout.MESSENGER_TEMPLATE_TEXT_LIMIT])
 def test_long_answers_are_cut_at_paragraphs_and_lose_nothing(kb, limit):
     for pid in kb.records["programme"]:
@@ -111,20 +131,25 @@ def test_shorten_cuts_at_a_word_with_an_ellipsis():
 
 # --- WhatsApp: numbered text -------------------------------------------------------------------
 
+
 def test_whatsapp_numbers_the_follow_ups_and_says_to_answer_with_the_number(kb):
     message = replies.programme_details(kb, "assurance-prospection")[0]
     numbered = choices.number([message])[0]
     text = layout.plain_text(message["text"], message["buttons"], numbered, holds_last=True)
     assert text.startswith(message["text"])
-    assert text.endswith("\n\n1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
-                         f"4. Qui contacter ?\n\n{layout.CHOOSE_BY_NUMBER}")
+    assert text.endswith(
+        "\n\n1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
+        f"4. Qui contacter ?\n\n{layout.CHOOSE_BY_NUMBER}"
+    )
 
 
 def test_whatsapp_recommendations_number_the_programmes_not_their_buttons(kb, recommendation_turn):
     numbered = choices.number(recommendation_turn)
     flags = [m.get(choices.KEY, {}).get("last", False) for m in choices.metadata(numbered)]
-    texts = [layout.plain_text(m["text"], m.get("buttons", []), n, last)
-             for m, n, last in zip(recommendation_turn, numbered, flags)]
+    texts = [
+        layout.plain_text(m["text"], m.get("buttons", []), n, last)
+        for m, n, last in zip(recommendation_turn, numbered, flags)
+    ]
     for rank, text in enumerate(texts[1:6], 1):
         assert text.startswith(f"{rank}. ")
         assert f"\n{rank}. Détails" in text
@@ -138,11 +163,14 @@ def test_whatsapp_recommendations_number_the_programmes_not_their_buttons(kb, re
 def test_whatsapp_buttons_without_numbers_become_suggestions(kb):
     message = intent_labels.did_you_mean([{"name": "ask_amount"}, {"name": "ask_contact"}], {})
     text = layout.plain_text(message["text"], message["buttons"], [], holds_last=False)
-    assert text == ("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :\n\n• Connaître un montant ou un coût\n"
-                    "• Savoir qui contacter\n• Autre chose")
+    assert text == (
+        "Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :\n\n• Connaître un montant ou un coût\n"
+        "• Savoir qui contacter\n• Autre chose"
+    )
 
 
 # --- Telegram ----------------------------------------------------------------------------------
+
 
 def test_every_button_payload_of_the_knowledge_base_fits_telegram_callback_data(kb):
     payloads = list(all_button_payloads(kb))
@@ -166,6 +194,7 @@ def test_telegram_keyboard_has_one_button_per_row(kb):
 
 
 # --- Messenger ---------------------------------------------------------------------------------
+
 
 def assert_within_messenger_limits(messages):
     for message in messages:
@@ -211,9 +240,15 @@ def test_messenger_keeps_short_titles_as_quick_replies_and_caps_them():
 
 # --- Slack -------------------------------------------------------------------------------------
 
+
 def test_slack_escapes_markup_and_spreads_buttons_over_actions_blocks():
-    buttons = [{"title": f"Un bouton au libellé très long, numéro {i}, qui dépasse largement la limite de Slack",
-                "payload": f"/choix{i}"} for i in range(30)]
+    buttons = [
+        {
+            "title": f"Un bouton au libellé très long, numéro {i}, qui dépasse largement la limite de Slack",
+            "payload": f"/choix{i}",
+        }
+        for i in range(30)
+    ]
     posted = layout.slack_messages("R&D : <b>pas du HTML</b>", buttons)
     assert len(posted) == 1
     blocks = posted[0]["blocks"]
@@ -236,6 +271,7 @@ def test_slack_cuts_a_long_answer_into_sections(kb):
 
 # --- Teams -------------------------------------------------------------------------------------
 
+
 def test_teams_sends_plain_text_and_at_most_six_buttons_per_card(kb):
     buttons = [{"title": f"Région {i}", "payload": f'/ask_region_support{{"region":"r{i}"}}'} for i in range(8)]
     activities = layout.teams_activities("Quelle Région ?\nUne ligne par Région.", buttons)
@@ -245,6 +281,10 @@ def test_teams_sends_plain_text_and_at_most_six_buttons_per_card(kb):
     cards = [a["content"]["buttons"] for a in activity["attachments"]]
     assert [len(card) for card in cards] == [6, 2]
     first = cards[0][0]
-    assert first == {"type": "messageBack", "title": "Région 0", "displayText": "Région 0",
-                     "text": '/ask_region_support{"region":"r0"}'}
+    assert first == {
+        "type": "messageBack",
+        "title": "Région 0",
+        "displayText": "Région 0",
+        "text": '/ask_region_support{"region":"r0"}',
+    }
     assert json.dumps(activity, ensure_ascii=False).encode("utf-8").__len__() < 28 * 1024

@@ -36,10 +36,22 @@ def test_the_limit_counts_the_cleaned_text():
     assert guard.check_message("a" * 1500 + " " * 1000 + "b").text == "a" * 1500 + " b"
 
 
-@pytest.mark.parametrize("sender, expected", [
-    ("f3a9c2d4e5b6", "f3a9c2d4e5b6"), ("+33612345678", "+33612345678"), ("user@example.fr", "user@example.fr"),
-    (123456789, "123456789"), ("", None), (None, None), (True, None), ({"a": 1}, None), ("a b", None),
-    ("x" * 129, None), ("<script>", None), ("../../etc/passwd", None),
-])
+@pytest.mark.parametrize(
+    "sender, expected",
+    [
+        ("f3a9c2d4e5b6", "f3a9c2d4e5b6"),
+        ("+33612345678", "+33612345678"),
+        ("user@example.fr", "user@example.fr"),
+        (123456789, "123456789"),
+        ("", None),
+        (None, None),
+        (True, None),
+        ({"a": 1}, None),
+        ("a b", None),
+        ("x" * 129, None),
+        ("<script>", None),
+        ("../../etc/passwd", None),
+    ],
+)
 def test_senders(sender, expected):
     assert guard.check_sender(sender) == expected

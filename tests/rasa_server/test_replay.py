@@ -73,11 +73,16 @@ async def test_a_missing_id_counts_as_new(monkeypatch):
 def test_the_store_follows_the_lock_store_setting():
     assert isinstance(replay.from_settings(load({})), replay.MemorySeen)
     assert isinstance(replay.from_settings(load({"BOUSSOLE_LOCK_STORE": "in_memory"})), replay.MemorySeen)
-    store = replay.from_settings(load({"BOUSSOLE_LOCK_STORE": "redis://:motdepasse@redis.interne:6380/3",
-                             "BOUSSOLE_LOCK_PREFIX": "prod1"}))
+    store = replay.from_settings(
+        load({"BOUSSOLE_LOCK_STORE": "redis://:motdepasse@redis.interne:6380/3", "BOUSSOLE_LOCK_PREFIX": "prod1"})
+    )
     assert isinstance(store, replay.RedisSeen)
-    assert (store.config["url"], store.config["port"], store.config["db"], store.config["password"]) == \
-        ("redis.interne", 6380, 3, "motdepasse")
+    assert (store.config["url"], store.config["port"], store.config["db"], store.config["password"]) == (
+        "redis.interne",
+        6380,
+        3,
+        "motdepasse",
+    )
     assert store.redis_key("telegram", "42") == "prod1:replay:telegram:42"
 
 
@@ -105,8 +110,9 @@ def redis_prefix():
 
 
 def redis_store(prefix: str, ttl: float = replay.TTL_S) -> replay.RedisSeen:
-    return replay.RedisSeen(replay.from_settings(load({"BOUSSOLE_LOCK_STORE": REDIS_URL,
-                                             "BOUSSOLE_LOCK_PREFIX": prefix})).config, ttl=ttl)
+    return replay.RedisSeen(
+        replay.from_settings(load({"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix})).config, ttl=ttl
+    )
 
 
 async def test_redis_is_shared_by_several_servers_with_a_ttl(redis_prefix):
@@ -126,8 +132,9 @@ async def test_redis_lets_one_of_many_simultaneous_deliveries_through(redis_pref
     prefix, _ = redis_prefix
     stores = [redis_store(prefix) for _ in range(8)]
     try:
-        results = await asyncio.gather(*(store.first_time("botframework", "a:1|act") for store in stores
-                                         for _ in range(3)))
+        results = await asyncio.gather(
+            *(store.first_time("botframework", "a:1|act") for store in stores for _ in range(3))
+        )
         assert sum(results) == 1
     finally:
         for store in stores:

@@ -9,12 +9,14 @@ import json
 
 def record(kind, rid):
     """The reply names the record and cites its first source."""
+
     def check(kb, text, previous):
         item = kb.get(kind, rid)
         assert item is not None, f"{kind} {rid} absent de knowledge/"
         name = item.get("question") if kind == "faq" else item["name"]
         assert name in text, f"{kind} {rid} attendu"
         assert item["sources"][0]["url"] in text, f"source de {kind} {rid} attendue"
+
     check.label = f"{kind}:{rid}"
     return check
 
@@ -22,6 +24,7 @@ def record(kind, rid):
 def topic(oid):
     """The reply is the obstacle's advice, or a FAQ answer filed under that obstacle: both
     name their record and cite its source."""
+
     def check(kb, text, previous):
         candidates = [("obstacle", oid)] + [("faq", f["id"]) for f in kb.all("faq") if oid in f.get("obstacles", [])]
         for kind, rid in candidates:
@@ -30,26 +33,31 @@ def topic(oid):
             if name in text and item["sources"][0]["url"] in text:
                 return
         raise AssertionError(f"ni l'obstacle {oid} ni une question de la FAQ qui s'y rattache")
+
     check.label = f"topic:{oid}"
     return check
 
 
 def field(kind, rid, name, index=0):
     """The reply states a given field of a record (an eligibility criterion, an amount…)."""
+
     def check(kb, text, previous):
         value = kb.get(kind, rid)[name]
         value = value[index] if isinstance(value, list) else value
         value = value["label"] if isinstance(value, dict) else value
         assert value in text, f"{kind} {rid} : {name} attendu"
+
     check.label = f"{kind}:{rid}:{name}"
     return check
 
 
 def says(*fragments):
     """Words the reply must contain, whatever their case."""
+
     def check(kb, text, previous):
         for fragment in fragments:
             assert fragment.lower() in text.lower(), f"« {fragment} » attendu"
+
     check.label = "/".join(fragments)
     return check
 

@@ -12,8 +12,15 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered,
-                                     UserUtteranceReverted)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.core.replies import NOT_IN_KNOWLEDGE
@@ -39,19 +46,38 @@ class Script:
 
     def session(self):
         t = self._tick()
-        self.events += [ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t),
-                        ActionExecuted("action_listen", timestamp=t)]
+        self.events += [
+            ActionExecuted("action_session_start", timestamp=t),
+            SessionStarted(timestamp=t),
+            ActionExecuted("action_listen", timestamp=t),
+        ]
         return self
 
     def user(self, text: str, intent: str, confidence: float, entities=(), message_id: str = None):
-        entities = [{"entity": name, "value": value, "start": 0, "end": len(value), "extractor": "DIETClassifier"}
-                    for name, value in entities]
+        entities = [
+            {"entity": name, "value": value, "start": 0, "end": len(value), "extractor": "DIETClassifier"}
+            for name, value in entities
+        ]
         message_id = message_id or uuid.uuid4().hex
-        parse_data = {"intent": {"name": intent, "confidence": confidence}, "entities": entities, "text": text,
-                      "message_id": message_id, "metadata": {},
-                      "intent_ranking": [{"name": intent, "confidence": confidence}]}
-        self.events.append(UserUttered(text, parse_data["intent"], entities, parse_data=parse_data,
-                                       timestamp=self._tick(), input_channel=self.channel, message_id=message_id))
+        parse_data = {
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": entities,
+            "text": text,
+            "message_id": message_id,
+            "metadata": {},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+        }
+        self.events.append(
+            UserUttered(
+                text,
+                parse_data["intent"],
+                entities,
+                parse_data=parse_data,
+                timestamp=self._tick(),
+                input_channel=self.channel,
+                message_id=message_id,
+            )
+        )
         self.last_message_id = message_id
         return self
 
@@ -79,46 +105,75 @@ class Script:
         message_id = self.last_message_id
         self.action("action_two_stage_fallback")
         t = self._tick()
-        self.events += [ActiveLoop(None, timestamp=t), UserUtteranceReverted(timestamp=t),
-                        ActionExecuted("action_listen", timestamp=t)]
+        self.events += [
+            ActiveLoop(None, timestamp=t),
+            UserUtteranceReverted(timestamp=t),
+            ActionExecuted("action_listen", timestamp=t),
+        ]
         return self.user(payload, intent, 1.0, message_id=message_id)
 
 
 def answered(start: float) -> Script:
     """A question, its answer with buttons, and a button clicked."""
-    return (Script(start).session()
-            .user("C'est quoi le V.I.E ?", "ask_programme", 0.93, [("programme", "vie")])
-            .slot("programme", "vie").action("action_programme_details")
-            .bot("V.I.E – Volontariat international en entreprise", [("C'est pour qui ?", '/ask_eligibility{"programme":"vie"}')])
-            .listen()
-            .user('/ask_eligibility{"programme":"vie"}', "ask_eligibility", 1.0, [("programme", "vie")])
-            .action("action_programme_eligibility").bot("V.I.E : les conditions à remplir").listen())
+    return (
+        Script(start)
+        .session()
+        .user("C'est quoi le V.I.E ?", "ask_programme", 0.93, [("programme", "vie")])
+        .slot("programme", "vie")
+        .action("action_programme_details")
+        .bot(
+            "V.I.E – Volontariat international en entreprise",
+            [("C'est pour qui ?", '/ask_eligibility{"programme":"vie"}')],
+        )
+        .listen()
+        .user('/ask_eligibility{"programme":"vie"}', "ask_eligibility", 1.0, [("programme", "vie")])
+        .action("action_programme_eligibility")
+        .bot("V.I.E : les conditions à remplir")
+        .listen()
+    )
 
 
 def unanswered(start: float) -> Script:
     """Every way a message goes unanswered, and a clarified fallback."""
-    return (Script(start).session()
-            .user("xqzw plorb", "nlu_fallback", 0.41)
-            .action("action_two_stage_fallback")
-            .bot("Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :",
-                 [("Une question sur un dispositif d'aide", VIE_PAYLOAD), ("Autre chose", "/out_of_scope")])
-            .listen()
-            .clarified(VIE_PAYLOAD, "ask_programme")
-            .action("action_programme_details").bot("V.I.E – Volontariat international en entreprise").listen()
-            .user("Quel temps fera-t-il à Brest demain ?", "out_of_scope", 0.88)
-            .action("action_out_of_scope")
-            .bot("Je ne sais répondre qu'aux questions sur l'export des PME.", response="utter_out_of_scope").listen()
-            .user("le quota japonais sur le glutamate, c'est combien ?", "ask_amount", 0.71)
-            .action("action_programme_amount").bot(f"{NOT_IN_KNOWLEDGE}. Un conseiller pourra vous répondre.").listen()
-            .user("blablabla", "nonsense", 0.95)
-            .action("action_nonsense").bot("Désolé, je n'ai pas bien compris.", response="utter_default").listen())
+    return (
+        Script(start)
+        .session()
+        .user("xqzw plorb", "nlu_fallback", 0.41)
+        .action("action_two_stage_fallback")
+        .bot(
+            "Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :",
+            [("Une question sur un dispositif d'aide", VIE_PAYLOAD), ("Autre chose", "/out_of_scope")],
+        )
+        .listen()
+        .clarified(VIE_PAYLOAD, "ask_programme")
+        .action("action_programme_details")
+        .bot("V.I.E – Volontariat international en entreprise")
+        .listen()
+        .user("Quel temps fera-t-il à Brest demain ?", "out_of_scope", 0.88)
+        .action("action_out_of_scope")
+        .bot("Je ne sais répondre qu'aux questions sur l'export des PME.", response="utter_out_of_scope")
+        .listen()
+        .user("le quota japonais sur le glutamate, c'est combien ?", "ask_amount", 0.71)
+        .action("action_programme_amount")
+        .bot(f"{NOT_IN_KNOWLEDGE}. Un conseiller pourra vous répondre.")
+        .listen()
+        .user("blablabla", "nonsense", 0.95)
+        .action("action_nonsense")
+        .bot("Désolé, je n'ai pas bien compris.", response="utter_default")
+        .listen()
+    )
 
 
 def core_fallback(start: float) -> Script:
     """No rule fits: the policies fall back to `action_default_fallback`."""
-    return (Script(start, channel="telegram").session()
-            .user("euh donc voilà", "greet", 0.22)
-            .action("action_default_fallback").bot("Un conseiller pourra vous répondre.").listen())
+    return (
+        Script(start, channel="telegram")
+        .session()
+        .user("euh donc voilà", "greet", 0.22)
+        .action("action_default_fallback")
+        .bot("Un conseiller pourra vous répondre.")
+        .listen()
+    )
 
 
 def write(url: str, conversations: dict) -> None:

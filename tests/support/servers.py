@@ -14,8 +14,9 @@ class Server(Process):
     """A server on 127.0.0.1:`port`. The fault tests kill it and start it again with the
     same command (same port)."""
 
-    def __init__(self, name: str, argv: list, env: dict, log_dir: Path, port: int, health_path: str,
-                 start_timeout: float):
+    def __init__(
+        self, name: str, argv: list, env: dict, log_dir: Path, port: int, health_path: str, start_timeout: float
+    ):
         self.url = f"http://127.0.0.1:{port}"
         super().__init__(name, argv, env, log_dir / f"{name}.log", health_url=self.url + health_path)
         self.start_timeout = start_timeout

@@ -8,8 +8,9 @@ import requests
 
 
 def chat(website, message: str, session_id: str = None) -> list:
-    response = requests.post(f"{website.url}/api/chat", timeout=60,
-                             json={"message": message, "session_id": session_id or uuid.uuid4().hex})
+    response = requests.post(
+        f"{website.url}/api/chat", timeout=60, json={"message": message, "session_id": session_id or uuid.uuid4().hex}
+    )
     assert response.status_code == 200, response.text
     return response.json()["messages"]
 

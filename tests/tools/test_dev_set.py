@@ -28,8 +28,13 @@ def test_every_label_names_an_existing_unit(items, units):
 
 
 def test_a_key_fact_is_in_the_text_of_a_unit_it_goes_with(items, units):
-    missing = [i.id for i in items if i.label == "answerable" and i.key_facts
-               and not any(fold(f) in fold(units[u].text) for f in i.key_facts for u in i.units)]
+    missing = [
+        i.id
+        for i in items
+        if i.label == "answerable"
+        and i.key_facts
+        and not any(fold(f) in fold(units[u].text) for f in i.key_facts for u in i.units)
+    ]
     assert not missing
 
 
@@ -57,8 +62,11 @@ def _training_phrasings(dataset) -> list:
     for path in sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             for line in str(block.get("examples", "")).splitlines():
-                text = re.sub(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or m.group(2),
-                              line.lstrip("- ").strip())
+                text = re.sub(
+                    r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)",
+                    lambda m: m.group(1) or m.group(2),
+                    line.lstrip("- ").strip(),
+                )
                 if text:
                     out.append(text)
     for faq in dataset.records["faq"].values():
@@ -79,7 +87,10 @@ def test_no_kept_question_is_a_near_copy_of_a_training_phrasing(items, dataset):
     for item in items:
         text = fold(item.text)
         # ratio ≥ 0.9 needs lengths within a factor 0.9/1.1 of each other.
-        lo, hi = bisect.bisect_left(lengths, int(len(text) * 0.8)), bisect.bisect_right(lengths, int(len(text) * 1.25) + 1)
+        lo, hi = (
+            bisect.bisect_left(lengths, int(len(text) * 0.8)),
+            bisect.bisect_right(lengths, int(len(text) * 1.25) + 1),
+        )
         matcher = difflib.SequenceMatcher(None, "", text, autojunk=False)  # b: the question, cached
         for k in keys[lo:hi]:
             matcher.set_seq1(k)

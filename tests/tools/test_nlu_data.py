@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.tools import nlu_generation
 from bot.config import settings
+from bot.tools import nlu_generation
 from tests.support import fast_yaml
 
 ROOT = settings.PROJECT_ROOT
@@ -81,8 +81,8 @@ NEAR_COPY_RATIO = 0.9
 def test_heldout_set_shares_no_example_with_training():
     import difflib
 
-    from bot.tools.nlu_lint import plain_text
     from bot.core.text import fold
+    from bot.tools.nlu_lint import plain_text
 
     training = [fold(plain_text(text)) for path in NLU_FILES[:-1] for _, text in _examples(path)]
     heldout = [fold(plain_text(text)) for _, text in _examples(NLU_FILES[-1])]
@@ -92,8 +92,11 @@ def test_heldout_set_shares_no_example_with_training():
         matcher = difflib.SequenceMatcher(None, "", test)
         for train in training:
             matcher.set_seq1(train)
-            if (matcher.real_quick_ratio() >= NEAR_COPY_RATIO and matcher.quick_ratio() >= NEAR_COPY_RATIO
-                    and matcher.ratio() >= NEAR_COPY_RATIO):
+            if (
+                matcher.real_quick_ratio() >= NEAR_COPY_RATIO
+                and matcher.quick_ratio() >= NEAR_COPY_RATIO
+                and matcher.ratio() >= NEAR_COPY_RATIO
+            ):
                 near.append(f"« {test} » ≈ « {train} »")
     assert not near, "\n".join(near[:20])
 

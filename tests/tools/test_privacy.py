@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import cli
-from bot.website import feedback
-from bot.tools import privacy
 from bot.core.advice import handover
 from bot.knowledge import store
+from bot.tools import privacy
+from bot.website import feedback
 from bot.website.review.tracker import EVENTS
 from tests.support import review_store
 
@@ -28,9 +28,19 @@ def _utc(epoch: float) -> dt.datetime:
 
 
 def _dossier(engine, conversation_id: str, created_at: dt.datetime) -> str:
-    return handover.store(engine, handover.DossierDraft(
-        conversation_id=conversation_id, region=None, profile={"facts": [], "values": {}}, programmes=[],
-        open_questions=[], contact={"email": "marie.martin@exemple.fr"}, consent="Oui", created_at=created_at))
+    return handover.store(
+        engine,
+        handover.DossierDraft(
+            conversation_id=conversation_id,
+            region=None,
+            profile={"facts": [], "values": {}},
+            programmes=[],
+            open_questions=[],
+            contact={"email": "marie.martin@exemple.fr"},
+            consent="Oui",
+            created_at=created_at,
+        ),
+    )
 
 
 def _feedback(engine, conversation_id: str, created_at: dt.datetime) -> None:
@@ -54,11 +64,14 @@ def stored(db_url):
     under the widget's number, a dossier under Rasa's id; the same database holds the
     tracker and the knowledge base's tables, as a small deployment may."""
     now = time.time()
-    review_store.write(db_url, {
-        f"web-{NUMBER}": review_store.unanswered(now - 3600),
-        f"web-{OTHER}": review_store.answered(now - 1800),
-        "123456789": review_store.core_fallback(now - 600),
-    })
+    review_store.write(
+        db_url,
+        {
+            f"web-{NUMBER}": review_store.unanswered(now - 3600),
+            f"web-{OTHER}": review_store.answered(now - 1800),
+            "123456789": review_store.core_fallback(now - 600),
+        },
+    )
     engine = store.make_engine(db_url)
     _feedback(engine, NUMBER, _utc(now - 3000))
     _feedback(engine, OTHER, _utc(now - 1700))
@@ -78,7 +91,11 @@ def test_erase_removes_the_conversation_everywhere_and_nothing_else(stored, form
     finally:
         stores.close()
     assert (removed.conversations, removed.events, removed.feedback, removed.dossiers) == (
-        1, before[f"web-{NUMBER}"], 1, [reference])
+        1,
+        before[f"web-{NUMBER}"],
+        1,
+        [reference],
+    )
     assert _events_of(engine) == {k: v for k, v in before.items() if k != f"web-{NUMBER}"}
     assert _ids(feedback.read_all(engine)) == [OTHER]
     assert [d["reference"] for d in handover.read_all(engine)] == [kept]
@@ -118,11 +135,14 @@ def test_purge_removes_idle_conversations_with_their_feedback_and_dossiers(db_ur
     resumed = review_store.answered(now - 300 * DAY_S)
     resumed.clock = now - DAY_S
     resumed.user("et pour le Canada ?", "ask_country", 0.9).listen()
-    review_store.write(db_url, {
-        "web-ancienne": review_store.answered(now - 200 * DAY_S),
-        "web-reprise": resumed,
-        "web-recente": review_store.answered(now - 2 * DAY_S),
-    })
+    review_store.write(
+        db_url,
+        {
+            "web-ancienne": review_store.answered(now - 200 * DAY_S),
+            "web-reprise": resumed,
+            "web-recente": review_store.answered(now - 2 * DAY_S),
+        },
+    )
     engine = store.make_engine(db_url)
     _feedback(engine, "ancienne", _utc(now - 199 * DAY_S))
     old_dossier = _dossier(engine, "web-ancienne", _utc(now - 199 * DAY_S))
@@ -208,8 +228,9 @@ def test_make_clean_keeps_var():
 
     from bot.config import settings
 
-    planned = subprocess.run(["make", "-n", "clean"], capture_output=True, text=True, cwd=settings.PROJECT_ROOT,
-                             check=True).stdout
+    planned = subprocess.run(
+        ["make", "-n", "clean"], capture_output=True, text=True, cwd=settings.PROJECT_ROOT, check=True
+    ).stdout
     assert "models" in planned and not any(word in ("var", "var/") for word in planned.split())
 
 
@@ -231,6 +252,7 @@ def test_clean_data_asks_first(tmp_path):
     assert refused.returncode == 1 and "CONFIRM=1" in refused.stderr
     assert "tracker.db" in refused.stdout and "historique des conversations" in refused.stdout
     assert sorted(p.name for p in var.iterdir()) == ["admin_token", "tracker.db"]
-    done = subprocess.run([script], capture_output=True, text=True, env=dict(env, CONFIRM="1"),
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [script], capture_output=True, text=True, env=dict(env, CONFIRM="1"), stdin=subprocess.DEVNULL
+    )
     assert done.returncode == 0 and not var.exists(), done.stderr

@@ -23,8 +23,14 @@ def alive(pid: int) -> bool:
 
 
 def http_server(tmp_path, port: int, name: str = "serveur") -> Process:
-    return Process(name, [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], child_env(),
-                   tmp_path / f"{name}.log", cwd=tmp_path, health_url=f"http://127.0.0.1:{port}/")
+    return Process(
+        name,
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        child_env(),
+        tmp_path / f"{name}.log",
+        cwd=tmp_path,
+        health_url=f"http://127.0.0.1:{port}/",
+    )
 
 
 def test_free_port_can_be_bound():
@@ -53,11 +59,19 @@ def test_a_server_is_ready_restarts_on_its_port_and_stops(tmp_path):
 
 
 def test_a_server_that_stops_while_starting_says_so_with_its_log(tmp_path):
-    failing = Process("Rasa", [sys.executable, "-c", "import sys, warnings\n"
-                               "warnings.warn('vieux module', DeprecationWarning)\n"
-                               "print('modèle illisible', flush=True)\nsys.exit(3)"],
-                      child_env(PYTHONWARNINGS="always"), tmp_path / "rasa.log",
-                      health_url=f"http://127.0.0.1:{free_port()}/").start()
+    failing = Process(
+        "Rasa",
+        [
+            sys.executable,
+            "-c",
+            "import sys, warnings\n"
+            "warnings.warn('vieux module', DeprecationWarning)\n"
+            "print('modèle illisible', flush=True)\nsys.exit(3)",
+        ],
+        child_env(PYTHONWARNINGS="always"),
+        tmp_path / "rasa.log",
+        health_url=f"http://127.0.0.1:{free_port()}/",
+    ).start()
     with pytest.raises(StartError, match=r"Rasa s'est arrêté \(code 3\)") as failed:
         failing.wait_ready(30)
     assert "modèle illisible" in str(failed.value) and "vieux module" not in str(failed.value)
@@ -66,8 +80,13 @@ def test_a_server_that_stops_while_starting_says_so_with_its_log(tmp_path):
 
 def test_a_server_that_never_answers_is_named_with_its_url(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/"
-    silent = Process("muet", [sys.executable, "-c", "import time; time.sleep(600)"], child_env(),
-                     tmp_path / "muet.log", health_url=url).start()
+    silent = Process(
+        "muet",
+        [sys.executable, "-c", "import time; time.sleep(600)"],
+        child_env(),
+        tmp_path / "muet.log",
+        health_url=url,
+    ).start()
     try:
         with pytest.raises(StartError, match=f"muet ne répond pas sur {url} après 1 s"):
             silent.wait_ready(1)
@@ -77,8 +96,9 @@ def test_a_server_that_never_answers_is_named_with_its_url(tmp_path):
 
 def test_kill_and_stop_take_what_the_process_started(tmp_path):
     pid_file = tmp_path / "grandchild.pid"
-    parent = Process("parent", ["/bin/sh", "-c", f"sleep 600 & echo $! > {pid_file}; wait"], child_env(),
-                     tmp_path / "parent.log").start()
+    parent = Process(
+        "parent", ["/bin/sh", "-c", f"sleep 600 & echo $! > {pid_file}; wait"], child_env(), tmp_path / "parent.log"
+    ).start()
     deadline = time.monotonic() + 10
     # The shell creates the file before it writes the pid into it.
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
@@ -94,8 +114,9 @@ def test_kill_and_stop_take_what_the_process_started(tmp_path):
 
 
 def test_a_restart_appends_to_the_log(tmp_path):
-    talker = Process("bavard", [sys.executable, "-c", "print('démarré', flush=True)"], child_env(),
-                     tmp_path / "bavard.log").start()
+    talker = Process(
+        "bavard", [sys.executable, "-c", "print('démarré', flush=True)"], child_env(), tmp_path / "bavard.log"
+    ).start()
     talker.process.wait()
     talker.restart(10)
     talker.process.wait()

@@ -13,8 +13,9 @@ from bot.config import settings
 
 REQUIREMENTS = settings.PROJECT_ROOT / "requirements"
 SETS = ("runtime", "dev", "bench")
-spec = importlib.util.spec_from_file_location("lock_requirements",
-                                              settings.PROJECT_ROOT / "scripts" / "lock_requirements.py")
+spec = importlib.util.spec_from_file_location(
+    "lock_requirements", settings.PROJECT_ROOT / "scripts" / "lock_requirements.py"
+)
 lock_requirements = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lock_requirements)
 

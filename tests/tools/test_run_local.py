@@ -32,8 +32,13 @@ def test_without_a_model_it_says_what_to_run(tmp_path):
 
 
 def test_each_line_of_a_log_is_shown_after_its_name_and_kept(tmp_path, capsys):
-    talker = Process("bavard", [sys.executable, "-c", "print('modèle chargé', flush=True)"], child_env(),
-                     tmp_path / "bavard.log", echo_prefix="rasa").start()
+    talker = Process(
+        "bavard",
+        [sys.executable, "-c", "print('modèle chargé', flush=True)"],
+        child_env(),
+        tmp_path / "bavard.log",
+        echo_prefix="rasa",
+    ).start()
     talker.process.wait()
     talker.stop()
     assert "rasa | modèle chargé\n" in capsys.readouterr().out
@@ -51,8 +56,10 @@ def own_signals():
 def test_when_one_server_stops_everything_stops(tmp_path, own_signals):
     said = []
     supervisor = Supervisor(tmp_path / "logs", tmp_path, say=said.append)
-    parts = [Part("Rasa", [sys.executable, "-c", "import time; time.sleep(1); print('modèle illisible')"], child_env()),
-             Part("Site web", [sys.executable, "-c", "import time; time.sleep(600)"], child_env())]
+    parts = [
+        Part("Rasa", [sys.executable, "-c", "import time; time.sleep(1); print('modèle illisible')"], child_env()),
+        Part("Site web", [sys.executable, "-c", "import time; time.sleep(600)"], child_env()),
+    ]
     assert supervisor.run(parts, 30, "prêt") == 1
     assert "prêt" in said and any("Rasa était indispensable : arrêt de tout." in line for line in said)
     assert said[-1] == "✔ Tout est arrêté (2 processus, aucun restant)."
@@ -61,8 +68,7 @@ def test_when_one_server_stops_everything_stops(tmp_path, own_signals):
 def test_the_website_is_polled_once_the_others_answer(tmp_path, own_signals):
     said = []
     supervisor = Supervisor(tmp_path / "logs", tmp_path, say=said.append)
-    never = Part("Rasa", [sys.executable, "-c", "import time; time.sleep(600)"], child_env(),
-                 "http://127.0.0.1:9/")
+    never = Part("Rasa", [sys.executable, "-c", "import time; time.sleep(600)"], child_env(), "http://127.0.0.1:9/")
     web = Part("Site web", [sys.executable, "-c", "import time; time.sleep(600)"], child_env(), ready_last=True)
     supervisor.start(never)
     supervisor.start(web)

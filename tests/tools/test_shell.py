@@ -7,18 +7,27 @@ def test_report_lists_intent_entities_slots_ranking_and_sources():
     tracker = {
         "latest_message": {
             "intent": {"name": "ask_recommendation", "confidence": 0.934},
-            "intent_ranking": [{"name": "ask_recommendation", "confidence": 0.934},
-                               {"name": "ask_financing_overview", "confidence": 0.04},
-                               {"name": "inform_company", "confidence": 0.01}],
+            "intent_ranking": [
+                {"name": "ask_recommendation", "confidence": 0.934},
+                {"name": "ask_financing_overview", "confidence": 0.04},
+                {"name": "inform_company", "confidence": 0.01},
+            ],
             "entities": [{"entity": "headcount", "value": "25"}],
         },
-        "slots": {"headcount": "25", "region": "bretagne", "programme": None, "last_options": ["/x"],
-                  "advice_trace": [{"programme": "vie", "score": 6.5, "verdict": "eligible"}]},
+        "slots": {
+            "headcount": "25",
+            "region": "bretagne",
+            "programme": None,
+            "last_options": ["/x"],
+            "advice_trace": [{"programme": "vie", "score": 6.5, "verdict": "eligible"}],
+        },
         "active_loop": {"name": "profile_form"},
     }
     answers = [{"text": "1. V.I.E\n\nSource : https://exemple.fr/vie (vérifié le 28 novembre 2026)"}]
     lines = adviser_report(tracker, answers)
-    assert lines[0] == "Intention : ask_recommendation (0.93) ; ensuite : ask_financing_overview 0.04, inform_company 0.01"
+    assert (
+        lines[0] == "Intention : ask_recommendation (0.93) ; ensuite : ask_financing_overview 0.04, inform_company 0.01"
+    )
     assert "Entités : headcount=25" in lines
     assert "Créneaux : headcount=25, region=bretagne" in lines
     assert "Formulaire actif : profile_form" in lines

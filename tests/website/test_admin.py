@@ -11,9 +11,9 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.website import feedback
 from bot.core.advice import handover
 from bot.knowledge import store
+from bot.website import feedback
 from bot.website.admin import COOKIE
 from bot.website.admin_auth import MAX_FAILURES
 from bot.website.app import create_app
@@ -29,22 +29,48 @@ PERIOD = {"du": "2026-03-01", "au": "2026-03-15"}
 def stores(tmp_path, monkeypatch):
     tracker_url, db_url = f"sqlite:///{tmp_path / 'tracker.db'}", f"sqlite:///{tmp_path / 'kb.db'}"
     conversations = review_store.standard(tracker_url)
-    attack = (Script(at(DAY, 16)).session().user(ATTACK, "nlu_fallback", 0.3)
-              .action("action_two_stage_fallback").bot("Je ne suis pas sûr d'avoir compris.").listen())
+    attack = (
+        Script(at(DAY, 16))
+        .session()
+        .user(ATTACK, "nlu_fallback", 0.3)
+        .action("action_two_stage_fallback")
+        .bot("Je ne suis pas sûr d'avoir compris.")
+        .listen()
+    )
     review_store.write(tracker_url, {"conv-attack": attack})
     engine = store.make_engine(db_url)
-    feedback.store(engine, feedback.draft("conv-answered", "down", comment=f"Pas clair {ATTACK}",
-                                          answer_text="V.I.E – Volontariat", question_text="C'est quoi le V.I.E ?"))
+    feedback.store(
+        engine,
+        feedback.draft(
+            "conv-answered",
+            "down",
+            comment=f"Pas clair {ATTACK}",
+            answer_text="V.I.E – Volontariat",
+            question_text="C'est quoi le V.I.E ?",
+        ),
+    )
     feedback.store(engine, feedback.draft("conv-answered", "up"))
-    reference = handover.store(engine, handover.DossierDraft(
-        conversation_id="conv-unanswered", region="bretagne",
-        profile={"facts": ["Effectif : 25 salariés"], "values": {"headcount": "25"}},
-        programmes=[{"id": "vie", "name": "V.I.E", "verdict": "probablement éligible", "checks": [], "source": "x"}],
-        open_questions=["le quota japonais sur le glutamate, c'est combien ?"],
-        contact={"name": "Marie Martin", "email": "marie.martin@exemple.fr"}, consent="Oui (bouton)"))
+    reference = handover.store(
+        engine,
+        handover.DossierDraft(
+            conversation_id="conv-unanswered",
+            region="bretagne",
+            profile={"facts": ["Effectif : 25 salariés"], "values": {"headcount": "25"}},
+            programmes=[
+                {"id": "vie", "name": "V.I.E", "verdict": "probablement éligible", "checks": [], "source": "x"}
+            ],
+            open_questions=["le quota japonais sur le glutamate, c'est combien ?"],
+            contact={"name": "Marie Martin", "email": "marie.martin@exemple.fr"},
+            consent="Oui (bouton)",
+        ),
+    )
     engine.dispose()
-    for name, value in (("BOUSSOLE_TRACKER_URL", tracker_url), ("BOUSSOLE_DB_URL", db_url),
-                        ("BOUSSOLE_ADMIN_TOKEN", TOKEN), ("BOUSSOLE_RASA_URL", "http://127.0.0.1:9")):
+    for name, value in (
+        ("BOUSSOLE_TRACKER_URL", tracker_url),
+        ("BOUSSOLE_DB_URL", db_url),
+        ("BOUSSOLE_ADMIN_TOKEN", TOKEN),
+        ("BOUSSOLE_RASA_URL", "http://127.0.0.1:9"),
+    ):
         monkeypatch.setenv(name, value)
     return {"conversations": conversations, "reference": reference}
 
@@ -70,8 +96,17 @@ def csv_rows(text: str) -> list:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize("path", ["/admin/conversations", "/admin/conversations/conv-answered", "/admin/unanswered",
-                                  "/admin/feedback", "/admin/handovers", "/admin/activity"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/conversations",
+        "/admin/conversations/conv-answered",
+        "/admin/unanswered",
+        "/admin/feedback",
+        "/admin/handovers",
+        "/admin/activity",
+    ],
+)
 async def test_pages_without_the_token_get_the_login_form(client, path):
     response = await client.get(path)
     body = await response.text()
@@ -115,8 +150,9 @@ async def test_login_sets_a_strict_http_only_cookie_and_logout_ends_it(client):
     assert replay.status == 401
 
 
-@pytest.mark.parametrize("target", ["https://ailleurs.example/", "//ailleurs.example/admin", "/admin/login",
-                                    "/autre-page"])
+@pytest.mark.parametrize(
+    "target", ["https://ailleurs.example/", "//ailleurs.example/admin", "/admin/login", "/autre-page"]
+)
 async def test_login_only_sends_back_to_a_review_page(client, target):
     response = await login(client, next_path=target)
     assert response.headers["Location"] == "/admin/conversations"
@@ -150,7 +186,7 @@ async def test_conversations_page_lists_them_most_recent_first(admin):
     body = await (await admin.get("/admin/conversations")).text()
     order = [m for m in re.findall(r"<code>(conv-[a-z]+)</code>", body)]
     assert order == ["conv-night", "conv-attack", "conv-unanswered", "conv-answered", "conv-old"]
-    assert "5 conversations" in body and "<th scope=\"col\">Sans réponse</th>" in body
+    assert "5 conversations" in body and '<th scope="col">Sans réponse</th>' in body
     filtered = await (await admin.get("/admin/conversations", params={"du": "2026-03-11", "au": "2026-03-11"})).text()
     assert re.findall(r"<code>(conv-[a-z]+)</code>", filtered) == ["conv-night"]
 
@@ -161,8 +197,8 @@ async def test_a_conversation_shows_its_turns_with_what_user_text_cannot_do(admi
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body
     assert "sans réponse : incompris" in body
     detail = await (await admin.get("/admin/conversations/conv-unanswered")).text()
-    assert "Une question sur un dispositif d&#x27;aide</span> <span class=\"muted\">(bouton)" in detail
-    assert "<code>out_of_scope</code> <span class=\"muted\">(88\u202f%)</span>" in detail
+    assert 'Une question sur un dispositif d&#x27;aide</span> <span class="muted">(bouton)' in detail
+    assert '<code>out_of_scope</code> <span class="muted">(88\u202f%)</span>' in detail
     assert "action_programme_amount" in detail and "sans réponse : pas dans la base" in detail
 
 
@@ -175,18 +211,23 @@ async def test_the_queue_links_each_message_to_its_turn(admin):
     body = await (await admin.get("/admin/unanswered")).text()
     assert "6 messages" in body
     assert body.index("euh donc voilà") < body.index("xqzw plorb")
-    link = re.search(r'href="(/admin/conversations/conv-unanswered#tour-\d+)">Voir le tour</a></td></tr>\s*$',
-                     body.split("</tbody>")[0])
+    link = re.search(
+        r'href="(/admin/conversations/conv-unanswered#tour-\d+)">Voir le tour</a></td></tr>\s*$',
+        body.split("</tbody>")[0],
+    )
     assert link, "the oldest message links to its turn"
     detail = await (await admin.get(link.group(1).split("#")[0])).text()
     assert f'id="{link.group(1).split("#")[1]}" class="unanswered"' in detail
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"page": "zéro"}, "Numéro de page invalide"),
-    ({"page": "0"}, "Numéro de page invalide"),
-    ({"du": "10/03/2026"}, "AAAA-MM-JJ"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"page": "zéro"}, "Numéro de page invalide"),
+        ({"page": "0"}, "Numéro de page invalide"),
+        ({"du": "10/03/2026"}, "AAAA-MM-JJ"),
+    ],
+)
 async def test_bad_parameters_get_a_french_message(admin, query, message):
     response = await admin.get("/admin/unanswered", params=query)
     assert response.status == 400 and message in await response.text()
@@ -212,27 +253,39 @@ async def test_activity_page_has_charts_and_their_numbers(admin):
     body = await (await admin.get("/admin/activity", params=PERIOD)).text()
     assert body.count('<svg class="chart"') == 2 and body.count("<title id=") == 2
     assert "Messages par jour et par intention, du 1er mars 2026 au 15 mars 2026" in body
-    row = re.search(r"<tr><th scope=\"row\">10 mars 2026</th><td class=\"number\">6</td>"
-                    r"<td class=\"number\">5</td><td class=\"number\">83,3\u202f%</td></tr>", body)
+    row = re.search(
+        r"<tr><th scope=\"row\">10 mars 2026</th><td class=\"number\">6</td>"
+        r"<td class=\"number\">5</td><td class=\"number\">83,3\u202f%</td></tr>",
+        body,
+    )
     assert row, "the day's typed messages, unanswered ones and their share"
 
 
 async def test_csv_exports_parse_with_the_expected_rows(admin, stores):
     conversations = csv_rows(await (await admin.get("/admin/export/conversations.csv", params=PERIOD)).text())
     assert {r["conversation_id"]: (r["turns"], r["unanswered"]) for r in conversations} == {
-        "conv-night": ("1", "1"), "conv-attack": ("1", "1"), "conv-unanswered": ("5", "4"),
-        "conv-answered": ("2", "0")}
+        "conv-night": ("1", "1"),
+        "conv-attack": ("1", "1"),
+        "conv-unanswered": ("5", "4"),
+        "conv-answered": ("2", "0"),
+    }
     turns = csv_rows(await (await admin.get("/admin/export/turns.csv", params=PERIOD)).text())
     assert [r["user_text"] for r in turns if r["conversation_id"] == "conv-answered"] == [
-        "C'est quoi le V.I.E ?", '/ask_eligibility{"programme":"vie"}']
+        "C'est quoi le V.I.E ?",
+        '/ask_eligibility{"programme":"vie"}',
+    ]
     missed = csv_rows(await (await admin.get("/admin/export/unanswered.csv")).text())
-    assert [(r["conversation_id"], r["reason"]) for r in missed][:2] == [("conv-night", "incompris"),
-                                                                         ("conv-attack", "incompris")]
+    assert [(r["conversation_id"], r["reason"]) for r in missed][:2] == [
+        ("conv-night", "incompris"),
+        ("conv-attack", "incompris"),
+    ]
     assert missed[1]["user_text"] == ATTACK
     notes = csv_rows(await (await admin.get("/admin/export/feedback.csv")).text())
     assert sorted(r["rating"] for r in notes) == ["down", "up"]
     dossiers = csv_rows(await (await admin.get("/admin/export/handovers.csv")).text())
-    assert [(d["reference"], d["contact_email"]) for d in dossiers] == [(stores["reference"], "marie.martin@exemple.fr")]
+    assert [(d["reference"], d["contact_email"]) for d in dossiers] == [
+        (stores["reference"], "marie.martin@exemple.fr")
+    ]
     response = await admin.get("/admin/export/unanswered.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert 'attachment; filename="boussole-unanswered-' in response.headers["Content-Disposition"]

@@ -36,11 +36,17 @@ def test_a_session_cookie_is_valid_until_it_expires():
     assert not sessions.valid(cookie)
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda c: c[:-1] + ("0" if c[-1] != "0" else "1"),
-    lambda c: str(int(c.split(".")[0]) + 60) + c[c.index("."):],
-    lambda c: "", lambda c: "a.b", lambda c: "1.é.ü", lambda c: c + ".x",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda c: c[:-1] + ("0" if c[-1] != "0" else "1"),
+        lambda c: str(int(c.split(".")[0]) + 60) + c[c.index(".") :],
+        lambda c: "",
+        lambda c: "a.b",
+        lambda c: "1.é.ü",
+        lambda c: c + ".x",
+    ],
+)
 def test_a_forged_cookie_is_refused(tamper):
     sessions = Sessions(TOKEN)
     assert not sessions.valid(tamper(sessions.issue()))
@@ -98,6 +104,7 @@ def test_the_token_is_generated_once_readable_by_its_owner_only(tmp_path, monkey
 def test_the_command_line_prints_the_token(tmp_path):
     env = {**os.environ, "BOUSSOLE_VAR_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
     env.pop("BOUSSOLE_ADMIN_TOKEN", None)
-    printed = subprocess.run([sys.executable, "-m", "bot", "admin-token"], env=env, cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout.strip()
+    printed = subprocess.run(
+        [sys.executable, "-m", "bot", "admin-token"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
     assert printed == (tmp_path / "admin_token").read_text(encoding="utf-8")

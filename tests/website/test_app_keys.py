@@ -37,8 +37,9 @@ async def test_the_whole_site_runs_without_a_plain_string_key_and_on_one_engine(
             assert (await client.get("/healthz")).status == 503  # Rasa and the actions are not running
             feedback = await client.post("/api/feedback", json={"session_id": "web-" + "1" * 32, "rating": "up"})
             assert feedback.status in (201, 404)
-            login = await client.post("/admin/login", data={"token": TOKEN, "next": "/admin/feedback"},
-                                      allow_redirects=False)
+            login = await client.post(
+                "/admin/login", data={"token": TOKEN, "next": "/admin/feedback"}, allow_redirects=False
+            )
             assert login.status == 303
             assert (await client.get("/admin/feedback")).status == 200
             assert (await client.get("/admin/handovers")).status == 200

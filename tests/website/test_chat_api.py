@@ -10,12 +10,12 @@ from html.parser import HTMLParser
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.website import feedback
 from bot.config import settings
 from bot.knowledge import store
+from bot.tools.processes import free_port
+from bot.website import feedback
 from bot.website.app import create_app
 from bot.website.ratelimit import RateLimiter
-from bot.tools.processes import free_port
 
 PARTNER = "https://www.partenaire.example"
 SESSION = "0123456789abcdef0123456789abcdef"
@@ -30,8 +30,14 @@ def web_env(monkeypatch, tmp_path):
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'web.db'}")
     monkeypatch.setenv("BOUSSOLE_RASA_TOKEN", "jeton-unitaire")
     monkeypatch.setenv("BOUSSOLE_CORS_ORIGINS", PARTNER)
-    for name in ("BOUSSOLE_RATE_LIMIT_SESSION", "BOUSSOLE_RATE_LIMIT_IP", "BOUSSOLE_FRAME_ANCESTORS",
-                 "BOUSSOLE_LOG_MESSAGES", "BOUSSOLE_MAX_MESSAGE_CHARS", "BOUSSOLE_TRUST_PROXY"):
+    for name in (
+        "BOUSSOLE_RATE_LIMIT_SESSION",
+        "BOUSSOLE_RATE_LIMIT_IP",
+        "BOUSSOLE_FRAME_ANCESTORS",
+        "BOUSSOLE_LOG_MESSAGES",
+        "BOUSSOLE_MAX_MESSAGE_CHARS",
+        "BOUSSOLE_TRUST_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -111,7 +117,12 @@ async def test_every_error_is_french_json(make_client):
         (client.post("/api/chat", data="{pas du json", headers={"Content-Type": "application/json"}), 400),
         (client.post("/api/chat", json=["liste"]), 400),
         (client.post("/api/chat", json={"message": 12}), 400),
-        (client.post("/api/chat", data="message=bonjour", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415),
+        (
+            client.post(
+                "/api/chat", data="message=bonjour", headers={"Content-Type": "application/x-www-form-urlencoded"}
+            ),
+            415,
+        ),
         (client.post("/api/chat", data="x" * 70_000, headers={"Content-Type": "application/json"}), 413),
         (client.get("/boom"), 500),
     ]
@@ -150,7 +161,9 @@ async def test_per_session_rate_limit(make_client, web_env):
     assert statuses == [503, 503, 429]
     body = await response.json()
     assert_french_json_error(response, body, 429)
-    assert 1 <= int(response.headers["Retry-After"]) <= 60 and body["retry_after"] == int(response.headers["Retry-After"])
+    assert 1 <= int(response.headers["Retry-After"]) <= 60 and body["retry_after"] == int(
+        response.headers["Retry-After"]
+    )
     assert "patientez" in body["error"]
     other = await client.post("/api/chat", json={"message": "Bonjour", "session_id": "b" * 32})
     assert other.status == 503
@@ -170,8 +183,11 @@ async def test_per_address_rate_limit_covers_the_api_only(make_client, web_env):
 
 async def test_cors_allow_list(make_client):
     client = await make_client()
-    preflight = {"Origin": PARTNER, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"}
+    preflight = {
+        "Origin": PARTNER,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
     allowed = await client.options("/api/chat", headers=preflight)
     assert allowed.status == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == PARTNER
@@ -205,9 +221,16 @@ async def test_request_log_has_no_message_text_by_default(make_client, web_env, 
 async def test_feedback_is_stored_in_the_database(make_client, web_env, db_url):
     web_env.setenv("BOUSSOLE_DB_URL", db_url)
     client = await make_client()
-    response = await client.post("/api/feedback", json={
-        "session_id": SESSION, "rating": "down", "comment": "  Il manque le lien  ",
-        "answer_text": "Le V.I.E…", "question_text": "c koi le vie"})
+    response = await client.post(
+        "/api/feedback",
+        json={
+            "session_id": SESSION,
+            "rating": "down",
+            "comment": "  Il manque le lien  ",
+            "answer_text": "Le V.I.E…",
+            "question_text": "c koi le vie",
+        },
+    )
     assert response.status == 201
     body = await response.json()
     assert body["message"] == "Merci pour votre avis."
@@ -217,21 +240,33 @@ async def test_feedback_is_stored_in_the_database(make_client, web_env, db_url):
     finally:
         engine.dispose()
     assert [(r["id"], r["conversation_id"], r["rating"], r["comment"], r["question_text"]) for r in rows] == [
-        (body["id"], "web-" + SESSION, "down", "Il manque le lien", "c koi le vie")]
+        (body["id"], "web-" + SESSION, "down", "Il manque le lien", "c koi le vie")
+    ]
 
 
 async def test_bad_feedback_is_refused_in_french(make_client):
     client = await make_client()
-    for payload, fragment in [({"session_id": SESSION, "rating": "bof"}, "« up »"),
-                              ({"session_id": SESSION, "rating": "up", "comment": "a" * 1001}, "trop long")]:
+    for payload, fragment in [
+        ({"session_id": SESSION, "rating": "bof"}, "« up »"),
+        ({"session_id": SESSION, "rating": "up", "comment": "a" * 1001}, "trop long"),
+    ]:
         response = await client.post("/api/feedback", json=payload)
         body = await response.json()
         assert_french_json_error(response, body, 400)
         assert fragment in body["error"]
 
 
-@pytest.mark.parametrize("foreign", ["123456789", "U024BE7LH", "web-0123456789abcdef0123456789abcdef",
-                                     "whatsapp:+33612345678", "0123456789ABCDEF0123456789ABCDEF", ""])
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "123456789",
+        "U024BE7LH",
+        "web-0123456789abcdef0123456789abcdef",
+        "whatsapp:+33612345678",
+        "0123456789ABCDEF0123456789ABCDEF",
+        "",
+    ],
+)
 async def test_ids_outside_the_website_namespace_get_the_same_french_404(make_client, foreign):
     client = await make_client()
     history = await client.get("/api/history", params={"session_id": foreign})
@@ -240,8 +275,12 @@ async def test_ids_outside_the_website_namespace_get_the_same_french_404(make_cl
     bodies = [await r.json() for r in (history, chat, vote)]
     for response, body in zip((history, chat, vote), bodies):
         assert_french_json_error(response, body, 404)
-    assert bodies[0] == bodies[1] == bodies[2] == {"error": "Conversation introuvable : commencez-en une nouvelle.",
-                                                   "code": "unknown_session"}
+    assert (
+        bodies[0]
+        == bodies[1]
+        == bodies[2]
+        == {"error": "Conversation introuvable : commencez-en une nouvelle.", "code": "unknown_session"}
+    )
 
 
 async def test_history_needs_a_valid_conversation_and_says_when_rasa_is_down(make_client):
@@ -271,17 +310,19 @@ def test_rate_limiter_forgets_old_keys():
     assert len(limiter) == 3
 
 
-@pytest.mark.parametrize("name, value, fragment", [
-    ("BOUSSOLE_RATE_LIMIT_IP", "beaucoup", "nombre entier"),
-    ("BOUSSOLE_MAX_MESSAGE_CHARS", "0", "au moins 1"),
-    ("BOUSSOLE_CORS_ORIGINS", "https://site.example/page", "n'est pas une origine"),
-    ("BOUSSOLE_FRAME_ANCESTORS", "'self'; script-src *", "séparées par des espaces"),
-])
+@pytest.mark.parametrize(
+    "name, value, fragment",
+    [
+        ("BOUSSOLE_RATE_LIMIT_IP", "beaucoup", "nombre entier"),
+        ("BOUSSOLE_MAX_MESSAGE_CHARS", "0", "au moins 1"),
+        ("BOUSSOLE_CORS_ORIGINS", "https://site.example/page", "n'est pas une origine"),
+        ("BOUSSOLE_FRAME_ANCESTORS", "'self'; script-src *", "séparées par des espaces"),
+    ],
+)
 def test_bad_settings_are_named_in_french(monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)
     with pytest.raises(settings.InvalidSetting, match=fragment):
         settings.current()
-
 
 
 async def test_forwarded_address_is_used_only_behind_a_trusted_proxy(make_client, web_env):
@@ -294,7 +335,8 @@ async def test_forwarded_address_is_used_only_behind_a_trusted_proxy(make_client
     client = await make_client()
     statuses = []
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.1"):
-        response = await client.get("/api/history", params={"session_id": SESSION},
-                                    headers={"X-Forwarded-For": f"{address}, 10.0.0.1"})
+        response = await client.get(
+            "/api/history", params={"session_id": SESSION}, headers={"X-Forwarded-For": f"{address}, 10.0.0.1"}
+        )
         statuses.append(response.status)
     assert statuses == [503, 503, 429]

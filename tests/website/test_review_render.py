@@ -38,12 +38,15 @@ def test_french_dates_and_numbers():
     assert percent(0.125, 1) == "12,5\u202f%" and percent(None) == "—"
 
 
-@pytest.mark.parametrize("first, last, message", [
-    ("2026-02-30", "", "Date de début illisible"),
-    ("", "31/03/2026", "Date de fin illisible"),
-    ("2026-03-10", "2026-03-01", "après la date de fin"),
-    ("2024-01-01", "2026-01-01", f"{MAX_DAYS} jours"),
-])
+@pytest.mark.parametrize(
+    "first, last, message",
+    [
+        ("2026-02-30", "", "Date de début illisible"),
+        ("", "31/03/2026", "Date de fin illisible"),
+        ("2026-03-10", "2026-03-01", "après la date de fin"),
+        ("2024-01-01", "2026-01-01", f"{MAX_DAYS} jours"),
+    ],
+)
 def test_a_wrong_period_is_explained_in_french(first, last, message):
     with pytest.raises(InvalidPeriod, match=message):
         parse(first, last)
@@ -65,8 +68,10 @@ def _svg(markup: str) -> ET.Element:
 
 def test_stacked_chart_has_a_title_a_description_and_proportional_bars():
     days = [dt.date(2026, 3, 9), dt.date(2026, 3, 10)]
-    series = [charts.Series("ask_programme", [2, 6], charts.PALETTE[0]),
-              charts.Series(ATTACK, [0, 4], charts.PALETTE[1])]
+    series = [
+        charts.Series("ask_programme", [2, 6], charts.PALETTE[0]),
+        charts.Series(ATTACK, [0, 4], charts.PALETTE[1]),
+    ]
     markup = charts.bar_chart("essai", "Messages par jour", "Deux jours.", days, series, "messages")
     root = _svg(markup)
     assert root.get("role") == "img" and root.get("aria-labelledby") == "essai-title essai-desc"
@@ -76,7 +81,8 @@ def test_stacked_chart_has_a_title_a_description_and_proportional_bars():
     heights = {r.find(f"{SVG}title").text: float(r.get("height")) for r in bars}
     assert len(bars) == 3  # no bar for a zero
     assert heights["10 mars 2026 — ask_programme : 6 messages"] == pytest.approx(
-        1.5 * heights[f"10 mars 2026 — {ATTACK} : 4 messages"], rel=0.01)
+        1.5 * heights[f"10 mars 2026 — {ATTACK} : 4 messages"], rel=0.01
+    )
     # The axis ends on a round number above the tallest stack (10 messages).
     assert heights["9 mars 2026 — ask_programme : 2 messages"] == pytest.approx(charts.PLOT_HEIGHT * 2 / 10, rel=0.01)
     assert "<script>" not in markup
@@ -84,8 +90,9 @@ def test_stacked_chart_has_a_title_a_description_and_proportional_bars():
 
 def test_share_chart_reads_in_percent_and_skips_empty_days():
     days = [dt.date(2026, 3, 9), dt.date(2026, 3, 10)]
-    markup = charts.bar_chart("part", "Part", "—", days, [charts.Series("sans réponse", [None, 0.25], "#b91c1c")],
-                              "", as_percent=True)
+    markup = charts.bar_chart(
+        "part", "Part", "—", days, [charts.Series("sans réponse", [None, 0.25], "#b91c1c")], "", as_percent=True
+    )
     root = _svg(markup)
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     assert [b.find(f"{SVG}title").text for b in bars] == ["10 mars 2026 : 25,0\u202f%"]
@@ -105,14 +112,31 @@ def _rows(chunks) -> list:
 
 
 def test_turns_export_one_row_per_turn_without_formulas():
-    turn = Turn(event_ids=[7], at=dt.datetime(2026, 3, 10, 9, tzinfo=PARIS).timestamp(), text="=HYPERLINK(\"x\")",
-                intent="ask_programme", confidence=0.9312, entities=[("programme", "vie")],
-                replies=[Reply("V.I.E"), Reply("Source : …")], actions=["action_programme_details"],
-                reason="out_of_scope")
+    turn = Turn(
+        event_ids=[7],
+        at=dt.datetime(2026, 3, 10, 9, tzinfo=PARIS).timestamp(),
+        text='=HYPERLINK("x")',
+        intent="ask_programme",
+        confidence=0.9312,
+        entities=[("programme", "vie")],
+        replies=[Reply("V.I.E"), Reply("Source : …")],
+        actions=["action_programme_details"],
+        reason="out_of_scope",
+    )
     rows = _rows(exports.turns([("conv", turn)], PARIS))
     assert rows[0] == list(exports.TURN_COLUMNS)
-    assert rows[1] == ["conv", "2026-03-10T09:00:00+01:00", "'=HYPERLINK(\"x\")", "", "ask_programme", "0.931",
-                       "programme=vie", "V.I.E | Source : …", "action_programme_details", "hors sujet"]
+    assert rows[1] == [
+        "conv",
+        "2026-03-10T09:00:00+01:00",
+        '\'=HYPERLINK("x")',
+        "",
+        "ask_programme",
+        "0.931",
+        "programme=vie",
+        "V.I.E | Source : …",
+        "action_programme_details",
+        "hors sujet",
+    ]
 
 
 def test_unanswered_export_and_large_exports_come_in_chunks():

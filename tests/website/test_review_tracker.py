@@ -64,8 +64,13 @@ def test_turns_of_a_conversation(stored):
     reader, _ = stored
     detail = conversations.detail(reader, "conv-unanswered")
     turns = detail.turns
-    assert [t.text for t in turns] == ["xqzw plorb", VIE_PAYLOAD, "Quel temps fera-t-il à Brest demain ?",
-                                       "le quota japonais sur le glutamate, c'est combien ?", "blablabla"]
+    assert [t.text for t in turns] == [
+        "xqzw plorb",
+        VIE_PAYLOAD,
+        "Quel temps fera-t-il à Brest demain ?",
+        "le quota japonais sur le glutamate, c'est combien ?",
+        "blablabla",
+    ]
     assert [t.reason for t in turns] == [NOT_UNDERSTOOD, None, OUT_OF_SCOPE, NO_ANSWER, NOT_UNDERSTOOD]
     unclear, clicked = turns[0], turns[1]
     assert (unclear.intent, unclear.confidence, unclear.new_session) == ("nlu_fallback", 0.41, True)
@@ -92,7 +97,8 @@ def test_turns_are_paged(stored):
     assert [[t.text for t in p.turns] for p in pages] == [
         ["xqzw plorb", VIE_PAYLOAD],
         ["Quel temps fera-t-il à Brest demain ?", "le quota japonais sur le glutamate, c'est combien ?"],
-        ["blablabla"]]
+        ["blablabla"],
+    ]
     assert [t.reason for t in pages[1].turns] == [OUT_OF_SCOPE, NO_ANSWER]
     assert pages[0].page.has_next and not pages[2].page.has_next
 
@@ -123,10 +129,13 @@ def test_queue_of_a_period_and_its_pages(stored):
     assert [m.sender_id for m in queue.page(reader, only(DAY + dt.timedelta(days=1))).items] == ["conv-night"]
     assert queue.page(reader, only(DAY - dt.timedelta(days=40))).total == 0
     second = queue.page(reader, EVERYTHING, 1, 2)
-    assert [m.text for m in second.items] == ["le quota japonais sur le glutamate, c'est combien ?",
-                                              "Quel temps fera-t-il à Brest demain ?"]
+    assert [m.text for m in second.items] == [
+        "le quota japonais sur le glutamate, c'est combien ?",
+        "Quel temps fera-t-il à Brest demain ?",
+    ]
     assert [m.text for m in queue.iterate(reader, EVERYTHING, batch=2)] == [
-        m.text for m in queue.page(reader, EVERYTHING).items]
+        m.text for m in queue.page(reader, EVERYTHING).items
+    ]
 
 
 def test_daily_activity_in_local_days(stored):
@@ -136,8 +145,14 @@ def test_daily_activity_in_local_days(stored):
     before, day, night = days
     assert (before.messages, before.unanswered_share) == (0, None)
     # Two questions on a programme that day: one typed, one clarified (counted once).
-    assert day.intents == {"ask_programme": 2, "ask_eligibility": 1, "nlu_fallback": 1, "out_of_scope": 1,
-                           "ask_amount": 1, "nonsense": 1}
+    assert day.intents == {
+        "ask_programme": 2,
+        "ask_eligibility": 1,
+        "nlu_fallback": 1,
+        "out_of_scope": 1,
+        "ask_amount": 1,
+        "nonsense": 1,
+    }
     assert (day.typed, day.unanswered, day.unanswered_share) == (5, 4, 0.8)
     assert (night.intents, night.typed, night.unanswered) == ({"greet": 1}, 1, 1)
     assert activity.intent_totals(days)[0] == ("ask_programme", 2)
@@ -148,7 +163,9 @@ def test_conversations_and_turns_exported_in_full(stored):
     assert {s.sender_id for s in conversations.iterate(reader, EVERYTHING, batch=1)} == set(scripts)
     pairs = list(conversations.iterate_turns(reader, only(DAY)))
     assert [(sender, turn.text) for sender, turn in pairs if sender == "conv-answered"] == [
-        ("conv-answered", "C'est quoi le V.I.E ?"), ("conv-answered", '/ask_eligibility{"programme":"vie"}')]
+        ("conv-answered", "C'est quoi le V.I.E ?"),
+        ("conv-answered", '/ask_eligibility{"programme":"vie"}'),
+    ]
     assert {sender for sender, _ in pairs} == {"conv-answered", "conv-unanswered"}
 
 
@@ -189,8 +206,11 @@ def test_a_database_without_rasa_tables_is_empty(db_url):
 def test_a_query_past_its_time_limit_is_stopped_with_a_french_message(db_url):
     review_store.write(db_url, {"c": review_store.answered(review_store.at(DAY, 9))})
     reader = TrackerReader(db_url, timeout_s=0.001)
-    slow = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50000000) SELECT count(*) FROM n"
-            if db_url.startswith("sqlite") else "SELECT pg_sleep(2)")
+    slow = (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50000000) SELECT count(*) FROM n"
+        if db_url.startswith("sqlite")
+        else "SELECT pg_sleep(2)"
+    )
     try:
         with pytest.raises(TrackerUnavailable, match="période plus courte"):
             with reader.connect() as connection:
@@ -216,12 +236,14 @@ def test_an_unsupported_database_is_refused_in_french():
 def test_a_user_message_the_bot_never_answered_is_a_failed_turn():
     from bot.website.review.events import build_turns
 
-    rows = [(1, "user", 1.0, {"text": "C'est quoi le V.I.E ?"}),
-            (2, "action", 1.1, {"name": "action_programme_details"}),
-            (3, "bot", 1.2, {"text": "Le V.I.E…"}),
-            (4, "user", 2.0, {"text": "et c'est pour qui ?"}),
-            (5, "action", 2.1, {"name": "action_programme_details"}),
-            (6, "action", 2.2, {"name": "action_listen"}),
-            (7, "user", 3.0, {"text": "merci"}),
-            (8, "bot", 3.1, {"text": "Avec plaisir."})]
+    rows = [
+        (1, "user", 1.0, {"text": "C'est quoi le V.I.E ?"}),
+        (2, "action", 1.1, {"name": "action_programme_details"}),
+        (3, "bot", 1.2, {"text": "Le V.I.E…"}),
+        (4, "user", 2.0, {"text": "et c'est pour qui ?"}),
+        (5, "action", 2.1, {"name": "action_programme_details"}),
+        (6, "action", 2.2, {"name": "action_listen"}),
+        (7, "user", 3.0, {"text": "merci"}),
+        (8, "bot", 3.1, {"text": "Avec plaisir."}),
+    ]
     assert [turn.failed for turn in build_turns(rows)] == [False, True, False]

@@ -14,6 +14,18 @@ def test_the_website_talks_to_rasa_under_its_own_prefix_only():
 
 
 def test_ids_of_other_channels_never_become_a_website_sender():
-    for foreign in ["123456789", "U024BE7LH", "whatsapp:+33612345678", "29:1abcd", "web-" + "0" * 32,
-                    "0" * 31, "0" * 33, "G" * 32, None, 42, ["a"], ""]:
+    for foreign in [
+        "123456789",
+        "U024BE7LH",
+        "whatsapp:+33612345678",
+        "29:1abcd",
+        "web-" + "0" * 32,
+        "0" * 31,
+        "0" * 33,
+        "G" * 32,
+        None,
+        42,
+        ["a"],
+        "",
+    ]:
         assert sessions.sender_of(foreign) is None

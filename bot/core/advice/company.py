@@ -10,61 +10,89 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from bot.core import quantities
-from bot.knowledge.snapshot import KnowledgeBase
 from bot.core.text import fold
+from bot.knowledge.snapshot import KnowledgeBase
 
 # A slot holding this value was asked and declined (« passer »): it is not asked again.
 NOT_GIVEN = "non-precise"
 
 # The slots the profile form fills, in the order it asks for them.
-FORM_SLOTS = ("sector", "region", "headcount", "revenue", "company_age", "first_balance_sheet",
-              "export_experience", "country", "need")
+FORM_SLOTS = (
+    "sector",
+    "region",
+    "headcount",
+    "revenue",
+    "company_age",
+    "first_balance_sheet",
+    "export_experience",
+    "country",
+    "need",
+)
 # Every slot the profile is read from (a département answers the Région question).
 PROFILE_SLOTS = FORM_SLOTS + ("departement",)
 
-EXPERIENCE_LABELS = {"aucune": "premier export", "occasionnelle": "ventes à l'étranger occasionnelles",
-                     "reguliere": "exportateur régulier"}
+EXPERIENCE_LABELS = {
+    "aucune": "premier export",
+    "occasionnelle": "ventes à l'étranger occasionnelles",
+    "reguliere": "exportateur régulier",
+}
 
-_NO_EXPERIENCE = re.compile(r"\b(jamais|aucune?|pas encore|premiere fois|premier export|debut\w*|debutant\w*|"
-                            r"rien|zero|nouveau|nouvelle|pas d export|never)\b")
-_REGULAR = re.compile(r"\b(regulier\w*|regulierement|depuis (des|plusieurs|\d+) ans?|beaucoup|souvent|"
-                      r"plusieurs pays|\d+ ?% (du|de notre|de nos) ?(ca|chiffre)|la moitie|majorite|habitue\w*)\b")
-_OCCASIONAL = re.compile(r"\b(un peu|parfois|occasion\w*|quelques?|deja|ponctuel\w*|de temps en temps|"
-                         r"rarement|oui|un client|un pays)\b")
+_NO_EXPERIENCE = re.compile(
+    r"\b(jamais|aucune?|pas encore|premiere fois|premier export|debut\w*|debutant\w*|"
+    r"rien|zero|nouveau|nouvelle|pas d export|never)\b"
+)
+_REGULAR = re.compile(
+    r"\b(regulier\w*|regulierement|depuis (des|plusieurs|\d+) ans?|beaucoup|souvent|"
+    r"plusieurs pays|\d+ ?% (du|de notre|de nos) ?(ca|chiffre)|la moitie|majorite|habitue\w*)\b"
+)
+_OCCASIONAL = re.compile(
+    r"\b(un peu|parfois|occasion\w*|quelques?|deja|ponctuel\w*|de temps en temps|"
+    r"rarement|oui|un client|un pays)\b"
+)
 
-_YES = re.compile(r"^(oui|ouais|yes|yep|ok|c est fait|c est bon|effectivement|tout a fait|bien sur|"
-                  r"absolument|oui c est fait|oui clos|oui cloture)\b|\b(deja cloture|bilan cloture|"
-                  r"on a (deja )?(un|notre) (premier )?bilan|nous avons (deja )?(un|notre) (premier )?bilan|"
-                  r"plusieurs bilans)\b")
-_NO = re.compile(r"^(non|nan|no|pas encore|toujours pas)\b|\b(pas encore (de|eu de|clos|cloture)|"
-                 r"pas de bilan|aucun bilan|premier bilan (n est|pas))\b")
+_YES = re.compile(
+    r"^(oui|ouais|yes|yep|ok|c est fait|c est bon|effectivement|tout a fait|bien sur|"
+    r"absolument|oui c est fait|oui clos|oui cloture)\b|\b(deja cloture|bilan cloture|"
+    r"on a (deja )?(un|notre) (premier )?bilan|nous avons (deja )?(un|notre) (premier )?bilan|"
+    r"plusieurs bilans)\b"
+)
+_NO = re.compile(
+    r"^(non|nan|no|pas encore|toujours pas)\b|\b(pas encore (de|eu de|clos|cloture)|"
+    r"pas de bilan|aucun bilan|premier bilan (n est|pas))\b"
+)
 
 
 @dataclass(frozen=True)
 class CompanyProfile:
-    sector: Optional[str] = None
-    region: Optional[str] = None
-    departement: Optional[str] = None
-    headcount: Optional[int] = None
-    revenue: Optional[int] = None
-    age_months: Optional[int] = None
-    balance_sheet_closed: Optional[bool] = None
-    export_experience: Optional[str] = None
-    country: Optional[str] = None
-    zone: Optional[str] = None
-    need: Optional[str] = None
+    sector: str | None = None
+    region: str | None = None
+    departement: str | None = None
+    headcount: int | None = None
+    revenue: int | None = None
+    age_months: int | None = None
+    balance_sheet_closed: bool | None = None
+    export_experience: str | None = None
+    country: str | None = None
+    zone: str | None = None
+    need: str | None = None
     # Slots the user chose not to fill.
     declined: frozenset = field(default_factory=frozenset)
 
     def value_of(self, slot: str):
         """The parsed value behind a form slot, or None."""
-        return {"sector": self.sector, "region": self.region, "headcount": self.headcount,
-                "revenue": self.revenue, "company_age": self.age_months,
-                "first_balance_sheet": self.balance_sheet_closed, "export_experience": self.export_experience,
-                "country": self.country or self.zone, "need": self.need}[slot]
+        return {
+            "sector": self.sector,
+            "region": self.region,
+            "headcount": self.headcount,
+            "revenue": self.revenue,
+            "company_age": self.age_months,
+            "first_balance_sheet": self.balance_sheet_closed,
+            "export_experience": self.export_experience,
+            "country": self.country or self.zone,
+            "need": self.need,
+        }[slot]
 
     def is_empty(self) -> bool:
         return all(self.value_of(slot) is None for slot in FORM_SLOTS)
@@ -83,7 +111,7 @@ class CompanyProfile:
         return missing
 
 
-def parse_export_experience(text: Optional[str]) -> Optional[str]:
+def parse_export_experience(text: str | None) -> str | None:
     """« jamais exporté » → aucune, « un peu en Belgique » → occasionnelle, « 30 % du CA » → reguliere."""
     folded = " ".join(re.findall(r"[a-z0-9%]+", fold(text or "")))
     if not folded:
@@ -99,7 +127,7 @@ def parse_export_experience(text: Optional[str]) -> Optional[str]:
     return None
 
 
-def parse_yes_no(text: Optional[str]) -> Optional[bool]:
+def parse_yes_no(text: str | None) -> bool | None:
     """Answers to « avez-vous clôturé votre premier bilan ? »."""
     folded = " ".join(re.findall(r"[a-z0-9]+", fold(text or "")))
     if folded in ("true", "false"):
@@ -115,7 +143,7 @@ def zones(kb: KnowledgeBase) -> list:
     return sorted({c["zone"] for c in kb.all("country")})
 
 
-def parse_zone(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
+def parse_zone(kb: KnowledgeBase, text: str | None) -> str | None:
     """« vers l'Asie » → Asie, « Amérique latine » → Amérique latine."""
     padded = f" {' '.join(re.findall(r'[a-z]+', fold(text or '')))} "
     for zone in sorted(zones(kb), key=len, reverse=True):
@@ -124,7 +152,7 @@ def parse_zone(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
     return None
 
 
-def parse_country(kb: KnowledgeBase, text: Optional[str]):
+def parse_country(kb: KnowledgeBase, text: str | None):
     """(country id, zone): a country named (by name, alias, ISO code or in a sentence), else a zone."""
     if not text:
         return None, None
@@ -138,7 +166,7 @@ def parse_country(kb: KnowledgeBase, text: Optional[str]):
 NEED_MIN_SCORE = 2.2
 
 
-def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
+def parse_need(kb: KnowledgeBase, text: str | None) -> str | None:
     """The obstacle id a need names: « financer un salon », « trouver des distributeurs »."""
     if not text:
         return None
@@ -149,11 +177,11 @@ def parse_need(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
     return obstacle_id
 
 
-def parse_sector(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
+def parse_sector(kb: KnowledgeBase, text: str | None) -> str | None:
     return kb.named("sector", text, text) if text else None
 
 
-def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text: Optional[str]):
+def parse_place(kb: KnowledgeBase, region_text: str | None, departement_text: str | None):
     """(region id, département code) from a Région, a département name or number, or a
     sentence (« dans le 69 »). A Région named in full wins over a département its name
     contains (« Pays de la Loire » is not the Loire)."""
@@ -177,8 +205,9 @@ def parse_place(kb: KnowledgeBase, region_text: Optional[str], departement_text:
     return None, None
 
 
-def from_values(kb: KnowledgeBase, values: dict, today: Optional[dt.date] = None) -> CompanyProfile:
+def from_values(kb: KnowledgeBase, values: dict, today: dt.date | None = None) -> CompanyProfile:
     """A profile from slot values (raw or normalised); NOT_GIVEN marks a declined slot."""
+
     def raw(slot):
         value = values.get(slot)
         return None if value in (None, "", NOT_GIVEN) else str(value)
@@ -212,8 +241,9 @@ def to_slots(company: CompanyProfile) -> dict:
         "headcount": None if company.headcount is None else str(company.headcount),
         "revenue": None if company.revenue is None else str(company.revenue),
         "company_age": None if company.age_months is None else f"{company.age_months} mois",
-        "first_balance_sheet": None if company.balance_sheet_closed is None else
-        ("true" if company.balance_sheet_closed else "false"),
+        "first_balance_sheet": None
+        if company.balance_sheet_closed is None
+        else ("true" if company.balance_sheet_closed else "false"),
         "export_experience": company.export_experience,
         "country": company.country or company.zone,
         "need": company.need,
@@ -242,7 +272,9 @@ def describe(kb: KnowledgeBase, company: CompanyProfile) -> list:
     if company.age_months is not None:
         facts.append(f"Ancienneté : {quantities.format_age(company.age_months)}")
     if company.balance_sheet_closed is not None:
-        facts.append("Premier bilan de 12 mois : " + ("clôturé" if company.balance_sheet_closed else "pas encore clôturé"))
+        facts.append(
+            "Premier bilan de 12 mois : " + ("clôturé" if company.balance_sheet_closed else "pas encore clôturé")
+        )
     if company.export_experience:
         facts.append(f"Expérience de l'export : {EXPERIENCE_LABELS[company.export_experience]}")
     if company.country:

@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Optional
 
 from bot.core import quantities
 from bot.core.advice import company as advice_company
 from bot.core.advice.company import NOT_GIVEN
 from bot.core.advice.handover import parse_contact
-from bot.knowledge.snapshot import KnowledgeBase
 from bot.core.replies import message
-from bot.website.review import unanswered
 from bot.core.text import fold
+from bot.knowledge.snapshot import KnowledgeBase
+from bot.website.review import unanswered
 
 CANCELLED = "annule"
-_CANCEL = re.compile(r"^(annule[rz]?|annulation|stop|laisse[rz]? tomber|arrete[rz]?|finalement non|"
-                     r"je ne veux (plus|pas)|on arrete|(finalement )?pas de dossier)\b")
+_CANCEL = re.compile(
+    r"^(annule[rz]?|annulation|stop|laisse[rz]? tomber|arrete[rz]?|finalement non|"
+    r"je ne veux (plus|pas)|on arrete|(finalement )?pas de dossier)\b"
+)
 # Answers to the profile form are read from the text only when the message is not a
 # question of its own (« et l'AP c'est pour 250 salariés max ? », « c'est quoi le V.I.E »).
 # The classifier's topic alone does not decide: « jamais exporté » may come out as a
 # question on where to start.
-PROGRAMME_QUESTIONS = ("ask_programme", "ask_eligibility", "ask_amount", "ask_how_to_apply",
-                       "ask_programme_status")
+PROGRAMME_QUESTIONS = ("ask_programme", "ask_eligibility", "ask_amount", "ask_how_to_apply", "ask_programme_status")
 
 
 def _is_question(intent: str, text: str) -> bool:
@@ -50,8 +50,9 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
         sector_id = advice_company.parse_sector(kb, entities.get("sector")) or advice_company.parse_sector(kb, text)
         return {slot: sector_id} if sector_id else {}
     if slot == "region":
-        region_id, code = advice_company.parse_place(kb, entities.get("region") or text,
-                                                     entities.get("departement") or text)
+        region_id, code = advice_company.parse_place(
+            kb, entities.get("region") or text, entities.get("departement") or text
+        )
         if region_id is None:
             return {}
         return {"region": region_id, "departement": code} if code else {"region": region_id}
@@ -61,9 +62,11 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
     if slot == "country":
         country_id, zone = advice_company.parse_country(kb, entities.get("country") or text)
         return {slot: country_id or zone} if (country_id or zone) else {}
-    numbers = {"headcount": (quantities.parse_headcount, str),
-               "revenue": (quantities.parse_revenue, str),
-               "company_age": (quantities.parse_company_age_months, lambda months: f"{months} mois")}
+    numbers = {
+        "headcount": (quantities.parse_headcount, str),
+        "revenue": (quantities.parse_revenue, str),
+        "company_age": (quantities.parse_company_age_months, lambda months: f"{months} mois"),
+    }
     if slot in numbers:
         parser, render = numbers[slot]
         value = parser(entities.get(slot)) if entities.get(slot) else None
@@ -78,7 +81,7 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
     return {}
 
 
-def contact_answer(text: str) -> Optional[str]:
+def contact_answer(text: str) -> str | None:
     """The handover_contact slot value for an answer: NOT_GIVEN, CANCELLED, the contact as
     JSON, or None when the answer is not understood."""
     folded = " ".join(re.findall(r"[a-z]+", fold(text or "")))
@@ -90,7 +93,7 @@ def contact_answer(text: str) -> Optional[str]:
     return json.dumps(contact.as_dict(), ensure_ascii=False) if contact else None
 
 
-def contact_from_slot(value: Optional[str]) -> dict:
+def contact_from_slot(value: str | None) -> dict:
     if not value or value in (NOT_GIVEN, CANCELLED):
         return {}
     try:
@@ -101,9 +104,11 @@ def contact_from_slot(value: Optional[str]) -> dict:
 
 
 def contact_not_understood() -> dict:
-    return message("Je n'ai trouvé ni adresse e-mail ni numéro de téléphone. Écrivez par exemple "
-                   "« marie.martin@exemple.fr, 06 12 34 56 78 », ou « passer » pour ne pas en laisser, "
-                   "ou « pas de dossier » pour ne rien enregistrer.")
+    return message(
+        "Je n'ai trouvé ni adresse e-mail ni numéro de téléphone. Écrivez par exemple "
+        "« marie.martin@exemple.fr, 06 12 34 56 78 », ou « passer » pour ne pas en laisser, "
+        "ou « pas de dossier » pour ne rien enregistrer."
+    )
 
 
 def programmes_discussed(events: list) -> list:

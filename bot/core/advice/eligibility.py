@@ -8,11 +8,10 @@ indicative: the operator decides, and every answer says so with the official sou
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Optional
 
 from bot.core.advice.company import CompanyProfile
-from bot.knowledge.snapshot import KnowledgeBase
 from bot.core.quantities import format_age, format_euros
+from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import french_date
 
@@ -29,18 +28,24 @@ QUESTIONS = {
     "first_balance_sheet": "Avez-vous clôturé votre premier bilan de 12 mois ?",
     "country": "Quel pays visez-vous ?",
 }
-FIELD_LABELS = {"sector": "votre secteur", "region": "votre Région", "headcount": "votre effectif",
-                "revenue": "votre chiffre d'affaires", "company_age": "l'âge de l'entreprise",
-                "first_balance_sheet": "la clôture de votre premier bilan", "country": "le pays visé"}
+FIELD_LABELS = {
+    "sector": "votre secteur",
+    "region": "votre Région",
+    "headcount": "votre effectif",
+    "revenue": "votre chiffre d'affaires",
+    "company_age": "l'âge de l'entreprise",
+    "first_balance_sheet": "la clôture de votre premier bilan",
+    "country": "le pays visé",
+}
 
 
 @dataclass(frozen=True)
 class Check:
     status: str
     explanation: str
-    missing: Optional[str] = None   # the profile slot that would decide it
-    remedy: Optional[str] = None    # what would make the company meet it
-    criterion: str = ""             # the knowledge-base criterion kind, « status » for the programme's
+    missing: str | None = None  # the profile slot that would decide it
+    remedy: str | None = None  # what would make the company meet it
+    criterion: str = ""  # the knowledge-base criterion kind, « status » for the programme's
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,9 @@ def _number(value: float) -> int:
     return int(value)
 
 
-def _threshold(actual, limit, minimum: bool, missing: str, subject: str, yours: str, limit_text: str,
-               remedy: Optional[str] = None) -> Check:
+def _threshold(
+    actual, limit, minimum: bool, missing: str, subject: str, yours: str, limit_text: str, remedy: str | None = None
+) -> Check:
     """A number against a floor or a ceiling, the limit itself included."""
     if actual is None:
         return Check(UNKNOWN, "", missing)
@@ -88,16 +94,32 @@ def _threshold(actual, limit, minimum: bool, missing: str, subject: str, yours: 
 def _revenue(value, company: CompanyProfile, minimum: bool) -> Check:
     limit = format_euros(_number(value))
     yours = format_euros(company.revenue) if company.revenue is not None else ""
-    return _threshold(company.revenue, value, minimum, "revenue", "Votre chiffre d'affaires", yours, limit,
-                      remedy=f"quand votre chiffre d'affaires atteindra {limit}")
+    return _threshold(
+        company.revenue,
+        value,
+        minimum,
+        "revenue",
+        "Votre chiffre d'affaires",
+        yours,
+        limit,
+        remedy=f"quand votre chiffre d'affaires atteindra {limit}",
+    )
 
 
 def _headcount(value, company: CompanyProfile, minimum: bool) -> Check:
     limit = _number(value)
     count = company.headcount
     yours = f"{count} salarié{'s' if count > 1 else ''}" if count is not None else ""
-    return _threshold(count, limit, minimum, "headcount", "Votre effectif", yours, f"{limit} salariés",
-                      remedy=f"à partir de {limit} salariés")
+    return _threshold(
+        count,
+        limit,
+        minimum,
+        "headcount",
+        "Votre effectif",
+        yours,
+        f"{limit} salariés",
+        remedy=f"à partir de {limit} salariés",
+    )
 
 
 def _age(value, company: CompanyProfile) -> Check:
@@ -108,27 +130,38 @@ def _age(value, company: CompanyProfile) -> Check:
     if company.age_months >= needed:
         return Check(MET, f"Votre entreprise a {yours} : l'ancienneté minimale de {_months(needed)} est atteinte.")
     wait = needed - company.age_months
-    return Check(NOT_MET, f"Votre entreprise a {yours} ; il faut {_months(needed)} d'existence.",
-                 remedy=f"dans {_months(wait)}, quand votre entreprise aura {_months(needed)}")
+    return Check(
+        NOT_MET,
+        f"Votre entreprise a {yours} ; il faut {_months(needed)} d'existence.",
+        remedy=f"dans {_months(wait)}, quand votre entreprise aura {_months(needed)}",
+    )
 
 
 def _balance_sheet(company: CompanyProfile) -> Check:
     if company.balance_sheet_closed is True:
         return Check(MET, "Vous avez clôturé un premier bilan de 12 mois.")
     if company.balance_sheet_closed is False:
-        return Check(NOT_MET, "Vous n'avez pas encore clôturé de bilan de 12 mois.",
-                     remedy="après la clôture de votre premier bilan de 12 mois")
+        return Check(
+            NOT_MET,
+            "Vous n'avez pas encore clôturé de bilan de 12 mois.",
+            remedy="après la clôture de votre premier bilan de 12 mois",
+        )
     if company.age_months is None:
         return Check(UNKNOWN, "", "company_age")
     if company.age_months < 12:
         wait = 12 - company.age_months
-        return Check(NOT_MET, f"Votre entreprise a {format_age(company.age_months)} : elle n'a pas encore pu "
-                              "clôturer un bilan de 12 mois.",
-                     remedy=f"après la clôture de votre premier bilan de 12 mois, soit dans {_months(wait)} "
-                            "au plus tôt")
+        return Check(
+            NOT_MET,
+            f"Votre entreprise a {format_age(company.age_months)} : elle n'a pas encore pu "
+            "clôturer un bilan de 12 mois.",
+            remedy=f"après la clôture de votre premier bilan de 12 mois, soit dans {_months(wait)} au plus tôt",
+        )
     if company.age_months >= 24:
-        return Check(MET, f"Votre entreprise a {format_age(company.age_months)} : un premier bilan de 12 mois "
-                          "est normalement clôturé.")
+        return Check(
+            MET,
+            f"Votre entreprise a {format_age(company.age_months)} : un premier bilan de 12 mois "
+            "est normalement clôturé.",
+        )
     return Check(UNKNOWN, "", "first_balance_sheet")
 
 
@@ -144,12 +177,13 @@ def _regions(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
         return Check(UNKNOWN, "", "region")
     if company.region in value:
         return Check(MET, f"Votre entreprise est implantée en Région {kb.name('region', company.region)}.")
-    return Check(NOT_MET, f"Réservé aux entreprises implantées en Région {names} ; la vôtre est en "
-                          f"{kb.name('region', company.region)}.")
+    return Check(
+        NOT_MET,
+        f"Réservé aux entreprises implantées en Région {names} ; la vôtre est en {kb.name('region', company.region)}.",
+    )
 
 
 def _sectors(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
-    names = ", ".join(kb.name("sector", s) for s in value)
     if company.sector is None:
         return Check(UNKNOWN, "", "sector")
     if company.sector in value:
@@ -161,8 +195,11 @@ def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
     if company.country:
         country = kb.get("country", company.country)
         if country["eu_member"]:
-            return Check(NOT_MET, f"Le dispositif vise les marchés hors de l'Union européenne ; {country['name']} "
-                                  "en est membre.", remedy="pour un projet vers un pays hors de l'Union européenne")
+            return Check(
+                NOT_MET,
+                f"Le dispositif vise les marchés hors de l'Union européenne ; {country['name']} en est membre.",
+                remedy="pour un projet vers un pays hors de l'Union européenne",
+            )
         return Check(MET, f"{country['name']} est hors de l'Union européenne.")
     if company.zone and company.zone != "Europe":
         return Check(MET, f"La zone visée ({company.zone}) est hors de l'Union européenne.")
@@ -194,21 +231,27 @@ def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile)
     return Check(UNKNOWN, "")
 
 
-def _status_check(kb: KnowledgeBase, programme: dict) -> Optional[Check]:
+def _status_check(kb: KnowledgeBase, programme: dict) -> Check | None:
     status = kb.status("programme", programme)
     if status == "ended":
         successor = programme.get("successor")
-        return Check(NOT_MET, f"Ce dispositif est terminé depuis le {french_date(programme['ended_on'])}.",
-                     remedy=f"voyez plutôt : {kb.name('programme', successor)}" if successor else None,
-                     criterion="status")
+        return Check(
+            NOT_MET,
+            f"Ce dispositif est terminé depuis le {french_date(programme['ended_on'])}.",
+            remedy=f"voyez plutôt : {kb.name('programme', successor)}" if successor else None,
+            criterion="status",
+        )
     if status == "paused":
         return Check(NOT_MET, "Ce dispositif est actuellement suspendu.", criterion="status")
     if status in (EXPIRED, "unconfirmed"):
         # Not a « no »: nobody knows whether it is still offered, so never « éligible ».
         until = programme.get("valid_until")
-        text = (f"Ce dispositif était annoncé jusqu'au {french_date(until)} ; la suite n'est pas confirmée "
-                "dans nos sources." if status == EXPIRED
-                else "Je n'ai pas pu confirmer que ce dispositif est toujours proposé.")
+        text = (
+            f"Ce dispositif était annoncé jusqu'au {french_date(until)} ; la suite n'est pas confirmée "
+            "dans nos sources."
+            if status == EXPIRED
+            else "Je n'ai pas pu confirmer que ce dispositif est toujours proposé."
+        )
         return Check(UNKNOWN, text, criterion="status")
     return None
 
@@ -227,8 +270,11 @@ def assess(kb: KnowledgeBase, pid: str, company: CompanyProfile) -> Assessment:
         checks.insert(0, status)
     if any(c.status == NOT_MET for c in checks):
         verdict = NOT_ELIGIBLE
-    elif (not programme.get("eligibility") or any(c.status == UNKNOWN and c.missing for c in checks)
-          or (status and status.status == UNKNOWN)):
+    elif (
+        not programme.get("eligibility")
+        or any(c.status == UNKNOWN and c.missing for c in checks)
+        or (status and status.status == UNKNOWN)
+    ):
         # No criteria in our record is no proof of eligibility.
         verdict = TO_CHECK
     else:

@@ -15,14 +15,14 @@ from bot.knowledge.snapshot import KnowledgeBase
 # Weights of the fit. The need dominates: a programme for another need is a poor answer
 # however eligible the company is.
 NEED_MATCH = 3.0
-NEED_FIRST = 0.5        # the need is the programme's main obstacle
+NEED_FIRST = 0.5  # the need is the programme's main obstacle
 # The obstacle's own list of programmes (knowledge/obstacles.yml) is ordered by relevance:
 # the first gets this bonus, each next one a tenth less.
 CURATED = 1.0
 CURATED_STEP = 0.1
 ELIGIBLE_BONUS = 2.0
 TO_CHECK_BONUS = 1.0
-MISSING_PENALTY = 0.2   # per profile value still needed to decide
+MISSING_PENALTY = 0.2  # per profile value still needed to decide
 OWN_REGION = 1.5
 NATIONAL = 0.5
 TARGET_OUTSIDE_EU = 0.5

@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Optional
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, select
 from sqlalchemy.engine import Engine
@@ -29,8 +28,11 @@ HandoverBase = declarative_base()
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+|00)\d{2}[\s.-]?\d(?:[\s.-]?\d{2}){4}|\b0\d(?:[\s.-]?\d{2}){4}\b")
-_NAME_NOISE = re.compile(r"\b(je suis|je m'appelle|moi c'est|nom|email|e-mail|mail|tel|tél|téléphone|telephone|"
-                         r"mon|ma|mes|et|mobile|portable)\b", re.IGNORECASE)
+_NAME_NOISE = re.compile(
+    r"\b(je suis|je m'appelle|moi c'est|nom|email|e-mail|mail|tel|tél|téléphone|telephone|"
+    r"mon|ma|mes|et|mobile|portable)\b",
+    re.IGNORECASE,
+)
 MAX_NAME = 80
 
 
@@ -51,15 +53,15 @@ class Dossier(HandoverBase):
 
 @dataclass
 class Contact:
-    name: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
     def as_dict(self) -> dict:
         return {k: v for k, v in (("name", self.name), ("email", self.email), ("phone", self.phone)) if v}
 
 
-def parse_contact(text: str) -> Optional[Contact]:
+def parse_contact(text: str) -> Contact | None:
     """A name, an e-mail address and a phone number, in any order; None if none is found."""
     text = (text or "").strip()
     email = _EMAIL.search(text)
@@ -73,14 +75,17 @@ def parse_contact(text: str) -> Optional[Contact]:
     if not (email or phone):
         # A name alone is not a way to be reached back.
         return None
-    return Contact(name=name[:MAX_NAME] or None, email=email.group() if email else None,
-                   phone=re.sub(r"[\s.-]", " ", phone.group()) if phone else None)
+    return Contact(
+        name=name[:MAX_NAME] or None,
+        email=email.group() if email else None,
+        phone=re.sub(r"[\s.-]", " ", phone.group()) if phone else None,
+    )
 
 
 @dataclass
 class DossierDraft:
     conversation_id: str
-    region: Optional[str]
+    region: str | None
     profile: dict
     programmes: list
     open_questions: list
@@ -89,8 +94,15 @@ class DossierDraft:
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
 
 
-def build(kb: KnowledgeBase, conversation_id: str, company: CompanyProfile, programme_ids: list,
-          open_questions: list, contact: dict, consent: str) -> DossierDraft:
+def build(
+    kb: KnowledgeBase,
+    conversation_id: str,
+    company: CompanyProfile,
+    programme_ids: list,
+    open_questions: list,
+    contact: dict,
+    consent: str,
+) -> DossierDraft:
     """The dossier: the profile in plain French and normalised, each programme discussed
     with its eligibility trace, the questions left open, the contact details given."""
     programmes = []
@@ -98,15 +110,24 @@ def build(kb: KnowledgeBase, conversation_id: str, company: CompanyProfile, prog
         if kb.get("programme", pid) is None:
             continue
         assessment = assess(kb, pid, company)
-        programmes.append({
-            "id": pid, "name": kb.name("programme", pid), "verdict": VERDICT_LABELS[assessment.verdict],
-            "checks": [f"{c.status} {c.explanation}" for c in assessment.checks],
-            "source": kb.get("programme", pid)["sources"][0]["url"],
-        })
-    return DossierDraft(conversation_id=conversation_id, region=company.region,
-                        profile={"facts": describe(kb, company), "values": to_slots(company)},
-                        programmes=programmes, open_questions=list(dict.fromkeys(open_questions)),
-                        contact=contact, consent=consent)
+        programmes.append(
+            {
+                "id": pid,
+                "name": kb.name("programme", pid),
+                "verdict": VERDICT_LABELS[assessment.verdict],
+                "checks": [f"{c.status} {c.explanation}" for c in assessment.checks],
+                "source": kb.get("programme", pid)["sources"][0]["url"],
+            }
+        )
+    return DossierDraft(
+        conversation_id=conversation_id,
+        region=company.region,
+        profile={"facts": describe(kb, company), "values": to_slots(company)},
+        programmes=programmes,
+        open_questions=list(dict.fromkeys(open_questions)),
+        contact=contact,
+        consent=consent,
+    )
 
 
 def _reference(now: dt.datetime) -> str:
@@ -119,10 +140,19 @@ def store(engine: Engine, draft: DossierDraft) -> str:
     HandoverBase.metadata.create_all(engine)
     with Session(engine, future=True) as session, session.begin():
         reference = _reference(draft.created_at)
-        session.add(Dossier(reference=reference, created_at=draft.created_at,
-                            conversation_id=draft.conversation_id, region=draft.region, profile=draft.profile,
-                            programmes=draft.programmes, open_questions=draft.open_questions,
-                            contact=draft.contact, consent=draft.consent))
+        session.add(
+            Dossier(
+                reference=reference,
+                created_at=draft.created_at,
+                conversation_id=draft.conversation_id,
+                region=draft.region,
+                profile=draft.profile,
+                programmes=draft.programmes,
+                open_questions=draft.open_questions,
+                contact=draft.contact,
+                consent=draft.consent,
+            )
+        )
     return reference
 
 
@@ -136,7 +166,7 @@ def store_at(url: str, draft: DossierDraft) -> str:
         engine.dispose()
 
 
-def count(engine: Engine, conversation_id: Optional[str] = None) -> int:
+def count(engine: Engine, conversation_id: str | None = None) -> int:
     HandoverBase.metadata.create_all(engine)
     with Session(engine, future=True) as session:
         query = select(Dossier)
@@ -162,14 +192,35 @@ def read_all(engine: Engine) -> list:
     HandoverBase.metadata.create_all(engine)
     with Session(engine, future=True) as session:
         rows = session.execute(select(Dossier).order_by(Dossier.created_at, Dossier.id)).scalars().all()
-        return [{"reference": d.reference, "created_at": d.created_at.isoformat(timespec="seconds"),
-                 "conversation_id": d.conversation_id, "region": d.region, "profile": d.profile,
-                 "programmes": d.programmes, "open_questions": d.open_questions, "contact": d.contact,
-                 "consent": d.consent} for d in rows]
+        return [
+            {
+                "reference": d.reference,
+                "created_at": d.created_at.isoformat(timespec="seconds"),
+                "conversation_id": d.conversation_id,
+                "region": d.region,
+                "profile": d.profile,
+                "programmes": d.programmes,
+                "open_questions": d.open_questions,
+                "contact": d.contact,
+                "consent": d.consent,
+            }
+            for d in rows
+        ]
 
 
-CSV_COLUMNS = ("reference", "created_at", "conversation_id", "region", "profile", "programmes",
-               "open_questions", "contact_name", "contact_email", "contact_phone", "consent")
+CSV_COLUMNS = (
+    "reference",
+    "created_at",
+    "conversation_id",
+    "region",
+    "profile",
+    "programmes",
+    "open_questions",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "consent",
+)
 
 
 def export(dossiers: list, fmt: str) -> str:
@@ -180,12 +231,19 @@ def export(dossiers: list, fmt: str) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for d in dossiers:
-        writer.writerow([
-            d["reference"], d["created_at"], d["conversation_id"], d["region"] or "",
-            " | ".join(d["profile"]["facts"]),
-            " | ".join(f"{p['name']} ({p['verdict']})" for p in d["programmes"]),
-            " | ".join(d["open_questions"]),
-            d["contact"].get("name", ""), d["contact"].get("email", ""), d["contact"].get("phone", ""),
-            d["consent"],
-        ])
+        writer.writerow(
+            [
+                d["reference"],
+                d["created_at"],
+                d["conversation_id"],
+                d["region"] or "",
+                " | ".join(d["profile"]["facts"]),
+                " | ".join(f"{p['name']} ({p['verdict']})" for p in d["programmes"]),
+                " | ".join(d["open_questions"]),
+                d["contact"].get("name", ""),
+                d["contact"].get("email", ""),
+                d["contact"].get("phone", ""),
+                d["consent"],
+            ]
+        )
     return out.getvalue()

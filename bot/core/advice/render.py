@@ -4,18 +4,15 @@ its source; every verdict is marked as an indication."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from bot.core.advice.company import CompanyProfile, describe
 from bot.core.advice.eligibility import FIELD_LABELS, NOT_ELIGIBLE, QUESTIONS, VERDICT_LABELS, Assessment
-from bot.core.advice.finder import Recommendation
 from bot.core.advice.routing import clusters_for
+from bot.core.replies import _bullets, _join_names, follow_up_buttons, message, payload, programme_button, source_line
 from bot.knowledge.snapshot import KnowledgeBase
-from bot.core.replies import (_bullets, _join_names, follow_up_buttons, message, payload, programme_button,
-                         source_line)
 
-INDICATIVE = ("C'est une indication, pas une décision : seul l'opérateur confirme l'éligibilité, "
-              "sur la base de votre dossier.")
+INDICATIVE = (
+    "C'est une indication, pas une décision : seul l'opérateur confirme l'éligibilité, sur la base de votre dossier."
+)
 ADVISER_BUTTON = {"title": "Parler à un conseiller", "payload": payload("request_adviser")}
 
 
@@ -27,13 +24,24 @@ def recommendations(kb: KnowledgeBase, company: CompanyProfile, recommended: lis
     """The profile as understood, then one message per programme (why it fits, three
     buttons), then the pôles, the market and the adviser."""
     facts = describe(kb, company)
-    intro = ("D'après ce que vous m'avez dit :\n" + _bullets(facts)) if facts else "Sans information sur votre entreprise,"
+    intro = (
+        ("D'après ce que vous m'avez dit :\n" + _bullets(facts)) if facts else "Sans information sur votre entreprise,"
+    )
     if not recommended:
-        return [message(intro + "\n\nJe n'ai trouvé aucun dispositif actif qui vous corresponde dans ma base. "
-                        "Un conseiller pourra étudier votre cas.", [ADVISER_BUTTON])]
-    messages = [message(f"{intro}\n\nVoici les {len(recommended)} dispositifs qui vous correspondent le mieux, "
-                        "du plus adapté au moins adapté. C'est une première orientation, à confirmer auprès "
-                        "de chaque opérateur.")]
+        return [
+            message(
+                intro + "\n\nJe n'ai trouvé aucun dispositif actif qui vous corresponde dans ma base. "
+                "Un conseiller pourra étudier votre cas.",
+                [ADVISER_BUTTON],
+            )
+        ]
+    messages = [
+        message(
+            f"{intro}\n\nVoici les {len(recommended)} dispositifs qui vous correspondent le mieux, "
+            "du plus adapté au moins adapté. C'est une première orientation, à confirmer auprès "
+            "de chaque opérateur."
+        )
+    ]
     for rank, rec in enumerate(recommended, 1):
         programme = kb.get("programme", rec.programme_id)
         why = " ; ".join(rec.reasons) if rec.reasons else "classé d'après l'ensemble de votre profil"
@@ -41,13 +49,20 @@ def recommendations(kb: KnowledgeBase, company: CompanyProfile, recommended: lis
         missing = rec.assessment.missing
         if missing:
             verdict += f" (il me manque {_join_names([FIELD_LABELS[m] for m in missing])})"
-        text = (f"{rank}. {programme['name']} ({_operator(kb, rec.programme_id)})\n"
-                f"Pourquoi : {why}.\nÉligibilité : {verdict}.\n{programme['summary']}\n\n{source_line(programme)}")
-        messages.append(message(text, [
-            {"title": "Détails", "payload": payload("ask_programme", programme=rec.programme_id)},
-            {"title": "Suis-je éligible ?", "payload": payload("ask_eligibility", programme=rec.programme_id)},
-            {"title": "Qui contacter ?", "payload": payload("ask_contact", programme=rec.programme_id)},
-        ]))
+        text = (
+            f"{rank}. {programme['name']} ({_operator(kb, rec.programme_id)})\n"
+            f"Pourquoi : {why}.\nÉligibilité : {verdict}.\n{programme['summary']}\n\n{source_line(programme)}"
+        )
+        messages.append(
+            message(
+                text,
+                [
+                    {"title": "Détails", "payload": payload("ask_programme", programme=rec.programme_id)},
+                    {"title": "Suis-je éligible ?", "payload": payload("ask_eligibility", programme=rec.programme_id)},
+                    {"title": "Qui contacter ?", "payload": payload("ask_contact", programme=rec.programme_id)},
+                ],
+            )
+        )
         # « le deuxième » picks the second programme, not the second button.
         messages[-1]["choices"] = [payload("ask_programme", programme=rec.programme_id)]
     messages.append(next_steps(kb, company))
@@ -61,13 +76,18 @@ def next_steps(kb: KnowledgeBase, company: CompanyProfile) -> dict:
     if clusters:
         records = [kb.get("cluster", c) for c in clusters]
         lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])})" for c in records]
-        parts.append("Pôles de compétitivité de votre secteur (leur offre internationale est sur leur fiche) :\n"
-                     + _bullets(lines) + "\n" + source_line(records[0]))
+        parts.append(
+            "Pôles de compétitivité de votre secteur (leur offre internationale est sur leur fiche) :\n"
+            + _bullets(lines)
+            + "\n"
+            + source_line(records[0])
+        )
         buttons += [{"title": c["name"], "payload": payload("ask_cluster", cluster=c["id"])} for c in records[:2]]
     if company.country:
         country = kb.get("country", company.country)
-        buttons.append({"title": f"Exporter {country['in_form']}", "payload": payload("ask_country",
-                                                                                      country=company.country)})
+        buttons.append(
+            {"title": f"Exporter {country['in_form']}", "payload": payload("ask_country", country=company.country)}
+        )
     buttons.append(ADVISER_BUTTON)
     parts.append("Pour aller plus loin :")
     follow_up = message("\n\n".join(parts), buttons)
@@ -93,22 +113,31 @@ def eligibility_report(kb: KnowledgeBase, assessment: Assessment, company: Compa
     text = "\n\n".join(parts)
     if assessment.missing:
         first = assessment.missing[0]
-        text += (f"\n\nPour conclure, il me manque : {_join_names([FIELD_LABELS[m] for m in assessment.missing])}. "
-                 f"{QUESTIONS[first]}")
+        text += (
+            f"\n\nPour conclure, il me manque : {_join_names([FIELD_LABELS[m] for m in assessment.missing])}. "
+            f"{QUESTIONS[first]}"
+        )
     buttons = [] if kb.status("programme", programme) == "ended" else follow_up_buttons(pid, skip="ask_eligibility")
     if programme.get("successor"):
         buttons.insert(0, programme_button(kb, programme["successor"]))
     return [message(text, buttons)]
 
 
-HANDOVER_OFFER = ("Voulez-vous que je prépare un dossier pour ce conseiller ? Il reprendrait votre profil, "
-                  "les dispositifs dont nous avons parlé avec leur éligibilité et vos questions restées sans "
-                  "réponse, pour qu'il n'ait pas à tout vous redemander. Rien n'est enregistré sans votre accord.")
+HANDOVER_OFFER = (
+    "Voulez-vous que je prépare un dossier pour ce conseiller ? Il reprendrait votre profil, "
+    "les dispositifs dont nous avons parlé avec leur éligibilité et vos questions restées sans "
+    "réponse, pour qu'il n'ait pas à tout vous redemander. Rien n'est enregistré sans votre accord."
+)
 
 
 def handover_offer() -> dict:
-    return message(HANDOVER_OFFER, [{"title": "Oui, préparer le dossier", "payload": payload("affirm")},
-                                    {"title": "Non merci", "payload": payload("deny")}])
+    return message(
+        HANDOVER_OFFER,
+        [
+            {"title": "Oui, préparer le dossier", "payload": payload("affirm")},
+            {"title": "Non merci", "payload": payload("deny")},
+        ],
+    )
 
 
 def handover_declined() -> list:
@@ -120,8 +149,10 @@ def handover_cancelled() -> list:
 
 
 def handover_stored(reference: str, draft, kb: KnowledgeBase) -> list:
-    parts = [f"Votre dossier est enregistré sous la référence {reference}. Rappelez-la à votre conseiller. "
-             "Voici ce qu'il contient :"]
+    parts = [
+        f"Votre dossier est enregistré sous la référence {reference}. Rappelez-la à votre conseiller. "
+        "Voici ce qu'il contient :"
+    ]
     facts = draft.profile["facts"]
     parts.append("Votre entreprise :\n" + (_bullets(facts) if facts else "• (aucune information donnée)"))
     if draft.programmes:
@@ -139,13 +170,25 @@ def handover_stored(reference: str, draft, kb: KnowledgeBase) -> list:
 
 
 def handover_unavailable() -> list:
-    return [message("Désolé, je n'ai pas pu enregistrer votre dossier (base de données indisponible). "
-                    "Les contacts ci-dessus restent valables ; réessayez plus tard si vous le souhaitez.")]
+    return [
+        message(
+            "Désolé, je n'ai pas pu enregistrer votre dossier (base de données indisponible). "
+            "Les contacts ci-dessus restent valables ; réessayez plus tard si vous le souhaitez."
+        )
+    ]
 
 
 def need_question(kb: KnowledgeBase) -> list:
     """The needs of knowledge/editorial.yml as buttons; any other obstacle can be typed."""
-    buttons = [{"title": kb.name("obstacle", obstacle_id), "payload": payload("inform_company", obstacle=obstacle_id)}
-               for obstacle_id in kb.editorial.need_choices if kb.get("obstacle", obstacle_id)]
-    return [message("Quel est votre besoin principal pour ce projet ? Je classe les dispositifs d'abord selon "
-                    "lui. Choisissez ou écrivez-le en quelques mots.", buttons)]
+    buttons = [
+        {"title": kb.name("obstacle", obstacle_id), "payload": payload("inform_company", obstacle=obstacle_id)}
+        for obstacle_id in kb.editorial.need_choices
+        if kb.get("obstacle", obstacle_id)
+    ]
+    return [
+        message(
+            "Quel est votre besoin principal pour ce projet ? Je classe les dispositifs d'abord selon "
+            "lui. Choisissez ou écrivez-le en quelques mots.",
+            buttons,
+        )
+    ]

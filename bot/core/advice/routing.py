@@ -3,8 +3,6 @@ first; and the pôles de compétitivité of its sector, those of its Région fir
 
 from __future__ import annotations
 
-from typing import Optional
-
 from bot.knowledge.snapshot import KnowledgeBase
 
 
@@ -18,7 +16,7 @@ def _family(kb: KnowledgeBase, organisation_id: str) -> set:
     return family
 
 
-def contacts_for(kb: KnowledgeBase, region_id: str, need: Optional[str] = None) -> list:
+def contacts_for(kb: KnowledgeBase, region_id: str, need: str | None = None) -> list:
     """(contact, handles the need) for each of the Région's contacts, the relevant ones first."""
     region = kb.get("region", region_id)
     if region is None:
@@ -31,7 +29,7 @@ def contacts_for(kb: KnowledgeBase, region_id: str, need: Optional[str] = None) 
     return sorted(marked, key=lambda item: not item[1])
 
 
-def clusters_for(kb: KnowledgeBase, sector: Optional[str], region: Optional[str] = None) -> list:
+def clusters_for(kb: KnowledgeBase, sector: str | None, region: str | None = None) -> list:
     """Ids of the pôles of a sector that still exist: those whose label is confirmed first
     (a pôle past its `valid_until` may have been renewed, but nothing says so), then those of
     the Région, then by name."""

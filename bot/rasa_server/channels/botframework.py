@@ -22,7 +22,8 @@ import datetime
 import logging
 import re
 import time
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import jwt
@@ -54,19 +55,30 @@ HTTP_TIMEOUT = aiohttp.ClientTimeout(total=20)
 
 class BotFrameworkOutput(BotFramework):
     # (token URL, app id) → (access token, expiry as time.monotonic()).
-    _tokens: Dict[Tuple[Text, Text], Tuple[Text, float]] = {}
+    _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 
-    def __init__(self, app_id: Text, app_password: Text, conversation: Dict[Text, Any], bot: Dict[Text, Any],
-                 service_url: Text, token_url: Text = TOKEN_URL) -> None:
+    def __init__(
+        self,
+        app_id: str,
+        app_password: str,
+        conversation: dict[str, Any],
+        bot: dict[str, Any],
+        service_url: str,
+        token_url: str = TOKEN_URL,
+    ) -> None:
         super().__init__(app_id, app_password, conversation, bot, service_url)
         self.token_url = token_url
 
-    async def _get_headers(self) -> Optional[Dict[Text, Any]]:
+    async def _get_headers(self) -> dict[str, Any] | None:
         key = (self.token_url, self.app_id)
         token, expiry = self._tokens.get(key, ("", 0.0))
         if time.monotonic() >= expiry:
-            form = {"grant_type": "client_credentials", "client_id": self.app_id,
-                    "client_secret": self.app_password, "scope": TOKEN_SCOPE}
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": self.app_id,
+                "client_secret": self.app_password,
+                "scope": TOKEN_SCOPE,
+            }
             async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
                 async with session.post(self.token_url, data=form) as reply:
                     if reply.status != 200:
@@ -78,7 +90,7 @@ class BotFrameworkOutput(BotFramework):
             self._tokens[key] = (token, time.monotonic() + int(data.get("expires_in", 3600)) - 60)
         return {"content-type": "application/json", "Authorization": f"Bearer {token}"}
 
-    async def send(self, message_data: Dict[Text, Any]) -> None:
+    async def send(self, message_data: dict[str, Any]) -> None:
         headers = await self._get_headers()
         if headers is None:
             return
@@ -88,7 +100,7 @@ class BotFrameworkOutput(BotFramework):
                 if reply.status >= 400:
                     logger.error("Bot Framework : réponse non envoyée (HTTP %s).", reply.status)
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
@@ -100,15 +112,19 @@ class BotFrameworkOutput(BotFramework):
 @guarded_channel
 class BotFrameworkInput(RasaBotFrameworkInput):
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "BotFrameworkInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> BotFrameworkInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        return cls(credentials.get("app_id"), credentials.get("app_password"),
-                   openid_url=credentials.get("openid_url") or OPENID_URL,
-                   token_url=credentials.get("token_url") or TOKEN_URL)
+        return cls(
+            credentials.get("app_id"),
+            credentials.get("app_password"),
+            openid_url=credentials.get("openid_url") or OPENID_URL,
+            token_url=credentials.get("token_url") or TOKEN_URL,
+        )
 
-    def __init__(self, app_id: Text, app_password: Text, openid_url: Text = OPENID_URL,
-                 token_url: Text = TOKEN_URL) -> None:
+    def __init__(
+        self, app_id: str, app_password: str, openid_url: str = OPENID_URL, token_url: str = TOKEN_URL
+    ) -> None:
         # Set before Rasa's constructor, which fetches the keys.
         self.openid_url, self.token_url, self.issuer = openid_url, token_url, ""
         super().__init__(app_id, app_password)
@@ -123,7 +139,7 @@ class BotFrameworkInput(RasaBotFrameworkInput):
         self.issuer = conf["issuer"]
         self.jwt_update_time = datetime.datetime.now()
 
-    def _refusal(self, authorization: Optional[Text], activity: Dict[Text, Any]) -> Optional[Text]:
+    def _refusal(self, authorization: str | None, activity: dict[str, Any]) -> str | None:
         """Why the request must be refused, or None."""
         if datetime.datetime.now() - self.jwt_update_time > KEYS_MAX_AGE:
             try:
@@ -138,9 +154,15 @@ class BotFrameworkInput(RasaBotFrameworkInput):
             key = self.jwt_keys.get(header.get("kid"))
             if key is None:
                 return "unknown key"
-            claims = jwt.decode(match.group(1), key=RSAAlgorithm.from_jwk(key), algorithms=["RS256"],
-                                audience=self.app_id, issuer=self.issuer, leeway=CLOCK_SKEW_S,
-                                options={"require": ["exp", "iss", "aud"]})
+            claims = jwt.decode(
+                match.group(1),
+                key=RSAAlgorithm.from_jwk(key),
+                algorithms=["RS256"],
+                audience=self.app_id,
+                issuer=self.issuer,
+                leeway=CLOCK_SKEW_S,
+                options={"require": ["exp", "iss", "aud"]},
+            )
         except PyJWTError as error:
             return f"invalid token ({type(error).__name__})"
         endorsements = key.get("endorsements")
@@ -175,16 +197,23 @@ class BotFrameworkInput(RasaBotFrameworkInput):
                 logger.warning("Bot Framework : activité déjà traitée, ignorée (rejeu ou nouvel envoi).")
                 return response.text("success")
             try:
-                out_channel = BotFrameworkOutput(self.app_id, self.app_password, activity["conversation"],
-                                                 activity["recipient"], activity["serviceUrl"], self.token_url)
+                out_channel = BotFrameworkOutput(
+                    self.app_id,
+                    self.app_password,
+                    activity["conversation"],
+                    activity["recipient"],
+                    activity["serviceUrl"],
+                    self.token_url,
+                )
                 text = MENTION.sub("", activity.get("text") or "").strip()
                 if not text:
                     notice = {"text": layout.TEXT_ONLY, "textFormat": "plain"}
                     await out_channel.send(out_channel.prepare_message(activity["from"]["id"], notice))
                     return response.text("success")
                 metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
-                await on_new_message(UserMessage(text, out_channel, activity["from"]["id"],
-                                                 input_channel=self.name(), metadata=metadata))
+                await on_new_message(
+                    UserMessage(text, out_channel, activity["from"]["id"], input_channel=self.name(), metadata=metadata)
+                )
             except Exception as error:  # noqa: BLE001 - the service gets its answer whatever happened
                 logger.error("Bot Framework : message non traité (%s).", type(error).__name__)
             return response.text("success")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fbmessenger import MessengerClient
 from rasa.core.channels.channel import UserMessage
@@ -34,14 +35,14 @@ logger = logging.getLogger(__name__)
 GRAPH_API_URL = "https://graph.facebook.com"
 
 
-def messenger_client(page_access_token: Text, api_url: Text) -> MessengerClient:
+def messenger_client(page_access_token: str, api_url: str) -> MessengerClient:
     client = MessengerClient(page_access_token)
     client.graph_url = api_url.rstrip("/")
     return client
 
 
 class MessengerOutput(MessengerBot):
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
@@ -51,7 +52,7 @@ class MessengerOutput(MessengerBot):
         await super().send_response(recipient_id, message)
 
 
-def delivery_id(event: Dict[Text, Any]) -> Optional[Text]:
+def delivery_id(event: dict[str, Any]) -> str | None:
     """What identifies a messaging event: the `mid` of its message (or of its postback,
     which Meta sends too), else its sender, timestamp and kind."""
     for kind in ("message", "postback"):
@@ -70,7 +71,7 @@ class MessengerEvents(Messenger):
         super().__init__(client.page_access_token, on_new_message)
         self.client = client
 
-    async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
+    async def handle(self, payload: dict, metadata: dict[str, Any] | None) -> None:
         for entry in payload.get("entry") or []:
             for event in entry.get("messaging") or []:
                 if not isinstance(event, dict):
@@ -84,7 +85,7 @@ class MessengerEvents(Messenger):
                 elif event.get("postback"):
                     await self.postback(event, metadata)
 
-    async def message(self, message: Dict[Text, Any], metadata: Optional[Dict[Text, Any]]) -> None:
+    async def message(self, message: dict[str, Any], metadata: dict[str, Any] | None) -> None:
         if message["message"].get("is_echo"):
             return
         if self._is_quick_reply_message(message):
@@ -96,13 +97,14 @@ class MessengerEvents(Messenger):
             return
         await self._handle_user_message(text, self.get_user_id(), metadata)
 
-    async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
+    async def _handle_user_message(self, text: str, sender_id: str, metadata: dict[str, Any] | None) -> None:
         out_channel = MessengerOutput(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
-            await self.on_new_message(UserMessage(text, out_channel, sender_id, input_channel=self.name(),
-                                                  metadata=metadata))
+            await self.on_new_message(
+                UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+            )
         except Exception as error:  # noqa: BLE001 - the next events of the batch still count
             logger.error("Messenger : message non traité (%s).", type(error).__name__)
         finally:
@@ -114,7 +116,7 @@ class FacebookInput(RasaFacebookInput):
     api_url = GRAPH_API_URL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "FacebookInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> FacebookInput:
         channel = super().from_credentials(credentials)
         channel.api_url = (credentials or {}).get("api_url") or GRAPH_API_URL
         return channel

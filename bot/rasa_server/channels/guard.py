@@ -18,12 +18,13 @@ import functools
 import logging
 import traceback
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot.rasa_server import message_checks
 from bot.config import settings
+from bot.rasa_server import message_checks
 
 log = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -40,12 +41,12 @@ class _Watched:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._channel, name)
 
-    async def send_response(self, recipient_id: Text, message: dict) -> None:
+    async def send_response(self, recipient_id: str, message: dict) -> None:
         self.sent += 1
         await self._channel.send_response(recipient_id, message)
 
 
-def _failure_report(exc: BaseException, text: Optional[str]) -> str:
+def _failure_report(exc: BaseException, text: str | None) -> str:
     """The traceback of `exc`, with the user's text masked unless BOUSSOLE_LOG_MESSAGES=1
     (an exception's message may quote what it was given)."""
     report = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
@@ -71,13 +72,18 @@ async def handle_turn(on_new_message: Handler, message: UserMessage) -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - the user gets an answer, the log the traceback
         said = f" ; message : {message.text!r}" if settings.current().log_messages else ""
-        log.error("Tour en échec (%s) sur le canal %s%s :\n%s", type(exc).__name__, message.input_channel, said,
-                  _failure_report(exc, message.text))
+        log.error(
+            "Tour en échec (%s) sur le canal %s%s :\n%s",
+            type(exc).__name__,
+            message.input_channel,
+            said,
+            _failure_report(exc, message.text),
+        )
     if watched.sent == 0:
         await watched.send_response(message.sender_id, {"text": message_checks.NO_ANSWER})
 
 
-def guarded(on_new_message: Handler, limit: Optional[int] = None) -> Handler:
+def guarded(on_new_message: Handler, limit: int | None = None) -> Handler:
     """`on_new_message` behind the checks of bot/message_checks.py; `limit` is read from
     BOUSSOLE_MAX_MESSAGE_CHARS when not given (once, when the channel is built)."""
     limit = settings.current().max_message_chars if limit is None else limit

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from bot.core.choices import Choice
 
@@ -25,8 +25,9 @@ CHOOSE_PROMPT = "Que souhaitez-vous faire ?"
 
 # --- text ------------------------------------------------------------------------------
 
-def _pack(units: Sequence[str], limit: int, separator: str) -> List[str]:
-    chunks: List[str] = []
+
+def _pack(units: Sequence[str], limit: int, separator: str) -> list[str]:
+    chunks: list[str] = []
     for unit in units:
         if chunks and len(chunks[-1]) + len(separator) + len(unit) <= limit:
             chunks[-1] += separator + unit
@@ -35,17 +36,17 @@ def _pack(units: Sequence[str], limit: int, separator: str) -> List[str]:
     return chunks
 
 
-def _fit(text: str, limit: int, separators=("\n\n", "\n", " ")) -> List[str]:
+def _fit(text: str, limit: int, separators=("\n\n", "\n", " ")) -> list[str]:
     if len(text) <= limit:
         return [text] if text else []
     if not separators:
-        return [text[i:i + limit] for i in range(0, len(text), limit)]
+        return [text[i : i + limit] for i in range(0, len(text), limit)]
     separator, finer = separators[0], separators[1:]
     units = [piece for part in text.split(separator) for piece in _fit(part.strip(), limit, finer)]
     return _pack(units, limit, separator)
 
 
-def split_text(text: str, limit: int, last_limit: Optional[int] = None) -> List[str]:
+def split_text(text: str, limit: int, last_limit: int | None = None) -> list[str]:
     """The text in chunks of at most `limit` characters, cut at the widest break that
     fits; the last chunk (where buttons go) at most `last_limit` when given. Nothing but
     the whitespace at the cuts is lost, and paragraphs keep their order: the source line
@@ -55,7 +56,7 @@ def split_text(text: str, limit: int, last_limit: Optional[int] = None) -> List[
         return chunks
     last = chunks.pop()
     tail = _fit(last, last_limit)[-1]
-    rest = last[:-len(tail)] if last.endswith(tail) else last.replace(tail, "")
+    rest = last[: -len(tail)] if last.endswith(tail) else last.replace(tail, "")
     return chunks + _fit(rest.strip(), limit) + [tail]
 
 
@@ -64,13 +65,13 @@ def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit - 1]
-    if " " in cut[limit // 2:]:
-        cut = cut[:cut.rindex(" ")]
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:") + ELLIPSIS
 
 
-def _numbers(buttons: Sequence[dict], choices: Sequence[Choice]) -> List[int]:
+def _numbers(buttons: Sequence[dict], choices: Sequence[Choice]) -> list[int]:
     """The bot's own numbers when every button is one of its numbered choices (a typed
     « 2 » then means the same), else 1, 2, 3… in the order shown."""
     by_payload = {c.payload: c.number for c in choices}
@@ -129,15 +130,14 @@ def callback_data(payload: str) -> str:
 
 def telegram_keyboard(buttons: Sequence[dict]) -> dict:
     """One button per row: French labels are long, and a shared row truncates them."""
-    return {"inline_keyboard": [[{"text": b["title"], "callback_data": callback_data(b["payload"])}]
-                                for b in buttons]}
+    return {"inline_keyboard": [[{"text": b["title"], "callback_data": callback_data(b["payload"])}] for b in buttons]}
 
 
-def find_payload(data: str, buttons: Sequence[dict]) -> Optional[str]:
+def find_payload(data: str, buttons: Sequence[dict]) -> str | None:
     """The payload that `callback_data` turned into `data`, among buttons shown earlier."""
     if not data.startswith(DIGEST_PREFIX):
         return data
-    digest = data[len(DIGEST_PREFIX):]
+    digest = data[len(DIGEST_PREFIX) :]
     return next((b["payload"] for b in buttons if payload_digest(b["payload"]) == digest), None)
 
 
@@ -153,7 +153,7 @@ MESSENGER_QUICK_REPLIES = 13
 MESSENGER_PAYLOAD_LIMIT = 1000
 
 
-def messenger_messages(text: str, buttons: Sequence[dict], choices: Sequence[Choice] = ()) -> List[dict]:
+def messenger_messages(text: str, buttons: Sequence[dict], choices: Sequence[Choice] = ()) -> list[dict]:
     """Send API `message` objects. Up to three short buttons: a button template, which
     stays under the answer (its text is the answer's last paragraphs, the source line).
     Otherwise quick replies on the last message, labelled with the buttons' titles when
@@ -165,8 +165,11 @@ def messenger_messages(text: str, buttons: Sequence[dict], choices: Sequence[Cho
     fits = all(len(b["title"]) <= MESSENGER_TITLE_LIMIT for b in buttons)
     if len(buttons) <= MESSENGER_TEMPLATE_BUTTONS and fits:
         chunks = split_text(text, MESSENGER_TEXT_LIMIT, last_limit=MESSENGER_TEMPLATE_TEXT_LIMIT)
-        template = {"template_type": "button", "text": chunks[-1],
-                    "buttons": [{"type": "postback", "title": b["title"], "payload": b["payload"]} for b in buttons]}
+        template = {
+            "template_type": "button",
+            "text": chunks[-1],
+            "buttons": [{"type": "postback", "title": b["title"], "payload": b["payload"]} for b in buttons],
+        }
         return [{"text": chunk} for chunk in chunks[:-1]] + [{"attachment": {"type": "template", "payload": template}}]
     buttons = list(buttons[:MESSENGER_QUICK_REPLIES])
     if fits:
@@ -176,8 +179,9 @@ def messenger_messages(text: str, buttons: Sequence[dict], choices: Sequence[Cho
         text += "\n\n" + "\n".join(f"{n}. {b['title']}" for n, b in zip(numbers, buttons))
         labels = [str(n) for n in numbers]
     messages = [{"text": chunk} for chunk in split_text(text, MESSENGER_TEXT_LIMIT)]
-    messages[-1]["quick_replies"] = [{"content_type": "text", "title": label, "payload": b["payload"]}
-                                     for label, b in zip(labels, buttons)]
+    messages[-1]["quick_replies"] = [
+        {"content_type": "text", "title": label, "payload": b["payload"]} for label, b in zip(labels, buttons)
+    ]
     return messages
 
 
@@ -199,21 +203,37 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_messages(text: str, buttons: Sequence[dict]) -> List[dict]:
+def slack_messages(text: str, buttons: Sequence[dict]) -> list[dict]:
     """chat.postMessage arguments: the text in mrkdwn sections (links stay clickable), the
     buttons in actions blocks; a very long answer spreads over several messages."""
     escaped = slack_escape((text or "").strip())
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
-              for chunk in split_text(escaped, SLACK_SECTION_LIMIT)]
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
+        for chunk in split_text(escaped, SLACK_SECTION_LIMIT)
+    ]
     buttons = [b for b in buttons if len(b["payload"]) <= SLACK_VALUE_LIMIT]
     for start in range(0, len(buttons), SLACK_ACTIONS_LIMIT):
-        blocks.append({"type": "actions", "elements": [
-            {"type": "button", "action_id": f"choix-{start + i + 1}", "value": b["payload"],
-             "text": {"type": "plain_text", "text": shorten(b["title"], SLACK_BUTTON_TEXT_LIMIT), "emoji": True}}
-            for i, b in enumerate(buttons[start:start + SLACK_ACTIONS_LIMIT])]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"choix-{start + i + 1}",
+                        "value": b["payload"],
+                        "text": {
+                            "type": "plain_text",
+                            "text": shorten(b["title"], SLACK_BUTTON_TEXT_LIMIT),
+                            "emoji": True,
+                        },
+                    }
+                    for i, b in enumerate(buttons[start : start + SLACK_ACTIONS_LIMIT])
+                ],
+            }
+        )
     messages = []
     for start in range(0, len(blocks), SLACK_BLOCKS_LIMIT):
-        group = blocks[start:start + SLACK_BLOCKS_LIMIT]
+        group = blocks[start : start + SLACK_BLOCKS_LIMIT]
         # The notification text: what the sections of this message say.
         fallback = "\n\n".join(b["text"]["text"] for b in group if b["type"] == "section") or escaped
         messages.append({"text": fallback, "blocks": group})
@@ -231,7 +251,7 @@ TEAMS_CARD_BUTTONS = 6
 TEAMS_TEXT_LIMIT = 7000
 
 
-def teams_activities(text: str, buttons: Sequence[dict]) -> List[dict]:
+def teams_activities(text: str, buttons: Sequence[dict]) -> list[dict]:
     """The content of the activities for one message: the text as plain text (Teams would
     read it as Markdown, and an answer's line breaks and « * » with it), the buttons on
     hero cards below the last part. A messageBack button shows its title in the chat and
@@ -240,10 +260,16 @@ def teams_activities(text: str, buttons: Sequence[dict]) -> List[dict]:
     activities = [{"text": chunk, "textFormat": "plain"} for chunk in chunks]
     if buttons:
         activities[-1]["attachments"] = [
-            {"contentType": "application/vnd.microsoft.card.hero",
-             "content": {"buttons": [{"type": "messageBack", "title": b["title"], "displayText": b["title"],
-                                      "text": b["payload"]}
-                                     for b in buttons[start:start + TEAMS_CARD_BUTTONS]]}}
-            for start in range(0, len(buttons), TEAMS_CARD_BUTTONS)]
+            {
+                "contentType": "application/vnd.microsoft.card.hero",
+                "content": {
+                    "buttons": [
+                        {"type": "messageBack", "title": b["title"], "displayText": b["title"], "text": b["payload"]}
+                        for b in buttons[start : start + TEAMS_CARD_BUTTONS]
+                    ]
+                },
+            }
+            for start in range(0, len(buttons), TEAMS_CARD_BUTTONS)
+        ]
         activities[-1]["attachmentLayout"] = "list"
     return activities

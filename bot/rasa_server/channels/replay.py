@@ -30,7 +30,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from typing import Callable, Dict, Mapping, Optional
+from collections.abc import Callable, Mapping
 
 from bot.config import settings
 from bot.config.settings import Settings
@@ -54,11 +54,12 @@ def _key(delivery_id: str) -> str:
 class MemorySeen:
     """Ids seen in this process, each for `ttl` seconds, at most `max_size` per channel."""
 
-    def __init__(self, ttl: float = TTL_S, max_size: int = MAX_PER_CHANNEL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float = TTL_S, max_size: int = MAX_PER_CHANNEL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl, self.max_size, self.clock = ttl, max_size, clock
         # channel → id → expiry; insertion order is expiry order (one TTL for all).
-        self._seen: Dict[str, "OrderedDict[str, float]"] = {}
+        self._seen: dict[str, OrderedDict[str, float]] = {}
 
     def first_time_now(self, channel: str, delivery_id: str) -> bool:
         now = self.clock()
@@ -86,14 +87,14 @@ class MemorySeen:
 class RedisSeen:
     """Ids seen by any server sharing this Redis, each for `ttl` seconds."""
 
-    def __init__(self, config: Mapping, ttl: float = TTL_S, fallback: Optional[MemorySeen] = None) -> None:
+    def __init__(self, config: Mapping, ttl: float = TTL_S, fallback: MemorySeen | None = None) -> None:
         # `config`: the lock store's entry of the endpoints (bot/runtime_files.lock_store).
         self.config = dict(config)
         self.prefix = f"{self.config.get('key_prefix') or 'boussole'}:replay:"
         self.ttl = ttl
         self.fallback = fallback or MemorySeen(ttl)
         # redis.asyncio clients belong to the event loop they were first used in.
-        self._clients: Dict[int, object] = {}
+        self._clients: dict[int, object] = {}
 
     def _client(self):
         import redis.asyncio as aioredis
@@ -101,10 +102,15 @@ class RedisSeen:
         loop = asyncio.get_running_loop()
         client = self._clients.get(id(loop))
         if client is None:
-            client = aioredis.Redis(host=self.config.get("url") or "localhost", port=int(self.config.get("port") or 6379),
-                                    db=int(self.config.get("db") or 0), password=self.config.get("password"),
-                                    ssl=bool(self.config.get("use_ssl")), socket_timeout=REDIS_TIMEOUT_S,
-                                    socket_connect_timeout=REDIS_TIMEOUT_S)
+            client = aioredis.Redis(
+                host=self.config.get("url") or "localhost",
+                port=int(self.config.get("port") or 6379),
+                db=int(self.config.get("db") or 0),
+                password=self.config.get("password"),
+                ssl=bool(self.config.get("use_ssl")),
+                socket_timeout=REDIS_TIMEOUT_S,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+            )
             self._clients = {id(loop): client}
         return client
 
@@ -115,11 +121,15 @@ class RedisSeen:
         import redis
 
         try:
-            created = await self._client().set(self.redis_key(channel, delivery_id), "1", nx=True,
-                                               ex=max(1, int(self.ttl)))
+            created = await self._client().set(
+                self.redis_key(channel, delivery_id), "1", nx=True, ex=max(1, int(self.ttl))
+            )
         except (redis.RedisError, OSError, asyncio.TimeoutError) as error:
-            logger.warning("Rejeux : Redis ne répond pas (%s) ; les identifiants déjà vus sont gardés en mémoire "
-                           "de ce serveur seulement.", type(error).__name__)
+            logger.warning(
+                "Rejeux : Redis ne répond pas (%s) ; les identifiants déjà vus sont gardés en mémoire "
+                "de ce serveur seulement.",
+                type(error).__name__,
+            )
             return self.fallback.first_time_now(channel, delivery_id)
         return bool(created)
 
@@ -129,7 +139,7 @@ class RedisSeen:
         self._clients = {}
 
 
-def from_settings(settings_: Optional[Settings] = None):
+def from_settings(settings_: Settings | None = None):
     """Redis when the lock store is there, else this process's memory."""
     config = (settings_ or settings.current()).lock_store
     if config.get("type") == "in_memory":

@@ -15,15 +15,15 @@ publishes it (nginx's public entry and docs/deploy.md list what is published).
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Text
+from collections.abc import Awaitable, Callable
 
 from rasa.core.channels import rest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.rasa_server import message_checks
 from bot.config import settings
+from bot.rasa_server import message_checks
 from bot.rasa_server.channels.guard import handle_turn
 
 
@@ -39,7 +39,7 @@ def _dumps(value) -> str:
 
 class RestInput(rest.RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
@@ -58,11 +58,14 @@ class RestInput(rest.RestInput):
             except Exception:  # noqa: BLE001 - Sanic raises its own error on any bad body
                 body = None
             if not isinstance(body, dict):
-                return refuse(400, "Requête illisible : un objet JSON {\"sender\": \"…\", \"message\": \"…\"} est attendu.")
+                return refuse(400, 'Requête illisible : un objet JSON {"sender": "…", "message": "…"} est attendu.')
             sender = message_checks.check_sender(body.get("sender"))
             if sender is None:
-                return refuse(400, "Le champ « sender » (identifiant de la conversation : lettres, chiffres, "
-                                   f"« _.:@+- », {message_checks.MAX_SENDER_CHARS} caractères au plus) est obligatoire.")
+                return refuse(
+                    400,
+                    "Le champ « sender » (identifiant de la conversation : lettres, chiffres, "
+                    f"« _.:@+- », {message_checks.MAX_SENDER_CHARS} caractères au plus) est obligatoire.",
+                )
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
                 return refuse(400, "Le champ « metadata » doit être un objet JSON.")
@@ -71,11 +74,15 @@ class RestInput(rest.RestInput):
                 return response.json([{"recipient_id": sender, "text": checked.reply}], dumps=_dumps)
             input_channel = self.name()
             if rasa_bool(request.args.get("stream")):
-                return response.stream(self.stream_response(on_new_message, checked.text, sender, input_channel,
-                                                            metadata), content_type="text/event-stream")
+                return response.stream(
+                    self.stream_response(on_new_message, checked.text, sender, input_channel, metadata),
+                    content_type="text/event-stream",
+                )
             collector = CollectingOutputChannel()
-            await handle_turn(on_new_message, UserMessage(checked.text, collector, sender,
-                                                          input_channel=input_channel, metadata=metadata))
+            await handle_turn(
+                on_new_message,
+                UserMessage(checked.text, collector, sender, input_channel=input_channel, metadata=metadata),
+            )
             return response.json(collector.messages, dumps=_dumps)
 
         return webhook

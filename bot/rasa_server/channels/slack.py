@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.slack import SlackBot
@@ -32,12 +33,18 @@ SLACK_API_URL = "https://slack.com/api/"
 
 
 class SlackOutput(SlackBot):
-    def __init__(self, token: Text, slack_channel: Optional[Text] = None, thread_id: Optional[Text] = None,
-                 proxy: Optional[Text] = None, api_url: Text = SLACK_API_URL) -> None:
+    def __init__(
+        self,
+        token: str,
+        slack_channel: str | None = None,
+        thread_id: str | None = None,
+        proxy: str | None = None,
+        api_url: str = SLACK_API_URL,
+    ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = AsyncWebClient(token, base_url=api_url, proxy=proxy)
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
@@ -51,12 +58,12 @@ class SlackInput(RasaSlackInput):
     api_url = SLACK_API_URL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SlackInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SlackInput:
         channel = super().from_credentials(credentials)
         channel.api_url = (credentials or {}).get("api_url") or SLACK_API_URL
         return channel
 
-    def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> SlackOutput:
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> SlackOutput:
         return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -69,8 +76,10 @@ class SlackInput(RasaSlackInput):
             # Rasa's check: the signature, and a timestamp within five minutes of now (the
             # signature covers it, so that an old request cannot be posted again later).
             if not self.is_request_from_slack_authentic(request):
-                logger.warning("Slack : requête refusée (signature absente ou fausse, ou horodatage à plus de "
-                               "5 minutes de l'heure du serveur).")
+                logger.warning(
+                    "Slack : requête refusée (signature absente ou fausse, ou horodatage à plus de "
+                    "5 minutes de l'heure du serveur)."
+                )
                 return response.text("unauthorized", status=401)
             event = _json(request)
             if event.get("type") == "url_verification":
@@ -80,8 +89,10 @@ class SlackInput(RasaSlackInput):
             # within 3 seconds, up to three times, and may turn off the events of an app
             # whose deliveries keep failing.
             if not await replay.first_time("slack", delivery):
-                logger.warning("Slack : événement déjà traité, ignoré (rejeu ou nouvel envoi n° %s).",
-                               request.headers.get(RETRY_HEADER) or "0")
+                logger.warning(
+                    "Slack : événement déjà traité, ignoré (rejeu ou nouvel envoi n° %s).",
+                    request.headers.get(RETRY_HEADER) or "0",
+                )
                 return response.text("", headers={"X-Slack-No-Retry": "1"})
             return None
 
@@ -91,7 +102,7 @@ class SlackInput(RasaSlackInput):
 RETRY_HEADER = "X-Slack-Retry-Num"
 
 
-def _json(request: Request) -> Dict[Text, Any]:
+def _json(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type") != "application/json":
         return {}
     try:
@@ -101,7 +112,7 @@ def _json(request: Request) -> Dict[Text, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def delivery_id(request: Request, event: Dict[Text, Any]) -> Text:
+def delivery_id(request: Request, event: dict[str, Any]) -> str:
     """What identifies a delivery: the Events API's `event_id` (the same on Slack's
     retries), an interaction's `trigger_id`, else the request's signature (the same for
     the same body sent at the same second: a copy)."""

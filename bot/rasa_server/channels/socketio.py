@@ -10,7 +10,8 @@ under its own id.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -30,9 +31,9 @@ class _RoomOfTheClient:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._channel, name)
 
-    async def send_response(self, recipient_id: Text, message: dict) -> None:
+    async def send_response(self, recipient_id: str, message: dict) -> None:
         if recipient_id.startswith(PREFIX):
-            recipient_id = recipient_id[len(PREFIX):]
+            recipient_id = recipient_id[len(PREFIX) :]
         await self._channel.send_response(recipient_id, message)
 
 

@@ -21,7 +21,8 @@ import hmac
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
@@ -35,7 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.rasa_server.channels import tracker_payloads, layout, replay
+from bot.rasa_server.channels import layout, replay, tracker_payloads
 from bot.rasa_server.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -49,10 +50,10 @@ CHOICE_EXPIRED = "Ce choix n'est plus disponible : posez-moi votre question dire
 
 
 class TelegramOutput(RasaTelegramOutput):
-    def __init__(self, access_token: Optional[Text], api_url: Text = TELEGRAM_API_URL) -> None:
+    def __init__(self, access_token: str | None, api_url: str = TELEGRAM_API_URL) -> None:
         Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
@@ -68,16 +69,26 @@ class TelegramOutput(RasaTelegramOutput):
 @guarded_channel
 class TelegramInput(RasaTelegramInput):
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        return cls(credentials.get("access_token"), credentials.get("verify"), credentials.get("webhook_url"),
-                   secret_token=credentials.get("secret_token"),
-                   api_url=credentials.get("api_url") or TELEGRAM_API_URL)
+        return cls(
+            credentials.get("access_token"),
+            credentials.get("verify"),
+            credentials.get("webhook_url"),
+            secret_token=credentials.get("secret_token"),
+            api_url=credentials.get("api_url") or TELEGRAM_API_URL,
+        )
 
-    def __init__(self, access_token: Optional[Text], verify: Optional[Text], webhook_url: Optional[Text],
-                 debug_mode: bool = False, secret_token: Optional[Text] = None,
-                 api_url: Text = TELEGRAM_API_URL) -> None:
+    def __init__(
+        self,
+        access_token: str | None,
+        verify: str | None,
+        webhook_url: str | None,
+        debug_mode: bool = False,
+        secret_token: str | None = None,
+        api_url: str = TELEGRAM_API_URL,
+    ) -> None:
         # Not in debug mode: an error must not become a 500, which Telegram would retry.
         super().__init__(access_token, verify, webhook_url, debug_mode)
         if not secret_token:
@@ -95,10 +106,14 @@ class TelegramInput(RasaTelegramInput):
         try:
             me = await bot.get_me()
             if self.verify and me.username != self.verify:
-                raise RasaException(f"Telegram : le jeton est celui du bot « {me.username} », pas de "
-                                    f"« {self.verify} » (BOUSSOLE_TELEGRAM_BOT_NAME).")
-            await bot.request("setWebhook", {"url": self.webhook_url, "secret_token": self.secret_token,
-                                             "allowed_updates": json.dumps(UPDATES)})
+                raise RasaException(
+                    f"Telegram : le jeton est celui du bot « {me.username} », pas de "
+                    f"« {self.verify} » (BOUSSOLE_TELEGRAM_BOT_NAME)."
+                )
+            await bot.request(
+                "setWebhook",
+                {"url": self.webhook_url, "secret_token": self.secret_token, "allowed_updates": json.dumps(UPDATES)},
+            )
         except TelegramAPIError as error:
             raise RasaException(f"Telegram : impossible d'enregistrer le webhook ({error}).") from None
         finally:
@@ -130,8 +145,9 @@ class TelegramInput(RasaTelegramInput):
             # 200 for an update already processed: Telegram delivers an update again, for
             # up to a day, until it gets a 2xx; a replay by someone else gets nothing more.
             if not await replay.first_time("telegram", update.update_id):
-                logger.warning("Telegram : mise à jour %s déjà traitée, ignorée (rejeu ou nouvel envoi).",
-                               update.update_id)
+                logger.warning(
+                    "Telegram : mise à jour %s déjà traitée, ignorée (rejeu ou nouvel envoi).", update.update_id
+                )
                 return response.text("success")
 
             if update.callback_query:
@@ -156,8 +172,11 @@ class TelegramInput(RasaTelegramInput):
                 await out_channel.send_message(chat_id, CHOICE_EXPIRED)
                 return response.text("success")
             try:
-                await on_new_message(UserMessage(text, out_channel, chat_id, input_channel=self.name(),
-                                                 metadata=self.get_metadata(request)))
+                await on_new_message(
+                    UserMessage(
+                        text, out_channel, chat_id, input_channel=self.name(), metadata=self.get_metadata(request)
+                    )
+                )
             except Exception as error:  # noqa: BLE001 - Telegram would retry the update forever
                 logger.error("Telegram : message non traité (%s).", type(error).__name__)
             return response.text("success")

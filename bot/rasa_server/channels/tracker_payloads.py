@@ -6,24 +6,26 @@ lack of buttons) find there the payloads they stand for. The tracker store is Ra
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic.request import Request
 
 
-async def _events(request: Request, sender_id: Text) -> list:
+async def _events(request: Request, sender_id: str) -> list:
     tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
     return list(tracker.events) if tracker else []
 
 
-async def shown_buttons(request: Request, sender_id: Text) -> List[dict]:
+async def shown_buttons(request: Request, sender_id: str) -> list[dict]:
     """The buttons of the conversation's bot messages, latest first."""
-    return [button for event in reversed(await _events(request, sender_id)) if isinstance(event, BotUttered)
-            for button in (event.data.get("buttons") or [])]
+    return [
+        button
+        for event in reversed(await _events(request, sender_id))
+        if isinstance(event, BotUttered)
+        for button in (event.data.get("buttons") or [])
+    ]
 
 
-async def latest_bot_metadata(request: Request, sender_id: Text) -> List[dict]:
+async def latest_bot_metadata(request: Request, sender_id: str) -> list[dict]:
     """The metadata of the bot messages since the user's latest message, in order."""
     latest = []
     for event in reversed(await _events(request, sender_id)):

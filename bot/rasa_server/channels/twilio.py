@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.twilio import TwilioInput as RasaTwilioInput
@@ -27,7 +28,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.core import choices
-from bot.rasa_server.channels import tracker_payloads, layout, replay
+from bot.rasa_server.channels import layout, replay, tracker_payloads
 from bot.rasa_server.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -36,16 +37,21 @@ TWILIO_API_URL = "https://api.twilio.com"
 
 
 class TwilioOutput(RasaTwilioOutput):
-    def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
-                 api_url: Text = TWILIO_API_URL) -> None:
+    def __init__(
+        self,
+        account_sid: str | None,
+        auth_token: str | None,
+        twilio_number: str | None,
+        api_url: str = TWILIO_API_URL,
+    ) -> None:
         super().__init__(account_sid, auth_token, twilio_number)
         self.api.base_url = api_url.rstrip("/")
 
-    async def send_plain(self, recipient_id: Text, body: Text) -> None:
+    async def send_plain(self, recipient_id: str, body: str) -> None:
         for chunk in layout.split_text(body, layout.TWILIO_BODY_LIMIT):
             await self._send_message({"to": recipient_id, "from_": self.twilio_number, "body": chunk})
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
@@ -57,20 +63,32 @@ class TwilioOutput(RasaTwilioOutput):
 @guarded_channel
 class TwilioInput(RasaTwilioInput):
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TwilioInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        return cls(credentials.get("account_sid"), credentials.get("auth_token"), credentials.get("twilio_number"),
-                   webhook_url=credentials.get("webhook_url"),
-                   api_url=credentials.get("api_url") or TWILIO_API_URL)
+        return cls(
+            credentials.get("account_sid"),
+            credentials.get("auth_token"),
+            credentials.get("twilio_number"),
+            webhook_url=credentials.get("webhook_url"),
+            api_url=credentials.get("api_url") or TWILIO_API_URL,
+        )
 
-    def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
-                 debug_mode: bool = False, webhook_url: Optional[Text] = None,
-                 api_url: Text = TWILIO_API_URL) -> None:
+    def __init__(
+        self,
+        account_sid: str | None,
+        auth_token: str | None,
+        twilio_number: str | None,
+        debug_mode: bool = False,
+        webhook_url: str | None = None,
+        api_url: str = TWILIO_API_URL,
+    ) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)
         if not webhook_url or not auth_token:
-            raise RasaException("Twilio : définissez BOUSSOLE_TWILIO_AUTH_TOKEN et BOUSSOLE_TWILIO_WEBHOOK_URL "
-                                "(l'adresse publique du webhook déclarée chez Twilio).")
+            raise RasaException(
+                "Twilio : définissez BOUSSOLE_TWILIO_AUTH_TOKEN et BOUSSOLE_TWILIO_WEBHOOK_URL "
+                "(l'adresse publique du webhook déclarée chez Twilio)."
+            )
         self.webhook_url = webhook_url
         self.api_url = api_url
 
@@ -80,8 +98,7 @@ class TwilioInput(RasaTwilioInput):
     def _authentic(self, request: Request) -> bool:
         """Twilio signs the URL it called (the public one, before any proxy) and the form."""
         signature = request.headers.get("X-Twilio-Signature", "")
-        return bool(signature) and RequestValidator(self.auth_token).validate(self.webhook_url, request.form,
-                                                                              signature)
+        return bool(signature) and RequestValidator(self.auth_token).validate(self.webhook_url, request.form, signature)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         twilio_webhook = Blueprint("twilio_webhook", __name__)
@@ -114,8 +131,9 @@ class TwilioInput(RasaTwilioInput):
                 # Kept for the conversation's reviewers, who would otherwise read the payload.
                 text, metadata = payload, {**metadata, "typed": text}
             try:
-                await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),
-                                                 metadata=metadata))
+                await on_new_message(
+                    UserMessage(text, out_channel, sender, input_channel=self.name(), metadata=metadata)
+                )
             except Exception as error:  # noqa: BLE001 - Twilio gets its answer whatever happened
                 logger.error("Twilio : message non traité (%s).", type(error).__name__)
             return response.text("", status=204)

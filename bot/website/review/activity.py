@@ -52,10 +52,15 @@ def daily(reader: TrackerReader, period: Period) -> list:
     is_typed = unanswered.typed(reader, e)
     with reader.connect() as connection:
         counts = connection.execute(
-            select(hour.label("hour"), e.c.intent_name, is_typed.label("typed"),
-                   func.count(func.distinct(reader.message_key(e))))
+            select(
+                hour.label("hour"),
+                e.c.intent_name,
+                is_typed.label("typed"),
+                func.count(func.distinct(reader.message_key(e))),
+            )
             .where(e.c.type_name == "user", e.c.timestamp >= period.start, e.c.timestamp < period.end)
-            .group_by(hour, e.c.intent_name, is_typed)).all()
+            .group_by(hour, e.c.intent_name, is_typed)
+        ).all()
         missed = unanswered.anchors(reader, period.start, period.end)
         missed_hour = reader.hour(missed.c.timestamp)
         misses = connection.execute(select(missed_hour, func.count()).group_by(missed_hour)).all()

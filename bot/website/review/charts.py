@@ -53,8 +53,9 @@ def _tick_label(value: float, as_percent: bool) -> str:
     return integer(int(value)) if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
 
 
-def bar_chart(chart_id: str, title: str, description: str, days: list, series: list, unit: str,
-              as_percent: bool = False) -> Markup:
+def bar_chart(
+    chart_id: str, title: str, description: str, days: list, series: list, unit: str, as_percent: bool = False
+) -> Markup:
     """Bars per day, stacked when there are several series; values may be None (no bar).
     `unit` names what a value counts, for the tooltips (« messages »)."""
     step = max(MIN_STEP, (MIN_WIDTH - LEFT - RIGHT) / max(1, len(days)))
@@ -71,10 +72,21 @@ def bar_chart(chart_id: str, title: str, description: str, days: list, series: l
 
     parts = []
     for tick in _ticks(top, as_percent):
-        parts.append(html('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
-                          '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
-                          LEFT, f"{width - RIGHT:.1f}", f"{y(tick):.1f}", f"{y(tick):.1f}",
-                          GRID if tick else INK, LEFT - 6, f"{y(tick) + 4:.1f}", INK, _tick_label(tick, as_percent)))
+        parts.append(
+            html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
+                '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
+                LEFT,
+                f"{width - RIGHT:.1f}",
+                f"{y(tick):.1f}",
+                f"{y(tick):.1f}",
+                GRID if tick else INK,
+                LEFT - 6,
+                f"{y(tick) + 4:.1f}",
+                INK,
+                _tick_label(tick, as_percent),
+            )
+        )
     label_every = max(1, math.ceil(len(days) / MAX_LABELS))
     bar_width = max(4.0, step * 0.7)
     for i, day in enumerate(days):
@@ -86,31 +98,64 @@ def bar_chart(chart_id: str, title: str, description: str, days: list, series: l
                 continue
             shown = percent(value, 1) if as_percent else f"{integer(value)} {unit}"
             label = f"{short_date(day)} — {s.name} : {shown}" if len(series) > 1 else f"{short_date(day)} : {shown}"
-            parts.append(html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" stroke-width="1">'
-                              '<title>{}</title></rect>',
-                              f"{x:.1f}", f"{y(stacked + value):.1f}", f"{bar_width:.1f}",
-                              f"{PLOT_HEIGHT * value / top:.1f}", s.color, BACKGROUND, label))
+            parts.append(
+                html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" stroke-width="1">'
+                    "<title>{}</title></rect>",
+                    f"{x:.1f}",
+                    f"{y(stacked + value):.1f}",
+                    f"{bar_width:.1f}",
+                    f"{PLOT_HEIGHT * value / top:.1f}",
+                    s.color,
+                    BACKGROUND,
+                    label,
+                )
+            )
             stacked += value
         if i % label_every == 0:
-            parts.append(html('<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
-                              f"{LEFT + i * step + step / 2:.1f}", baseline + 16, INK, short_date(day, year=False)))
+            parts.append(
+                html(
+                    '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
+                    f"{LEFT + i * step + step / 2:.1f}",
+                    baseline + 16,
+                    INK,
+                    short_date(day, year=False),
+                )
+            )
     if len(series) > 1:
         for n, s in enumerate(series):
             row, column = divmod(n, columns)
             lx, ly = LEFT + column * LEGEND_WIDTH, baseline + AXIS_HEIGHT + row * LEGEND_LINE
-            parts.append(html('<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
-                              '<text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
-                              lx, ly, s.color, lx + 18, ly + 11, INK, s.name))
-    return html('<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-                'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
-                '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
-                '<rect width="{w}" height="{h}" fill="{bg}"/>{parts}</svg>',
-                w=f"{width:.0f}", h=f"{height:.0f}", id=chart_id, title=title, desc=description,
-                bg=BACKGROUND, parts=join(parts))
+            parts.append(
+                html(
+                    '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+                    '<text x="{}" y="{}" font-size="12" fill="{}">{}</text>',
+                    lx,
+                    ly,
+                    s.color,
+                    lx + 18,
+                    ly + 11,
+                    INK,
+                    s.name,
+                )
+            )
+    return html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
+        '<rect width="{w}" height="{h}" fill="{bg}"/>{parts}</svg>',
+        w=f"{width:.0f}",
+        h=f"{height:.0f}",
+        id=chart_id,
+        title=title,
+        desc=description,
+        bg=BACKGROUND,
+        parts=join(parts),
+    )
 
 
 def relative_luminance(color: str) -> float:
-    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Optional
 
 HIDDEN_ACTIONS = ("action_listen", "action_session_start")
 
@@ -28,18 +27,18 @@ class Reply:
 @dataclass
 class Turn:
     event_ids: list
-    at: Optional[float]
+    at: float | None
     # None for what the bot said before the first user message.
-    text: Optional[str] = None
-    button: Optional[str] = None
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
+    text: str | None = None
+    button: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
     entities: list = field(default_factory=list)
-    channel: Optional[str] = None
+    channel: str | None = None
     replies: list = field(default_factory=list)
     actions: list = field(default_factory=list)
     # A code of bot.website.review.unanswered when the message went unanswered.
-    reason: Optional[str] = None
+    reason: str | None = None
     new_session: bool = False
 
     @property
@@ -55,7 +54,7 @@ class Turn:
         return f"tour-{self.event_ids[0]}"
 
 
-def loads(data: Optional[str]) -> dict:
+def loads(data: str | None) -> dict:
     try:
         value = json.loads(data or "{}")
     except ValueError:
@@ -66,12 +65,19 @@ def loads(data: Optional[str]) -> dict:
 def user_fields(event: dict) -> dict:
     parse_data = event.get("parse_data") or {}
     intent = parse_data.get("intent") or {}
-    entities = [(str(e.get("entity", "")), str(e.get("value", ""))) for e in parse_data.get("entities") or []
-                if isinstance(e, dict)]
+    entities = [
+        (str(e.get("entity", "")), str(e.get("value", "")))
+        for e in parse_data.get("entities") or []
+        if isinstance(e, dict)
+    ]
     confidence = intent.get("confidence")
-    return {"text": event.get("text") or "", "intent": intent.get("name"),
-            "confidence": float(confidence) if isinstance(confidence, (int, float)) else None,
-            "entities": entities, "channel": event.get("input_channel")}
+    return {
+        "text": event.get("text") or "",
+        "intent": intent.get("name"),
+        "confidence": float(confidence) if isinstance(confidence, (int, float)) else None,
+        "entities": entities,
+        "channel": event.get("input_channel"),
+    }
 
 
 def _buttons(event: dict) -> list:
@@ -79,12 +85,12 @@ def _buttons(event: dict) -> list:
     return [b for b in (data.get("buttons") or []) if isinstance(b, dict)]
 
 
-def build_turns(rows, reasons: Optional[dict] = None) -> list:
+def build_turns(rows, reasons: dict | None = None) -> list:
     """Turns from `rows` of (event id, type_name, timestamp, event dict), in id order;
     `reasons` maps the id of an unanswered user event to its reason code."""
     reasons = reasons or {}
     turns: list = []
-    current: Optional[Turn] = None
+    current: Turn | None = None
     current_message_id = None
     pending_session = False
     # The buttons offered since the last user message: a payload is one of them.
@@ -101,8 +107,9 @@ def build_turns(rows, reasons: Optional[dict] = None) -> list:
                 current = Turn(event_ids=[event_id], at=timestamp, new_session=pending_session, **fields)
                 current_message_id, pending_session = message_id, False
                 if fields["text"].startswith("/"):
-                    current.button = next((b.get("title") for b in reversed(offered)
-                                           if b.get("payload") == fields["text"]), None)
+                    current.button = next(
+                        (b.get("title") for b in reversed(offered) if b.get("payload") == fields["text"]), None
+                    )
                 offered = []
                 turns.append(current)
             if event_id in reasons and current.reason is None:
@@ -117,8 +124,9 @@ def build_turns(rows, reasons: Optional[dict] = None) -> list:
             if kind == "bot":
                 buttons = _buttons(event)
                 offered.extend(buttons)
-                current.replies.append(Reply(text=event.get("text") or "",
-                                             buttons=[str(b.get("title", "")) for b in buttons]))
+                current.replies.append(
+                    Reply(text=event.get("text") or "", buttons=[str(b.get("title", "")) for b in buttons])
+                )
             else:
                 current.actions.append(event["name"])
     return turns

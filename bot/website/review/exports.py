@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from bot.website.review.period import local
 from bot.website.review.unanswered import reason_label
@@ -20,10 +20,28 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH_ROWS = 500
 
 CONVERSATION_COLUMNS = ("conversation_id", "channels", "started_at", "last_activity_at", "turns", "unanswered")
-TURN_COLUMNS = ("conversation_id", "turn_at", "user_text", "button", "intent", "confidence", "entities",
-                "bot_replies", "actions", "unanswered")
-UNANSWERED_COLUMNS = ("message_at", "conversation_id", "channel", "user_text", "intent", "confidence", "reason",
-                      "bot_reply")
+TURN_COLUMNS = (
+    "conversation_id",
+    "turn_at",
+    "user_text",
+    "button",
+    "intent",
+    "confidence",
+    "entities",
+    "bot_replies",
+    "actions",
+    "unanswered",
+)
+UNANSWERED_COLUMNS = (
+    "message_at",
+    "conversation_id",
+    "channel",
+    "user_text",
+    "intent",
+    "confidence",
+    "reason",
+    "bot_reply",
+)
 
 
 def safe_cell(value) -> str:
@@ -58,25 +76,54 @@ def _csv(columns: tuple, rows: Iterable) -> Iterator[str]:
 
 
 def conversations(summaries: Iterable, tz) -> Iterator[str]:
-    return _csv(CONVERSATION_COLUMNS, (
-        (s.sender_id, " ".join(s.channels), _iso(s.started, tz), _iso(s.last_activity, tz), s.turns, s.unanswered)
-        for s in summaries))
+    return _csv(
+        CONVERSATION_COLUMNS,
+        (
+            (s.sender_id, " ".join(s.channels), _iso(s.started, tz), _iso(s.last_activity, tz), s.turns, s.unanswered)
+            for s in summaries
+        ),
+    )
 
 
 def turns(pairs: Iterable, tz) -> Iterator[str]:
     """`pairs` of (conversation id, bot.website.review.events.Turn)."""
-    return _csv(TURN_COLUMNS, (
-        (sender, _iso(t.at, tz), t.text or "", t.button or "", t.intent or "", _confidence(t.confidence),
-         "; ".join(f"{name}={value}" for name, value in t.entities),
-         " | ".join(r.text for r in t.replies), " ".join(t.actions), reason_label(t.reason) if t.reason else "")
-        for sender, t in pairs))
+    return _csv(
+        TURN_COLUMNS,
+        (
+            (
+                sender,
+                _iso(t.at, tz),
+                t.text or "",
+                t.button or "",
+                t.intent or "",
+                _confidence(t.confidence),
+                "; ".join(f"{name}={value}" for name, value in t.entities),
+                " | ".join(r.text for r in t.replies),
+                " ".join(t.actions),
+                reason_label(t.reason) if t.reason else "",
+            )
+            for sender, t in pairs
+        ),
+    )
 
 
 def unanswered(messages: Iterable, tz) -> Iterator[str]:
-    return _csv(UNANSWERED_COLUMNS, (
-        (_iso(m.at, tz), m.sender_id, m.channel or "", m.text, m.intent or "", _confidence(m.confidence),
-         reason_label(m.reason), m.reply)
-        for m in messages))
+    return _csv(
+        UNANSWERED_COLUMNS,
+        (
+            (
+                _iso(m.at, tz),
+                m.sender_id,
+                m.channel or "",
+                m.text,
+                m.intent or "",
+                _confidence(m.confidence),
+                reason_label(m.reason),
+                m.reply,
+            )
+            for m in messages
+        ),
+    )
 
 
 def neutralised(csv_text: str) -> Iterator[str]:

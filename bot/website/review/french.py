@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 # French puts a narrow no-break space before « % » and between thousands.
@@ -17,7 +16,7 @@ def short_date(day: dt.date, year: bool = True) -> str:
     return f"{text} {day.year}" if year else text
 
 
-def short_datetime(moment: Optional[dt.datetime]) -> str:
+def short_datetime(moment: dt.datetime | None) -> str:
     """« 2 déc. 2026, 18 h 05 »."""
     if moment is None:
         return "—"
@@ -28,7 +27,7 @@ def integer(value: int) -> str:
     return f"{value:,}".replace(",", NARROW_NBSP)
 
 
-def percent(fraction: Optional[float], decimals: int = 0) -> str:
+def percent(fraction: float | None, decimals: int = 0) -> str:
     """« 12 % », « 12,5 % »; « — » when there is nothing to divide."""
     if fraction is None:
         return "—"

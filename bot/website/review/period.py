@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 from bot.config import settings
@@ -28,16 +27,16 @@ def timezone() -> ZoneInfo:
 class Period:
     """From the start of `first` to the end of `last`, local days; None is open-ended."""
 
-    first: Optional[dt.date] = None
-    last: Optional[dt.date] = None
+    first: dt.date | None = None
+    last: dt.date | None = None
     tz: ZoneInfo = ZoneInfo("Europe/Paris")
 
     @property
-    def start(self) -> Optional[float]:
+    def start(self) -> float | None:
         return _midnight(self.first, self.tz) if self.first else None
 
     @property
-    def end(self) -> Optional[float]:
+    def end(self) -> float | None:
         return _midnight(self.last + dt.timedelta(days=1), self.tz) if self.last else None
 
     def days(self) -> list:
@@ -59,19 +58,19 @@ def _midnight(day: dt.date, tz: ZoneInfo) -> float:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).timestamp()
 
 
-def _date(value: Optional[str], label: str) -> Optional[dt.date]:
+def _date(value: str | None, label: str) -> dt.date | None:
     value = (value or "").strip()
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidPeriod(f"Date {label} illisible (« {value[:20]} ») : écrivez-la sous la forme "
-                            "AAAA-MM-JJ, par exemple 2026-03-31.") from None
+        raise InvalidPeriod(
+            f"Date {label} illisible (« {value[:20]} ») : écrivez-la sous la forme AAAA-MM-JJ, par exemple 2026-03-31."
+        ) from None
 
 
-def parse(first: Optional[str], last: Optional[str], default_days: Optional[int] = None,
-          today: Optional[dt.date] = None) -> Period:
+def parse(first: str | None, last: str | None, default_days: int | None = None, today: dt.date | None = None) -> Period:
     """The period of a form (`du`, `au`). With `default_days`, a missing bound gives that
     many days ending today (charts); the span is capped at MAX_DAYS either way."""
     tz = timezone()
@@ -87,7 +86,7 @@ def parse(first: Optional[str], last: Optional[str], default_days: Optional[int]
     return Period(start, end, tz)
 
 
-def local(timestamp: Optional[float], tz: ZoneInfo) -> Optional[dt.datetime]:
+def local(timestamp: float | None, tz: ZoneInfo) -> dt.datetime | None:
     if timestamp is None:
         return None
     return dt.datetime.fromtimestamp(timestamp, tz)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from sqlalchemy import func, select
 
@@ -19,11 +19,11 @@ REPLY_EXCERPT = 300
 class UnansweredMessage:
     event_id: int
     sender_id: str
-    at: Optional[float]
+    at: float | None
     text: str
-    intent: Optional[str]
-    confidence: Optional[float]
-    channel: Optional[str]
+    intent: str | None
+    confidence: float | None
+    channel: str | None
     reason: str
     reply: str
 
@@ -39,10 +39,13 @@ def _first_replies(connection, rows) -> dict:
     if not rows:
         return {}
     senders = sorted({row.sender_id for row in rows})
-    found = connection.execute(select(e.c.sender_id, e.c.id, e.c.type_name, e.c.data)
-                               .where(e.c.sender_id.in_(senders), e.c.id > min(row.anchor_id for row in rows),
-                                      e.c.type_name.in_(("bot", "user")))
-                               .order_by(e.c.sender_id, e.c.id)).all()
+    found = connection.execute(
+        select(e.c.sender_id, e.c.id, e.c.type_name, e.c.data)
+        .where(
+            e.c.sender_id.in_(senders), e.c.id > min(row.anchor_id for row in rows), e.c.type_name.in_(("bot", "user"))
+        )
+        .order_by(e.c.sender_id, e.c.id)
+    ).all()
     by_sender: dict = {}
     for row in found:
         by_sender.setdefault(row.sender_id, []).append(row)
@@ -56,7 +59,7 @@ def _first_replies(connection, rows) -> dict:
                 break
             texts.append(loads(event.data).get("text") or "")
         reply = " / ".join(t for t in texts if t)
-        replies[row.anchor_id] = reply if len(reply) <= REPLY_EXCERPT else reply[:REPLY_EXCERPT - 1].rstrip() + "…"
+        replies[row.anchor_id] = reply if len(reply) <= REPLY_EXCERPT else reply[: REPLY_EXCERPT - 1].rstrip() + "…"
     return replies
 
 
@@ -66,10 +69,19 @@ def _messages(connection, rows) -> list:
     items = []
     for row in rows:
         fields = user_fields(loads(row.data))
-        items.append(UnansweredMessage(
-            event_id=row.anchor_id, sender_id=row.sender_id, at=row.timestamp, text=fields["text"],
-            intent=fields["intent"], confidence=fields["confidence"], channel=fields["channel"],
-            reason=unanswered.reason_of_rank(row.rank), reply=replies[row.anchor_id]))
+        items.append(
+            UnansweredMessage(
+                event_id=row.anchor_id,
+                sender_id=row.sender_id,
+                at=row.timestamp,
+                text=fields["text"],
+                intent=fields["intent"],
+                confidence=fields["confidence"],
+                channel=fields["channel"],
+                reason=unanswered.reason_of_rank(row.rank),
+                reply=replies[row.anchor_id],
+            )
+        )
     return items
 
 
@@ -87,7 +99,10 @@ def page(reader: TrackerReader, period: Period, number: int = 0, size: int = 50)
         rows = connection.execute(
             select(missed.c.anchor_id, missed.c.rank, missed.c.sender_id, missed.c.timestamp, EVENTS.c.data)
             .select_from(missed.join(EVENTS, EVENTS.c.id == missed.c.anchor_id))
-            .order_by(*_newest_first(missed)).limit(size).offset(number * size)).all()
+            .order_by(*_newest_first(missed))
+            .limit(size)
+            .offset(number * size)
+        ).all()
         return Page(_messages(connection, rows), number, size, total)
 
 
@@ -96,8 +111,8 @@ class _Row:
     anchor_id: int
     rank: int
     sender_id: str
-    timestamp: Optional[float]
-    data: Optional[str] = None
+    timestamp: float | None
+    data: str | None = None
 
 
 def iterate(reader: TrackerReader, period: Period, batch: int = 1000) -> Iterator[UnansweredMessage]:
@@ -108,14 +123,22 @@ def iterate(reader: TrackerReader, period: Period, batch: int = 1000) -> Iterato
         return
     missed = unanswered.anchors(reader, period.start, period.end)
     with reader.connect() as connection:
-        listed = [_Row(*row) for row in connection.execute(
-            select(missed.c.anchor_id, missed.c.rank, missed.c.sender_id, missed.c.timestamp)
-            .order_by(*_newest_first(missed)))]
+        listed = [
+            _Row(*row)
+            for row in connection.execute(
+                select(missed.c.anchor_id, missed.c.rank, missed.c.sender_id, missed.c.timestamp).order_by(
+                    *_newest_first(missed)
+                )
+            )
+        ]
     for first in range(0, len(listed), batch):
-        rows = listed[first:first + batch]
+        rows = listed[first : first + batch]
         with reader.connect() as connection:
-            data = dict(connection.execute(select(EVENTS.c.id, EVENTS.c.data)
-                                           .where(EVENTS.c.id.in_([row.anchor_id for row in rows]))).all())
+            data = dict(
+                connection.execute(
+                    select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.id.in_([row.anchor_id for row in rows]))
+                ).all()
+            )
             for row in rows:
                 row.data = data.get(row.anchor_id)
             items = _messages(connection, rows)

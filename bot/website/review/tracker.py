@@ -18,7 +18,6 @@ import os
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, event, func, inspect
 from sqlalchemy.dialects import postgresql
@@ -32,7 +31,8 @@ QUERY_TIMEOUT_S = 15
 
 # The table as Rasa 3.6 declares it (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
 EVENTS = Table(
-    "events", MetaData(),
+    "events",
+    MetaData(),
     Column("id", Integer, primary_key=True),
     Column("sender_id", String(255), nullable=False),
     Column("type_name", String(255), nullable=False),
@@ -62,18 +62,21 @@ class TrackerReader:
         self.dialect = parsed.get_backend_name()
         self.label = parsed.render_as_string(hide_password=True)
         self.timeout_s = timeout_s
-        self.sqlite_file: Optional[Path] = None
+        self.sqlite_file: Path | None = None
         if self.dialect == "sqlite":
             url, self.sqlite_file = _sqlite_read_only_url(url)
             self.engine = create_engine(url, future=True)
             event.listen(self.engine, "checkout", self._sqlite_deadline)
         elif self.dialect == "postgresql":
-            self.engine = create_engine(url, future=True, pool_size=2, max_overflow=2, pool_pre_ping=True,
-                                        connect_args={"connect_timeout": 5})
+            self.engine = create_engine(
+                url, future=True, pool_size=2, max_overflow=2, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+            )
             event.listen(self.engine, "connect", self._postgresql_session)
         else:
-            raise TrackerUnavailable(f"Le type de base « {self.dialect} » n'est pas pris en charge pour "
-                                     "l'historique des conversations (sqlite ou postgresql).")
+            raise TrackerUnavailable(
+                f"Le type de base « {self.dialect} » n'est pas pris en charge pour "
+                "l'historique des conversations (sqlite ou postgresql)."
+            )
 
     def _sqlite_deadline(self, dbapi_connection, connection_record, connection_proxy) -> None:
         deadline = time.monotonic() + self.timeout_s
@@ -129,8 +132,14 @@ def row_of(sender_id: str, event: dict) -> dict:
     """The row Rasa's SQLTrackerStore.save writes for an event (its `as_dict()`)."""
     parse_data = event.get("parse_data") or {}
     intent = (parse_data.get("intent") or {}).get("name") if isinstance(parse_data, dict) else None
-    return {"sender_id": sender_id, "type_name": event.get("event") or "", "timestamp": event.get("timestamp"),
-            "intent_name": intent, "action_name": event.get("name"), "data": json.dumps(event)}
+    return {
+        "sender_id": sender_id,
+        "type_name": event.get("event") or "",
+        "timestamp": event.get("timestamp"),
+        "intent_name": intent,
+        "action_name": event.get("name"),
+        "data": json.dumps(event),
+    }
 
 
 class EventsInMemory(TrackerReader):
@@ -173,10 +182,11 @@ class _Connection:
 def _reason(reader: TrackerReader, exc: Exception) -> str:
     detail = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
     if "interrupted" in detail or "statement timeout" in detail:
-        return (f"La lecture de l'historique a dépassé {reader.timeout_s:.0f} s : choisissez une période "
-                "plus courte.")
-    return (f"Historique des conversations illisible ({reader.label}) : {detail}. "
-            "Vérifiez BOUSSOLE_TRACKER_URL et que la base est démarrée.")
+        return f"La lecture de l'historique a dépassé {reader.timeout_s:.0f} s : choisissez une période plus courte."
+    return (
+        f"Historique des conversations illisible ({reader.label}) : {detail}. "
+        "Vérifiez BOUSSOLE_TRACKER_URL et que la base est démarrée."
+    )
 
 
 class Page:

@@ -33,8 +33,13 @@ _RANKS = (NOT_UNDERSTOOD, OUT_OF_SCOPE, NO_ANSWER)
 
 # Actions the policies may predict directly (the two-stage fallback runs the first three
 # inside `action_two_stage_fallback`, whose own runs are read through the intent).
-NOT_UNDERSTOOD_ACTIONS = ("action_default_fallback", "action_default_ask_affirmation", "action_default_ask_rephrase",
-                          "utter_ask_rephrase", "utter_default")
+NOT_UNDERSTOOD_ACTIONS = (
+    "action_default_fallback",
+    "action_default_ask_affirmation",
+    "action_default_ask_rephrase",
+    "utter_ask_rephrase",
+    "utter_default",
+)
 OUT_OF_SCOPE_ACTIONS = ("utter_out_of_scope",)
 NOT_UNDERSTOOD_RESPONSES = ("utter_ask_rephrase", "utter_default")
 OUT_OF_SCOPE_RESPONSES = ("utter_out_of_scope",)
@@ -72,15 +77,21 @@ def anchors(reader: TrackerReader, start=None, end=None, sender_ids=None, first_
     or by event ids (first_id <= id < before_id)."""
     m, u, unsure_user, anchor = (EVENTS.alias(name) for name in ("marker", "earlier_user", "unsure_user", "anchor"))
     rank = _marker_rank(reader, m)
-    previous_user = (select(func.max(u.c.id))
-                     .where(u.c.sender_id == m.c.sender_id, u.c.type_name == "user", u.c.id < m.c.id)
-                     .scalar_subquery())
+    previous_user = (
+        select(func.max(u.c.id))
+        .where(u.c.sender_id == m.c.sender_id, u.c.type_name == "user", u.c.id < m.c.id)
+        .scalar_subquery()
+    )
     markers = select(previous_user.label("anchor_id"), rank.label("rank")).where(
-        or_(and_(m.c.type_name == "action", m.c.action_name.in_(NOT_UNDERSTOOD_ACTIONS + OUT_OF_SCOPE_ACTIONS)),
-            m.c.type_name == "bot"),
-        rank.isnot(None))
+        or_(
+            and_(m.c.type_name == "action", m.c.action_name.in_(NOT_UNDERSTOOD_ACTIONS + OUT_OF_SCOPE_ACTIONS)),
+            m.c.type_name == "bot",
+        ),
+        rank.isnot(None),
+    )
     unsure = select(unsure_user.c.id.label("anchor_id"), literal(1).label("rank")).where(
-        unsure_user.c.type_name == "user", unsure_user.c.intent_name == FALLBACK_INTENT)
+        unsure_user.c.type_name == "user", unsure_user.c.intent_name == FALLBACK_INTENT
+    )
     # A marker comes after its message: the message's bounds bound the markers' scan too.
     if start is not None:
         markers = markers.where(m.c.timestamp >= start)
@@ -96,11 +107,17 @@ def anchors(reader: TrackerReader, start=None, end=None, sender_ids=None, first_
     if before_id is not None:
         unsure = unsure.where(unsure_user.c.id < before_id)
     both = markers.union_all(unsure).subquery("candidates")
-    per_message = (select(both.c.anchor_id, func.min(both.c.rank).label("rank"))
-                   .where(both.c.anchor_id.isnot(None)).group_by(both.c.anchor_id).subquery("per_message"))
-    query = (select(per_message.c.anchor_id, per_message.c.rank, anchor.c.sender_id, anchor.c.timestamp)
-             .select_from(per_message.join(anchor, anchor.c.id == per_message.c.anchor_id))
-             .where(typed(reader, anchor)))
+    per_message = (
+        select(both.c.anchor_id, func.min(both.c.rank).label("rank"))
+        .where(both.c.anchor_id.isnot(None))
+        .group_by(both.c.anchor_id)
+        .subquery("per_message")
+    )
+    query = (
+        select(per_message.c.anchor_id, per_message.c.rank, anchor.c.sender_id, anchor.c.timestamp)
+        .select_from(per_message.join(anchor, anchor.c.id == per_message.c.anchor_id))
+        .where(typed(reader, anchor))
+    )
     if start is not None:
         query = query.where(anchor.c.timestamp >= start)
     if end is not None:
@@ -124,9 +141,11 @@ def in_events(events: list) -> list:
     try:
         missed = anchors(reader)
         with reader.connect() as connection:
-            rows = connection.execute(select(missed.c.rank, EVENTS.c.data)
-                                      .select_from(missed.join(EVENTS, EVENTS.c.id == missed.c.anchor_id))
-                                      .order_by(missed.c.anchor_id)).all()
+            rows = connection.execute(
+                select(missed.c.rank, EVENTS.c.data)
+                .select_from(missed.join(EVENTS, EVENTS.c.id == missed.c.anchor_id))
+                .order_by(missed.c.anchor_id)
+            ).all()
     finally:
         reader.close()
     found = {}
