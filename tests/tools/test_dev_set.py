@@ -74,6 +74,7 @@ def _training_phrasings(dataset) -> list:
     return out
 
 
+@pytest.mark.slow
 def test_no_kept_question_is_a_near_copy_of_a_training_phrasing(items, dataset):
     """Issue #17: the dev set measures generalisation only if none of its phrasings is (almost)
     a training example or a FAQ key: difflib ratio < 0.9 on folded text."""
