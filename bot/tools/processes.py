@@ -132,8 +132,10 @@ class Process:
 
     def wait_ready(self, timeout: float, poll_s: float = 0.5) -> float:
         """Seconds from start until the health URL answers; StartError if the process stops
-        first or the time is over."""
-        deadline = self.started + timeout
+        first or `timeout` seconds pass from this call. From the call, not from the start: a
+        website started beside Rasa servers is waited for only once they are ready, and their
+        minute of model loading must not count against its own time."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise StartError(f"{self.name} s'est arrêté (code {self.process.returncode}) :\n{self.tail()}")

@@ -122,3 +122,23 @@ def test_a_restart_appends_to_the_log(tmp_path):
     talker.process.wait()
     talker.stop()
     assert (tmp_path / "bavard.log").read_text().count("démarré") == 2
+
+
+def test_the_wait_counts_from_the_call_not_from_the_start(tmp_path):
+    """A server started beside slower ones is waited for once they are ready: the time they
+    took must not count against its own timeout."""
+    port = free_port()
+    serve = f"import http.server as h; h.HTTPServer(('127.0.0.1', {port}), h.SimpleHTTPRequestHandler).serve_forever()"
+    server = Process(
+        "lent",
+        [sys.executable, "-c", serve],
+        child_env(),
+        tmp_path / "lent.log",
+        health_url=f"http://127.0.0.1:{port}/",
+    )
+    server.start()
+    try:
+        time.sleep(3)  # longer than the timeout below: the others were slow to start
+        assert server.wait_ready(2) >= 3
+    finally:
+        server.stop()
