@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from bot.core.text import words
@@ -75,7 +76,8 @@ KEY_WEIGHT = 3.0  # a word met in the keys counts three times as much as in the 
 
 
 def stem(word: str) -> str:
-    """A light French stem: the longest known suffix removed (keeping 4 letters), 7 letters kept."""
+    """A light French stem: the first listed suffix that fits removed (longer ones are listed
+    first; 4 letters always kept), then cut to 7 letters."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
@@ -94,39 +96,28 @@ class Ranked:
     confidence: float  # share of the query's weight found in this unit, 0..1
 
 
+def _bm25(tf: int, length: int, avg: float) -> float:
+    return tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg)) if tf else 0.0
+
+
 class LexicalRanker:
     def __init__(self, units: list):
         self.units = list(units)
-        self._keys = [self._counts(" ".join(u.keys) + " " + u.title) for u in self.units]
-        self._texts = [self._counts(u.text) for u in self.units]
-        self._avg_key = sum(sum(c.values()) for c in self._keys) / max(1, len(self._keys))
-        self._avg_text = sum(sum(c.values()) for c in self._texts) / max(1, len(self._texts))
-        df = {}
-        for k, t in zip(self._keys, self._texts):
-            for term in set(k) | set(t):
-                df[term] = df.get(term, 0) + 1
+        keys = [Counter(terms(" ".join(u.keys) + " " + u.title)) for u in self.units]
+        texts = [Counter(terms(u.text)) for u in self.units]
+        avg_key = sum(c.total() for c in keys) / max(1, len(keys))
+        avg_text = sum(c.total() for c in texts) / max(1, len(texts))
+        df = Counter(term for k, t in zip(keys, texts) for term in set(k) | set(t))
         n = len(self.units)
         self._idf = {term: math.log(1 + (n - d + 0.5) / (d + 0.5)) for term, d in df.items()}
         # Each term's contribution to each unit, computed once: a question then costs one
         # dictionary walk per query term.
         self._postings = {}
-        for i, (k, t) in enumerate(zip(self._keys, self._texts)):
-            key_len, text_len = sum(k.values()), sum(t.values())
+        for i, (k, t) in enumerate(zip(keys, texts)):
+            key_len, text_len = k.total(), t.total()
             for term in set(k) | set(t):
-                part = KEY_WEIGHT * self._bm25(k.get(term, 0), key_len, self._avg_key) + self._bm25(
-                    t.get(term, 0), text_len, self._avg_text
-                )
+                part = KEY_WEIGHT * _bm25(k[term], key_len, avg_key) + _bm25(t[term], text_len, avg_text)
                 self._postings.setdefault(term, []).append((i, part))
-
-    @staticmethod
-    def _counts(text: str) -> dict:
-        out = {}
-        for term in terms(text):
-            out[term] = out.get(term, 0) + 1
-        return out
-
-    def _bm25(self, tf: int, length: int, avg: float) -> float:
-        return tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg)) if tf else 0.0
 
     def rank(self, question: str, limit: int = 5) -> list:
         query = list(dict.fromkeys(terms(question)))

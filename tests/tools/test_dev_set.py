@@ -1,13 +1,16 @@
 """The dev set of real questions (bot/tools/dev_set.py): labels that point at real answer
 units, key facts found in those units, and a split that does not move."""
 
+import bisect
+import difflib
 from pathlib import Path
 
 import pytest
 
+from bot.config import settings
 from bot.core.text import fold
 from bot.knowledge import answer_units
-from bot.tools import dev_set
+from bot.tools import dev_set, nlu_lint
 
 DEV = Path(__file__).resolve().parents[1] / "dev" / "collected"
 
@@ -52,23 +55,11 @@ def test_the_split_is_fixed_by_the_id_alone(items):
 
 def _training_phrasings(dataset) -> list:
     """Every NLU training example (annotations removed) and every FAQ question and variant."""
-    import re
-
-    import yaml
-
-    from bot.config import settings
-
-    out = []
-    for path in sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            for line in str(block.get("examples", "")).splitlines():
-                text = re.sub(
-                    r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)",
-                    lambda m: m.group(1) or m.group(2),
-                    line.lstrip("- ").strip(),
-                )
-                if text:
-                    out.append(text)
+    out = [
+        nlu_lint.plain_text(example)
+        for path in sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml"))
+        for _, example in nlu_lint.examples(path)
+    ]
     for faq in dataset.records["faq"].values():
         out.extend([faq["question"], *faq.get("variants", [])])
     return out
@@ -78,16 +69,12 @@ def _training_phrasings(dataset) -> list:
 def test_no_kept_question_is_a_near_copy_of_a_training_phrasing(items, dataset):
     """Issue #17: the dev set measures generalisation only if none of its phrasings is (almost)
     a training example or a FAQ key: difflib ratio < 0.9 on folded text."""
-    import difflib
-
     keys = sorted({fold(t) for t in _training_phrasings(dataset)}, key=len)
     lengths = [len(k) for k in keys]
-    import bisect
-
     near = []
     for item in items:
         text = fold(item.text)
-        # ratio ≥ 0.9 needs lengths within a factor 0.9/1.1 of each other.
+        # ratio = 2·matches / (len a + len b) ≥ 0.9 needs shorter/longer ≥ 0.9/1.1 ≈ 0.82.
         lo, hi = (
             bisect.bisect_left(lengths, int(len(text) * 0.8)),
             bisect.bisect_right(lengths, int(len(text) * 1.25) + 1),
