@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import settings
-from bot.core import answer_router, choices, intent_labels, intent_table, replies
+from bot.core import answer_router, choices, intent_table, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
 from bot.knowledge.provider import get_knowledge_base
@@ -28,6 +28,8 @@ def _reply(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> 
     choices, for the channels that write numbers instead of showing buttons."""
     numbered = choices.number(messages)
     for message, extra in zip(messages, choices.metadata(numbered)):
+        # The unit answered and its sources travel beside the text (bot/core/unit_answers.py).
+        extra = {**(message.get("metadata") or {}), **extra}
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []), **extra)
     payloads = [choice.payload for message_choices in numbered for choice in message_choices]
     return [SlotSet("last_options", payloads)] if payloads else []
@@ -84,7 +86,7 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
-        updates, messages = intent_table.route_intent(
+        updates, messages = intent_table.answer_message(
             kb, self.intent, _latest_entities(tracker), _context(tracker), tracker.latest_message.get("text") or ""
         )
         return _reply(dispatcher, messages) + _slot_events(updates)
@@ -114,11 +116,11 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
-        _, messages = (
-            answer_router.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else (None, [])
+        updates, messages = (
+            answer_router.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else ({}, [])
         )
         if messages:
-            return _reply(dispatcher, messages)
+            return _reply(dispatcher, messages) + _slot_events(updates)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
@@ -275,30 +277,36 @@ class ActionSubmitHandover(Action):
         return _reply(dispatcher, render.handover_stored(reference, draft, kb)) + reset
 
 
-class ActionAskAffirmation(Action):
-    """First step of the two-stage fallback: « Vouliez-vous dire… » with the likeliest
-    intents as buttons, instead of Rasa's default yes/no on a raw intent name."""
+class ActionAskAffirmation(ContextAction):
+    """First step of the two-stage fallback. The ranker's answer comes first, or the honest
+    reply to a precise question; « Vouliez-vous dire… », with the likeliest intents as
+    buttons, only when neither the classifier nor the ranker understands."""
 
-    def name(self) -> str:
-        return "action_default_ask_affirmation"
+    action_name = "action_default_ask_affirmation"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        ranking = tracker.latest_message.get("intent_ranking") or []
+    def respond(self, kb, tracker: Tracker):
         entities = {
             e["entity"]: e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") in ENTITIES
         }
-        dispatcher.utter_message(**intent_labels.did_you_mean(ranking, entities))
-        return []
+        return answer_router.answer_unclear(
+            kb,
+            tracker.latest_message.get("text") or "",
+            tracker.latest_message.get("intent_ranking") or [],
+            entities,
+        )
 
 
 class ActionDefaultFallback(ContextAction):
-    """Last step of the two-stage fallback: the user is pointed to a person."""
+    """Last step of the two-stage fallback, after a second unclear message: the ranker may
+    still answer it; otherwise the user is pointed to a person."""
 
     action_name = "action_default_fallback"
 
     def respond(self, kb, tracker: Tracker):
+        text = tracker.latest_message.get("text") or ""
+        found = answer_router.answer_by_ranker(kb, text)
+        if found is not None:
+            return found
         region_id, _ = answer_router.region_in_context(
             kb, None, None, "", tracker.get_slot("region"), tracker.get_slot("departement")
         )
@@ -307,9 +315,12 @@ class ActionDefaultFallback(ContextAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        if any(m.get(unit_answers.UNIT_KEY) or m.get(unit_answers.ABSTAINED_KEY) for m in dispatcher.messages):
+            return events
         # Rasa's own fallback forgets the misunderstood message, so that it does not
         # weigh on the next predictions: keep that behaviour.
-        return await super().run(dispatcher, tracker, domain) + [UserUtteranceReverted()]
+        return events + [UserUtteranceReverted()]
 
 
 class ValidateAdviserForm(FormValidationAction):

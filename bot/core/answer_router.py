@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core import quantities, replies
+from bot.core import intent_labels, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import eligibility, render
 from bot.core.text import words
@@ -95,14 +95,11 @@ def answer_cluster(kb: KnowledgeBase, entity: str | None, sector: str | None, te
 
 
 def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
-    """When the intent's own record cannot be found, a practical question may still have
-    its answer in the FAQ; otherwise, `otherwise` (which asks the user to choose). One
-    word is too little to overrule the intent (« quelles aides dans ma région ? »)."""
-    if len(kb.query_words(text or "")) < 2:
-        return otherwise
-    hits = kb.search(text or "", kinds=("faq",), limit=1)
-    if hits and hits[0].score >= FAQ_MIN_SCORE:
-        return replies.faq_answer(kb, hits[0].id)
+    """When the intent's own record cannot be found (and the ranker, consulted first, found
+    nothing reliable): a precise question gets the honest reply, never a menu; a vague one
+    (« quelles aides dans ma région ? ») gets `otherwise`, which asks the user to choose."""
+    if unit_answers.is_precise(text):
+        return unit_answers.no_reliable_answer()
     return otherwise
 
 
@@ -146,9 +143,32 @@ def answer_country(kb: KnowledgeBase, entity: str | None, text: str):
 
 
 def answer_out_of_scope(kb: KnowledgeBase, text: str):
-    """Before saying « I only answer export questions », check the FAQ: a question about the
-    trade deficit or Ubifrance may look off-topic to the classifier yet have its answer."""
-    return None, _faq_or(kb, text, [])
+    """Before saying « I only answer export questions », ask the ranker: a question about the
+    trade deficit or Ubifrance may look off-topic to the classifier yet have its answer. Only
+    a sure unit counts here; otherwise the caller says what the assistant is for."""
+    decision = unit_answers.decide(kb, text)
+    if decision.kind == "sure":
+        return unit_answers.unit_reply(kb, decision.best[0])
+    return {}, []
+
+
+def answer_unclear(kb: KnowledgeBase, text: str, ranking: list, entities: dict):
+    """(slot updates, messages) for a message the classifier is unsure of: the ranker's
+    answer if it has one; the honest reply to a precise question; « Vouliez-vous dire… » only
+    when neither the classifier nor the ranker understands."""
+    found = answer_by_ranker(kb, text)
+    return found if found is not None else ({}, [intent_labels.did_you_mean(ranking, entities)])
+
+
+def answer_by_ranker(kb: KnowledgeBase, text: str):
+    """(slot updates, messages): the ranker's answer, or the honest reply to a precise
+    question; None for a vague message, which the caller answers otherwise."""
+    found = unit_answers.answer_text(kb, text)
+    if found is not None:
+        return found
+    if unit_answers.is_precise(text):
+        return {}, unit_answers.no_reliable_answer()
+    return None
 
 
 def _programme_in_context(kb: KnowledgeBase, entity: str | None, context: str | None, text: str):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import answer_router, quantities, replies
+from bot.core import answer_router, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -155,6 +155,38 @@ def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, 
     return row.reply(kb, entities, context, text)
 
 
+# Intents whose own answer is more precise than the ranker's when the message names the
+# record or follows up on one: an aspect of a programme, an eligibility check against the
+# company's profile, the contacts of a Région.
+RECORD_LED = {"ask_amount", "ask_how_to_apply", "ask_programme_status", "ask_eligibility", "ask_contact"}
+_NAMING_ENTITIES = ("programme", "organisation", "region", "departement")
+
+
+def _names_its_record(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str) -> bool:
+    if intent not in RECORD_LED:
+        return False
+    if any(entities.get(name) for name in _NAMING_ENTITIES) or kb.mentioned("programme", text or ""):
+        return True
+    # « et ça coûte combien ? » after a programme: a follow-up, unless the question has
+    # words of its own (« combien de temps pour obtenir un EORI ? »).
+    return bool(context.get("programme")) and not unit_answers.is_precise(text)
+
+
+def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str):
+    """(slot updates, messages) for a typed message of an informational intent: the answer
+    unit the ranker is sure of (or two close ones to choose from) comes first, unless the
+    intent's own answer is about a record the message names; otherwise the intent's answer,
+    in which a precise question gets the honest reply rather than a menu."""
+    row = BY_INTENT[intent]
+    typed = not (text or "").startswith("/")  # a button sends « /intent{…} »
+    if typed and not _names_its_record(kb, intent, entities, context, text):
+        found = unit_answers.answer_text(kb, text)
+        if found is not None:
+            return found
+    updates, messages = row.reply(kb, entities, context, text)
+    return updates, unit_answers.mark_record_reply(kb, intent, updates, messages)
+
+
 def answer_choice(kb: KnowledgeBase, rank_text: str | None, text: str, options: list, context: dict):
     """(slot updates, messages) for « le deuxième »: the button of that rank in the last list."""
     if not options:
@@ -162,7 +194,10 @@ def answer_choice(kb: KnowledgeBase, rank_text: str | None, text: str, options: 
     rank = quantities.parse_rank(rank_text, len(options)) or quantities.parse_rank(text, len(options))
     if rank is None or not 1 <= rank <= len(options):
         return {}, replies.rank_out_of_range(len(options))
-    parsed = answer_router.parse_payload(options[rank - 1])
+    chosen = options[rank - 1]
+    parsed = answer_router.parse_payload(chosen)
     if parsed is None:
-        return {}, replies.no_list_to_choose_from()
+        # A button that asks a FAQ entry sends its question as text.
+        found = unit_answers.answer_text(kb, chosen) if chosen else None
+        return found if found is not None else ({}, replies.no_list_to_choose_from())
     return route_intent(kb, parsed[0], parsed[1], context)

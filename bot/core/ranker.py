@@ -110,6 +110,7 @@ class LexicalRanker:
         df = Counter(term for k, t in zip(keys, texts) for term in set(k) | set(t))
         n = len(self.units)
         self._idf = {term: math.log(1 + (n - d + 0.5) / (d + 0.5)) for term, d in df.items()}
+        self._max_idf = max(self._idf.values(), default=1.0)
         # Each term's contribution to each unit, computed once: a question then costs one
         # dictionary walk per query term.
         self._postings = {}
@@ -124,7 +125,10 @@ class LexicalRanker:
         weights = {t: self._idf[t] for t in query if t in self._idf}
         if not weights:
             return []
-        total = sum(weights.values())
+        # A word no unit contains (« zorglub ») is what the question is about as much as any
+        # rare word: it counts in the question's weight, so no unit covers the whole of it.
+        unknown = sum(1 for t in query if t not in self._idf)
+        total = sum(weights.values()) + unknown * self._max_idf
         score, covered = {}, {}
         for term, idf in weights.items():
             for i, part in self._postings[term]:

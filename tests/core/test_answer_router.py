@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import answer_router, citations, replies
+from bot.core import answer_router, citations, intent_table, replies
 from bot.core.advice.company import NOT_GIVEN
 from bot.core.replies import french_date
 
@@ -195,9 +195,11 @@ def test_organisation_named_in_a_programme_question(kb):
     assert kb.get("organisation", "bpifrance-assurance-export")["summary"] in _text(messages)
 
 
-def test_spurious_programme_entity_falls_back_to_the_faq(kb):
-    _, messages = answer_router.answer_programme(kb, "fonctionne", "Comment fonctionne un crédit documentaire ?")
+def test_a_spurious_programme_entity_does_not_hide_the_answer_the_ranker_is_sure_of(kb):
+    text = "Comment fonctionne un crédit documentaire ?"
+    _, messages = intent_table.answer_message(kb, "ask_programme", {"programme": "fonctionne"}, {}, text)
     assert kb.get("faq", "credit-documentaire")["answer"] in _text(messages)
+    assert messages[0]["metadata"]["answer_unit"] == "faq:credit-documentaire"
 
 
 def test_out_of_scope_checks_the_faq_first(kb):

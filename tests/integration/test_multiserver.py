@@ -173,6 +173,17 @@ class Deployment:
     def access_log(self) -> list:
         return (self.base / "nginx" / "logs" / "access.log").read_text(encoding="utf-8").splitlines()
 
+    def rest_turns(self, at_least: int = 0, wait: float = 10) -> list:
+        """The access-log lines of REST turns sent to nginx's Rasa entry, once there are
+        `at_least` of them (nginx writes a line after the reply has left) or `wait` is over."""
+        port = self.layout.rasa_entry.rsplit(":", 1)[1]
+        deadline = time.monotonic() + wait
+        while True:
+            lines = [line for line in self.access_log() if f' {port} "POST /webhooks/rest/webhook' in line]
+            if len(lines) >= at_least or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.2)
+
 
 # --- helpers ----------------------------------------------------------------------------
 
@@ -269,6 +280,7 @@ def test_turns_alternating_between_the_two_rasa_servers_keep_the_slots(deploymen
 
 def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(deployment, kb):
     sender = f"nginx-{uuid.uuid4().hex[:8]}"
+    rest_turns_before = len(deployment.rest_turns())
     served = []
     for message in (
         "C'est quoi l'Assurance Prospection ?",
@@ -282,7 +294,9 @@ def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(deploy
     assert set(served) == set(deployment.layout.rasa), served
 
     # The website's gateway reaches Rasa through nginx too: its turns land on both servers.
-    before = len(deployment.access_log())
+    # nginx logs a request just after the client has its reply: wait for the four REST turns
+    # above, or the last of them would be counted among the website's.
+    before = len(deployment.rest_turns(at_least=rest_turns_before + 4))
     session = uuid.uuid4().hex
     for message in (
         "C'est quoi l'Assurance Prospection ?",
@@ -295,17 +309,7 @@ def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(deploy
         )
         assert response.status_code == 200, response.text[:300]
     check(kb, "\n".join(m["text"] for m in response.json()["messages"]), field("programme", PID, "how_to_apply"))
-    rasa_port = deployment.layout.rasa_entry.rsplit(":", 1)[1]
-    deadline = time.monotonic() + 10
-    while True:
-        gateway = [
-            line.split()[-2]
-            for line in deployment.access_log()[before:]
-            if f' {rasa_port} "POST /webhooks/rest/webhook' in line
-        ]
-        if len(gateway) >= 4 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    gateway = [line.split()[-2] for line in deployment.rest_turns(at_least=before + 4)[before:]]
     assert len(gateway) == 4 and set(gateway) == set(deployment.layout.rasa), gateway
 
 
@@ -368,10 +372,14 @@ def test_the_public_entry_publishes_neither_rest_nor_callback_nor_the_api(deploy
     before = len(deployment.access_log())
     requests.post(f"{public}/webhooks/telegram/webhook", json={}, timeout=30)
     requests.post(f"{public}/webhooks/rest/webhook", json={"sender": "123456789", "message": "Bonjour"}, timeout=30)
+    # nginx logs a request after its reply has left; a late line of the requests above may
+    # also land here, and the later line of a path wins.
     deadline = time.monotonic() + 10
-    while len(deployment.access_log()) < before + 2 and time.monotonic() < deadline:
+    while True:
+        upstreams = {line.split('"')[1].split()[1]: line.split()[-2] for line in deployment.access_log()[before:]}
+        if {"/webhooks/telegram/webhook", "/webhooks/rest/webhook"} <= set(upstreams) or time.monotonic() > deadline:
+            break
         time.sleep(0.2)
-    upstreams = {line.split('"')[1].split()[1]: line.split()[-2] for line in deployment.access_log()[before:]}
     assert upstreams["/webhooks/telegram/webhook"] in deployment.layout.rasa, upstreams
     assert upstreams["/webhooks/rest/webhook"] in deployment.layout.web, upstreams
 

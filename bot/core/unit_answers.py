@@ -1,0 +1,264 @@
+"""Answers a question with the answer unit the ranker finds for it (issue #17).
+
+Three outcomes, told apart by the ranker's calibrated confidence:
+
+- one unit is sure → its answer, first, with its source and date, then « En savoir plus »;
+- two units of different records are close → « Vous parlez de A ou de B ? » with both as
+  buttons;
+- nothing reliable → the honest reply (« Je n'ai pas d'information fiable… »), which the
+  review page's queue lists, and the adviser route.
+
+Every reply carries, beside its text, the unit it answers (`answer_unit`) and its sources as
+structured data (`sources`): Rasa keeps both in the bot event's metadata, where the review
+page and the measure on the development set read them.
+
+Used by the action server; pure Python, no Rasa import.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+from bot.core import citations, replies
+from bot.core.ranker import LexicalRanker, terms
+from bot.knowledge import answer_units
+from bot.knowledge.snapshot import KnowledgeBase
+
+# Metadata keys of a bot message.
+UNIT_KEY = "answer_unit"
+SOURCES_KEY = "sources"
+ABSTAINED_KEY = "abstained"
+
+# A programme's aspect → the reply that answers it, and the intent of the button that asks it.
+ASPECT_REPLIES = {
+    "presentation": ("ask_programme", replies.programme_details),
+    "beneficiaires": ("ask_eligibility", replies.programme_eligibility),
+    "montants": ("ask_amount", replies.programme_amounts),
+    "demarche": ("ask_how_to_apply", replies.programme_how_to_apply),
+    "statut": ("ask_programme_status", replies.programme_status),
+    "contact": ("ask_contact", replies.programme_contact),
+}
+ASPECT_LABELS = {
+    "presentation": "en quoi il consiste",
+    "beneficiaires": "pour qui",
+    "montants": "combien",
+    "demarche": "comment faire la demande",
+    "statut": "est-il toujours ouvert",
+    "contact": "qui contacter",
+}
+# The slot that remembers what a kind of record the answer was about, for follow-ups.
+SLOT_OF_KIND = {
+    "programme": "programme",
+    "obstacle": "obstacle",
+    "organisation": "organisation",
+    "country": "country",
+    "region": "region",
+    "cluster": "cluster",
+}
+
+# Confidence is the share of the question's weight that a unit covers (bot/core/ranker.py).
+# Below SURE, no unit is trusted. Chosen on the tuning half of tests/dev/ (see docs/nlu.md).
+SURE = 0.6
+# A runner-up of another record whose score is at least this share of the best one's is too
+# close to call: the user chooses.
+CLOSE_SHARE = 0.9
+# A question needs this many meaningful words before the ranker may overrule the intent's own
+# answer: « ça coûte quoi ? » is a follow-up, not a question on its own.
+MIN_TERMS = 2
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # "sure" | "close" | "none"
+    best: tuple = ()  # sure: (unit,); close: the two units; none: ()
+
+
+_RANKERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def ranker_for(kb: KnowledgeBase) -> LexicalRanker:
+    """The ranker over `kb`'s units, built once per knowledge base (a reload makes a new one)."""
+    ranker = _RANKERS.get(kb)
+    if ranker is None:
+        ranker = _RANKERS[kb] = LexicalRanker(answer_units.build(kb.records))
+    return ranker
+
+
+def _record(unit) -> tuple:
+    return unit.kind, unit.record_id
+
+
+def decide(kb: KnowledgeBase, text: str) -> Decision:
+    """Sure, close or none for a question (see the module's docstring)."""
+    ranker = ranker_for(kb)
+    if len(set(terms(text or ""))) < MIN_TERMS:
+        return Decision("none")
+    ranked = ranker.rank(text, limit=8)
+    if not ranked or ranked[0].confidence < SURE:
+        return Decision("none")
+    best = ranked[0]
+    rival = next((r for r in ranked[1:] if _record(r.unit) != _record(best.unit)), None)
+    if rival is not None and rival.confidence >= SURE and rival.score >= CLOSE_SHARE * best.score:
+        return Decision("close", (best.unit, rival.unit))
+    return Decision("sure", (best.unit,))
+
+
+def _with_metadata(messages: list, unit_id: str, record: dict | None) -> list:
+    """Marks the first message with the unit it answers and its sources."""
+    if not messages:
+        return messages
+    first = dict(messages[0])
+    metadata = dict(first.get("metadata") or {}, **{UNIT_KEY: unit_id})
+    if record is not None and record.get("sources"):
+        metadata[SOURCES_KEY] = citations.of_record(record).as_json()
+    first["metadata"] = metadata
+    return [first, *messages[1:]]
+
+
+def _faq_reply(kb: KnowledgeBase, unit) -> list:
+    """The answer first, then its source; the programmes it names as « En savoir plus »."""
+    faq = kb.get("faq", unit.record_id)
+    active = [p for p in faq.get("programmes", []) if not kb.gone("programme", p)]
+    buttons = [
+        dict(replies.programme_button(kb, p), title=f"En savoir plus : {kb.name('programme', p)}") for p in active[:2]
+    ]
+    return [replies.message(f"{faq['answer']}\n\n{replies.source_line(faq)}", buttons)]
+
+
+def _advice_reply(kb: KnowledgeBase, unit) -> list:
+    """One piece of an obstacle's advice, then the whole card behind « En savoir plus »."""
+    obstacle = kb.get("obstacle", unit.record_id)
+    n = int(unit.aspect.rsplit("-", 1)[1])
+    text = f"{obstacle['advice'][n - 1]}\n\n{replies.source_line(obstacle)}"
+    more = {
+        "title": f"En savoir plus : {obstacle['name'].lower()}",
+        "payload": replies.payload("ask_obstacle", obstacle=unit.record_id),
+    }
+    return [replies.message(text, [more])]
+
+
+def unit_reply(kb: KnowledgeBase, unit) -> tuple:
+    """(slot updates, messages) answering one unit."""
+    kind, rid = unit.kind, unit.record_id
+    if kind == "faq":
+        messages = _faq_reply(kb, unit)
+    elif kind == "obstacle" and unit.aspect.startswith("conseil-"):
+        messages = _advice_reply(kb, unit)
+    elif kind == "obstacle":
+        messages = replies.obstacle_advice(kb, rid)
+    elif kind == "programme":
+        messages = ASPECT_REPLIES[unit.aspect][1](kb, rid)
+    elif kind == "organisation":
+        messages = replies.organisation_info(kb, rid)
+    elif kind == "country":
+        messages = replies.country_pointers(kb, rid)
+    elif kind == "region":
+        messages = replies.region_support(kb, rid)
+    elif kind == "cluster":
+        messages = replies.cluster_info(kb, rid)
+    else:  # a kind answer_units.py gained without a reply here
+        raise ValueError(f"unité de réponse sans réponse : {unit.id}")
+    updates = {SLOT_OF_KIND[kind]: rid} if kind in SLOT_OF_KIND else {}
+    return updates, _with_metadata(messages, unit.id, kb.get(kind, rid))
+
+
+def unit_label(kb: KnowledgeBase, unit) -> str:
+    """How a button names a unit: the FAQ's question, else the record and the aspect."""
+    if unit.kind == "faq":
+        return unit.title
+    if unit.kind == "programme":
+        return f"{unit.title} : {ASPECT_LABELS[unit.aspect]}"
+    if unit.kind == "region":
+        return f"Contacts export en {unit.title}"
+    return unit.title
+
+
+def unit_payload(unit) -> str:
+    """What a button sends to ask for the unit: the intent and record when one intent answers
+    it, else the FAQ's own question, which the ranker then finds first."""
+    kind, rid = unit.kind, unit.record_id
+    if kind == "programme":
+        return replies.payload(ASPECT_REPLIES[unit.aspect][0], programme=rid)
+    if kind == "obstacle":
+        return replies.payload("ask_obstacle", obstacle=rid)
+    if kind == "organisation":
+        return replies.payload("ask_organisation", organisation=rid)
+    if kind == "country":
+        return replies.payload("ask_country", country=rid)
+    if kind == "region":
+        return replies.payload("ask_region_support", region=rid)
+    if kind == "cluster":
+        return replies.payload("ask_cluster", cluster=rid)
+    return unit.title
+
+
+def choice_between(kb: KnowledgeBase, units: tuple) -> list:
+    a, b = (unit_label(kb, u) for u in units)
+    text = f"Vous parlez de « {a.rstrip(' ?')} » ou de « {b.rstrip(' ?')} » ?"
+    buttons = [{"title": unit_label(kb, u), "payload": unit_payload(u)} for u in units]
+    return [replies.message(text, buttons)]
+
+
+def no_reliable_answer() -> list:
+    """The honest reply: it starts with NOT_IN_KNOWLEDGE, which puts the message in the review
+    page's queue (« pas dans la base »)."""
+    text = (
+        f"{replies.NOT_IN_KNOWLEDGE} pour répondre précisément à cette question. "
+        "Un conseiller peut vous répondre ; vous pouvez aussi la formuler autrement."
+    )
+    buttons = [{"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")}]
+    return [dict(replies.message(text, buttons), metadata={ABSTAINED_KEY: True})]
+
+
+def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
+    """(slot updates, messages) when the ranker is sure or hesitates between two units;
+    None when it has nothing reliable (the caller decides what then)."""
+    decision = decide(kb, text)
+    if decision.kind == "sure":
+        return unit_reply(kb, decision.best[0])
+    if decision.kind == "close":
+        return {}, choice_between(kb, decision.best)
+    return None
+
+
+def is_precise(text: str) -> bool:
+    """A question with enough meaningful words to deserve an answer rather than a menu."""
+    return len(set(terms(text or ""))) >= 3
+
+
+# The unit a record's own reply answers, by the intent that built it: its aspect, for a
+# programme; the whole record otherwise.
+_INTENT_ASPECTS = {
+    "ask_programme": "presentation",
+    "ask_eligibility": "beneficiaires",
+    "ask_amount": "montants",
+    "ask_how_to_apply": "demarche",
+    "ask_programme_status": "statut",
+    "ask_contact": "contact",
+}
+_RECORD_UNITS = {
+    "obstacle": "obstacle:{}",
+    "organisation": "organisation:{}",
+    "country": "country:{}",
+    "region": "region:{}:contacts",
+    "cluster": "cluster:{}:international",
+}
+
+
+def mark_record_reply(kb: KnowledgeBase, intent: str, updates: dict, messages: list) -> list:
+    """Marks the reply an intent built about one record (the slot it set) with that record's
+    unit and sources, as a unit's own reply is; other replies are left as they are."""
+    if not messages or (messages[0].get("metadata") or {}).get(UNIT_KEY):
+        return messages
+    if updates.get("programme") and intent in _INTENT_ASPECTS:
+        unit_id = f"programme:{updates['programme']}:{_INTENT_ASPECTS[intent]}"
+        kind, rid = "programme", updates["programme"]
+    else:
+        found = next(((k, updates[k]) for k in _RECORD_UNITS if updates.get(k)), None)
+        if found is None:
+            return messages
+        kind, rid = found
+        unit_id = _RECORD_UNITS[kind].format(rid)
+    record = kb.get(kind, rid)
+    return _with_metadata(messages, unit_id, record) if record is not None else messages

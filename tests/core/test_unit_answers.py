@@ -1,0 +1,119 @@
+"""Answers built from the ranker's answer units (bot/core/unit_answers.py), and the routing that
+consults the ranker first (intent_table.answer_message, answer_router.answer_unclear), on the
+real knowledge base."""
+
+from __future__ import annotations
+
+from bot.core import answer_router, citations, intent_table, replies, unit_answers
+from bot.knowledge import answer_units
+
+
+def _text(messages):
+    return "\n".join(m["text"] for m in messages)
+
+
+def _unit(messages):
+    return (messages[0].get("metadata") or {}).get(unit_answers.UNIT_KEY)
+
+
+def test_a_faq_question_as_written_gets_its_answer_first_with_its_sources_beside_the_text(kb):
+    faq = kb.get("faq", "eori-obtenir")
+    decision = unit_answers.decide(kb, faq["question"])
+    assert decision.kind == "sure" and decision.best[0].id == "faq:eori-obtenir"
+    updates, messages = unit_answers.answer_text(kb, faq["question"])
+    assert messages[0]["text"].startswith(faq["answer"][:60])
+    assert citations.CITATION.search(messages[0]["text"])
+    metadata = messages[0]["metadata"]
+    assert metadata[unit_answers.UNIT_KEY] == "faq:eori-obtenir"
+    assert set(metadata[unit_answers.SOURCES_KEY]["urls"]) <= {s["url"] for s in faq["sources"]}
+    assert metadata[unit_answers.SOURCES_KEY]["verified_on"] == faq["verified_on"].isoformat()
+
+
+def test_a_question_about_an_unknown_thing_is_not_answered_by_its_common_words(kb):
+    assert unit_answers.decide(kb, "c'est quoi le dispositif zorglub").kind == "none"
+    assert unit_answers.decide(kb, "Quel temps fera-t-il à Brest demain ?").kind == "none"
+
+
+def test_every_unit_has_a_reply_that_names_it_and_cites_a_source(kb):
+    for unit in answer_units.build(kb.records):
+        updates, messages = unit_answers.unit_reply(kb, unit)
+        assert _unit(messages) == unit.id, unit.id
+        assert citations.CITATION.search(_text(messages)), unit.id
+        expected = {} if unit.kind == "faq" else {unit_answers.SLOT_OF_KIND[unit.kind]: unit.record_id}
+        assert updates == expected, unit.id
+
+
+def test_a_piece_of_advice_comes_alone_with_the_whole_card_behind_a_button(kb):
+    obstacle = kb.get("obstacle", "risque-change")
+    unit = next(u for u in answer_units.build(kb.records) if u.id == "obstacle:risque-change:conseil-2")
+    updates, messages = unit_answers.unit_reply(kb, unit)
+    assert messages[0]["text"].startswith(obstacle["advice"][1])
+    assert obstacle["advice"][0] not in messages[0]["text"]
+    assert messages[0]["buttons"][0]["payload"] == replies.payload("ask_obstacle", obstacle="risque-change")
+    assert updates == {"obstacle": "risque-change"}
+
+
+def test_two_close_units_are_offered_as_buttons_that_lead_to_each_answer(kb):
+    units = {u.id: u for u in answer_units.build(kb.records)}
+    pair = (units["faq:credit-documentaire"], units["programme:assurance-prospection:montants"])
+    messages = unit_answers.choice_between(kb, pair)
+    assert messages[0]["text"].startswith("Vous parlez de « ")
+    first, second = (b["payload"] for b in messages[0]["buttons"])
+    # A FAQ entry is asked by its own question, which the ranker then finds first.
+    assert first == kb.get("faq", "credit-documentaire")["question"]
+    assert _unit(unit_answers.answer_text(kb, first)[1]) == "faq:credit-documentaire"
+    assert second == replies.payload("ask_amount", programme="assurance-prospection")
+    # Chosen by its rank (« le premier ») from the list the reply left.
+    _, messages = intent_table.answer_choice(kb, "premier", "le premier", [first, second], {})
+    assert _unit(messages) == "faq:credit-documentaire"
+
+
+def test_a_precise_question_the_intent_cannot_place_gets_the_honest_reply_not_a_menu(kb):
+    text = "Quels sont les droits de douane sur les moules congelées vendues en Patagonie ?"
+    _, messages = intent_table.answer_message(kb, "ask_country", {}, {}, text)
+    assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    assert messages[0]["metadata"][unit_answers.ABSTAINED_KEY] is True
+    assert replies.payload("request_adviser") in [b["payload"] for b in messages[0]["buttons"]]
+    # A vague one still gets the menu.
+    _, menu = intent_table.answer_message(kb, "ask_country", {}, {}, "un pays ?")
+    assert menu == replies.which_country(kb)
+
+
+def test_the_intent_keeps_its_answer_when_the_message_names_the_programme(kb):
+    text = "Combien coûte l'Assurance Prospection ?"
+    updates, messages = intent_table.answer_message(kb, "ask_amount", {"programme": "assurance-prospection"}, {}, text)
+    assert updates == {"programme": "assurance-prospection"}
+    assert _text(messages) == _text(replies.programme_amounts(kb, "assurance-prospection"))
+    assert _unit(messages) == "programme:assurance-prospection:montants"
+
+
+def test_a_follow_up_without_words_of_its_own_stays_on_the_programme_discussed(kb):
+    context = {"programme": "vie"}
+    updates, messages = intent_table.answer_message(kb, "ask_amount", {}, context, "ça coûte combien ?")
+    assert updates == {"programme": "vie"} and _unit(messages) == "programme:vie:montants"
+
+
+def test_a_button_payload_is_answered_by_its_intent_not_searched(kb):
+    payload = replies.payload("ask_programme", programme="vie")
+    updates, messages = intent_table.answer_message(kb, "ask_programme", {"programme": "vie"}, {}, payload)
+    assert updates == {"programme": "vie"} and _unit(messages) == "programme:vie:presentation"
+
+
+def test_an_unclear_message_gets_the_ranker_answer_the_honest_reply_or_did_you_mean(kb):
+    faq = kb.get("faq", "eori-obtenir")
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_obstacle", "confidence": 0.3}]
+    _, messages = answer_router.answer_unclear(kb, faq["question"], ranking, {})
+    assert _unit(messages) == "faq:eori-obtenir"
+    _, messages = answer_router.answer_unclear(kb, "le zorglub des moules en Patagonie orientale ?", ranking, {})
+    assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    _, messages = answer_router.answer_unclear(kb, "bof", ranking, {})
+    assert messages[0]["text"].startswith("Je ne suis pas sûr d'avoir compris")
+
+
+def test_an_out_of_scope_question_gets_only_an_answer_the_ranker_is_sure_of(kb):
+    _, messages = answer_router.answer_out_of_scope(kb, "Quel temps fera-t-il à Brest demain ?")
+    assert messages == []
+
+
+def test_the_ranker_is_built_once_per_knowledge_base(kb):
+    assert unit_answers.ranker_for(kb) is unit_answers.ranker_for(kb)
