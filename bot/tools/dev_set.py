@@ -32,36 +32,67 @@ class Item:
     units_per_question: tuple = ()
     profile: dict = field(default_factory=dict)
     kind: str = ""  # the writer's kind: answerable | compound | out_of_scope
+    profile_slots: dict = field(default_factory=dict)  # compound: the profile as the bot's slots
+    # What decides the half: the id, or the id that a group of items shares (a compound
+    # message and the single questions it quotes must fall in the same half).
+    split_key: str = ""
 
     @property
     def half(self) -> str:
-        digest = hashlib.sha256(f"{SPLIT_SALT}:{self.id}".encode()).digest()
+        digest = hashlib.sha256(f"{SPLIT_SALT}:{self.split_key or self.id}".encode()).digest()
         return HALVES[digest[0] % 2]
+
+
+def _split_keys(raws: list) -> dict:
+    """For each item id, the key of its group: a compound message and the single questions it
+    quotes word for word (part d composed some so) form one group, keyed by its smallest id;
+    every other item is a group of its own."""
+    parent = {raw["id"]: raw["id"] for raw in raws}
+
+    def root(item_id):
+        while parent[item_id] != item_id:
+            item_id = parent[item_id]
+        return item_id
+
+    by_text = {" ".join(str(raw["text"]).split()): raw["id"] for raw in raws if raw.get("kind") != "compound"}
+    for raw in raws:
+        questions = raw.get("questions") or () if raw.get("kind") == "compound" else ()
+        for question in questions:
+            quoted = by_text.get(" ".join(str(question).split()))
+            if quoted is not None:
+                a, b = sorted((root(raw["id"]), root(quoted)))
+                parent[b] = a
+    return {item_id: root(item_id) for item_id in parent}
 
 
 def read(folder: Path) -> list:
     """Every labelled item of the folder's YAML files (unlabelled and dropped ones left out)."""
-    items = []
+    raws = []
     for path in sorted(Path(folder).glob("*.yml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")).get("items", []):
-            label = raw.get("label")
-            if not label or label == "drop":
-                continue
-            facts = raw.get("key_fact_any") or ([raw["key_fact"]] if raw.get("key_fact") else [])
-            items.append(
-                Item(
-                    id=raw["id"],
-                    topic=raw.get("topic", ""),
-                    text=str(raw["text"]),
-                    label=label,
-                    units=tuple(raw.get("units") or ()),
-                    key_facts=tuple(str(f) for f in facts),
-                    questions=tuple(raw.get("questions") or ()),
-                    units_per_question=tuple(tuple(u or ()) for u in raw.get("units_per_question") or ()),
-                    profile=dict(raw.get("profile") or {}),
-                    kind=raw.get("kind", ""),
-                )
+        raws.extend(yaml.safe_load(path.read_text(encoding="utf-8")).get("items", []))
+    keys = _split_keys(raws)
+    items = []
+    for raw in raws:
+        label = raw.get("label")
+        if not label or label == "drop":
+            continue
+        facts = raw.get("key_fact_any") or ([raw["key_fact"]] if raw.get("key_fact") else [])
+        items.append(
+            Item(
+                id=raw["id"],
+                topic=raw.get("topic", ""),
+                text=str(raw["text"]),
+                label=label,
+                units=tuple(raw.get("units") or ()),
+                key_facts=tuple(str(f) for f in facts),
+                questions=tuple(raw.get("questions") or ()),
+                units_per_question=tuple(tuple(u or ()) for u in raw.get("units_per_question") or ()),
+                profile=dict(raw.get("profile") or {}),
+                kind=raw.get("kind", ""),
+                profile_slots=dict(raw.get("profile_slots") or {}),
+                split_key=keys[raw["id"]],
             )
+        )
     return items
 
 

@@ -46,11 +46,29 @@ def test_answerable_items_have_units_and_the_others_none(items):
 
 
 def test_the_split_is_fixed_by_the_id_alone(items):
-    item = items[0]
+    item = next(i for i in items if i.split_key == i.id)
     moved = dev_set.Item(id=item.id, topic="autre", text="autre texte", label="unanswerable")
     assert moved.half == item.half
     halves = [i.half for i in items]
     assert 0.4 < halves.count("heldout") / len(halves) < 0.6
+
+
+def test_a_compound_message_falls_in_the_half_of_the_questions_it_quotes():
+    raws = [
+        {"id": "x-2", "kind": "answerable", "text": "Comment trouver un agent ?"},
+        {"id": "x-3", "kind": "answerable", "text": "Quel rôle pour la  FDA ?"},
+        {"id": "x-4", "kind": "answerable", "text": "Une autre question ?"},
+        {"id": "x-9", "kind": "compound", "text": "…", "questions": ["Comment trouver un agent ?"]},
+        {"id": "x-1", "kind": "compound", "text": "…", "questions": ["Quel rôle pour la FDA ?", "Et ça ?"]},
+        {
+            "id": "x-5",
+            "kind": "compound",
+            "text": "…",
+            "questions": ["Comment trouver un agent ?", "Quel rôle pour la FDA ?"],
+        },
+    ]
+    keys = dev_set._split_keys(raws)
+    assert {keys[i] for i in ("x-1", "x-2", "x-3", "x-5", "x-9")} == {"x-1"} and keys["x-4"] == "x-4"
 
 
 def _training_phrasings(dataset) -> list:

@@ -1,0 +1,153 @@
+"""Measures the running assistant on the development set of real questions (issue #17).
+
+Each question goes to Rasa's REST channel in a conversation of its own; the reply is read
+back from the tracker, where each bot message keeps what the action put beside its text: the
+answer unit it answers (`answer_unit`) or the mark of the honest reply (`abstained`). Scores:
+
+- answerable questions: top-1 (the first unit answered is one of the item's units) and key
+  fact (the reply's text contains one of the item's key facts, folded);
+- unanswerable and out-of-scope questions: the share that gets an honest reply (the honest
+  « pas d'information fiable », or the out-of-scope answer) rather than a card.
+
+Both halves are scored; the gates apply to the held-out half (bot/tools/dev_set.py).
+
+    python -m bot.tools.dev_eval --rasa http://127.0.0.1:5005 [--token …] [--half heldout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.replies import NOT_IN_KNOWLEDGE
+from bot.core.text import fold
+from bot.core.unit_answers import ABSTAINED_KEY, UNIT_KEY
+from bot.rasa_client import RasaClient
+from bot.tools import dev_set
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT / "tests" / "dev" / "collected"
+RESULTS = ROOT / "bench" / "results"
+OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    units: tuple  # the units answered, in order
+    honest: bool  # the honest reply, or the out-of-scope answer
+
+
+def reply_of(events: list) -> Reply:
+    """The bot's reply to the last user message of a tracker's events."""
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    bots = [e for e in events[last_user + 1 :] if e.get("event") == "bot"]
+    texts, units, honest = [], [], False
+    for event in bots:
+        metadata = event.get("metadata") or {}
+        texts.append(event.get("text") or "")
+        if metadata.get(UNIT_KEY):
+            units.append(metadata[UNIT_KEY])
+        honest = honest or bool(metadata.get(ABSTAINED_KEY)) or metadata.get("utter_action") == OUT_OF_SCOPE_RESPONSE
+        honest = honest or (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE)
+    return Reply("\n".join(texts), tuple(units), honest)
+
+
+def has_fact(text: str, facts: tuple) -> bool:
+    folded = fold(text)
+    return any(fold(fact) in folded for fact in facts)
+
+
+def _share(n: int, d: int):
+    return round(n / d, 3) if d else None
+
+
+def score(items: list, replies: dict) -> dict:
+    """The figures of one set of items (one half), given each item's Reply by id."""
+    topics = defaultdict(lambda: {"total": 0, "top1": 0, "key_fact": 0})
+    answerable = top1 = facts = unanswerable = honest = 0
+    misses = []
+    for item in items:
+        if item.kind == "compound" or item.id not in replies:
+            continue
+        reply = replies[item.id]
+        if item.label == "answerable":
+            answerable += 1
+            hit = bool(reply.units) and reply.units[0] in item.units
+            fact = has_fact(reply.text, item.key_facts)
+            top1, facts = top1 + hit, facts + fact
+            row = topics[item.topic]
+            row["total"], row["top1"], row["key_fact"] = row["total"] + 1, row["top1"] + hit, row["key_fact"] + fact
+            if not hit:
+                misses.append({"id": item.id, "expected": list(item.units), "answered": list(reply.units)})
+        else:
+            unanswerable += 1
+            honest += reply.honest
+    return {
+        "answerable": answerable,
+        "top1": _share(top1, answerable),
+        "key_fact": _share(facts, answerable),
+        "unanswerable": unanswerable,
+        "honest": _share(honest, unanswerable),
+        "per_topic": {
+            topic: dict(
+                row, top1_share=_share(row["top1"], row["total"]), key_fact_share=_share(row["key_fact"], row["total"])
+            )
+            for topic, row in sorted(topics.items())
+        },
+        "misses": misses,
+    }
+
+
+def ask_all(client: RasaClient, items: list, workers: int = 4) -> dict:
+    """Each item's Reply, each question in a new conversation."""
+
+    def ask(item):
+        sender = f"dev-{item.id}-{uuid.uuid4().hex[:8]}"
+        client.send(sender, item.text)
+        return item.id, reply_of(client.tracker(sender).get("events") or [])
+
+    with ThreadPoolExecutor(workers) as pool:
+        return dict(pool.map(ask, [i for i in items if i.kind != "compound"]))
+
+
+def measure(client: RasaClient, items: list) -> dict:
+    replies = ask_all(client, items)
+    return {half: score([i for i in items if i.half == half], replies) for half in dev_set.HALVES}
+
+
+def summary(report: dict) -> str:
+    lines = [f"{'moitié':10s} {'top-1':>6s} {'fait clé':>9s} {'honnête':>8s} {'questions':>10s}"]
+    for half in dev_set.HALVES:
+        r = report[half]
+        lines.append(f"{half:10s} {r['top1']!s:>6s} {r['key_fact']!s:>9s} {r['honest']!s:>8s} {r['answerable']:>10d}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.tools.dev_eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rasa", default="http://127.0.0.1:5005", help="adresse du serveur Rasa")
+    parser.add_argument("--token", default="", help="jeton de l'API de Rasa (BOUSSOLE_RASA_TOKEN)")
+    args = parser.parse_args(argv)
+    items = dev_set.read(DEV)
+    report = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        **measure(RasaClient(args.rasa, args.token), items),
+    }
+    print(summary(report))
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"devset-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"écrit : {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
