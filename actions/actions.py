@@ -10,13 +10,14 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import settings
-from bot.core import answer_router, choices, intent_table, replies, unit_answers
+from bot.core import answer_router, choices, compound_answers, intent_table, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
 from bot.knowledge.provider import get_knowledge_base
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
 PROFILE_SLOTS = advice_company.PROFILE_SLOTS
+ALL_ENTITIES = tuple(dict.fromkeys(ENTITIES + PROFILE_SLOTS))
 # What earlier turns established, for follow-ups such as « et c'est pour qui ? », and the
 # company's profile for eligibility.
 CONTEXT_SLOTS = tuple(dict.fromkeys(("programme", "organisation", "obstacle", "pending_eligibility") + PROFILE_SLOTS))
@@ -47,9 +48,11 @@ def _context(tracker: Tracker) -> dict[str, Any]:
 def _note_company(kb, tracker: Tracker):
     """(slot updates, messages) for what the latest message says about the company; slots
     hold what earlier turns said, this message's entities take precedence."""
+    text = tracker.latest_message.get("text") or ""
     values = _context(tracker)
-    values.update(_latest_entities(tracker, PROFILE_SLOTS))
-    return answer_router.answer_company(kb, values, text=tracker.latest_message.get("text") or "")
+    described, _ = compound_answers.read_profile(kb, text, _latest_entities(tracker, PROFILE_SLOTS))
+    values.update(described)
+    return answer_router.answer_company(kb, values, text=text)
 
 
 def _slot_events(updates: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,8 +89,10 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         kb = await get_knowledge_base()
         if kb is None:
             return _reply(dispatcher, replies.knowledge_unavailable())
-        updates, messages = intent_table.answer_message(
-            kb, self.intent, _latest_entities(tracker), _context(tracker), tracker.latest_message.get("text") or ""
+        text = tracker.latest_message.get("text") or ""
+        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
+        updates, messages = found or intent_table.answer_message(
+            kb, self.intent, _latest_entities(tracker), _context(tracker), text
         )
         return _reply(dispatcher, messages) + _slot_events(updates)
 
@@ -167,10 +172,14 @@ class ActionNonsense(ContextAction):
 
 
 class ActionRememberCompany(ContextAction):
+    """The company described; when the same message asks questions, they are answered too."""
+
     action_name = "action_remember_company"
 
     def respond(self, kb, tracker: Tracker):
-        return _note_company(kb, tracker)
+        text = tracker.latest_message.get("text") or ""
+        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
+        return found or _note_company(kb, tracker)
 
 
 class ActionGreet(Action):

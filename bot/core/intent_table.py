@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import answer_router, quantities, replies, unit_answers
+from bot.core import answer_router, compound_answers, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -99,6 +99,13 @@ def _country(kb, entities, context, text):
 
 
 def _financing_overview(kb, entities, context, text):
+    """The national catalogue; once the company has described itself, the programmes that fit
+    it best and its Région's contacts instead (« …on vise le Québec. » then « Quelles aides ? »)."""
+    if any(context.get(slot) for slot in ("region", "departement", "sector", "headcount")):
+        company = advice_company.from_values(kb, context)
+        messages = compound_answers.for_the_company(kb, company)
+        if messages:
+            return {}, messages
     return {}, replies.financing_overview(kb)
 
 

@@ -23,9 +23,10 @@ import sys
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.compound_answers import PROFILE_KEY
 from bot.core.replies import NOT_IN_KNOWLEDGE
 from bot.core.text import fold
 from bot.core.unit_answers import ABSTAINED_KEY, UNIT_KEY
@@ -43,21 +44,23 @@ class Reply:
     text: str
     units: tuple  # the units answered, in order
     honest: bool  # the honest reply, or the out-of-scope answer
+    profile: dict = field(default_factory=dict)  # compound messages: the facts read
 
 
 def reply_of(events: list) -> Reply:
     """The bot's reply to the last user message of a tracker's events."""
     last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
     bots = [e for e in events[last_user + 1 :] if e.get("event") == "bot"]
-    texts, units, honest = [], [], False
+    texts, units, honest, profile = [], [], False, {}
     for event in bots:
         metadata = event.get("metadata") or {}
+        profile = profile or dict(metadata.get(PROFILE_KEY) or {})
         texts.append(event.get("text") or "")
         if metadata.get(UNIT_KEY):
             units.append(metadata[UNIT_KEY])
         honest = honest or bool(metadata.get(ABSTAINED_KEY)) or metadata.get("utter_action") == OUT_OF_SCOPE_RESPONSE
         honest = honest or (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE)
-    return Reply("\n".join(texts), tuple(units), honest)
+    return Reply("\n".join(texts), tuple(units), honest, profile)
 
 
 def has_fact(text: str, facts: tuple) -> bool:
@@ -67,6 +70,43 @@ def has_fact(text: str, facts: tuple) -> bool:
 
 def _share(n: int, d: int):
     return round(n / d, 3) if d else None
+
+
+def _facts(profile: dict) -> set:
+    """A profile as (field, value) pairs: one per country of `served` and `target`."""
+    facts = set()
+    for name in ("headcount", "region", "sector"):
+        if profile.get(name) not in (None, ""):
+            facts.add((name, str(profile[name])))
+    for name in ("served", "target"):
+        facts.update((name, str(value)) for value in profile.get(name) or ())
+    return facts
+
+
+def score_compound(items: list, replies: dict) -> dict:
+    """The share of the questions inside compound messages that the reply answers (one of the
+    question's units among the units answered), and the F1 of the profile facts read."""
+    questions = answered = 0
+    true_positive = predicted = expected = 0
+    for item in items:
+        if item.kind != "compound" or item.id not in replies:
+            continue
+        reply = replies[item.id]
+        for units in item.units_per_question:
+            if units:
+                questions += 1
+                answered += any(u in units for u in reply.units)
+        if item.profile_slots:
+            read = dict(reply.profile, target=[reply.profile["country"]] if reply.profile.get("country") else [])
+            got, want = _facts(read), _facts(item.profile_slots)
+            true_positive, predicted, expected = (
+                true_positive + len(got & want),
+                predicted + len(got),
+                expected + len(want),
+            )
+    precision, recall = _share(true_positive, predicted), _share(true_positive, expected)
+    f1 = round(2 * precision * recall / (precision + recall), 3) if precision and recall else 0.0 if expected else None
+    return {"questions": questions, "answered": _share(answered, questions), "profile_f1": f1}
 
 
 def score(items: list, replies: dict) -> dict:
@@ -103,11 +143,12 @@ def score(items: list, replies: dict) -> dict:
             for topic, row in sorted(topics.items())
         },
         "misses": misses,
+        "compound": score_compound(items, replies),
     }
 
 
 def ask_all(client: RasaClient, items: list, workers: int = 4) -> dict:
-    """Each item's Reply, each question in a new conversation."""
+    """Each item's Reply, each message in a new conversation."""
 
     def ask(item):
         sender = f"dev-{item.id}-{uuid.uuid4().hex[:8]}"
@@ -115,7 +156,7 @@ def ask_all(client: RasaClient, items: list, workers: int = 4) -> dict:
         return item.id, reply_of(client.tracker(sender).get("events") or [])
 
     with ThreadPoolExecutor(workers) as pool:
-        return dict(pool.map(ask, [i for i in items if i.kind != "compound"]))
+        return dict(pool.map(ask, items))
 
 
 def measure(client: RasaClient, items: list) -> dict:
@@ -124,10 +165,16 @@ def measure(client: RasaClient, items: list) -> dict:
 
 
 def summary(report: dict) -> str:
-    lines = [f"{'moitié':10s} {'top-1':>6s} {'fait clé':>9s} {'honnête':>8s} {'questions':>10s}"]
+    lines = [
+        f"{'moitié':10s} {'top-1':>6s} {'fait clé':>9s} {'honnête':>8s} {'questions':>10s} "
+        f"{'composés : réponses':>20s} {'F1 profil':>10s}"
+    ]
     for half in dev_set.HALVES:
-        r = report[half]
-        lines.append(f"{half:10s} {r['top1']!s:>6s} {r['key_fact']!s:>9s} {r['honest']!s:>8s} {r['answerable']:>10d}")
+        r, c = report[half], report[half]["compound"]
+        lines.append(
+            f"{half:10s} {r['top1']!s:>6s} {r['key_fact']!s:>9s} {r['honest']!s:>8s} {r['answerable']:>10d} "
+            f"{c['answered']!s:>20s} {c['profile_f1']!s:>10s}"
+        )
     return "\n".join(lines)
 
 

@@ -57,3 +57,30 @@ def test_scores_count_top1_key_facts_honesty_and_topics():
     assert (scored["unanswerable"], scored["honest"]) == (2, 0.5)
     assert scored["per_topic"]["douane"]["top1_share"] == 0.5 and "tva" not in scored["per_topic"]
     assert scored["misses"] == [{"id": "b", "expected": ["faq:c"], "answered": []}]
+
+
+def test_compound_messages_count_the_questions_answered_and_the_profile_facts_read():
+    items = [
+        Item(
+            "m",
+            "normes",
+            "Nous sommes 40 à Angers… ?",
+            "answerable",
+            kind="compound",
+            units_per_question=(("country:ma",), ("region:pays-de-la-loire:contacts",), ()),
+            profile_slots={"headcount": 40, "region": "pays-de-la-loire", "served": ["be"], "target": ["ma"]},
+        )
+    ]
+    reply = dev_eval.reply_of(
+        _events(
+            {
+                "text": "C'est noté…",
+                "metadata": {"profile": {"headcount": "40", "country": "ma", "served": ["be", "fr"]}},
+            },
+            {"text": "Contacts…", "metadata": {"answer_unit": "region:pays-de-la-loire:contacts"}},
+        )
+    )
+    scored = dev_eval.score_compound(items, {"m": reply})
+    assert (scored["questions"], scored["answered"]) == (2, 0.5)
+    # Read: headcount, target ma, served be and fr (4); expected: headcount, region, be, ma (4); 3 in common.
+    assert scored["profile_f1"] == 0.75

@@ -1,0 +1,134 @@
+"""One reply to a message that describes the company and asks several questions (issue #17).
+
+« Nous sommes 40 à Angers, on fait des machines agricoles. On vend déjà en Belgique. On vise
+le Maroc : il faut un marquage particulier ? et qui peut nous aider en Pays de la Loire ? »
+gets, in one reply: the profile in one short line (markets served told apart from the market
+wanted), then an answer to each question, in order (up to three). A general question (« quelles
+aides ? ») is answered for the company: the programmes that fit it best and, when its Région
+is known, the Région's contacts.
+
+Used by the action server; pure Python, no Rasa import.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core import message_parts, replies, unit_answers
+from bot.core.advice import company as advice_company
+from bot.core.advice import finder, render
+from bot.core.ranker import terms
+from bot.core.text import fold
+from bot.knowledge.snapshot import KnowledgeBase
+
+# « Quelles aides ? », « quels financements pour nous ? »: a general question, answered for the
+# company rather than searched.
+_GENERAL_AID = re.compile(r"\b(aides?|financements?|dispositifs?|subventions?|soutiens?|accompagnements?)\b")
+# Fewer meaningful words than this, besides the ones above, make a question general.
+_GENERAL_MAX_TERMS = 2
+RECOMMENDED_IN_COMPOUND = 3
+# Metadata key of the profile line.
+PROFILE_KEY = "profile"
+
+
+def _profile_line(kb: KnowledgeBase, company, served: tuple) -> str:
+    """The profile in one line, so that a misreading shows without a block at every turn."""
+    facts = [fact[0].lower() + fact[1:] for fact in advice_company.describe(kb, company)]
+    if served:
+        facts.append("déjà présents : " + ", ".join(kb.name("country", c) for c in served))
+    return "C'est noté : " + " ; ".join(facts) + "." if facts else ""
+
+
+def _is_general(question: str) -> bool:
+    folded = fold(question)
+    if not _GENERAL_AID.search(folded):
+        return False
+    others = [t for t in terms(question) if not _GENERAL_AID.search(t)]
+    return len(others) <= _GENERAL_MAX_TERMS
+
+
+def for_the_company(kb: KnowledgeBase, company) -> list:
+    """The programmes that fit the company best, then its Région's contacts when known."""
+    recommended = finder.recommend(kb, company, limit=RECOMMENDED_IN_COMPOUND)
+    messages = render.recommendations(kb, company, recommended)[1:-1] if recommended else []
+    if company.region:
+        messages += replies.region_support(kb, company.region, company.departement)
+    return messages
+
+
+def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
+    """(slot updates, messages) for one question of the message."""
+    region_id, code = advice_company.parse_place(kb, question, question)
+    if region_id and unit_answers.decide(kb, question).kind != "sure":
+        updates = {"region": region_id}
+        return updates, unit_answers.mark_record_reply(
+            kb, "ask_region_support", updates, replies.region_support(kb, region_id, code)
+        )
+    if _is_general(question):
+        return {}, for_the_company(kb, company)
+    found = unit_answers.answer_text(kb, question)
+    if found is not None:
+        return found
+    return {}, unit_answers.no_reliable_answer()
+
+
+def _headed(question: str, messages: list) -> list:
+    """The question repeated above its answer, so that each answer shows what it answers."""
+    if not messages:
+        return messages
+    first = dict(messages[0], text=f"« {question} »\n{messages[0]['text']}")
+    return [first, *messages[1:]]
+
+
+def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
+    """(profile slot values the message states, its Markets): the extractor's entities, set
+    right where the sentences say otherwise: a place it missed, « il y a trois ans » that dates
+    a trade fair and not the company, a market already served that is not the one wanted."""
+    described = {slot: value for slot, value in entities.items() if slot in advice_company.PROFILE_SLOTS and value}
+    statements = " ".join(message_parts.split(text).statements)
+    if not (described.get("region") or described.get("departement")) and statements:
+        region_id, code = advice_company.parse_place(kb, statements, statements)
+        if region_id:
+            described.update(region=region_id, departement=code)
+    if described.get("company_age") and message_parts.age_is_a_past_event(text):
+        del described["company_age"]
+    markets = message_parts.markets(kb, text)
+    if markets.wanted:
+        described["country"] = markets.wanted[0]
+    elif described.get("country") and kb.named("country", described["country"], "") in markets.served:
+        del described["country"]
+    return described, markets
+
+
+def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=None):
+    """(slot updates, messages) for a compound message, or None when the message is not one
+    (a single question, or a description without a question)."""
+    parts = message_parts.split(text)
+    if not parts.questions:
+        return None
+    described, markets = read_profile(kb, text, entities)
+    if not message_parts.is_compound(parts, bool(described) or bool(markets.served)):
+        return None
+    values = {slot: context.get(slot) for slot in advice_company.PROFILE_SLOTS if context.get(slot)}
+    values.update(described)
+    company = advice_company.from_values(kb, values, today)
+    updates = advice_company.to_slots(company)
+    messages = []
+    line = _profile_line(kb, company, markets.served) if described or markets.served else ""
+    if line:
+        # The facts read, beside the line: the measure on the development set compares them.
+        facts = {slot: updates.get(slot) for slot in ("headcount", "region", "sector", "country") if updates.get(slot)}
+        messages.append(dict(replies.message(line), metadata={PROFILE_KEY: dict(facts, served=list(markets.served))}))
+    questions = parts.questions[: message_parts.MAX_QUESTIONS]
+    for question in questions:
+        found_updates, answered = _answer_question(kb, question, company)
+        updates.update({k: v for k, v in found_updates.items() if k not in updates})
+        messages += _headed(question, answered) if len(questions) > 1 else answered
+    if len(parts.questions) > len(questions):
+        messages.append(
+            replies.message(
+                f"J'ai répondu à vos {len(questions)} premières questions ; posez-moi la suite séparément, "
+                "je vous répondrai point par point."
+            )
+        )
+    return updates, messages

@@ -1,0 +1,101 @@
+"""The parts of a message that describes the company and asks several questions (issue #17).
+
+spaCy's French sentencizer cuts the message into sentences; a sentence with a question mark
+is a question, the others are statements. The statements tell what the company already does
+(« on vend déjà en Belgique »), what it wants (« on vise le Maroc ») and what it did once
+(« on a fait un salon à Milan il y a trois ans »), which must not be read as the company's age.
+
+Used by the action server; pure Python and spaCy's rules, no model and no Rasa import.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import spacy
+
+from bot.core.text import fold
+from bot.knowledge.snapshot import KnowledgeBase
+
+# At most this many questions of one message are answered, in order.
+MAX_QUESTIONS = 3
+
+# Verbs and adverbs of a market already served, and of a market wanted (folded text).
+_SERVED = re.compile(
+    r"\b(deja|vend(ons|s|ent)?|export(ons|e|ent)|livr(ons|e)|clients? (en|au|aux)|present(s|es)? (en|au|aux)|"
+    r"distribu(ons|e)|implante(s|es)? (en|au|aux))\b"
+)
+_WANTED = re.compile(
+    r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|cibl\w*|envisag\w*|essayer|projet\w*|"
+    r"conquerir|attaquer|nous developper|se developper|ouvrir|prospect\w*|s implanter|lancer)\b"
+)
+# « On vend déjà au Portugal, on aimerait essayer le Mexique » : each clause has its own verb.
+_CLAUSE_BREAK = re.compile(r"[,;:]| mais | et (?=on |nous |j)")
+# A past action dated by « il y a N ans »: the company's age is said otherwise (« créée en… »).
+_PAST_EVENT = re.compile(r"\b(on a|nous avons|j ai|avons) (fait|participe|expose|eu|tente|essaye)\b")
+_CREATION = re.compile(r"\b(cree|creee|fonde|fondee|existe|existons|creation|ans d existence)\b")
+
+
+@dataclass(frozen=True)
+class Parts:
+    statements: tuple
+    questions: tuple
+
+
+@functools.cache
+def _sentencizer():
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split(text: str) -> Parts:
+    """Statements and questions, in the order written (a sentence with « ? » is a question)."""
+    statements, questions = [], []
+    for sentence in _sentencizer()(text or "").sents:
+        clean = " ".join(sentence.text.split())
+        if not clean:
+            continue
+        (questions if "?" in clean else statements).append(clean)
+    return Parts(tuple(statements), tuple(questions))
+
+
+@dataclass(frozen=True)
+class Markets:
+    served: tuple  # country ids already served
+    wanted: tuple  # country ids the company aims at
+
+
+def markets(kb: KnowledgeBase, text: str) -> Markets:
+    """The countries of each clause, served or wanted by what the clause says of them; a
+    country named with neither kind of verb is left out (a question may name it in passing)."""
+    served, wanted = [], []
+    for sentence in _sentencizer()(text or "").sents:
+        for clause in _CLAUSE_BREAK.split(sentence.text):
+            folded = fold(clause).replace("'", " ")
+            countries = kb.mentioned("country", clause)
+            if not countries:
+                continue
+            if _WANTED.search(folded):
+                wanted.extend(countries)
+            elif _SERVED.search(folded):
+                served.extend(countries)
+    wanted = list(dict.fromkeys(wanted))
+    return Markets(tuple(c for c in dict.fromkeys(served) if c not in wanted), tuple(wanted))
+
+
+def age_is_a_past_event(text: str) -> bool:
+    """Whether « il y a trois ans » in the message dates something the company did, not its
+    creation: the sentence that holds it tells of an action and not of a creation."""
+    for sentence in _sentencizer()(text or "").sents:
+        folded = fold(sentence.text).replace("'", " ")
+        if "il y a" in folded and _PAST_EVENT.search(folded) and not _CREATION.search(folded):
+            return True
+    return False
+
+
+def is_compound(parts: Parts, knows_the_company: bool) -> bool:
+    """Several questions, or a question after a description of the company."""
+    return len(parts.questions) >= 2 or (bool(parts.questions) and bool(parts.statements) and knows_the_company)

@@ -1,0 +1,74 @@
+"""One reply to a message that describes the company and asks several questions
+(bot/core/compound_answers.py), on the real knowledge base. The entities are those the
+extractor gives for such messages."""
+
+from __future__ import annotations
+
+from bot.core import compound_answers, intent_table, replies, unit_answers
+from bot.core.advice import company as advice_company
+
+ANGERS = (
+    "Nous sommes 40 à Angers, on fait des machines agricoles. On vend déjà en Belgique. "
+    "On vise le Maroc : il faut un marquage particulier ? et qui peut nous aider en Pays de la Loire ?"
+)
+
+
+def _texts(messages):
+    return [m["text"] for m in messages]
+
+
+def test_the_profile_in_one_line_then_each_question_answered_in_order(kb):
+    updates, messages = compound_answers.answer(kb, ANGERS, {"headcount": "40", "country": "Belgique"}, {})
+    assert updates["headcount"] == "40" and updates["region"] == "pays-de-la-loire" and updates["departement"] == "49"
+    assert updates["country"] == "ma"  # the market wanted, not the one served
+    line = messages[0]["text"]
+    assert line.startswith("C'est noté : ") and "\n" not in line
+    assert "40 salariés" in line and "Maroc" in line and "déjà présents : Belgique" in line
+    texts = _texts(messages)
+    first = next(i for i, t in enumerate(texts) if t.startswith("« On vise le Maroc"))
+    second = next(i for i, t in enumerate(texts) if t.startswith("« et qui peut nous aider"))
+    assert 0 < first < second
+    assert messages[second]["metadata"][unit_answers.UNIT_KEY] == "region:pays-de-la-loire:contacts"
+
+
+def test_a_trade_fair_three_years_ago_is_not_the_company_age(kb):
+    text = (
+        "Nous sommes 30 salariés, on a fait un salon à Milan il y a trois ans. "
+        "On vend déjà au Portugal, on aimerait essayer le Mexique. Quelles aides ?"
+    )
+    described, markets = compound_answers.read_profile(
+        kb, text, {"headcount": "30", "company_age": "trois ans", "country": "Portugal"}
+    )
+    assert described == {"headcount": "30", "country": "mx"}
+    assert markets.served == ("pt",)
+
+
+def test_a_general_question_after_a_description_gets_the_programmes_for_the_company(kb):
+    text = "Nous sommes 12 à Lyon, on fabrique des vélos, on vise le Québec. Quelles aides ?"
+    updates, messages = compound_answers.answer(kb, text, {"headcount": "12"}, {})
+    assert updates["region"] == "auvergne-rhone-alpes" and updates["country"] == "ca"
+    company = advice_company.from_values(kb, updates)
+    expected = compound_answers.for_the_company(kb, company)
+    assert messages[1:] == expected
+    assert any(t.startswith("1. ") for t in _texts(expected))
+    assert replies.region_support(kb, "auvergne-rhone-alpes", "69")[0]["text"] in _texts(expected)
+
+
+def test_a_later_general_question_is_answered_for_the_company_described_before(kb):
+    context = {"region": "auvergne-rhone-alpes", "departement": "69", "headcount": "12", "country": "ca"}
+    _, messages = intent_table.answer_message(kb, "ask_financing_overview", {}, context, "Quelles aides ?")
+    assert messages == compound_answers.for_the_company(kb, advice_company.from_values(kb, context))
+    _, national = intent_table.answer_message(kb, "ask_financing_overview", {}, {}, "Quelles aides ?")
+    assert national == replies.financing_overview(kb)
+
+
+def test_a_single_question_or_a_description_alone_is_left_to_the_usual_answer(kb):
+    assert compound_answers.answer(kb, "Comment obtenir un numéro EORI ?", {}, {}) is None
+    assert compound_answers.answer(kb, "Nous sommes 40 à Angers.", {"headcount": "40"}, {}) is None
+
+
+def test_beyond_three_questions_the_user_is_asked_to_send_the_rest_separately(kb):
+    text = "Comment obtenir un EORI ? Et le carnet ATA ? Et le crédit documentaire ? Et l'assurance prospection ?"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    assert sum(t.startswith("« ") for t in _texts(messages)) == 3
+    assert messages[-1]["text"].startswith("J'ai répondu à vos 3 premières questions")

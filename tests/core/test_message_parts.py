@@ -1,0 +1,45 @@
+"""Cutting a message into statements and questions, and reading what its sentences say of the
+company's markets (bot/core/message_parts.py), on the real knowledge base's countries."""
+
+from __future__ import annotations
+
+from bot.core import message_parts
+
+
+def test_a_message_is_cut_into_its_statements_and_its_questions_in_order():
+    parts = message_parts.split(
+        "Nous sommes 40 à Angers, on fait des machines agricoles. On vend déjà en Belgique. "
+        "On vise le Maroc : il faut un marquage particulier ? et qui peut nous aider en Pays de la Loire ?"
+    )
+    assert parts.statements == ("Nous sommes 40 à Angers, on fait des machines agricoles.", "On vend déjà en Belgique.")
+    assert parts.questions == (
+        "On vise le Maroc : il faut un marquage particulier ?",
+        "et qui peut nous aider en Pays de la Loire ?",
+    )
+    assert message_parts.split("Comment obtenir un EORI ?\n\nEt combien de temps ?").questions == (
+        "Comment obtenir un EORI ?",
+        "Et combien de temps ?",
+    )
+
+
+def test_markets_served_and_wanted_are_told_apart_clause_by_clause(kb):
+    text = "Nous sommes 30 salariés. On vend déjà au Portugal, on aimerait essayer le Mexique."
+    assert message_parts.markets(kb, text) == message_parts.Markets(served=("pt",), wanted=("mx",))
+    assert message_parts.markets(kb, "Nous exportons en Belgique et en Suisse.").served == ("be", "ch")
+    # A country named in passing, with neither kind of verb, is neither.
+    assert message_parts.markets(kb, "Les normes du Japon sont-elles strictes ?") == message_parts.Markets((), ())
+
+
+def test_il_y_a_trois_ans_dates_a_past_action_not_the_company():
+    assert message_parts.age_is_a_past_event("On a fait un salon à Milan il y a trois ans.")
+    assert not message_parts.age_is_a_past_event("Nous avons créé la société il y a trois ans.")
+    assert not message_parts.age_is_a_past_event("Nous sommes 12 à Lyon.")
+
+
+def test_a_compound_message_has_several_questions_or_a_question_after_a_description():
+    two = message_parts.split("Comment obtenir un EORI ? Et le carnet ATA ?")
+    assert message_parts.is_compound(two, knows_the_company=False)
+    described = message_parts.split("Nous sommes 12 à Lyon. Quelles aides ?")
+    assert message_parts.is_compound(described, knows_the_company=True)
+    assert not message_parts.is_compound(described, knows_the_company=False)
+    assert not message_parts.is_compound(message_parts.split("Comment obtenir un EORI ?"), knows_the_company=True)
