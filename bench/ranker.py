@@ -13,8 +13,9 @@ Designs, all over the same answer units (bot/knowledge/answer_units.py):
 
 For each: top-1 accuracy on the answerable single questions and the share of unanswerable or
 out-of-scope questions on which it abstains, on the tuning half and on the held-out half
-(only the tuning half may be used to choose), and the ranking time per question. Results:
-bench/results/ranker-<date>.json.
+(only the tuning half may be used to choose), and the ranking time per question. For the
+lexical design, what its `decide` does too (sure / two close candidates / nothing:
+`dev_set.score_decisions`). Results: bench/results/ranker-<date>.json.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def measure(name: str, ranker, items: list) -> dict:
             str(t): {k: v for k, v in dev_set.score_ranker(ranker, chosen, t).items() if k != "misses"}
             for t in THRESHOLDS
         }
+        if hasattr(ranker, "decide"):
+            out[half]["decide"] = dev_set.score_decisions(ranker, chosen)
     timings = []
     for item in items[:200]:
         start = time.perf_counter()
@@ -132,9 +135,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-vectors", action="store_true", help="sans les vecteurs de spaCy (plus rapide)")
     args = parser.parse_args(argv)
     items = dev_set.read(DEV)
-    units = answer_units.build(read_knowledge(ROOT / "knowledge").records)
+    knowledge = read_knowledge(ROOT / "knowledge")
+    units = answer_units.build(knowledge.records)
     start = time.perf_counter()
-    lexical = LexicalRanker(units)
+    lexical = LexicalRanker(units, synonyms=knowledge.editorial.query_synonyms)
     build_s = round(time.perf_counter() - start, 2)
     chars = CharNgrams(units)
     designs = [("lexical", lexical), ("char-ngrams", chars), ("lexical+char", _Rescored(lexical, chars, 0.3))]
@@ -154,6 +158,14 @@ def main(argv=None) -> int:
         print(
             f"{r['design']:18s} {r['tuning']['0.0']['top1']:>14} {r['heldout']['0.0']['top1']:>17} "
             f"{r['heldout']['0.6']['abstention']:>17} {r['ms_per_question_p50']:>6}"
+        )
+    print("\ndécision (lexicale) : bonne réponse directe, bonne réponse parmi deux, abstention")
+    for half in dev_set.HALVES:
+        d = results[0][half]["decide"]
+        print(
+            f"  {half:8s} sûre juste {d['sure_right']}  proche juste {d['close_right']}  "
+            f"fausse {d['wrong']}  sans réponse {d['none']}  abstention {d['abstention']}  "
+            f"(réponses directes justes : {d['sure_precision']})"
         )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"ranker-{dt.datetime.now():%Y%m%d-%H%M%S}.json"

@@ -1,6 +1,7 @@
 """The editorial choices of knowledge/editorial.yml: which records the assistant puts
 forward when it must propose something (featured programmes, organisations, Régions,
-countries…), and how the overviews group them.
+countries…), how the overviews group them, and the abbreviations and synonyms users write
+(`query_synonyms`, read by the answer ranker, bot/core/ranker.py).
 
 They are data, not code, so that the people who edit knowledge/ can change them; the
 validator checks that every id they name exists (`unknown_ids`), the store carries them to
@@ -14,6 +15,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
+
+from bot.core.text import words
 
 EDITORIAL_FILE = "editorial.yml"
 EDITORIAL_KIND = "editorial"
@@ -55,6 +58,7 @@ class Editorial:
     need_choices: tuple = ()
     overview_needs: tuple = ()  # (obstacle id, label of the need)
     financing_groups: tuple = ()  # (title, programme ids)
+    query_synonyms: tuple = ()  # (words, means): each of the words read as also meaning `means`
 
     def references(self):
         """(list name, kind, id) of every id named, in the file's order."""
@@ -76,10 +80,13 @@ class Editorial:
         content["financing_groups"] = [
             {"title": title, "programmes": list(pids)} for title, pids in self.financing_groups
         ]
+        content["query_synonyms"] = [{"means": means, "words": list(ws)} for ws, means in self.query_synonyms]
         return content
 
 
 LIST_NAMES = tuple(f.name for f in fields(Editorial))
+# Lists a file may leave out (a database loaded before they existed has none).
+OPTIONAL_LISTS = ("query_synonyms",)
 
 
 def _text(value) -> bool:
@@ -128,7 +135,11 @@ def parse(content) -> Editorial:
     if not isinstance(content, dict) or content.get("kind") != EDITORIAL_KIND:
         raise EditorialError([("", f"le fichier doit commencer par « kind: {EDITORIAL_KIND} »")])
     problems = [(name, "liste inconnue (faute de frappe ?)") for name in sorted(set(content) - {"kind", *LIST_NAMES})]
-    problems += [(name, "liste obligatoire manquante") for name in LIST_NAMES if name not in content]
+    problems += [
+        (name, "liste obligatoire manquante")
+        for name in LIST_NAMES
+        if name not in content and name not in OPTIONAL_LISTS
+    ]
     values = {name: _ids(name, content[name], problems) for name in ID_LISTS if name in content}
     needs = []
     for position, entry in _entries(
@@ -145,9 +156,37 @@ def parse(content) -> Editorial:
         if not _text(entry["title"]):
             problems.append(("financing_groups", f"élément {position} : le titre (« title ») est obligatoire"))
         groups.append((entry["title"], _ids("financing_groups", entry["programmes"], problems)))
+    synonyms = _synonyms(content.get("query_synonyms", []), problems)
     if problems:
         raise EditorialError(problems)
-    return Editorial(overview_needs=tuple(needs), financing_groups=tuple(groups), **values)
+    return Editorial(overview_needs=tuple(needs), financing_groups=tuple(groups), query_synonyms=synonyms, **values)
+
+
+def _synonyms(value, problems: list) -> tuple:
+    """(words, means) of each entry of `query_synonyms`. `means` and each of `words` must have
+    a word once folded; a wording given twice, or equal to its own meaning, is a problem."""
+    name = "query_synonyms"
+    out, seen = [], {}
+    for position, entry in _entries(name, value, ("means", "words"), problems):
+        means, wordings = entry["means"], entry["words"]
+        if not _text(means) or not words(means):
+            problems.append((name, f"élément {position} : le sens (« means ») est obligatoire"))
+            means = ""
+        if not isinstance(wordings, list) or not wordings:
+            problems.append((name, f"élément {position} : une liste non vide de mots (« words ») est attendue"))
+            continue
+        for wording in wordings:
+            if not _text(wording) or not words(wording):
+                problems.append((name, f"élément {position} : mot vide : {wording!r}"))
+                continue
+            folded = tuple(words(wording))
+            if folded == tuple(words(means)):
+                problems.append((name, f"élément {position} : « {wording} » est le sens lui-même"))
+            elif folded in seen:
+                problems.append((name, f"élément {position} : « {wording} » est déjà à l'élément {seen[folded]}"))
+            seen.setdefault(folded, position)
+        out.append((tuple(w for w in wordings if isinstance(w, str)), means))
+    return tuple(out)
 
 
 def read_editorial(root: Path) -> Editorial:

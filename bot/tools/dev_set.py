@@ -129,3 +129,39 @@ def score_ranker(ranker, items: list, threshold: float) -> dict:
         },
         "misses": misses,
     }
+
+
+def score_decisions(ranker, items: list) -> dict:
+    """What `ranker.decide` (bot/core/ranker.py) does with the single questions: on the
+    answerable ones, the share answered right at once ("sure" and its unit among the item's),
+    the share where the right unit is among the two offered ("close"), the share answered
+    wrong and the share left without an answer; the share of direct answers that are right
+    (unanswerable questions included); and the share of unanswerable or out-of-scope
+    questions on which it abstains ("none")."""
+    kinds = defaultdict(int)
+    for item in items:
+        if item.kind == "compound":
+            continue
+        decision = ranker.decide(item.text)
+        if item.label == "answerable":
+            right = any(r.unit.id in item.units for r in decision.best)
+            kinds[("answerable", decision.kind, right)] += 1
+        else:
+            kinds[("other", decision.kind)] += 1
+    answerable = sum(n for key, n in kinds.items() if key[0] == "answerable")
+    others = sum(n for key, n in kinds.items() if key[0] == "other")
+    sure = sum(n for key, n in kinds.items() if key[1] == "sure")
+
+    def share(n: int, total: int):
+        return round(n / total, 3) if total else None
+
+    return {
+        "answerable": answerable,
+        "sure_right": share(kinds[("answerable", "sure", True)], answerable),
+        "close_right": share(kinds[("answerable", "close", True)], answerable),
+        "wrong": share(kinds[("answerable", "sure", False)] + kinds[("answerable", "close", False)], answerable),
+        "none": share(kinds[("answerable", "none", False)], answerable),
+        "sure_precision": share(kinds[("answerable", "sure", True)], sure),
+        "unanswerable": others,
+        "abstention": share(kinds[("other", "none")], others),
+    }

@@ -1,5 +1,6 @@
 """knowledge/editorial.yml: the featured lists and the overviews' groups are validated like
-the records (every id must exist), loaded with them, and read from the snapshot."""
+the records (every id must exist), loaded with them, and read from the snapshot; the
+synonyms users write (`query_synonyms`) are well-formed and mean words of the knowledge base."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import yaml
 from bot.config import settings
 from bot.core import replies
 from bot.core.advice import render
-from bot.knowledge import store
+from bot.core.ranker import terms
+from bot.core.text import words
+from bot.knowledge import answer_units, store
 from bot.knowledge.editorial import EDITORIAL_FILE, Editorial, EditorialError, parse
 from bot.knowledge.validation import KnowledgeError, read_knowledge
 
@@ -118,3 +121,50 @@ def test_answers_follow_the_file(kb):
     assert [b["title"] for b in replies.support_overview(kb)[0]["buttons"]] == [
         kb.name("obstacle", o) for o, _ in editorial.overview_needs
     ]
+
+
+def test_every_query_synonym_is_well_formed_and_means_words_of_the_knowledge_base(dataset):
+    """knowledge/editorial.yml's `query_synonyms`: each entry a meaning and wordings with
+    words, no wording in two entries nor equal to its meaning, and a meaning written in words
+    some answer unit contains (else the ranker could do nothing with it)."""
+    synonyms = dataset.editorial.query_synonyms
+    assert synonyms
+    known = {t for u in answer_units.build(dataset.records) for t in terms(" ".join([u.title, *u.keys, u.text]))}
+    seen = set()
+    for wordings, means in synonyms:
+        assert words(means) and wordings, means
+        for wording in wordings:
+            folded = tuple(words(wording))
+            assert folded and folded != tuple(words(means)), wording
+            assert folded not in seen, wording
+            seen.add(folded)
+        assert set(terms(means)) <= known, means
+
+
+def test_a_malformed_synonym_list_lists_every_problem_in_french():
+    content = dict(
+        Editorial().to_content(),
+        kind="editorial",
+        query_synonyms=[
+            {"means": "crédit documentaire", "words": ["credoc", "LC"]},
+            {"means": "", "words": ["x"]},
+            {"means": "remise documentaire", "words": []},
+            {"means": "lettre de crédit", "words": ["lc", "Lettre de crédit", "?"]},
+            {"words": ["AP"]},
+        ],
+    )
+    with pytest.raises(EditorialError) as error:
+        parse(content)
+    assert [message for name, message in error.value.problems if name == "query_synonyms"] == [
+        "élément 5 : un objet {means, words} est attendu",
+        "élément 2 : le sens (« means ») est obligatoire",
+        "élément 3 : une liste non vide de mots (« words ») est attendue",
+        "élément 4 : « lc » est déjà à l'élément 1",
+        "élément 4 : « Lettre de crédit » est le sens lui-même",
+        "élément 4 : mot vide : '?'",
+    ]
+
+
+def test_the_synonym_list_may_be_left_out(knowledge_copy):
+    _edit(knowledge_copy, lambda content: content.pop("query_synonyms"))
+    assert read_knowledge(knowledge_copy).editorial.query_synonyms == ()

@@ -4,6 +4,7 @@ units, key facts found in those units, and a split that does not move."""
 import bisect
 import difflib
 from pathlib import Path
+from types import SimpleNamespace as NS
 
 import pytest
 
@@ -104,3 +105,30 @@ def test_no_kept_question_is_a_near_copy_of_a_training_phrasing(items, dataset):
                 near.append((item.id, item.text, k))
                 break
     assert not near
+
+
+def test_decisions_are_scored_on_answerable_and_unanswerable_items_apart():
+    def ranked(uid):
+        return NS(unit=NS(id=uid))
+
+    decisions = {
+        "a": NS(kind="sure", best=[ranked("faq:a")]),
+        "b": NS(kind="close", best=[ranked("faq:x"), ranked("faq:b")]),
+        "c": NS(kind="sure", best=[ranked("faq:x")]),
+        "d": NS(kind="none", best=[]),
+        "e": NS(kind="none", best=[]),
+        "f": NS(kind="sure", best=[ranked("faq:x")]),
+    }
+    ranker = NS(decide=lambda text: decisions[text])
+    items = [dev_set.Item(id=t, topic="t", text=t, label="answerable", units=(f"faq:{t}",)) for t in "abcd"]
+    items += [dev_set.Item(id=t, topic="t", text=t, label="unanswerable") for t in "ef"]
+    assert dev_set.score_decisions(ranker, items) == {
+        "answerable": 4,
+        "sure_right": 0.25,
+        "close_right": 0.25,
+        "wrong": 0.25,
+        "none": 0.25,
+        "sure_precision": 0.333,
+        "unanswerable": 2,
+        "abstention": 0.5,
+    }
