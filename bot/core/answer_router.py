@@ -148,7 +148,7 @@ def answer_out_of_scope(kb: KnowledgeBase, text: str):
     a sure unit counts here; otherwise the caller says what the assistant is for."""
     decision = unit_answers.decide(kb, text)
     if decision.kind == "sure":
-        return unit_answers.unit_reply(kb, decision.best[0])
+        return unit_answers.unit_reply(kb, decision.best[0].unit)
     return {}, []
 
 

@@ -167,6 +167,7 @@ def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, 
 # company's profile, the contacts of a Région.
 RECORD_LED = {"ask_amount", "ask_how_to_apply", "ask_programme_status", "ask_eligibility", "ask_contact"}
 _NAMING_ENTITIES = ("programme", "organisation", "region", "departement")
+_RECORD_ENTITIES = _NAMING_ENTITIES + ("obstacle", "cluster", "country")
 
 
 def _names_its_record(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str) -> bool:
@@ -187,7 +188,10 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
     row = BY_INTENT[intent]
     typed = not (text or "").startswith("/")  # a button sends « /intent{…} »
     if typed and not _names_its_record(kb, intent, entities, context, text):
-        found = unit_answers.answer_text(kb, text)
+        # A record the extractor found (« parle-moi de Medicen ») is a better guess than a
+        # choice between two units: only a sure unit overrules it.
+        named = any(entities.get(name) for name in _RECORD_ENTITIES)
+        found = unit_answers.answer_text(kb, text, offer_choice=not named)
         if found is not None:
             return found
     updates, messages = row.reply(kb, entities, context, text)

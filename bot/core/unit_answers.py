@@ -1,6 +1,6 @@
 """Answers a question with the answer unit the ranker finds for it (issue #17).
 
-Three outcomes, told apart by the ranker's calibrated confidence:
+Three outcomes, told apart by the ranker's calibrated certainty (`LexicalRanker.decide`):
 
 - one unit is sure → its answer, first, with its source and date, then « En savoir plus »;
 - two units of different records are close → « Vous parlez de A ou de B ? » with both as
@@ -18,10 +18,9 @@ Used by the action server; pure Python, no Rasa import.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 
 from bot.core import citations, replies
-from bot.core.ranker import LexicalRanker, terms
+from bot.core.ranker import Decision, LexicalRanker, terms
 from bot.knowledge import answer_units
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -57,51 +56,29 @@ SLOT_OF_KIND = {
     "cluster": "cluster",
 }
 
-# Confidence is the share of the question's weight that a unit covers (bot/core/ranker.py).
-# Below SURE, no unit is trusted. Chosen on the tuning half of tests/dev/ (see docs/nlu.md).
-SURE = 0.6
-# A runner-up of another record whose score is at least this share of the best one's is too
-# close to call: the user chooses.
-CLOSE_SHARE = 0.9
 # A question needs this many meaningful words before the ranker may overrule the intent's own
 # answer: « ça coûte quoi ? » is a follow-up, not a question on its own.
 MIN_TERMS = 2
-
-
-@dataclass(frozen=True)
-class Decision:
-    kind: str  # "sure" | "close" | "none"
-    best: tuple = ()  # sure: (unit,); close: the two units; none: ()
-
 
 _RANKERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def ranker_for(kb: KnowledgeBase) -> LexicalRanker:
-    """The ranker over `kb`'s units, built once per knowledge base (a reload makes a new one)."""
+    """The ranker over `kb`'s units, with its editorial synonyms, built once per knowledge base
+    (a reload makes a new one)."""
     ranker = _RANKERS.get(kb)
     if ranker is None:
-        ranker = _RANKERS[kb] = LexicalRanker(answer_units.build(kb.records))
+        units = answer_units.build(kb.records)
+        ranker = _RANKERS[kb] = LexicalRanker(units, synonyms=kb.editorial.query_synonyms)
     return ranker
 
 
-def _record(unit) -> tuple:
-    return unit.kind, unit.record_id
-
-
 def decide(kb: KnowledgeBase, text: str) -> Decision:
-    """Sure, close or none for a question (see the module's docstring)."""
-    ranker = ranker_for(kb)
+    """Sure, close or none for a question (bot/core/ranker.py: calibrated on the tuning half of
+    tests/dev/)."""
     if len(set(terms(text or ""))) < MIN_TERMS:
-        return Decision("none")
-    ranked = ranker.rank(text, limit=8)
-    if not ranked or ranked[0].confidence < SURE:
-        return Decision("none")
-    best = ranked[0]
-    rival = next((r for r in ranked[1:] if _record(r.unit) != _record(best.unit)), None)
-    if rival is not None and rival.confidence >= SURE and rival.score >= CLOSE_SHARE * best.score:
-        return Decision("close", (best.unit, rival.unit))
-    return Decision("sure", (best.unit,))
+        return Decision("none", [], 0.0, 0.0)
+    return ranker_for(kb).decide(text)
 
 
 def _with_metadata(messages: list, unit_id: str, record: dict | None) -> list:
@@ -193,9 +170,11 @@ def unit_payload(unit) -> str:
     return unit.title
 
 
-def choice_between(kb: KnowledgeBase, units: tuple) -> list:
-    a, b = (unit_label(kb, u) for u in units)
-    text = f"Vous parlez de « {a.rstrip(' ?')} » ou de « {b.rstrip(' ?')} » ?"
+def choice_between(kb: KnowledgeBase, units: list) -> list:
+    """« Vous parlez de A ou de B ? » (or « Vous parlez de A ? » when only one record matches),
+    each as a button that asks for it."""
+    labels = [f"« {unit_label(kb, u).rstrip(' ?')} »" for u in units]
+    text = f"Vous parlez de {' ou de '.join(labels)} ?"
     buttons = [{"title": unit_label(kb, u), "payload": unit_payload(u)} for u in units]
     return [replies.message(text, buttons)]
 
@@ -211,14 +190,14 @@ def no_reliable_answer() -> list:
     return [dict(replies.message(text, buttons), metadata={ABSTAINED_KEY: True})]
 
 
-def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
-    """(slot updates, messages) when the ranker is sure or hesitates between two units;
-    None when it has nothing reliable (the caller decides what then)."""
+def answer_text(kb: KnowledgeBase, text: str, offer_choice: bool = True) -> tuple | None:
+    """(slot updates, messages) when the ranker is sure or (`offer_choice`) hesitates between
+    two units; None when it has nothing reliable (the caller decides what then)."""
     decision = decide(kb, text)
     if decision.kind == "sure":
-        return unit_reply(kb, decision.best[0])
-    if decision.kind == "close":
-        return {}, choice_between(kb, decision.best)
+        return unit_reply(kb, decision.best[0].unit)
+    if decision.kind == "close" and offer_choice:
+        return {}, choice_between(kb, [ranked.unit for ranked in decision.best])
     return None
 
 

@@ -19,7 +19,7 @@ def _unit(messages):
 def test_a_faq_question_as_written_gets_its_answer_first_with_its_sources_beside_the_text(kb):
     faq = kb.get("faq", "eori-obtenir")
     decision = unit_answers.decide(kb, faq["question"])
-    assert decision.kind == "sure" and decision.best[0].id == "faq:eori-obtenir"
+    assert decision.kind == "sure" and decision.best[0].unit.id == "faq:eori-obtenir"
     updates, messages = unit_answers.answer_text(kb, faq["question"])
     assert messages[0]["text"].startswith(faq["answer"][:60])
     assert citations.CITATION.search(messages[0]["text"])
