@@ -17,12 +17,7 @@ from bot.knowledge.snapshot import KnowledgeBase
 
 # Search scores are the mean weight of the matched query words: 3 means every word
 # matched a name or an alias, 1 a long text.
-FAQ_MIN_SCORE = 2.0
 SEARCH_MIN_SCORE = 2.2
-# A FAQ entry whose every query word matched a name or an alias.
-STRONG_FAQ_SCORE = 3.0
-# How much better a FAQ entry must match than the named obstacle to answer instead of it.
-FAQ_MARGIN = 0.5
 
 
 def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
@@ -43,34 +38,24 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
 
 
 def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: dict | None = None):
-    """(obstacle id or None, messages). A precise practical question gets its FAQ answer;
-    a difficulty named in general terms gets the obstacle's advice; a follow-up that names
-    none (« comment se couvrir ? ») is about the difficulty discussed before, or the
-    company's main need."""
+    """(obstacle id or None, messages). The ranker, consulted before (intent_table.answer_message),
+    has answered the precise questions it could; here, a difficulty named in general terms gets
+    the obstacle's advice; a follow-up that names none (« comment se couvrir ? ») is about the
+    difficulty discussed before, or the company's main need; a precise question about none of
+    them gets the honest reply."""
     context = context or {}
-    faq_hits = kb.search(text or "", kinds=("faq",), limit=2)
-    faq = faq_hits[0] if faq_hits and faq_hits[0].score >= FAQ_MIN_SCORE else None
-    # A few common words (« comment se couvrir ? ») match several entries equally: no entry
-    # is meant, and the difficulty discussed before tells what the question is about.
-    tied = faq is not None and len(faq_hits) > 1 and faq_hits[1].score >= faq.score
-    if tied and (context.get("obstacle") or context.get("need")):
-        faq = None
     obstacle_id = kb.named("obstacle", entity, text)
-    obstacle_hits = kb.search(text or "", kinds=("obstacle",), limit=len(kb.records["obstacle"]))
-    if obstacle_id is None and obstacle_hits and obstacle_hits[0].score >= SEARCH_MIN_SCORE:
-        obstacle_id = obstacle_hits[0].id
+    if obstacle_id is None and not unit_answers.is_precise(text):
+        hits = kb.search(text or "", kinds=("obstacle",), limit=1)
+        obstacle_id = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if obstacle_id is not None:
-        obstacle_score = next((h.score for h in obstacle_hits if h.id == obstacle_id), 0)
-        if faq and faq.score > obstacle_score + FAQ_MARGIN:
-            return None, replies.faq_answer(kb, faq.id)
         return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
-    if faq:
-        return None, replies.faq_answer(kb, faq.id)
-    for earlier in (context.get("obstacle"), context.get("need")):
-        obstacle_id = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
-        if obstacle_id is not None:
-            return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
-    return None, replies.which_obstacle(kb)
+    if not unit_answers.is_precise(text):
+        for earlier in (context.get("obstacle"), context.get("need")):
+            obstacle_id = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
+            if obstacle_id is not None:
+                return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
+    return None, _faq_or(kb, text, replies.which_obstacle(kb))
 
 
 # The FAQ entry on joining a pôle, added to a pôle's card when the user wants to join it.
@@ -105,12 +90,6 @@ def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
 
 def answer_organisation(kb: KnowledgeBase, entity: str | None, text: str):
     """(organisation id or None, messages)."""
-    # « la différence entre un transitaire et un commissionnaire en douane » names the
-    # douane in passing: a FAQ entry that matches every word answers it better. A short
-    # question that names the organisation (« que fait la douane ? ») gets its card.
-    hits = kb.search(text or "", kinds=("faq",), limit=1)
-    if hits and hits[0].score >= STRONG_FAQ_SCORE and len(kb.query_words(text or "")) >= (3 if entity else 2):
-        return None, replies.faq_answer(kb, hits[0].id)
     organisation_id = kb.named("organisation", entity, text)
     if organisation_id is not None:
         return organisation_id, replies.organisation_info(kb, organisation_id)

@@ -189,9 +189,9 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
     typed = not (text or "").startswith("/")  # a button sends « /intent{…} »
     if typed and not _names_its_record(kb, intent, entities, context, text):
         # A record the extractor found (« parle-moi de Medicen ») is a better guess than a
-        # choice between two units: only a sure unit overrules it.
+        # unit the ranker is not sure of: only a sure unit overrules it.
         named = any(entities.get(name) for name in _RECORD_ENTITIES)
-        found = unit_answers.answer_text(kb, text, offer_choice=not named)
+        found = unit_answers.answer_text(kb, text, only_sure=named)
         if found is not None:
             return found
     updates, messages = row.reply(kb, entities, context, text)

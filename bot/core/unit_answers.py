@@ -3,6 +3,7 @@
 Three outcomes, told apart by the ranker's calibrated certainty (`LexicalRanker.decide`):
 
 - one unit is sure → its answer, first, with its source and date, then « En savoir plus »;
+- one unit is likely → its answer, then the runner-up of another record as a button;
 - two units of different records are close → « Vous parlez de A ou de B ? » with both as
   buttons;
 - nothing reliable → the honest reply (« Je n'ai pas d'information fiable… »), which the
@@ -179,6 +180,15 @@ def choice_between(kb: KnowledgeBase, units: list) -> list:
     return [replies.message(text, buttons)]
 
 
+def also_meant(kb: KnowledgeBase, unit) -> dict:
+    """After an answer the ranker was not sure of: the runner-up, one tap away."""
+    label = unit_label(kb, unit)
+    return replies.message(
+        f"Si votre question portait plutôt sur « {label.rstrip(' ?')} » :",
+        [{"title": label, "payload": unit_payload(unit)}],
+    )
+
+
 def no_reliable_answer() -> list:
     """The honest reply: it starts with NOT_IN_KNOWLEDGE, which puts the message in the review
     page's queue (« pas dans la base »)."""
@@ -190,13 +200,19 @@ def no_reliable_answer() -> list:
     return [dict(replies.message(text, buttons), metadata={ABSTAINED_KEY: True})]
 
 
-def answer_text(kb: KnowledgeBase, text: str, offer_choice: bool = True) -> tuple | None:
-    """(slot updates, messages) when the ranker is sure or (`offer_choice`) hesitates between
-    two units; None when it has nothing reliable (the caller decides what then)."""
+def answer_text(kb: KnowledgeBase, text: str, only_sure: bool = False) -> tuple | None:
+    """(slot updates, messages) when the ranker is sure, or (unless `only_sure`) finds a likely
+    unit or hesitates between two; None when it has nothing reliable (the caller decides what
+    then)."""
     decision = decide(kb, text)
     if decision.kind == "sure":
         return unit_reply(kb, decision.best[0].unit)
-    if decision.kind == "close" and offer_choice:
+    if only_sure:
+        return None
+    if decision.kind == "likely":
+        updates, messages = unit_reply(kb, decision.best[0].unit)
+        return updates, messages + [also_meant(kb, r.unit) for r in decision.best[1:2]]
+    if decision.kind == "close":
         return {}, choice_between(kb, [ranked.unit for ranked in decision.best])
     return None
 

@@ -93,9 +93,9 @@ def test_obstacle_advice_with_programmes_as_buttons(kb):
     assert any("assurance-change" in p for p in _payloads(messages))
 
 
-def test_precise_question_gets_the_faq_answer(kb):
+def test_precise_question_gets_the_faq_answer_even_when_a_difficulty_is_named(kb):
     faq = next(f for f in kb.all("faq") if "EORI" in f["question"])
-    _, messages = answer_router.answer_obstacle(kb, "douane", faq["question"])
+    _, messages = intent_table.answer_message(kb, "ask_obstacle", {"obstacle": "douane"}, {}, faq["question"])
     text = _text(messages)
     assert faq["answer"] in text
     assert faq["sources"][0]["url"] in text
@@ -266,7 +266,8 @@ def test_a_faq_that_matches_every_word_beats_an_organisation_named_in_passing(kb
 
     question = "Quelle est la différence entre un transitaire et un commissionnaire en douane ?"
     for entity in (None, "douane"):
-        _, messages = answer_organisation(kb, entity, question)
-        assert kb.get("faq", "transitaire-commissionnaire-rde")["question"] in messages[0]["text"]
+        entities = {"organisation": entity} if entity else {}
+        _, messages = intent_table.answer_message(kb, "ask_organisation", entities, {}, question)
+        assert kb.get("faq", "transitaire-commissionnaire-rde")["answer"] in messages[0]["text"]
     organisation_id, _ = answer_organisation(kb, "douane", "la douane, elle fait quoi ?")
     assert organisation_id == "douane"

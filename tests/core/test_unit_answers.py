@@ -117,3 +117,22 @@ def test_an_out_of_scope_question_gets_only_an_answer_the_ranker_is_sure_of(kb):
 
 def test_the_ranker_is_built_once_per_knowledge_base(kb):
     assert unit_answers.ranker_for(kb) is unit_answers.ranker_for(kb)
+
+
+def test_a_likely_unit_is_answered_with_the_runner_up_one_tap_away(kb):
+    question = "l'assurance prospection"
+    decision = unit_answers.decide(kb, question)
+    assert decision.kind == "likely"
+    best, runner_up = (ranked.unit for ranked in decision.best)
+    _, messages = unit_answers.answer_text(kb, question)
+    assert _unit(messages) == best.id
+    assert messages[-1]["text"].startswith("Si votre question portait plutôt sur « ")
+    assert messages[-1]["buttons"] == [
+        {"title": unit_answers.unit_label(kb, runner_up), "payload": unit_answers.unit_payload(runner_up)}
+    ]
+    # Named by the extractor, the programme keeps its own card: only a sure unit overrules it.
+    updates, messages = intent_table.answer_message(
+        kb, "ask_programme", {"programme": "assurance prospection"}, {}, question
+    )
+    assert updates == {"programme": "assurance-prospection"}
+    assert _unit(messages) == "programme:assurance-prospection:presentation"
