@@ -32,8 +32,9 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
     if pid is not None:
         return pid, replies.programme_details(kb, pid)
     if entity:
-        # A word taken for a programme name may be noise: a FAQ answer first, if one fits.
-        return None, _faq_or(kb, text, replies.unknown_programme(kb, entity))
+        # A name we do not know: the closest names we do (the ranker, consulted first, found
+        # no unit for the question).
+        return None, replies.unknown_programme(kb, entity)
     return None, _faq_or(kb, text, replies.which_programme(kb))
 
 
@@ -45,12 +46,15 @@ def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: d
     them gets the honest reply."""
     context = context or {}
     obstacle_id = kb.named("obstacle", entity, text)
-    if obstacle_id is None and not unit_answers.is_precise(text):
+    if obstacle_id is None and not unit_answers.is_precise(kb, text):
         hits = kb.search(text or "", kinds=("obstacle",), limit=1)
         obstacle_id = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
+    if obstacle_id is not None and unit_answers.beside_the_record(kb, "obstacle", obstacle_id, text):
+        # The difficulty is named, the point asked is not in its card: say so, card one tap away.
+        return None, unit_answers.no_reliable_answer(replies.obstacle_button(kb, obstacle_id))
     if obstacle_id is not None:
         return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
-    if not unit_answers.is_precise(text):
+    if not unit_answers.is_precise(kb, text):
         for earlier in (context.get("obstacle"), context.get("need")):
             obstacle_id = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
             if obstacle_id is not None:
@@ -83,7 +87,7 @@ def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
     """When the intent's own record cannot be found (and the ranker, consulted first, found
     nothing reliable): a precise question gets the honest reply, never a menu; a vague one
     (« quelles aides dans ma région ? ») gets `otherwise`, which asks the user to choose."""
-    if unit_answers.is_precise(text):
+    if unit_answers.is_precise(kb, text):
         return unit_answers.no_reliable_answer()
     return otherwise
 
@@ -91,12 +95,21 @@ def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
 def answer_organisation(kb: KnowledgeBase, entity: str | None, text: str):
     """(organisation id or None, messages)."""
     organisation_id = kb.named("organisation", entity, text)
+    if organisation_id is not None and unit_answers.beside_the_record(kb, "organisation", organisation_id, text):
+        return None, unit_answers.no_reliable_answer(_card_button(kb, "organisation", organisation_id))
     if organisation_id is not None:
         return organisation_id, replies.organisation_info(kb, organisation_id)
     programmes = kb.mentioned("programme", text or "")
     if programmes:
         return None, replies.programme_details(kb, programmes[0])
     return None, _faq_or(kb, text, replies.which_organisation(kb))
+
+
+_CARD_INTENTS = {"country": "ask_country", "organisation": "ask_organisation"}
+
+
+def _card_button(kb: KnowledgeBase, kind: str, rid: str) -> dict:
+    return {"title": kb.name(kind, rid), "payload": replies.payload(_CARD_INTENTS[kind], **{kind: rid})}
 
 
 def answer_region(
@@ -116,6 +129,8 @@ def answer_region(
 def answer_country(kb: KnowledgeBase, entity: str | None, text: str):
     """(country id or None, messages)."""
     country_id = kb.named("country", entity, text)
+    if country_id is not None and unit_answers.beside_the_record(kb, "country", country_id, text):
+        return None, unit_answers.no_reliable_answer(_card_button(kb, "country", country_id))
     if country_id is not None:
         return country_id, replies.country_pointers(kb, country_id)
     return None, _faq_or(kb, text, replies.which_country(kb))
@@ -145,7 +160,7 @@ def answer_by_ranker(kb: KnowledgeBase, text: str):
     found = unit_answers.answer_text(kb, text)
     if found is not None:
         return found
-    if unit_answers.is_precise(text):
+    if unit_answers.is_precise(kb, text):
         return {}, unit_answers.no_reliable_answer()
     return None
 

@@ -177,7 +177,7 @@ def _names_its_record(kb: KnowledgeBase, intent: str, entities: dict, context: d
         return True
     # « et ça coûte combien ? » after a programme: a follow-up, unless the question has
     # words of its own (« combien de temps pour obtenir un EORI ? »).
-    return bool(context.get("programme")) and not unit_answers.is_precise(text)
+    return bool(context.get("programme")) and not unit_answers.is_precise(kb, text)
 
 
 def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str):

@@ -189,14 +189,17 @@ def also_meant(kb: KnowledgeBase, unit) -> dict:
     )
 
 
-def no_reliable_answer() -> list:
+def no_reliable_answer(related: dict | None = None) -> list:
     """The honest reply: it starts with NOT_IN_KNOWLEDGE, which puts the message in the review
-    page's queue (« pas dans la base »)."""
+    page's queue (« pas dans la base »); `related`, a button to the nearest card, if any."""
     text = (
         f"{replies.NOT_IN_KNOWLEDGE} pour répondre précisément à cette question. "
         "Un conseiller peut vous répondre ; vous pouvez aussi la formuler autrement."
     )
     buttons = [{"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")}]
+    if related:
+        text += " Le sujet général est résumé ici :"
+        buttons = [dict(related, title=f"En savoir plus : {related['title'].lower()}"), *buttons]
     return [dict(replies.message(text, buttons), metadata={ABSTAINED_KEY: True})]
 
 
@@ -217,9 +220,29 @@ def answer_text(kb: KnowledgeBase, text: str, only_sure: bool = False) -> tuple 
     return None
 
 
-def is_precise(text: str) -> bool:
-    """A question with enough meaningful words to deserve an answer rather than a menu."""
-    return len(set(terms(text or ""))) >= 3
+# Words that do not make a question precise: those of the questions a menu answers well
+# (« quelles aides dans ma région ? », « un pays ? ») and the fillers of an unclear message
+# (« prospection machin »).
+VAGUE_WORDS = frozenset(
+    "aide aides region regions pays dispositif dispositifs financement financements pole poles contact contacts "
+    "conseiller conseillers organisme organismes accompagnement accompagnements difficulte difficultes programme "
+    "programmes entreprise entreprises pme societe ma mon mes notre nos "
+    "machin machins truc trucs bidule chose choses euh bah ben hein bref".split()
+)
+
+
+def is_precise(kb: KnowledgeBase, text: str) -> bool:
+    """A question with at least two meaningful words beyond those a menu answers: it deserves
+    an answer or the honest reply, never a menu."""
+    return len([w for w in kb.query_words(text or "") if w not in VAGUE_WORDS]) >= 2
+
+
+def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
+    """Whether a question that names a record asks about a point its card does not hold: two
+    meaningful words or more that the record's texts never use (« mon colis est bloqué en
+    douane » is not answered by the customs card)."""
+    own = kb.words_of(kind, rid)
+    return len([w for w in kb.query_words(text or "") if w not in own and w not in VAGUE_WORDS]) >= 2
 
 
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a

@@ -136,3 +136,27 @@ def test_a_likely_unit_is_answered_with_the_runner_up_one_tap_away(kb):
     )
     assert updates == {"programme": "assurance-prospection"}
     assert _unit(messages) == "programme:assurance-prospection:presentation"
+
+
+def test_a_named_difficulty_whose_card_does_not_hold_the_point_asked_gets_the_honest_reply(kb):
+    text = "Mon colis est bloqué en douane depuis dix jours, qui appeler à l'aéroport ?"
+    _, messages = answer_router.answer_obstacle(kb, "douane", text)
+    assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    assert messages[0]["buttons"][0]["payload"] == replies.payload("ask_obstacle", obstacle="douane-origine")
+    # Asked in general terms, the same difficulty gets its card.
+    obstacle_id, messages = answer_router.answer_obstacle(kb, "douane", "la douane c'est compliqué")
+    assert obstacle_id == "douane-origine" and messages == replies.obstacle_advice(kb, "douane-origine")
+
+
+def test_a_named_country_whose_card_does_not_hold_the_point_asked_gets_the_honest_reply(kb):
+    _, messages = answer_router.answer_country(kb, "Chine", "Comment importer une voiture de collection de Chine ?")
+    assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    assert messages[0]["buttons"][0]["payload"] == replies.payload("ask_country", country="cn")
+    country_id, _ = answer_router.answer_country(kb, "Chine", "exporter en Chine")
+    assert country_id == "cn"
+
+
+def test_menu_words_and_fillers_do_not_make_a_question_precise(kb):
+    assert not unit_answers.is_precise(kb, "quelles aides dans ma région ?")
+    assert not unit_answers.is_precise(kb, "prospection machin")
+    assert unit_answers.is_precise(kb, "Pas de TVA pour les touristes ?")
