@@ -84,7 +84,11 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     """(profile slot values the message states, its Markets): the extractor's entities, set
     right where the sentences say otherwise: a place it missed, « il y a trois ans » that dates
     a trade fair and not the company, a market already served that is not the one wanted."""
-    described = {slot: value for slot, value in entities.items() if slot in advice_company.PROFILE_SLOTS and value}
+    described = {
+        slot: value
+        for slot, value in entities.items()
+        if slot in advice_company.PROFILE_SLOTS and value and message_parts.stated_with_cue(text, slot, value)
+    }
     statements = " ".join(message_parts.split(text).statements)
     if not (described.get("region") or described.get("departement")) and statements:
         region_id, code = advice_company.parse_place(kb, statements, statements)

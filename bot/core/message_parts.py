@@ -38,6 +38,31 @@ _PAST_EVENT = re.compile(r"\b(on a|nous avons|j ai|avons) (fait|participe|expose
 _CREATION = re.compile(r"\b(cree|creee|fonde|fondee|existe|existons|creation|ans d existence)\b")
 
 
+# What a sentence says around a number that is the company's headcount, revenue or age:
+# without it, « Art 293b » or « 2000 $ » is no profile fact.
+PROFILE_CUES = {
+    "headcount": re.compile(
+        r"\b(salaries?|employes?|personnes?|collaborateurs?|sommes|on est|equipe|effectif|etp|ouvriers?|emplois?)\b"
+    ),
+    "revenue": re.compile(r"(\bchiffre d affaires\b|\bca\b|€|\beuros?\b|\bm€|\bk€|\bmillions?\b)"),
+    "company_age": re.compile(r"\b(cree|creee|fonde|fondee|existe|existons|creation|depuis|ans?|annees?|il y a)\b"),
+}
+
+
+def stated_with_cue(text: str, slot: str, value: str) -> bool:
+    """Whether a sentence of `text` holds `value` (as the extractor read it) together with a
+    word that makes it the company's `slot`; True for slots that need no cue."""
+    cue = PROFILE_CUES.get(slot)
+    if cue is None:
+        return True
+    wanted = fold(str(value)).replace("'", " ")
+    for sentence in _sentencizer()(text or "").sents:
+        folded = fold(sentence.text).replace("'", " ")
+        if wanted and wanted in folded and cue.search(folded):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Parts:
     statements: tuple

@@ -43,3 +43,12 @@ def test_a_compound_message_has_several_questions_or_a_question_after_a_descript
     assert message_parts.is_compound(described, knows_the_company=True)
     assert not message_parts.is_compound(described, knows_the_company=False)
     assert not message_parts.is_compound(message_parts.split("Comment obtenir un EORI ?"), knows_the_company=True)
+
+
+def test_a_number_is_a_profile_fact_only_beside_a_word_that_makes_it_one():
+    text = "Est-ce que la mention Art 293b suffit ? Mon client doit me payer 2000$ ce mois-ci. Nous sommes 12 à Lyon."
+    assert message_parts.stated_with_cue(text, "headcount", "12")
+    assert not message_parts.stated_with_cue(text, "headcount", "293")
+    assert not message_parts.stated_with_cue(text, "company_age", "2000")
+    assert message_parts.stated_with_cue("Société créée en 2019.", "company_age", "2019")
+    assert message_parts.stated_with_cue(text, "sector", "vélos")  # a slot that needs no cue
