@@ -13,6 +13,8 @@ Sections (all by default; `--only latency,memory` or `make bench ONLY=latency,me
 - coldstart `make run` (ports chosen free) from nothing running to the first answer
 - nlu       the project's pipeline against Rasa's default one on tests/nlu/heldout.yml
 - ranker    answer-unit rankers compared on the dev set of real questions (bench/ranker.py)
+- devset    the running assistant on the dev set of real questions, both halves: top-1, key
+            facts, honest replies, compound messages (bot/tools/dev_eval.py)
 
 The floor (`rasa init --no-prompt`, trained here) is served with the same endpoints,
 credentials and options as Boussole's Rasa, by Rasa's own `rasa run`. Boussole is measured
@@ -42,7 +44,7 @@ from bench.load import GatewayPath, ParsePath, RestPath
 from bench.servers import ROOT, BoussoleStack, Deployment, base_env
 
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu", "ranker")
+SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu", "ranker", "devset")
 CONCURRENCY = (1, 5, 20, 50)
 # Turns per path at each concurrency: enough for a p99 (at least 100), and at least a few
 # conversations per client.
@@ -214,6 +216,27 @@ def start_targets(work: Path, model: Path, floor_model: Path, chosen: list[str],
         targets[name] = Target(name, scenarios.BOUSSOLE, stack.rasa, stack.web, stack, deployment)
         log(f"boussole/{name} prêt en {stack.rasa.ready_after_s:.0f} s")
     return targets
+
+
+def devset_section(work: Path, model: Path) -> dict:
+    """The assistant as `make run` serves it, measured on the dev set (bot/tools/dev_eval.py);
+    the per-topic figures and the misses go to bench/results/devset-<date>.json."""
+    from bot.rasa_client import RasaClient
+    from bot.tools import dev_eval, dev_set
+
+    stack_dir = work / "devset"
+    stack_dir.mkdir()
+    stack = BoussoleStack(model, stack_dir, TOKEN)
+    try:
+        stack.start(load_timeout=900)
+        log("devset : questions réelles, chacune dans une conversation neuve…")
+        figures = dev_eval.measure(RasaClient(stack.rasa.url, TOKEN), dev_set.read(dev_eval.DEV))
+    finally:
+        stack.stop()
+    out = RESULTS / f"devset-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log("\n" + dev_eval.summary(figures))
+    return {half: {k: v for k, v in figures[half].items() if k != "misses"} for half in dev_set.HALVES}
 
 
 def latency_section(targets: dict[str, Target]) -> dict:
@@ -455,6 +478,8 @@ def main(argv=None) -> int:
             from bench import ranker
 
             ranker.main([])
+        if "devset" in chosen:
+            report["devset"] = devset_section(work, model)
     finally:
         for target in targets.values():
             target.stop()

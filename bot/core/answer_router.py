@@ -22,7 +22,7 @@ SEARCH_MIN_SCORE = 2.2
 
 def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
     """(programme id or None, messages)."""
-    pid = _programme_in_context(kb, entity, None, text)
+    pid = programme_in_context(kb, entity, None, text)
     if pid is None and not entity:
         organisations = kb.mentioned("organisation", text or "")
         if organisations:
@@ -157,6 +157,8 @@ def answer_unclear(kb: KnowledgeBase, text: str, ranking: list, entities: dict):
 def answer_by_ranker(kb: KnowledgeBase, text: str):
     """(slot updates, messages): the ranker's answer, or the honest reply to a precise
     question; None for a vague message, which the caller answers otherwise."""
+    if (text or "").startswith("/"):  # a button's payload, not a question
+        return None
     found = unit_answers.answer_text(kb, text)
     if found is not None:
         return found
@@ -165,7 +167,7 @@ def answer_by_ranker(kb: KnowledgeBase, text: str):
     return None
 
 
-def _programme_in_context(kb: KnowledgeBase, entity: str | None, context: str | None, text: str):
+def programme_in_context(kb: KnowledgeBase, entity: str | None, context: str | None, text: str):
     """The programme a follow-up is about: the one named now, else the one of the
     previous turns (« et c'est pour qui ? »)."""
     pid = kb.fuzzy_resolve("programme", entity) if entity else None
@@ -182,7 +184,7 @@ def _programme_in_context(kb: KnowledgeBase, entity: str | None, context: str | 
 def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: str | None, context: str | None, text: str):
     """(programme id or None, messages) for « who is it for », « how much », « how to
     apply », « is it still open »: one aspect of one programme."""
-    pid = _programme_in_context(kb, entity, context, text)
+    pid = programme_in_context(kb, entity, context, text)
     if pid is None:
         return None, _faq_or(kb, text, replies.which_programme(kb, intent))
     if pid == context and not entity and _off_the_programme(kb, pid, text):
@@ -246,13 +248,13 @@ def answer_contact(
     region_id, code = region_in_context(kb, region, departement, text)
     if region_id:
         return {"region": region_id}, replies.region_support(kb, region_id, code)
-    pid = _programme_in_context(kb, programme, None, text)
+    pid = programme_in_context(kb, programme, None, text)
     if pid:
         return {"programme": pid}, replies.programme_contact(kb, pid)
     organisation_id = kb.named("organisation", organisation, text)
     if organisation_id:
         return {"organisation": organisation_id}, replies.organisation_info(kb, organisation_id)
-    pid = _programme_in_context(kb, None, context.get("programme"), "")
+    pid = programme_in_context(kb, None, context.get("programme"), "")
     if pid:
         return {"programme": pid}, replies.programme_contact(kb, pid)
     region_id, code = region_in_context(kb, None, None, "", context.get("region"), context.get("departement"))
@@ -306,7 +308,7 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
 def answer_eligibility(kb: KnowledgeBase, entity: str | None, context: dict, text: str, today=None):
     """(slot updates, messages): the programme's criteria checked against what the
     conversation says about the company; what is missing is asked for."""
-    pid = _programme_in_context(kb, entity, context.get("programme"), text)
+    pid = programme_in_context(kb, entity, context.get("programme"), text)
     if pid is None:
         return {}, _faq_or(kb, text, replies.which_programme(kb, "ask_eligibility"))
     company = advice_company.from_values(kb, context, today)

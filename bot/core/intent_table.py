@@ -162,38 +162,76 @@ def route_intent(kb: KnowledgeBase, intent: str, entities: dict, context: dict, 
     return row.reply(kb, entities, context, text)
 
 
-# Intents whose own answer is more precise than the ranker's when the message names the
-# record or follows up on one: an aspect of a programme, an eligibility check against the
-# company's profile, the contacts of a Région.
-RECORD_LED = {"ask_amount", "ask_how_to_apply", "ask_programme_status", "ask_eligibility", "ask_contact"}
-_NAMING_ENTITIES = ("programme", "organisation", "region", "departement")
-_RECORD_ENTITIES = _NAMING_ENTITIES + ("obstacle", "cluster", "country")
+# The kinds of record each informational intent may name.
+INTENT_KINDS = {
+    "ask_programme": ("programme",),
+    "ask_eligibility": ("programme",),
+    "ask_amount": ("programme",),
+    "ask_how_to_apply": ("programme",),
+    "ask_programme_status": ("programme",),
+    "ask_contact": ("programme", "organisation", "region"),
+    "ask_organisation": ("organisation",),
+    "ask_cluster": ("cluster",),
+    "ask_country": ("country",),
+    "ask_obstacle": ("obstacle",),
+    "ask_region_support": ("region",),
+}
+# Intents about one aspect of a programme: « et ça coûte combien ? » follows up on the one
+# discussed before.
+ASPECT_INTENTS = {"ask_amount", "ask_how_to_apply", "ask_programme_status", "ask_eligibility", "ask_contact"}
 
 
-def _names_its_record(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str) -> bool:
-    if intent not in RECORD_LED:
-        return False
-    if any(entities.get(name) for name in _NAMING_ENTITIES) or kb.mentioned("programme", text or ""):
-        return True
-    # « et ça coûte combien ? » after a programme: a follow-up, unless the question has
-    # words of its own (« combien de temps pour obtenir un EORI ? »).
-    return bool(context.get("programme")) and not unit_answers.is_precise(kb, text)
+def _named_record(kb: KnowledgeBase, kind: str, entities: dict, text: str) -> str | None:
+    if kind == "programme":
+        return answer_router.programme_in_context(kb, entities.get("programme"), None, text)
+    if kind == "region":
+        return answer_router.region_in_context(kb, entities.get("region"), entities.get("departement"), text)[0]
+    return kb.named(kind, entities.get(kind), text)
+
+
+def _named(kb: KnowledgeBase, intent: str, entities: dict, text: str) -> tuple:
+    """(kind, id) of the first record of the intent's kinds that the message names, or (None, None)."""
+    for kind in INTENT_KINDS.get(intent, ()):
+        rid = _named_record(kb, kind, entities, text)
+        if rid is not None:
+            return kind, rid
+    return None, None
 
 
 def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str):
-    """(slot updates, messages) for a typed message of an informational intent: the answer
-    unit the ranker is sure of (or two close ones to choose from) comes first, unless the
-    intent's own answer is about a record the message names; otherwise the intent's answer,
-    in which a precise question gets the honest reply rather than a menu."""
+    """(slot updates, messages) for a typed message of an informational intent.
+
+    - A message that says little more than a record's name (« C'est quoi le numéro EORI ? »),
+      or follows up on the programme discussed before (« et ça coûte combien ? »), gets the
+      intent's answer about that record.
+    - When the message names a record whose card holds the question's words, that card,
+      unless the ranker is sure of a unit about that record (one of its aspects, a FAQ entry
+      that links it).
+    - Otherwise the ranker comes first: the unit it is sure of, a likely unit with the
+      runner-up beside it, or two close ones to choose from.
+    - Then the intent's answer, in which a precise question gets the honest reply rather than
+      a menu, and a point that the named record's card does not hold too.
+    """
     row = BY_INTENT[intent]
+    kind, rid = _named(kb, intent, entities, text)
     typed = not (text or "").startswith("/")  # a button sends « /intent{…} »
-    if typed and not _names_its_record(kb, intent, entities, context, text):
-        # A record the extractor found (« parle-moi de Medicen ») is a better guess than a
-        # unit the ranker is not sure of: only a sure unit overrules it.
-        named = any(entities.get(name) for name in _RECORD_ENTITIES)
-        found = unit_answers.answer_text(kb, text, only_sure=named)
-        if found is not None:
-            return found
+    follow_up = (
+        rid is None
+        and intent in ASPECT_INTENTS
+        and bool(context.get("programme"))
+        and not unit_answers.is_precise(kb, text)
+    )
+    if typed and not follow_up and not (rid and unit_answers.names_only(kb, kind, rid, text)):
+        if rid is None or unit_answers.beside_the_record(kb, kind, rid, text):
+            found = unit_answers.answer_text(kb, text)
+            if found is not None:
+                return found
+        else:
+            # The named record's card holds the question's words: only a unit the ranker is
+            # sure of, and that is about that record, answers more precisely.
+            decision = unit_answers.decide(kb, text)
+            if decision.kind == "sure" and unit_answers.is_about(kb, decision.best[0].unit, kind, rid):
+                return unit_answers.unit_reply(kb, decision.best[0].unit)
     updates, messages = row.reply(kb, entities, context, text)
     return updates, unit_answers.mark_record_reply(kb, intent, updates, messages)
 

@@ -232,6 +232,10 @@ class LexicalRanker:
             for pair in _bigrams(k) | _bigrams(m):
                 self._bigrams.setdefault(pair, []).append(i)
 
+    def known_terms(self, question: str) -> list:
+        """The question's terms that some unit contains, once each."""
+        return [t for t in dict.fromkeys(self.query_terms(question)) if t in self._idf]
+
     def query_terms(self, question: str) -> list:
         """The question's terms, in order. A wording of the synonym list adds its meaning's
         terms; its own words stay only if some unit contains them (« DEB » does, « LC » does

@@ -21,7 +21,7 @@ from __future__ import annotations
 import weakref
 
 from bot.core import citations, replies
-from bot.core.ranker import Decision, LexicalRanker, terms
+from bot.core.ranker import Decision, LexicalRanker, stem, terms
 from bot.knowledge import answer_units
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -75,11 +75,13 @@ def ranker_for(kb: KnowledgeBase) -> LexicalRanker:
 
 
 def decide(kb: KnowledgeBase, text: str) -> Decision:
-    """Sure, close or none for a question (bot/core/ranker.py: calibrated on the tuning half of
-    tests/dev/)."""
-    if len(set(terms(text or ""))) < MIN_TERMS:
+    """Sure, likely, close or none for a question (bot/core/ranker.py: calibrated on the tuning
+    half of tests/dev/). A message needs MIN_TERMS words that some unit contains: random
+    characters or a payload are no question."""
+    ranker = ranker_for(kb)
+    if (text or "").startswith("/") or len(ranker.known_terms(text or "")) < MIN_TERMS:
         return Decision("none", [], 0.0, 0.0)
-    return ranker_for(kb).decide(text)
+    return ranker.decide(text)
 
 
 def _with_metadata(messages: list, unit_id: str, record: dict | None) -> list:
@@ -203,15 +205,12 @@ def no_reliable_answer(related: dict | None = None) -> list:
     return [dict(replies.message(text, buttons), metadata={ABSTAINED_KEY: True})]
 
 
-def answer_text(kb: KnowledgeBase, text: str, only_sure: bool = False) -> tuple | None:
-    """(slot updates, messages) when the ranker is sure, or (unless `only_sure`) finds a likely
-    unit or hesitates between two; None when it has nothing reliable (the caller decides what
-    then)."""
+def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
+    """(slot updates, messages) when the ranker is sure, finds a likely unit or hesitates
+    between two; None when it has nothing reliable (the caller decides what then)."""
     decision = decide(kb, text)
     if decision.kind == "sure":
         return unit_reply(kb, decision.best[0].unit)
-    if only_sure:
-        return None
     if decision.kind == "likely":
         updates, messages = unit_reply(kb, decision.best[0].unit)
         return updates, messages + [also_meant(kb, r.unit) for r in decision.best[1:2]]
@@ -227,8 +226,11 @@ VAGUE_WORDS = frozenset(
     "aide aides region regions pays dispositif dispositifs financement financements pole poles contact contacts "
     "conseiller conseillers organisme organismes accompagnement accompagnements difficulte difficultes programme "
     "programmes entreprise entreprises pme societe ma mon mes notre nos "
-    "machin machins truc trucs bidule chose choses euh bah ben hein bref".split()
+    "machin machins truc trucs bidule chose choses euh bah ben hein bref "
+    "veux veut voulons voudrais voudrions vise visons visez souhaite souhaitons cherche cherchons aimerais "
+    "aimerions envisage envisageons".split()
 )
+_VAGUE_TERMS = frozenset(stem(w) for w in VAGUE_WORDS)
 
 
 def is_precise(kb: KnowledgeBase, text: str) -> bool:
@@ -237,12 +239,47 @@ def is_precise(kb: KnowledgeBase, text: str) -> bool:
     return len([w for w in kb.query_words(text or "") if w not in VAGUE_WORDS]) >= 2
 
 
+_RECORD_TERMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _record_terms(kb: KnowledgeBase) -> dict:
+    """(kind, id) → the ranker's terms of every unit of that record, once per knowledge base."""
+    found = _RECORD_TERMS.get(kb)
+    if found is None:
+        found = {}
+        for unit in ranker_for(kb).units:
+            found.setdefault((unit.kind, unit.record_id), set()).update(
+                terms(" ".join((unit.title, unit.text, *unit.keys)))
+            )
+        _RECORD_TERMS[kb] = found
+    return found
+
+
 def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
     """Whether a question that names a record asks about a point its card does not hold: two
-    meaningful words or more that the record's texts never use (« mon colis est bloqué en
+    meaningful words or more that none of the record's units uses (« mon colis est bloqué en
     douane » is not answered by the customs card)."""
-    own = kb.words_of(kind, rid)
-    return len([w for w in kb.query_words(text or "") if w not in own and w not in VAGUE_WORDS]) >= 2
+    own = _record_terms(kb).get((kind, rid), set())
+    asked = {stem(w) for w in kb.query_words(text or "") if w not in VAGUE_WORDS}
+    return len(asked - own - _VAGUE_TERMS) >= 2
+
+
+def is_about(kb: KnowledgeBase, unit, kind: str, rid: str) -> bool:
+    """Whether a unit is about a record: one of its own units, or a FAQ entry that links it or
+    names it in its question."""
+    if (unit.kind, unit.record_id) == (kind, rid):
+        return True
+    if unit.kind != "faq":
+        return False
+    faq = kb.get("faq", unit.record_id)
+    return rid in faq.get(f"{kind}s", ()) or rid in kb.mentioned(kind, faq["question"])
+
+
+def names_only(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
+    """Whether a question says little more than the record's name (« C'est quoi le numéro
+    EORI ? », « parlez-moi de Vitagora ») : at most one meaningful word besides its names."""
+    named = {w for label in kb.labels(kind, rid) for w in kb.query_words(label)}
+    return len([w for w in kb.query_words(text or "") if w not in named and w not in VAGUE_WORDS]) <= 1
 
 
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a
