@@ -195,12 +195,7 @@ def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: str | None, 
 
 
 # Words of follow-up questions that no programme record needs to contain.
-FOLLOW_UP_WORDS = set(
-    "coute couter coutent cout couts cher prix tarif montant montants niveau concretement "
-    "eligible eligibles eligibilite concerne concernes ki qui pour demande demander deposer "
-    "dossier ouvert ouverte encore toujours actif active ferme termine contacter contact "
-    "cb cmb combien conditions criteres final".split()
-)
+FOLLOW_UP_WORDS = unit_answers.ASPECT_WORDS
 # A follow-up may name up to this many words that the programme's record does not contain.
 OFF_TOPIC_WORDS = 2
 

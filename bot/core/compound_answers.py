@@ -111,7 +111,8 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     if not parts.questions:
         return None
     described, markets = read_profile(kb, text, entities)
-    if not message_parts.is_compound(parts, bool(described) or bool(markets.served)):
+    precise = sum(1 for q in parts.questions if unit_answers.is_precise(kb, q))
+    if not message_parts.is_compound(parts, bool(described) or bool(markets.served), precise):
         return None
     values = {slot: context.get(slot) for slot in advice_company.PROFILE_SLOTS if context.get(slot)}
     values.update(described)

@@ -121,6 +121,7 @@ def age_is_a_past_event(text: str) -> bool:
     return False
 
 
-def is_compound(parts: Parts, knows_the_company: bool) -> bool:
-    """Several questions, or a question after a description of the company."""
-    return len(parts.questions) >= 2 or (bool(parts.questions) and bool(parts.statements) and knows_the_company)
+def is_compound(parts: Parts, knows_the_company: bool, precise_questions: int) -> bool:
+    """Several precise questions, or a question after a description of the company. Vague
+    questions together (« Par où commencer ? Qui peut m'accompagner ? ») are one request."""
+    return precise_questions >= 2 or (bool(parts.questions) and bool(parts.statements) and knows_the_company)

@@ -23,7 +23,7 @@ import weakref
 from bot.core import citations, replies
 from bot.core.ranker import Decision, LexicalRanker, stem, terms
 from bot.knowledge import answer_units
-from bot.knowledge.snapshot import KnowledgeBase
+from bot.knowledge.snapshot import STOP_WORDS, KnowledgeBase
 
 # Metadata keys of a bot message.
 UNIT_KEY = "answer_unit"
@@ -228,9 +228,16 @@ VAGUE_WORDS = frozenset(
     "programmes entreprise entreprises pme societe ma mon mes notre nos "
     "machin machins truc trucs bidule chose choses euh bah ben hein bref "
     "veux veut voulons voudrais voudrions vise visons visez souhaite souhaitons cherche cherchons aimerais "
-    "aimerions envisage envisageons".split()
+    "aimerions envisage envisageons galere galeres difficile difficiles complique compliquee dur penible "
+    "casse tete vendre vend vendons vente ventes".split()
 )
-_VAGUE_TERMS = frozenset(stem(w) for w in VAGUE_WORDS)
+# Words a question about any programme may hold (« éligible », « combien », « dossier »).
+ASPECT_WORDS = frozenset(
+    "coute couter coutent cout couts cher prix tarif montant montants niveau concretement eligible eligibles "
+    "eligibilite concerne concernes qui pour demande demander deposer dossier ouvert ouverte encore toujours "
+    "actif active ferme termine contacter contact combien conditions criteres final ki cb cmb suis sommes est".split()
+)
+_IGNORED_TERMS = frozenset(stem(w) for w in VAGUE_WORDS | ASPECT_WORDS | STOP_WORDS)
 
 
 def is_precise(kb: KnowledgeBase, text: str) -> bool:
@@ -260,8 +267,23 @@ def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool
     meaningful words or more that none of the record's units uses (« mon colis est bloqué en
     douane » is not answered by the customs card)."""
     own = _record_terms(kb).get((kind, rid), set())
-    asked = {stem(w) for w in kb.query_words(text or "") if w not in VAGUE_WORDS}
-    return len(asked - own - _VAGUE_TERMS) >= 2
+    return len(_asked_terms(kb, text) - own) >= 2
+
+
+def _asked_terms(kb: KnowledgeBase, text: str) -> set:
+    """The question's meaningful terms, as the ranker reads them (« V.I.E » is one word): no
+    stop words, no vague words, no words of the aspects every programme card answers, no
+    place."""
+    ranker = ranker_for(kb)
+    # A place narrows a question without changing its subject (« les normes pour les US »).
+    places = {
+        t
+        for kind in ("country", "region")
+        for rid in kb.mentioned(kind, text or "")
+        for label in kb.labels(kind, rid)
+        for t in ranker.query_terms(label)
+    }
+    return {t for t in ranker.query_terms(text or "") if t not in _IGNORED_TERMS and t not in places}
 
 
 def is_about(kb: KnowledgeBase, unit, kind: str, rid: str) -> bool:
@@ -277,9 +299,10 @@ def is_about(kb: KnowledgeBase, unit, kind: str, rid: str) -> bool:
 
 def names_only(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
     """Whether a question says little more than the record's name (« C'est quoi le numéro
-    EORI ? », « parlez-moi de Vitagora ») : at most one meaningful word besides its names."""
-    named = {w for label in kb.labels(kind, rid) for w in kb.query_words(label)}
-    return len([w for w in kb.query_words(text or "") if w not in named and w not in VAGUE_WORDS]) <= 1
+    EORI ? », « Suis-je éligible au V.I.E ? », « parlez-moi de Vitagora ») : at most one
+    meaningful word besides its names."""
+    named = {t for label in kb.labels(kind, rid) for t in ranker_for(kb).query_terms(label)}
+    return len(_asked_terms(kb, text) - named) <= 1
 
 
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a

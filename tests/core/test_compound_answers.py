@@ -72,3 +72,7 @@ def test_beyond_three_questions_the_user_is_asked_to_send_the_rest_separately(kb
     _, messages = compound_answers.answer(kb, text, {}, {})
     assert sum(t.startswith("« ") for t in _texts(messages)) == 3
     assert messages[-1]["text"].startswith("J'ai répondu à vos 3 premières questions")
+
+
+def test_vague_questions_together_are_left_to_the_intent(kb):
+    assert compound_answers.answer(kb, "Par où commencer pour exporter ? Qui peut m'accompagner ?", {}, {}) is None

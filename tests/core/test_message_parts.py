@@ -36,13 +36,15 @@ def test_il_y_a_trois_ans_dates_a_past_action_not_the_company():
     assert not message_parts.age_is_a_past_event("Nous sommes 12 à Lyon.")
 
 
-def test_a_compound_message_has_several_questions_or_a_question_after_a_description():
+def test_a_compound_message_has_several_precise_questions_or_a_question_after_a_description():
     two = message_parts.split("Comment obtenir un EORI ? Et le carnet ATA ?")
-    assert message_parts.is_compound(two, knows_the_company=False)
+    assert message_parts.is_compound(two, knows_the_company=False, precise_questions=2)
+    assert not message_parts.is_compound(two, knows_the_company=False, precise_questions=1)
     described = message_parts.split("Nous sommes 12 à Lyon. Quelles aides ?")
-    assert message_parts.is_compound(described, knows_the_company=True)
-    assert not message_parts.is_compound(described, knows_the_company=False)
-    assert not message_parts.is_compound(message_parts.split("Comment obtenir un EORI ?"), knows_the_company=True)
+    assert message_parts.is_compound(described, knows_the_company=True, precise_questions=0)
+    assert not message_parts.is_compound(described, knows_the_company=False, precise_questions=0)
+    single = message_parts.split("Comment obtenir un EORI ?")
+    assert not message_parts.is_compound(single, knows_the_company=True, precise_questions=1)
 
 
 def test_a_number_is_a_profile_fact_only_beside_a_word_that_makes_it_one():

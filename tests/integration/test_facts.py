@@ -46,7 +46,9 @@ FACTS = [
     ("on veut exporter au Japon, il y a un accord ?", "country", "jp", "1er février 2019"),
     ("vendre en Allemagne, c'est dans l'UE ?", "country", "de", "membre de l'Union européenne"),
     ("accord de libre-échange avec le Vietnam ?", "country", "vn", "1er août 2020"),
-    ("exporter au Royaume-Uni après le Brexit", "country", "gb", "Accord de commerce et de coopération"),
+    ("quel accord avec le Royaume-Uni ?", "country", "gb", "Accord de commerce et de coopération"),
+    # A question the FAQ answers about the country: its entry, not the country's card.
+    ("exporter au Royaume-Uni après le Brexit", "faq", "royaume-uni-marche-apres-brexit", "sixième client"),
     # clusters.yml
     ("Que fait le pôle Medicen à l'international ?", "cluster", "medicen-paris-region", "Maryland"),
     ("C'est quoi le pôle Aerospace Valley ?", "cluster", "aerospace-valley", "Toulouse"),

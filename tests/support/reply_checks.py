@@ -7,14 +7,19 @@ from __future__ import annotations
 import json
 
 
+def _mark(kind, item) -> str:
+    """What shows that a reply is about the record: its name, or for a FAQ entry the opening
+    of its answer (a FAQ reply gives the answer first, without repeating the question)."""
+    return item["answer"][:60] if kind == "faq" else item["name"]
+
+
 def record(kind, rid):
-    """The reply names the record and cites its first source."""
+    """The reply names the record (a FAQ entry: gives its answer) and cites its first source."""
 
     def check(kb, text, previous):
         item = kb.get(kind, rid)
         assert item is not None, f"{kind} {rid} absent de knowledge/"
-        name = item.get("question") if kind == "faq" else item["name"]
-        assert name in text, f"{kind} {rid} attendu"
+        assert _mark(kind, item) in text, f"{kind} {rid} attendu"
         assert item["sources"][0]["url"] in text, f"source de {kind} {rid} attendue"
 
     check.label = f"{kind}:{rid}"
@@ -23,14 +28,13 @@ def record(kind, rid):
 
 def topic(oid):
     """The reply is the obstacle's advice, or a FAQ answer filed under that obstacle: both
-    name their record and cite its source."""
+    show their record and cite its source."""
 
     def check(kb, text, previous):
         candidates = [("obstacle", oid)] + [("faq", f["id"]) for f in kb.all("faq") if oid in f.get("obstacles", [])]
         for kind, rid in candidates:
             item = kb.get(kind, rid)
-            name = item.get("question") if kind == "faq" else item["name"]
-            if name in text and item["sources"][0]["url"] in text:
+            if _mark(kind, item) in text and item["sources"][0]["url"] in text:
                 return
         raise AssertionError(f"ni l'obstacle {oid} ni une question de la FAQ qui s'y rattache")
 
