@@ -171,7 +171,7 @@ INTENT_KINDS = {
     "ask_programme_status": ("programme",),
     "ask_contact": ("programme", "organisation", "region"),
     "ask_organisation": ("organisation",),
-    "ask_cluster": ("cluster",),
+    "ask_cluster": ("cluster", "sector"),
     "ask_country": ("country",),
     "ask_obstacle": ("obstacle",),
     "ask_region_support": ("region",),
@@ -221,7 +221,9 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
         and bool(context.get("programme"))
         and not unit_answers.is_precise(kb, text)
     )
-    if typed and not follow_up and not (rid and unit_answers.names_only(kb, kind, rid, text)):
+    # « Quel pôle pour les produits de la mer ? »: the pôles of that sector are the answer.
+    by_sector = kind == "sector"
+    if typed and not follow_up and not by_sector and not (rid and unit_answers.names_only(kb, kind, rid, text)):
         if rid is None or unit_answers.beside_the_record(kb, kind, rid, text):
             found = unit_answers.answer_text(kb, text)
             if found is not None:

@@ -74,12 +74,27 @@ def ranker_for(kb: KnowledgeBase) -> LexicalRanker:
     return ranker
 
 
+_FRENCH_LETTERS = frozenset("àâäéèêëîïôöùûüÿçœæ")
+
+
+def _mostly_latin(text: str) -> bool:
+    """Whether most of a message's visible characters are letters, digits or punctuation of a
+    French text: random characters (« aP » among symbols reads « AP ») are no question."""
+    visible = [c for c in text if not c.isspace()]
+    latin = [c for c in visible if (c.isascii() and c.isprintable()) or c.lower() in _FRENCH_LETTERS or c in "«»’–—…"]
+    return len(latin) * 2 >= len(visible)
+
+
 def decide(kb: KnowledgeBase, text: str) -> Decision:
     """Sure, likely, close or none for a question (bot/core/ranker.py: calibrated on the tuning
-    half of tests/dev/). A message needs MIN_TERMS words that some unit contains: random
-    characters or a payload are no question."""
+    half of tests/dev/). A message needs MIN_TERMS words that some unit contains, and more
+    known words than unknown ones: random characters or a payload are no question."""
     ranker = ranker_for(kb)
-    if (text or "").startswith("/") or len(ranker.known_terms(text or "")) < MIN_TERMS:
+    # Random characters may hold a few known words by chance (« İŝ 5 » reads « is 5 »), among
+    # many unknown ones: only words of three letters or more count, and they must be most.
+    known = [t for t in ranker.known_terms(text or "") if len(t) >= 3 and not t.isdigit()]
+    asked = len(set(ranker.query_terms(text or "")))
+    if (text or "").startswith("/") or len(known) < MIN_TERMS or len(known) * 2 < asked or not _mostly_latin(text):
         return Decision("none", [], 0.0, 0.0)
     return ranker.decide(text)
 

@@ -160,3 +160,16 @@ def test_menu_words_and_fillers_do_not_make_a_question_precise(kb):
     assert not unit_answers.is_precise(kb, "quelles aides dans ma région ?")
     assert not unit_answers.is_precise(kb, "prospection machin")
     assert unit_answers.is_precise(kb, "Pas de TVA pour les touristes ?")
+
+
+def test_a_pole_asked_for_a_sector_gets_the_poles_of_that_sector(kb):
+    text = "Quel pôle de compétitivité pour les produits de la mer ?"
+    _, messages = intent_table.answer_message(kb, "ask_cluster", {}, {}, text)
+    assert "Aquimer" in _text(messages) or "Pôle Mer Bretagne Atlantique" in _text(messages)
+
+
+def test_random_characters_are_no_question_even_with_a_known_acronym_inside(kb):
+    assert unit_answers.decide(kb, "︌丞·g︎ÐֱÇ۫Ͷ´:亟⁚佴︍云¸ڣMه︊(Yٞ仭İŝ🎇‗5").kind == "none"
+    assert unit_answers.decide(kb, "\x14?Ƹ︇Žֶ仏צ侽么仦ϥڙğ¢伔︅⁏Ģ⁀︉👏ڃ×‹伢Ϟ👜aP👶🌫G‾ϋ΄︋͵ןλ🗧").kind == "none"
+    assert unit_answers.decide(kb, "\x94\x94b\x86\x9c\x96\x1e\x16\x99\x83c\x05\x81").kind == "none"
+    assert unit_answers.decide(kb, "Comment fonctionne un crédit documentaire ?").kind == "sure"
