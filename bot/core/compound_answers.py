@@ -82,8 +82,9 @@ def _headed(question: str, messages: list) -> list:
 
 def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     """(profile slot values the message states, its Markets): the extractor's entities, set
-    right where the sentences say otherwise: a place it missed, « il y a trois ans » that dates
-    a trade fair and not the company, a market already served that is not the one wanted."""
+    right where the sentences say otherwise: a place, a sector or a headcount it missed, « il y
+    a trois ans » that dates a trade fair and not the company, a market already served that is
+    not the one wanted."""
     described = {
         slot: value
         for slot, value in entities.items()
@@ -94,6 +95,14 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
         region_id, code = advice_company.parse_place(kb, statements, statements)
         if region_id:
             described.update(region=region_id, departement=code)
+    if not described.get("sector") and statements:
+        sector = advice_company.parse_sector(kb, statements)
+        if sector:
+            described["sector"] = sector
+    if not described.get("headcount"):
+        headcount = message_parts.headcount_in(statements)
+        if headcount is not None:
+            described["headcount"] = str(headcount)
     if described.get("company_age") and message_parts.age_is_a_past_event(text):
         del described["company_age"]
     markets = message_parts.markets(kb, text)

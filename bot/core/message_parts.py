@@ -63,6 +63,18 @@ def stated_with_cue(text: str, slot: str, value: str) -> bool:
     return False
 
 
+_HEADCOUNT = re.compile(
+    r"\b(?:nous sommes|on est|on compte|nous comptons|equipe de|effectif de)\s+(\d{1,6})\b"
+    r"|\b(\d{1,6})\s+(?:salaries|employes|personnes|collaborateurs|etp)\b"
+)
+
+
+def headcount_in(text: str) -> int | None:
+    """The company's headcount stated in digits (« nous sommes 40 », « 35 salariés »), or None."""
+    match = _HEADCOUNT.search(fold(text or "").replace("'", " "))
+    return int(match.group(1) or match.group(2)) if match else None
+
+
 @dataclass(frozen=True)
 class Parts:
     statements: tuple

@@ -76,3 +76,10 @@ def test_beyond_three_questions_the_user_is_asked_to_send_the_rest_separately(kb
 
 def test_vague_questions_together_are_left_to_the_intent(kb):
     assert compound_answers.answer(kb, "Par où commencer pour exporter ? Qui peut m'accompagner ?", {}, {}) is None
+
+
+def test_a_sector_and_a_headcount_the_extractor_missed_are_read_from_the_description(kb):
+    text = "Nous sommes 35 salariés et nous transformons des produits de la mer. Comment trouver un importateur ?"
+    described, _ = compound_answers.read_profile(kb, text, {})
+    assert described["headcount"] == "35"
+    assert described["sector"] == advice_company.parse_sector(kb, "produits de la mer")

@@ -54,3 +54,9 @@ def test_a_number_is_a_profile_fact_only_beside_a_word_that_makes_it_one():
     assert not message_parts.stated_with_cue(text, "company_age", "2000")
     assert message_parts.stated_with_cue("Société créée en 2019.", "company_age", "2019")
     assert message_parts.stated_with_cue(text, "sector", "vélos")  # a slot that needs no cue
+
+
+def test_a_headcount_in_digits_is_read_from_the_sentence():
+    assert message_parts.headcount_in("Nous sommes 40 à Angers") == 40
+    assert message_parts.headcount_in("une PME de 35 salariés en Bretagne") == 35
+    assert message_parts.headcount_in("on a fait 3 salons") is None
