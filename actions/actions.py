@@ -13,10 +13,13 @@ from bot.config import settings
 from bot.core import answer_router, choices, compound_answers, intent_table, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
-from bot.knowledge.provider import get_knowledge_base
+from bot.knowledge.provider import get_knowledge_base, prepare_each_snapshot
 
 ENTITIES = ("programme", "obstacle", "cluster", "organisation", "region", "departement", "country", "sector")
 PROFILE_SLOTS = advice_company.PROFILE_SLOTS
+# The answer ranker and the sentencizer are built with each knowledge base snapshot, in the
+# loading thread, not by the first question.
+prepare_each_snapshot(compound_answers.prepare)
 ALL_ENTITIES = tuple(dict.fromkeys(ENTITIES + PROFILE_SLOTS))
 # What earlier turns established, for follow-ups such as « et c'est pour qui ? », and the
 # company's profile for eligibility.

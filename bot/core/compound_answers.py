@@ -80,6 +80,13 @@ def _headed(question: str, messages: list) -> list:
     return [first, *messages[1:]]
 
 
+def prepare(kb: KnowledgeBase) -> None:
+    """Builds, before any question, what answering needs: the ranker over `kb` and spaCy's
+    sentencizer (about 4 s to load)."""
+    unit_answers.prepare(kb)
+    message_parts.split("")
+
+
 def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     """(profile slot values the message states, its Markets): the extractor's entities, set
     right where the sentences say otherwise: a place, a sector or a headcount it missed, « il y

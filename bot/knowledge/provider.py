@@ -75,7 +75,10 @@ class LiveKnowledgeBase:
                 version = settled
             else:
                 raise store.DatabaseUnavailable("la base de connaissances a changé pendant chaque lecture")
-            self._current = (version, KnowledgeBase(records, editorial=editorial))
+            snapshot = KnowledgeBase(records, editorial=editorial)
+            for prepare in _PREPARERS:
+                prepare(snapshot)
+            self._current = (version, snapshot)
             return True
 
     def watch(self) -> None:
@@ -126,6 +129,17 @@ class LiveKnowledgeBase:
 
 _live: LiveKnowledgeBase | None = None
 _live_lock = threading.Lock()
+
+
+# What each process builds from a new snapshot before it answers with it (the action server's
+# answer ranker): run in the loading thread, off the event loop.
+_PREPARERS: list = []
+
+
+def prepare_each_snapshot(prepare) -> None:
+    """Registers `prepare(kb)`, called on each new snapshot before it is swapped in."""
+    if prepare not in _PREPARERS:
+        _PREPARERS.append(prepare)
 
 
 def current() -> LiveKnowledgeBase:

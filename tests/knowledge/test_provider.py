@@ -108,3 +108,31 @@ def test_refresh_interval_from_the_environment(monkeypatch, value, expected):
 
     monkeypatch.setenv("BOUSSOLE_KB_REFRESH_S", value)
     assert settings.current().kb_refresh_s == expected
+
+
+def test_each_new_snapshot_is_prepared_before_it_answers(dataset, engine, db_url, monkeypatch):
+    monkeypatch.setattr(provider, "_PREPARERS", [])
+    prepared = []
+
+    def prepare(snapshot):
+        # Not swapped in yet: a question never meets an unprepared snapshot.
+        assert live.snapshot is not snapshot
+        prepared.append(snapshot)
+
+    provider.prepare_each_snapshot(prepare)
+    provider.prepare_each_snapshot(prepare)  # registered once
+    store.load(dataset, engine, "v1")
+    live = provider.LiveKnowledgeBase(db_url, refresh_s=0)
+    live.refresh()
+    store.load(with_other_date(dataset), engine, "v2")
+    live.refresh()
+    live.refresh()  # unchanged: not read, not prepared again
+    assert len(prepared) == 2 and prepared[-1] is live.snapshot
+    live.stop(wait=True)
+
+
+def test_the_action_server_prepares_the_answer_ranker_with_each_snapshot():
+    import actions.actions  # noqa: F401 - registers its preparer on import
+    from bot.core import compound_answers
+
+    assert compound_answers.prepare in provider._PREPARERS
