@@ -66,6 +66,11 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
         )
     if _is_general(question):
         return {}, for_the_company(kb, company)
+    # « faut-il enregistrer nos produits ? » after « nous visons le Japon » is about Japan.
+    if company.country and not kb.mentioned("country", question):
+        decision = unit_answers.decide(kb, f"{question} {kb.name('country', company.country)}")
+        if decision.kind == "sure" and unit_answers.is_about(kb, decision.best[0].unit, "country", company.country):
+            return unit_answers.unit_reply(kb, decision.best[0].unit)
     found = unit_answers.answer_text(kb, question)
     if found is not None:
         return found

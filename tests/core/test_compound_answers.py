@@ -83,3 +83,10 @@ def test_a_sector_and_a_headcount_the_extractor_missed_are_read_from_the_descrip
     described, _ = compound_answers.read_profile(kb, text, {})
     assert described["headcount"] == "35"
     assert described["sector"] == advice_company.parse_sector(kb, "produits de la mer")
+
+
+def test_a_question_without_a_country_is_answered_for_the_market_the_company_aims_at(kb):
+    text = "Nous sommes 20 salariés et nous visons le Japon. Comment déclarer l'origine de nos produits ?"
+    _, messages = compound_answers.answer(kb, text, {"headcount": "20", "country": "Japon"}, {})
+    units = [(m.get("metadata") or {}).get(unit_answers.UNIT_KEY) for m in messages]
+    assert "faq:attestation-origine-japon" in units
