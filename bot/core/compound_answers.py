@@ -103,9 +103,11 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
         if slot in advice_company.PROFILE_SLOTS and value and message_parts.stated_with_cue(text, slot, value)
     }
     statements = " ".join(message_parts.split(text).statements)
-    if not (described.get("region") or described.get("departement")) and statements:
+    if not described.get("departement") and statements:
+        # « Nous sommes 40 à Angers » places the company more precisely than a Région named in
+        # a question (« qui peut nous aider en Pays de la Loire ? »).
         region_id, code = advice_company.parse_place(kb, statements, statements)
-        if region_id:
+        if region_id and (code or not described.get("region")) and described.get("region") in (None, region_id):
             described.update(region=region_id, departement=code)
     if not described.get("sector") and statements:
         sector = advice_company.parse_sector(kb, statements)

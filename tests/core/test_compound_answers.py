@@ -18,7 +18,8 @@ def _texts(messages):
 
 
 def test_the_profile_in_one_line_then_each_question_answered_in_order(kb):
-    updates, messages = compound_answers.answer(kb, ANGERS, {"headcount": "40", "country": "Belgique"}, {})
+    entities = {"headcount": "40", "country": "Belgique", "region": "pays-de-la-loire"}
+    updates, messages = compound_answers.answer(kb, ANGERS, entities, {})
     assert updates["headcount"] == "40" and updates["region"] == "pays-de-la-loire" and updates["departement"] == "49"
     assert updates["country"] == "ma"  # the market wanted, not the one served
     line = messages[0]["text"]

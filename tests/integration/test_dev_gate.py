@@ -15,9 +15,10 @@ from bot.rasa_client import RasaClient
 from bot.tools import dev_eval, dev_set
 from tests.integration.conftest import RASA_TOKEN
 
-# Held-out half, 7 December 2026 (docs/nlu.md), less a margin for the training's randomness.
-FLOORS = {"top1": 0.0, "key_fact": 0.0, "honest": 0.0}
-TARGETS = {"top1": 0.85, "key_fact": 0.85, "honest": 0.80}
+# Held-out half, 7 December 2026 (docs/nlu.md: 0.394, 0.447, 0.688; compound messages 0.174
+# and 0.326), less about 0.05 for the training's randomness.
+FLOORS = {"top1": 0.34, "key_fact": 0.39, "honest": 0.62, "answered": 0.10, "profile_f1": 0.25}
+TARGETS = {"top1": 0.85, "key_fact": 0.85, "honest": 0.80, "answered": 0.80, "profile_f1": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +30,16 @@ def report(rasa_server):
 
 
 def _below(figures: dict, bounds: dict) -> dict:
-    return {name: (figures[name], bound) for name, bound in bounds.items() if figures[name] < bound}
+    """The figures under their bound (single questions, and compound messages)."""
+    found = {**figures, **figures["compound"]}
+    return {name: (found[name], bound) for name, bound in bounds.items() if (found[name] or 0) < bound}
 
 
 def test_both_halves_are_measured_on_enough_questions(report):
     for half in dev_set.HALVES:
         assert report[half]["answerable"] >= 150 and report[half]["unanswerable"] >= 70, report[half]
+    # Part d's composed compound messages form one group, in the held-out half (tests/dev/README.md).
+    assert report["heldout"]["compound"]["questions"] >= 60
 
 
 def test_the_held_out_half_holds_its_floors(report):
