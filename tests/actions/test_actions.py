@@ -214,6 +214,20 @@ async def test_last_fallback_step_points_to_an_adviser(loaded_db):
     assert "conseiller" in messages[0]["text"] and events[-1]["event"] == "rewind"
 
 
+async def test_a_second_unclear_message_the_ranker_can_answer_is_answered_and_kept(loaded_db, kb):
+    question = kb.get("faq", "eori-obtenir")["question"]
+    messages, events = await run(actions.ActionDefaultFallback(), tracker(question, "nlu_fallback"))
+    assert messages[0]["answer_unit"] == "faq:eori-obtenir"
+    assert kb.get("faq", "eori-obtenir")["answer"][:60] in messages[0]["text"]
+    assert all(event["event"] != "rewind" for event in events)
+
+
+async def test_an_unclear_message_the_ranker_can_answer_gets_its_answer_not_did_you_mean(loaded_db, kb):
+    question = kb.get("faq", "eori-obtenir")["question"]
+    messages, _ = await run(actions.ActionAskAffirmation(), tracker(question, "nlu_fallback"))
+    assert messages[0]["answer_unit"] == "faq:eori-obtenir" and "sources" in messages[0]
+
+
 async def test_a_bare_number_after_a_list_is_a_choice(loaded_db, kb):
     options = ['/ask_programme{"programme":"vie"}', '/ask_programme{"programme":"carnet-ata"}']
     messages, _ = await run(actions.ActionNonsense(), tracker("2", "nonsense", slots={"last_options": options}))
