@@ -52,10 +52,12 @@ def _note_company(kb, tracker: Tracker):
     """(slot updates, messages) for what the latest message says about the company; slots
     hold what earlier turns said, this message's entities take precedence."""
     text = tracker.latest_message.get("text") or ""
-    values = _context(tracker)
-    described, _ = compound_answers.read_profile(kb, text, _latest_entities(tracker, PROFILE_SLOTS))
-    values.update(described)
-    return answer_router.answer_company(kb, values, text=text)
+    context, entities = _context(tracker), _latest_entities(tracker, PROFILE_SLOTS)
+    described, _ = compound_answers.read_profile(kb, text, entities)
+    profile, cleared = compound_answers.merged_profile(context, entities, described)
+    values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
+    updates, messages = answer_router.answer_company(kb, values, text=text)
+    return dict(updates, **dict.fromkeys(cleared)), messages
 
 
 def _slot_events(updates: dict[str, Any]) -> list[dict[str, Any]]:

@@ -74,7 +74,22 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     found = unit_answers.answer_text(kb, question)
     if found is not None:
         return found
+    # « Et comment se protéger des impayés ? »: the card of the difficulty or record it names,
+    # when that card holds the question's words.
+    for kind, intent, card in _CARDS:
+        for rid in kb.mentioned(kind, question)[:1]:
+            if not unit_answers.beside_the_record(kb, kind, rid, question):
+                updates = {kind: rid}
+                return updates, unit_answers.mark_record_reply(kb, intent, updates, card(kb, rid))
     return {}, unit_answers.no_reliable_answer()
+
+
+_CARDS = (
+    ("obstacle", "ask_obstacle", replies.obstacle_advice),
+    ("programme", "ask_programme", replies.programme_details),
+    ("organisation", "ask_organisation", replies.organisation_info),
+    ("country", "ask_country", replies.country_pointers),
+)
 
 
 def _headed(question: str, messages: list) -> list:
@@ -127,6 +142,22 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     return described, markets
 
 
+def merged_profile(context: dict, entities: dict, described: dict) -> tuple:
+    """(profile values, slots to clear): the earlier turns' slots, then what this message
+    states. Rasa fills a slot from its entity before any action runs, so a value that
+    read_profile set aside (« il y a trois ans ») is in the slots already: it is cleared."""
+    values = {slot: context.get(slot) for slot in advice_company.PROFILE_SLOTS if context.get(slot)}
+    cleared = [
+        slot
+        for slot, value in entities.items()
+        if slot in advice_company.PROFILE_SLOTS and slot not in described and values.get(slot) == value
+    ]
+    for slot in cleared:
+        del values[slot]
+    values.update(described)
+    return values, cleared
+
+
 def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=None):
     """(slot updates, messages) for a compound message, or None when the message is not one
     (a single question, or a description without a question)."""
@@ -137,10 +168,9 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     precise = sum(1 for q in parts.questions if unit_answers.is_precise(kb, q))
     if not message_parts.is_compound(parts, bool(described) or bool(markets.served), precise):
         return None
-    values = {slot: context.get(slot) for slot in advice_company.PROFILE_SLOTS if context.get(slot)}
-    values.update(described)
+    values, cleared = merged_profile(context, entities, described)
     company = advice_company.from_values(kb, values, today)
-    updates = advice_company.to_slots(company)
+    updates = dict(advice_company.to_slots(company), **dict.fromkeys(cleared))
     messages = []
     line = _profile_line(kb, company, markets.served) if described or markets.served else ""
     if line:

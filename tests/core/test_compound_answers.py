@@ -91,3 +91,26 @@ def test_a_question_without_a_country_is_answered_for_the_market_the_company_aim
     _, messages = compound_answers.answer(kb, text, {"headcount": "20", "country": "Japon"}, {})
     units = [(m.get("metadata") or {}).get(unit_answers.UNIT_KEY) for m in messages]
     assert "faq:attestation-origine-japon" in units
+
+
+def test_a_value_set_aside_is_cleared_from_the_slot_rasa_filled_from_its_entity(kb):
+    text = (
+        "Nous sommes 30 salariés, on a fait un salon à Milan il y a trois ans. On vend déjà au Portugal, "
+        "on aimerait essayer le Mexique. Comment trouver un distributeur ? Et le crédit documentaire ?"
+    )
+    entities = {"headcount": "30", "company_age": "trois ans"}
+    # Rasa filled the slots from the entities before the action ran; the sector is from before.
+    context = {"headcount": "30", "company_age": "trois ans", "sector": "agroalimentaire"}
+    updates, messages = compound_answers.answer(kb, text, entities, context)
+    assert updates["company_age"] is None and "ancienneté" not in messages[0]["text"]
+    assert updates["sector"] == "agroalimentaire" and updates["country"] == "mx"
+    values, cleared = compound_answers.merged_profile(context, entities, {"headcount": "30"})
+    assert cleared == ["company_age"] and values == {"headcount": "30", "sector": "agroalimentaire"}
+
+
+def test_a_question_the_ranker_cannot_place_gets_the_card_of_the_difficulty_it_names(kb):
+    text = "Nous sommes 30 salariés. Comment trouver un distributeur ? Et comment se protéger des impayés ?"
+    _, messages = compound_answers.answer(kb, text, {"headcount": "30"}, {})
+    last = next(m for m in messages if m["text"].startswith("« Et comment se protéger des impayés ? »"))
+    assert last["metadata"][unit_answers.UNIT_KEY] == "obstacle:risque-paiement"
+    assert kb.get("obstacle", "risque-paiement")["summary"] in last["text"]
