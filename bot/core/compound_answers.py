@@ -84,11 +84,11 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     return {}, unit_answers.no_reliable_answer()
 
 
+# A country's or an organisation's card is too broad for a precise question (« faut-il
+# enregistrer nos produits au Japon ? »): only a difficulty's or a programme's.
 _CARDS = (
     ("obstacle", "ask_obstacle", replies.obstacle_advice),
     ("programme", "ask_programme", replies.programme_details),
-    ("organisation", "ask_organisation", replies.organisation_info),
-    ("country", "ask_country", replies.country_pointers),
 )
 
 
