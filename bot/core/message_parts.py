@@ -45,7 +45,7 @@ PROFILE_CUES = {
         r"\b(salaries?|employes?|personnes?|collaborateurs?|sommes|on est|equipe|effectif|etp|ouvriers?|emplois?)\b"
     ),
     "revenue": re.compile(r"(\bchiffre d affaires\b|\bca\b|€|\beuros?\b|\bm€|\bk€|\bmillions?\b)"),
-    "company_age": re.compile(r"\b(cree|creee|fonde|fondee|existe|existons|creation|depuis|ans?|annees?|il y a)\b"),
+    "company_age": re.compile(r"\b(cree\w*|fonde\w*|exist\w*|creation|depuis|ans?|annees?|il y a)\b"),
 }
 
 

@@ -53,6 +53,8 @@ def test_a_number_is_a_profile_fact_only_beside_a_word_that_makes_it_one():
     assert not message_parts.stated_with_cue(text, "headcount", "293")
     assert not message_parts.stated_with_cue(text, "company_age", "2000")
     assert message_parts.stated_with_cue("Société créée en 2019.", "company_age", "2019")
+    assert message_parts.stated_with_cue("Nous sommes en Bretagne, créés en 2010.", "company_age", "2010")
+    assert message_parts.stated_with_cue("Fondées en 1990, nos deux usines…", "company_age", "1990")
     assert message_parts.stated_with_cue(text, "sector", "vélos")  # a slot that needs no cue
 
 
