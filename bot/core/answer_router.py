@@ -35,7 +35,7 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
         # A name we do not know: the closest names we do (the ranker, consulted first, found
         # no unit for the question).
         return None, replies.unknown_programme(kb, entity)
-    return None, _faq_or(kb, text, replies.which_programme(kb))
+    return None, _honest_or_menu(kb, text, replies.which_programme(kb))
 
 
 def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: dict | None = None):
@@ -51,7 +51,7 @@ def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: d
         obstacle_id = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if obstacle_id is not None and unit_answers.beside_the_record(kb, "obstacle", obstacle_id, text):
         # The difficulty is named, the point asked is not in its card: say so, card one tap away.
-        return None, unit_answers.no_reliable_answer(replies.obstacle_button(kb, obstacle_id))
+        return None, unit_answers.no_reliable_answer(replies.card_button(kb, "obstacle", obstacle_id))
     if obstacle_id is not None:
         return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
     if not unit_answers.is_precise(kb, text):
@@ -59,7 +59,7 @@ def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: d
             obstacle_id = kb.fuzzy_resolve("obstacle", earlier) if earlier else None
             if obstacle_id is not None:
                 return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
-    return None, _faq_or(kb, text, replies.which_obstacle(kb))
+    return None, _honest_or_menu(kb, text, replies.which_obstacle(kb))
 
 
 # The FAQ entry on joining a pôle, added to a pôle's card when the user wants to join it.
@@ -80,10 +80,10 @@ def answer_cluster(kb: KnowledgeBase, entity: str | None, sector: str | None, te
         return None, replies.clusters_for_sector(kb, sector_id, region) + how_to_join
     if joining:
         return None, how_to_join
-    return None, _faq_or(kb, text, replies.which_cluster(kb))
+    return None, _honest_or_menu(kb, text, replies.which_cluster(kb))
 
 
-def _faq_or(kb: KnowledgeBase, text: str, otherwise: list) -> list:
+def _honest_or_menu(kb: KnowledgeBase, text: str, otherwise: list) -> list:
     """When the intent's own record cannot be found (and the ranker, consulted first, found
     nothing reliable): a precise question gets the honest reply, never a menu; a vague one
     (« quelles aides dans ma région ? ») gets `otherwise`, which asks the user to choose."""
@@ -96,20 +96,13 @@ def answer_organisation(kb: KnowledgeBase, entity: str | None, text: str):
     """(organisation id or None, messages)."""
     organisation_id = kb.named("organisation", entity, text)
     if organisation_id is not None and unit_answers.beside_the_record(kb, "organisation", organisation_id, text):
-        return None, unit_answers.no_reliable_answer(_card_button(kb, "organisation", organisation_id))
+        return None, unit_answers.no_reliable_answer(replies.card_button(kb, "organisation", organisation_id))
     if organisation_id is not None:
         return organisation_id, replies.organisation_info(kb, organisation_id)
     programmes = kb.mentioned("programme", text or "")
     if programmes:
         return None, replies.programme_details(kb, programmes[0])
-    return None, _faq_or(kb, text, replies.which_organisation(kb))
-
-
-_CARD_INTENTS = {"country": "ask_country", "organisation": "ask_organisation"}
-
-
-def _card_button(kb: KnowledgeBase, kind: str, rid: str) -> dict:
-    return {"title": kb.name(kind, rid), "payload": replies.payload(_CARD_INTENTS[kind], **{kind: rid})}
+    return None, _honest_or_menu(kb, text, replies.which_organisation(kb))
 
 
 def answer_region(
@@ -123,17 +116,17 @@ def answer_region(
     )
     if region_id is not None:
         return region_id, replies.region_support(kb, region_id, code)
-    return None, _faq_or(kb, text, replies.which_region(kb))
+    return None, _honest_or_menu(kb, text, replies.which_region(kb))
 
 
 def answer_country(kb: KnowledgeBase, entity: str | None, text: str):
     """(country id or None, messages)."""
     country_id = kb.named("country", entity, text)
     if country_id is not None and unit_answers.beside_the_record(kb, "country", country_id, text):
-        return None, unit_answers.no_reliable_answer(_card_button(kb, "country", country_id))
+        return None, unit_answers.no_reliable_answer(replies.card_button(kb, "country", country_id))
     if country_id is not None:
         return country_id, replies.country_pointers(kb, country_id)
-    return None, _faq_or(kb, text, replies.which_country(kb))
+    return None, _honest_or_menu(kb, text, replies.which_country(kb))
 
 
 def answer_out_of_scope(kb: KnowledgeBase, text: str):
@@ -186,11 +179,11 @@ def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: str | None, 
     apply », « is it still open »: one aspect of one programme."""
     pid = programme_in_context(kb, entity, context, text)
     if pid is None:
-        return None, _faq_or(kb, text, replies.which_programme(kb, intent))
+        return None, _honest_or_menu(kb, text, replies.which_programme(kb, intent))
     if pid == context and not entity and _off_the_programme(kb, pid, text):
         # « le quota japonais sur le glutamate, c'est combien ? » is no follow-up on the
         # programme discussed before: say we do not know rather than answer beside it.
-        return None, _faq_or(kb, text, replies.not_in_knowledge(kb, pid, intent))
+        return None, _honest_or_menu(kb, text, replies.not_in_knowledge(kb, pid, intent))
     return pid, replies.PROGRAMME_ASPECTS[intent](kb, pid)
 
 
@@ -305,7 +298,7 @@ def answer_eligibility(kb: KnowledgeBase, entity: str | None, context: dict, tex
     conversation says about the company; what is missing is asked for."""
     pid = programme_in_context(kb, entity, context.get("programme"), text)
     if pid is None:
-        return {}, _faq_or(kb, text, replies.which_programme(kb, "ask_eligibility"))
+        return {}, _honest_or_menu(kb, text, replies.which_programme(kb, "ask_eligibility"))
     company = advice_company.from_values(kb, context, today)
     assessment = eligibility.assess(kb, pid, company)
     return (

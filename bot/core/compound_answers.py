@@ -76,20 +76,17 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
         return found
     # « Et comment se protéger des impayés ? »: the card of the difficulty or record it names,
     # when that card holds the question's words.
-    for kind, intent, card in _CARDS:
+    for kind, card in _CARDS.items():
         for rid in kb.mentioned(kind, question)[:1]:
             if not unit_answers.beside_the_record(kb, kind, rid, question):
                 updates = {kind: rid}
-                return updates, unit_answers.mark_record_reply(kb, intent, updates, card(kb, rid))
+                return updates, unit_answers.mark_record_reply(kb, replies.CARD_INTENTS[kind], updates, card(kb, rid))
     return {}, unit_answers.no_reliable_answer()
 
 
 # A country's or an organisation's card is too broad for a precise question (« faut-il
 # enregistrer nos produits au Japon ? »): only a difficulty's or a programme's.
-_CARDS = (
-    ("obstacle", "ask_obstacle", replies.obstacle_advice),
-    ("programme", "ask_programme", replies.programme_details),
-)
+_CARDS = {"obstacle": replies.obstacle_advice, "programme": replies.programme_details}
 
 
 def _headed(question: str, messages: list) -> list:
@@ -162,7 +159,8 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     """(slot updates, messages) for a compound message, or None when the message is not one
     (a single question, or a description without a question)."""
     parts = message_parts.split(text)
-    if not parts.questions:
+    # A single question with nothing before it, the most common message, is no compound.
+    if not parts.questions or (len(parts.questions) == 1 and not parts.statements):
         return None
     described, markets = read_profile(kb, text, entities)
     precise = sum(1 for q in parts.questions if unit_answers.is_precise(kb, q))

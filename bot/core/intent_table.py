@@ -224,18 +224,23 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
     # « Quel pôle pour les produits de la mer ? »: the pôles of that sector are the answer.
     by_sector = kind == "sector"
     if typed and not follow_up and not by_sector and not (rid and unit_answers.names_only(kb, kind, rid, text)):
-        if rid is None or unit_answers.beside_the_record(kb, kind, rid, text):
-            found = unit_answers.answer_text(kb, text)
-            if found is not None:
-                return found
-        else:
-            # The named record's card holds the question's words: only a unit the ranker is
-            # sure of, and that is about that record, answers more precisely.
-            decision = unit_answers.decide(kb, text)
-            if decision.kind == "sure" and unit_answers.is_about(kb, decision.best[0].unit, kind, rid):
-                return unit_answers.unit_reply(kb, decision.best[0].unit)
+        found = _ranked_answer(kb, kind, rid, text)
+        if found is not None:
+            return found
     updates, messages = row.reply(kb, entities, context, text)
     return updates, unit_answers.mark_record_reply(kb, intent, updates, messages)
+
+
+def _ranked_answer(kb: KnowledgeBase, kind: str | None, rid: str | None, text: str):
+    """(slot updates, messages) from the ranker, or None. When the message names a record whose
+    card holds the question's words, only a unit the ranker is sure of, and that is about that
+    record, answers more precisely than the card."""
+    if rid is None or unit_answers.beside_the_record(kb, kind, rid, text):
+        return unit_answers.answer_text(kb, text)
+    decision = unit_answers.decide(kb, text)
+    if decision.kind == "sure" and unit_answers.is_about(kb, decision.best[0].unit, kind, rid):
+        return unit_answers.unit_reply(kb, decision.best[0].unit)
+    return None
 
 
 def answer_choice(kb: KnowledgeBase, rank_text: str | None, text: str, options: list, context: dict):

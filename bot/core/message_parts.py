@@ -35,7 +35,9 @@ _WANTED = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,;:]| mais | et (?=on |nous |j)")
 # A past action dated by « il y a N ans »: the company's age is said otherwise (« créée en… »).
 _PAST_EVENT = re.compile(r"\b(on a|nous avons|j ai|avons) (fait|participe|expose|eu|tente|essaye)\b")
-_CREATION = re.compile(r"\b(cree|creee|fonde|fondee|existe|existons|creation|ans d existence)\b")
+# « créée », « créés », « fondées », « existons »: every form, in both patterns below.
+_CREATION_WORDS = r"cree\w*|fonde\w*|exist\w*|creation"
+_CREATION = re.compile(rf"\b({_CREATION_WORDS}|ans d existence)\b")
 
 
 # What a sentence says around a number that is the company's headcount, revenue or age:
@@ -45,7 +47,7 @@ PROFILE_CUES = {
         r"\b(salaries?|employes?|personnes?|collaborateurs?|sommes|on est|equipe|effectif|etp|ouvriers?|emplois?)\b"
     ),
     "revenue": re.compile(r"(\bchiffre d affaires\b|\bca\b|€|\beuros?\b|\bm€|\bk€|\bmillions?\b)"),
-    "company_age": re.compile(r"\b(cree\w*|fonde\w*|exist\w*|creation|depuis|ans?|annees?|il y a)\b"),
+    "company_age": re.compile(rf"\b({_CREATION_WORDS}|depuis|ans?|annees?|il y a)\b"),
 }
 
 
@@ -55,12 +57,8 @@ def stated_with_cue(text: str, slot: str, value: str) -> bool:
     cue = PROFILE_CUES.get(slot)
     if cue is None:
         return True
-    wanted = fold(str(value)).replace("'", " ")
-    for sentence in _sentencizer()(text or "").sents:
-        folded = fold(sentence.text).replace("'", " ")
-        if wanted and wanted in folded and cue.search(folded):
-            return True
-    return False
+    wanted = _folded(str(value))
+    return bool(wanted) and any(wanted in f and cue.search(f) for f in map(_folded, sentences(text)))
 
 
 _HEADCOUNT = re.compile(
@@ -71,7 +69,7 @@ _HEADCOUNT = re.compile(
 
 def headcount_in(text: str) -> int | None:
     """The company's headcount stated in digits (« nous sommes 40 », « 35 salariés »), or None."""
-    match = _HEADCOUNT.search(fold(text or "").replace("'", " "))
+    match = _HEADCOUNT.search(_folded(text or ""))
     return int(match.group(1) or match.group(2)) if match else None
 
 
@@ -88,15 +86,22 @@ def _sentencizer():
     return nlp
 
 
+@functools.lru_cache(maxsize=64)
+def sentences(text: str) -> tuple:
+    """The message's sentences, spaces tidied, empty ones left out. Cached: the profile, the
+    markets and the questions of one message are all read from its sentences."""
+    cut = (" ".join(sentence.text.split()) for sentence in _sentencizer()(text or "").sents)
+    return tuple(sentence for sentence in cut if sentence)
+
+
+def _folded(text: str) -> str:
+    return fold(text).replace("'", " ")
+
+
 def split(text: str) -> Parts:
     """Statements and questions, in the order written (a sentence with « ? » is a question)."""
-    statements, questions = [], []
-    for sentence in _sentencizer()(text or "").sents:
-        clean = " ".join(sentence.text.split())
-        if not clean:
-            continue
-        (questions if "?" in clean else statements).append(clean)
-    return Parts(tuple(statements), tuple(questions))
+    said = sentences(text)
+    return Parts(tuple(s for s in said if "?" not in s), tuple(s for s in said if "?" in s))
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,9 @@ def markets(kb: KnowledgeBase, text: str) -> Markets:
     """The countries of each clause, served or wanted by what the clause says of them; a
     country named with neither kind of verb is left out (a question may name it in passing)."""
     served, wanted = [], []
-    for sentence in _sentencizer()(text or "").sents:
-        for clause in _CLAUSE_BREAK.split(sentence.text):
-            folded = fold(clause).replace("'", " ")
+    for sentence in sentences(text):
+        for clause in _CLAUSE_BREAK.split(sentence):
+            folded = _folded(clause)
             countries = kb.mentioned("country", clause)
             if not countries:
                 continue
@@ -126,11 +131,9 @@ def markets(kb: KnowledgeBase, text: str) -> Markets:
 def age_is_a_past_event(text: str) -> bool:
     """Whether « il y a trois ans » in the message dates something the company did, not its
     creation: the sentence that holds it tells of an action and not of a creation."""
-    for sentence in _sentencizer()(text or "").sents:
-        folded = fold(sentence.text).replace("'", " ")
-        if "il y a" in folded and _PAST_EVENT.search(folded) and not _CREATION.search(folded):
-            return True
-    return False
+    return any(
+        "il y a" in f and _PAST_EVENT.search(f) and not _CREATION.search(f) for f in map(_folded, sentences(text))
+    )
 
 
 def is_compound(parts: Parts, knows_the_company: bool, precise_questions: int) -> bool:

@@ -46,16 +46,32 @@ def message(text: str, buttons=None) -> dict:
     return out
 
 
+# The intent that shows a record's card, by kind of record (its entity has the kind's name).
+CARD_INTENTS = {
+    "programme": "ask_programme",
+    "obstacle": "ask_obstacle",
+    "organisation": "ask_organisation",
+    "country": "ask_country",
+    "region": "ask_region_support",
+    "cluster": "ask_cluster",
+}
+
+
+def card_button(kb: KnowledgeBase, kind: str, rid: str) -> dict:
+    """A button, titled with the record's name, that asks for its card."""
+    return {"title": kb.name(kind, rid), "payload": payload(CARD_INTENTS[kind], **{kind: rid})}
+
+
 def programme_button(kb: KnowledgeBase, pid: str) -> dict:
-    return {"title": kb.name("programme", pid), "payload": payload("ask_programme", programme=pid)}
+    return card_button(kb, "programme", pid)
 
 
 def obstacle_button(kb: KnowledgeBase, obstacle_id: str) -> dict:
-    return {"title": kb.name("obstacle", obstacle_id), "payload": payload("ask_obstacle", obstacle=obstacle_id)}
+    return card_button(kb, "obstacle", obstacle_id)
 
 
 def cluster_button(kb: KnowledgeBase, pole_id: str) -> dict:
-    return {"title": kb.name("cluster", pole_id), "payload": payload("ask_cluster", cluster=pole_id)}
+    return card_button(kb, "cluster", pole_id)
 
 
 def _bullets(items) -> str:

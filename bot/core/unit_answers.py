@@ -30,7 +30,7 @@ UNIT_KEY = "answer_unit"
 SOURCES_KEY = "sources"
 ABSTAINED_KEY = "abstained"
 
-# A programme's aspect → the reply that answers it, and the intent of the button that asks it.
+# A programme's aspect → the intent of the button that asks it, and the reply that answers it.
 ASPECT_REPLIES = {
     "presentation": ("ask_programme", replies.programme_details),
     "beneficiaires": ("ask_eligibility", replies.programme_eligibility),
@@ -46,15 +46,6 @@ ASPECT_LABELS = {
     "demarche": "comment faire la demande",
     "statut": "est-il toujours ouvert",
     "contact": "qui contacter",
-}
-# The slot that remembers what a kind of record the answer was about, for follow-ups.
-SLOT_OF_KIND = {
-    "programme": "programme",
-    "obstacle": "obstacle",
-    "organisation": "organisation",
-    "country": "country",
-    "region": "region",
-    "cluster": "cluster",
 }
 
 # A question needs this many meaningful words before the ranker may overrule the intent's own
@@ -132,11 +123,8 @@ def _advice_reply(kb: KnowledgeBase, unit) -> list:
     obstacle = kb.get("obstacle", unit.record_id)
     n = int(unit.aspect.rsplit("-", 1)[1])
     text = f"{obstacle['advice'][n - 1]}\n\n{replies.source_line(obstacle)}"
-    more = {
-        "title": f"En savoir plus : {obstacle['name'].lower()}",
-        "payload": replies.payload("ask_obstacle", obstacle=unit.record_id),
-    }
-    return [replies.message(text, [more])]
+    more = replies.card_button(kb, "obstacle", unit.record_id)
+    return [replies.message(text, [dict(more, title=f"En savoir plus : {more['title'].lower()}")])]
 
 
 def unit_reply(kb: KnowledgeBase, unit) -> tuple:
@@ -160,7 +148,8 @@ def unit_reply(kb: KnowledgeBase, unit) -> tuple:
         messages = replies.cluster_info(kb, rid)
     else:  # a kind answer_units.py gained without a reply here
         raise ValueError(f"unité de réponse sans réponse : {unit.id}")
-    updates = {SLOT_OF_KIND[kind]: rid} if kind in SLOT_OF_KIND else {}
+    # The slot named after the record's kind remembers it for follow-ups; a FAQ entry has none.
+    updates = {} if kind == "faq" else {kind: rid}
     return updates, _with_metadata(messages, unit.id, kb.get(kind, rid))
 
 
@@ -178,19 +167,10 @@ def unit_label(kb: KnowledgeBase, unit) -> str:
 def unit_payload(unit) -> str:
     """What a button sends to ask for the unit: the intent and record when one intent answers
     it, else the FAQ's own question, which the ranker then finds first."""
-    kind, rid = unit.kind, unit.record_id
-    if kind == "programme":
-        return replies.payload(ASPECT_REPLIES[unit.aspect][0], programme=rid)
-    if kind == "obstacle":
-        return replies.payload("ask_obstacle", obstacle=rid)
-    if kind == "organisation":
-        return replies.payload("ask_organisation", organisation=rid)
-    if kind == "country":
-        return replies.payload("ask_country", country=rid)
-    if kind == "region":
-        return replies.payload("ask_region_support", region=rid)
-    if kind == "cluster":
-        return replies.payload("ask_cluster", cluster=rid)
+    if unit.kind == "programme":
+        return replies.payload(ASPECT_REPLIES[unit.aspect][0], programme=unit.record_id)
+    if unit.kind in replies.CARD_INTENTS:
+        return replies.payload(replies.CARD_INTENTS[unit.kind], **{unit.kind: unit.record_id})
     return unit.title
 
 
@@ -328,21 +308,7 @@ def names_only(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
 
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a
 # programme; the whole record otherwise.
-_INTENT_ASPECTS = {
-    "ask_programme": "presentation",
-    "ask_eligibility": "beneficiaires",
-    "ask_amount": "montants",
-    "ask_how_to_apply": "demarche",
-    "ask_programme_status": "statut",
-    "ask_contact": "contact",
-}
-_RECORD_UNITS = {
-    "obstacle": "obstacle:{}",
-    "organisation": "organisation:{}",
-    "country": "country:{}",
-    "region": "region:{}:contacts",
-    "cluster": "cluster:{}:international",
-}
+_INTENT_ASPECTS = {intent: aspect for aspect, (intent, _) in ASPECT_REPLIES.items()}
 
 
 def mark_record_reply(kb: KnowledgeBase, intent: str, updates: dict, messages: list) -> list:
@@ -351,13 +317,13 @@ def mark_record_reply(kb: KnowledgeBase, intent: str, updates: dict, messages: l
     if not messages or (messages[0].get("metadata") or {}).get(UNIT_KEY):
         return messages
     if updates.get("programme") and intent in _INTENT_ASPECTS:
-        unit_id = f"programme:{updates['programme']}:{_INTENT_ASPECTS[intent]}"
         kind, rid = "programme", updates["programme"]
+        unit_id = answer_units.unit_id(kind, rid, _INTENT_ASPECTS[intent])
     else:
-        found = next(((k, updates[k]) for k in _RECORD_UNITS if updates.get(k)), None)
+        found = next(((k, updates[k]) for k in answer_units.RECORD_UNIT_IDS if updates.get(k)), None)
         if found is None:
             return messages
         kind, rid = found
-        unit_id = _RECORD_UNITS[kind].format(rid)
+        unit_id = answer_units.unit_id(kind, rid)
     record = kb.get(kind, rid)
     return _with_metadata(messages, unit_id, record) if record is not None else messages

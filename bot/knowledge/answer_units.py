@@ -37,6 +37,25 @@ ASPECT_KEYS = {
 }
 
 
+# The id of the unit that answers about a whole record, by kind (a FAQ entry, an obstacle's
+# summary, an organisation's role, a country's market access, a Région's contacts, a pôle's
+# international offer); a programme's units are its aspects.
+RECORD_UNIT_IDS = {
+    "faq": "faq:{}",
+    "obstacle": "obstacle:{}",
+    "organisation": "organisation:{}",
+    "country": "country:{}",
+    "region": "region:{}:contacts",
+    "cluster": "cluster:{}:international",
+}
+
+
+def unit_id(kind: str, rid: str, aspect: str = "") -> str:
+    """A unit's id: the whole record's, or that of one of its parts (an aspect of a
+    programme, « conseil-<n> » of an obstacle)."""
+    return f"{kind}:{rid}:{aspect}" if aspect else RECORD_UNIT_IDS[kind].format(rid)
+
+
 @dataclass(frozen=True)
 class AnswerUnit:
     id: str
@@ -68,7 +87,13 @@ def _names(record: dict) -> tuple:
 def _faq_units(records: dict) -> list:
     return [
         AnswerUnit(
-            f"faq:{rid}", "faq", rid, "", r["question"], r["answer"], tuple([r["question"], *r.get("variants", [])])
+            unit_id("faq", rid),
+            "faq",
+            rid,
+            "",
+            r["question"],
+            r["answer"],
+            tuple([r["question"], *r.get("variants", [])]),
         )
         for rid, r in records.items()
     ]
@@ -77,11 +102,11 @@ def _faq_units(records: dict) -> list:
 def _obstacle_units(records: dict) -> list:
     out = []
     for rid, r in records.items():
-        out.append(AnswerUnit(f"obstacle:{rid}", "obstacle", rid, "", r["name"], r["summary"], _names(r)))
+        out.append(AnswerUnit(unit_id("obstacle", rid), "obstacle", rid, "", r["name"], r["summary"], _names(r)))
         for n, advice in enumerate(r.get("advice", []), start=1):
             out.append(
                 AnswerUnit(
-                    f"obstacle:{rid}:conseil-{n}",
+                    unit_id("obstacle", rid, f"conseil-{n}"),
                     "obstacle",
                     rid,
                     f"conseil-{n}",
@@ -102,7 +127,7 @@ def _programme_units(records: dict) -> list:
                 continue
             out.append(
                 AnswerUnit(
-                    f"programme:{rid}:{aspect}",
+                    unit_id("programme", rid, aspect),
                     "programme",
                     rid,
                     aspect,
@@ -117,7 +142,7 @@ def _programme_units(records: dict) -> list:
 def _organisation_units(records: dict) -> list:
     return [
         AnswerUnit(
-            f"organisation:{rid}",
+            unit_id("organisation", rid),
             "organisation",
             rid,
             "",
@@ -139,7 +164,9 @@ def _country_units(records: dict) -> list:
             _text_of(r.get("business_france")),
         ]
         out.append(
-            AnswerUnit(f"country:{rid}", "country", rid, "", r["name"], " ".join(p for p in parts if p), _names(r))
+            AnswerUnit(
+                unit_id("country", rid), "country", rid, "", r["name"], " ".join(p for p in parts if p), _names(r)
+            )
         )
     return out
 
@@ -147,7 +174,7 @@ def _country_units(records: dict) -> list:
 def _region_units(records: dict) -> list:
     return [
         AnswerUnit(
-            f"region:{rid}:contacts",
+            unit_id("region", rid),
             "region",
             rid,
             "contacts",
@@ -163,7 +190,7 @@ def _region_units(records: dict) -> list:
 def _cluster_units(records: dict) -> list:
     return [
         AnswerUnit(
-            f"cluster:{rid}:international",
+            unit_id("cluster", rid),
             "cluster",
             rid,
             "international",

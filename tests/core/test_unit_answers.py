@@ -39,7 +39,7 @@ def test_every_unit_has_a_reply_that_names_it_and_cites_a_source(kb):
         updates, messages = unit_answers.unit_reply(kb, unit)
         assert _unit(messages) == unit.id, unit.id
         assert citations.CITATION.search(_text(messages)), unit.id
-        expected = {} if unit.kind == "faq" else {unit_answers.SLOT_OF_KIND[unit.kind]: unit.record_id}
+        expected = {} if unit.kind == "faq" else {unit.kind: unit.record_id}
         assert updates == expected, unit.id
 
 
