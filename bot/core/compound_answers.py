@@ -164,6 +164,8 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
         return None
     described, markets = read_profile(kb, text, entities)
     precise = sum(1 for q in parts.questions if unit_answers.is_precise(kb, q))
+    if not message_parts.speaks_of_itself(parts.statements):
+        described, markets = {}, message_parts.Markets((), ())
     if not message_parts.is_compound(parts, bool(described) or bool(markets.served), precise):
         return None
     values, cleared = merged_profile(context, entities, described)

@@ -203,10 +203,10 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
 
     - A message that says little more than a record's name (« C'est quoi le numéro EORI ? »),
       or follows up on the programme discussed before (« et ça coûte combien ? »), gets the
-      intent's answer about that record.
+      intent's answer about that record; for a difficulty, a broad subject, a FAQ entry the
+      ranker is sure of comes first (« mon bien est-il à double usage ? »).
     - When the message names a record whose card holds the question's words, that card,
-      unless the ranker is sure of a unit about that record (one of its aspects, a FAQ entry
-      that links it).
+      unless the ranker is sure of, or finds likely, a FAQ entry or a unit about that record.
     - Otherwise the ranker comes first: the unit it is sure of, a likely unit with the
       runner-up beside it, or two close ones to choose from.
     - Then the intent's answer, in which a precise question gets the honest reply rather than
@@ -223,8 +223,11 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
     )
     # « Quel pôle pour les produits de la mer ? »: the pôles of that sector are the answer.
     by_sector = kind == "sector"
-    if typed and not follow_up and not by_sector and not (rid and unit_answers.names_only(kb, kind, rid, text)):
-        found = _ranked_answer(kb, kind, rid, text)
+    if typed and not follow_up and not by_sector:
+        if rid and unit_answers.names_only(kb, kind, rid, text):
+            found = _sure_entry_on_the_subject(kb, kind, text)
+        else:
+            found = _ranked_answer(kb, kind, rid, text)
         if found is not None:
             return found
     updates, messages = row.reply(kb, entities, context, text)
@@ -233,12 +236,27 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
 
 def _ranked_answer(kb: KnowledgeBase, kind: str | None, rid: str | None, text: str):
     """(slot updates, messages) from the ranker, or None. When the message names a record whose
-    card holds the question's words, only a unit the ranker is sure of, and that is about that
-    record, answers more precisely than the card."""
+    card holds the question's words, a unit the ranker is sure of or finds likely answers more
+    precisely than the card if it is a FAQ entry (written for one question) or about that
+    record."""
     if rid is None or unit_answers.beside_the_record(kb, kind, rid, text):
         return unit_answers.answer_text(kb, text)
     decision = unit_answers.decide(kb, text)
-    if decision.kind == "sure" and unit_answers.is_about(kb, decision.best[0].unit, kind, rid):
+    best = decision.best[0].unit if decision.best else None
+    if decision.kind in ("sure", "likely") and (best.kind == "faq" or unit_answers.is_about(kb, best, kind, rid)):
+        return unit_answers.answer_text(kb, text)
+    return None
+
+
+def _sure_entry_on_the_subject(kb: KnowledgeBase, kind: str, text: str):
+    """(slot updates, messages) for a question that only names a difficulty, when the ranker is
+    sure of a FAQ entry: a difficulty is a broad subject, and an entry written for the question
+    (« mon bien est-il à double usage ? ») answers it better than the subject's summary. A
+    programme's or an organisation's card already answers a question that only names it."""
+    if kind != "obstacle":
+        return None
+    decision = unit_answers.decide(kb, text)
+    if decision.kind == "sure" and decision.best[0].unit.kind == "faq":
         return unit_answers.unit_reply(kb, decision.best[0].unit)
     return None
 

@@ -136,6 +136,19 @@ def age_is_a_past_event(text: str) -> bool:
     )
 
 
+# A description of the writer's own company: in the first person (« nous sommes 12 », « on
+# vise… », « mon entreprise »), or opening on the company itself (« PME de 25 salariés… »).
+# « Une entreprise basée en Allemagne facture… » sets a case; it does not describe the writer's.
+_FIRST_PERSON = re.compile(r"\b(je|j|nous|on|notre|nos|mon|ma|mes)\b")
+_OWN_COMPANY = re.compile(r"^(pme|tpe|eti|startup|start up|entreprise|societe|fabricant|editeur|cabinet)\b")
+
+
+def speaks_of_itself(statements: tuple) -> bool:
+    """Whether statements describe the writer's own company rather than a case."""
+    folded = [_folded(statement).strip() for statement in statements]
+    return any(_FIRST_PERSON.search(f) or _OWN_COMPANY.search(f) for f in folded)
+
+
 def is_compound(parts: Parts, knows_the_company: bool, precise_questions: int) -> bool:
     """Several precise questions, or a question after a description of the company. Vague
     questions together (« Par où commencer ? Qui peut m'accompagner ? ») are one request."""

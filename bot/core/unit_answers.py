@@ -303,7 +303,10 @@ def names_only(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
     EORI ? », « Suis-je éligible au V.I.E ? », « parlez-moi de Vitagora ») : at most one
     meaningful word besides its names."""
     named = {t for label in kb.labels(kind, rid) for t in ranker_for(kb).query_terms(label)}
-    return len(_asked_terms(kb, text) - named) <= 1
+    # A difficulty is a broad subject: one word beside its name already asks about a point of
+    # it (« comment obtenir le marquage CE ? »), where a programme's name plus a word still
+    # asks about the programme (« suis-je éligible au V.I.E ? »).
+    return len(_asked_terms(kb, text) - named) <= (0 if kind == "obstacle" else 1)
 
 
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a

@@ -114,3 +114,11 @@ def test_a_question_the_ranker_cannot_place_gets_the_card_of_the_difficulty_it_n
     last = next(m for m in messages if m["text"].startswith("« Et comment se protéger des impayés ? »"))
     assert last["metadata"][unit_answers.UNIT_KEY] == "obstacle:risque-paiement"
     assert kb.get("obstacle", "risque-paiement")["summary"] in last["text"]
+
+
+def test_a_case_told_in_the_third_person_is_a_question_not_a_description_of_the_company(kb):
+    text = (
+        "Une société italienne vend des pièces à une entreprise française et les livre en Allemagne. "
+        "Qui déclare la TVA ?"
+    )
+    assert compound_answers.answer(kb, text, {"country": "Allemagne"}, {}) is None

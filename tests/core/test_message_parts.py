@@ -62,3 +62,12 @@ def test_a_headcount_in_digits_is_read_from_the_sentence():
     assert message_parts.headcount_in("Nous sommes 40 à Angers") == 40
     assert message_parts.headcount_in("une PME de 35 salariés en Bretagne") == 35
     assert message_parts.headcount_in("on a fait 3 salons") is None
+
+
+def test_a_case_told_in_the_third_person_is_not_the_writer_s_company():
+    assert message_parts.speaks_of_itself(("Nous sommes 12 à Lyon, on fabrique des vélos.",))
+    assert message_parts.speaks_of_itself(("PME de 25 salariés dans la cosmétique à Grasse.",))
+    assert message_parts.speaks_of_itself(("J’ai une petite société de conseil.",))
+    assert not message_parts.speaks_of_itself(
+        ("Une entreprise basée en Allemagne vend des pièces à une entreprise française, livrées en Autriche.",)
+    )

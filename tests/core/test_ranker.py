@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.core.ranker import CLOSE, LIKELY, SURE, LexicalRanker, stem, terms
+from bot.core.ranker import CLOSE, CLOSE_MARGIN, LIKELY, SURE, LexicalRanker, stem, terms
 from bot.knowledge import answer_units
 
 
@@ -114,7 +114,7 @@ def test_decide_follows_its_thresholds(with_synonyms, dataset):
             "sure"
             if certainty >= SURE
             else "likely"
-            if certainty >= LIKELY
+            if certainty >= LIKELY or (certainty >= CLOSE and decision.margin >= CLOSE_MARGIN)
             else "close"
             if certainty >= CLOSE
             else "none"
@@ -123,3 +123,13 @@ def test_decide_follows_its_thresholds(with_synonyms, dataset):
         assert len(decision.best) == {"sure": 1, "likely": 2, "close": 2, "none": 0}[decision.kind]
         if decision.best:
             assert decision.best[0] == with_synonyms.rank(question, 1)[0]
+
+
+def test_below_likely_a_clear_lead_is_answered_and_only_real_ties_are_offered_as_a_choice(with_synonyms, dataset):
+    """In the band between CLOSE and LIKELY, the best unit is answered when it leads the other
+    record's by CLOSE_MARGIN; the user chooses only between records that score alike."""
+    questions = [" ".join(f["question"].split()[:4]) for f in dataset.records["faq"].values()]
+    band = [d for d in map(with_synonyms.decide, questions) if CLOSE <= d.certainty < LIKELY]
+    assert {d.kind for d in band} == {"likely", "close"}
+    for decision in band:
+        assert (decision.kind == "likely") == (decision.margin >= CLOSE_MARGIN)

@@ -173,3 +173,17 @@ def test_random_characters_are_no_question_even_with_a_known_acronym_inside(kb):
     assert unit_answers.decide(kb, "\x14?Ƹ︇Žֶ仏צ侽么仦ϥڙğ¢伔︅⁏Ģ⁀︉👏ڃ×‹伢Ϟ👜aP👶🌫G‾ϋ΄︋͵ןλ🗧").kind == "none"
     assert unit_answers.decide(kb, "\x94\x94b\x86\x9c\x96\x1e\x16\x99\x83c\x05\x81").kind == "none"
     assert unit_answers.decide(kb, "Comment fonctionne un crédit documentaire ?").kind == "sure"
+
+
+def test_a_point_of_a_named_difficulty_gets_the_entry_written_for_it_not_the_summary(kb):
+    """A difficulty is a broad subject: « obtenir » beside « marquage CE » asks a point of it."""
+    for text, obstacle_id, unit in [
+        ("Comment faire pour obtenir le marquage CE ?", "normes", "faq:marquage-ce-procedure"),
+        ("Comment justifier l'exonération de TVA quand on exporte ?", "tva", "faq:tva-justificatifs-export"),
+        ("Est-ce que nos capteurs sont des biens à double usage ?", "sanctions-double-usage", "faq:biens-double-usage"),
+    ]:
+        _, messages = intent_table.answer_message(kb, "ask_obstacle", {"obstacle": obstacle_id}, {}, text)
+        assert _unit(messages) == unit, text
+    # The difficulty named alone, with no entry the ranker is sure of, keeps its summary.
+    _, messages = intent_table.answer_message(kb, "ask_obstacle", {"obstacle": "tva"}, {}, "la TVA à l'export")
+    assert _unit(messages) == "obstacle:tva"
