@@ -121,8 +121,11 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
         region_id, code = advice_company.parse_place(kb, statements, statements)
         if region_id and (code or not described.get("region")) and described.get("region") in (None, region_id):
             described.update(region=region_id, departement=code)
-    if not described.get("sector") and statements:
-        sector = advice_company.parse_sector(kb, statements)
+    # The trade is read where the writer speaks of the company (« je travaille comme
+    # graphiste »), not in any sentence (« faire Payoneer -> Revolut -> banque »).
+    own = " ".join(s for s in message_parts.split(text).statements if message_parts.speaks_of_itself((s,)))
+    if not described.get("sector") and own:
+        sector = advice_company.parse_sector(kb, own)
         if sector:
             described["sector"] = sector
     if not described.get("headcount"):

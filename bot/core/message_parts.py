@@ -46,9 +46,15 @@ PROFILE_CUES = {
     "headcount": re.compile(
         r"\b(salaries?|employes?|personnes?|collaborateurs?|sommes|on est|equipe|effectif|etp|ouvriers?|emplois?)\b"
     ),
-    "revenue": re.compile(r"(\bchiffre d affaires\b|\bca\b|€|\beuros?\b|\bm€|\bk€|\bmillions?\b)"),
+    # A sum in euros is a revenue only with a word of turnover or a scale (« 6 M€ »): « il me
+    # donne 1 800 € » is a payment.
+    "revenue": re.compile(r"(\bchiffre d affaires\b|\bca\b|\barr\b|\brealis\w*|\bm€|\bk€|\bmillions?\b)"),
     "company_age": re.compile(rf"\b({_CREATION_WORDS}|depuis|ans?|annees?|il y a)\b"),
 }
+
+
+# An age that carries its unit (« 3 ans », « 18 mois »): its unit is its cue.
+_AGE_UNIT = re.compile(r"\b(ans?|mois|annees?)\b")
 
 
 def stated_with_cue(text: str, slot: str, value: str) -> bool:
@@ -58,6 +64,11 @@ def stated_with_cue(text: str, slot: str, value: str) -> bool:
     if cue is None:
         return True
     wanted = _folded(str(value))
+    if slot == "company_age" and not _AGE_UNIT.search(wanted):
+        # A bare year is the company's only right after the word that dates it (« créée en
+        # 2019 », « depuis 1987 »): « payer 2000 $ … la facture que je vais créer » is no age.
+        dated = re.compile(rf"\b({_CREATION_WORDS}|depuis|lance\w*|incube\w*)(\W+\w+){{0,2}}\W+{re.escape(wanted)}\b")
+        return bool(wanted) and any(dated.search(f) for f in map(_folded, sentences(text)))
     return bool(wanted) and any(wanted in f and cue.search(f) for f in map(_folded, sentences(text)))
 
 

@@ -122,3 +122,16 @@ def test_a_case_told_in_the_third_person_is_a_question_not_a_description_of_the_
         "Qui déclare la TVA ?"
     )
     assert compound_answers.answer(kb, text, {"country": "Allemagne"}, {}) is None
+
+
+def test_the_trade_is_read_where_the_writer_speaks_of_the_company_not_in_a_legal_status(kb):
+    text = (
+        "Je suis auto-entrepreneur depuis un mois. Je travaille comme graphiste pour une agence. "
+        "Passer par trois comptes puis la banque, c'est compliqué. Comment facturer en dollars ? "
+        "Et faut-il déclarer la TVA ?"
+    )
+    described, _ = compound_answers.read_profile(kb, text, {})
+    assert "sector" not in described
+    text = "Nous sommes 12 à Angers, on fabrique des machines agricoles. Quelles aides ?"
+    described, _ = compound_answers.read_profile(kb, text, {})
+    assert described["sector"] == advice_company.parse_sector(kb, "machines agricoles") is not None

@@ -71,3 +71,13 @@ def test_a_case_told_in_the_third_person_is_not_the_writer_s_company():
     assert not message_parts.speaks_of_itself(
         ("Une entreprise basée en Allemagne vend des pièces à une entreprise française, livrées en Autriche.",)
     )
+
+
+def test_a_sum_paid_or_a_year_beside_another_verb_is_no_revenue_and_no_age():
+    text = "Mon client me paie 2000$, ce qui me donne 1800€. La facture que je vais créer indique le montant."
+    assert not message_parts.stated_with_cue(text, "company_age", "2000")
+    assert not message_parts.stated_with_cue(text, "revenue", "1800")
+    assert message_parts.stated_with_cue("Nous faisons 6 M€ de chiffre d'affaires.", "revenue", "6 M")
+    assert message_parts.stated_with_cue("40 salariés, 6 M€, dans le 44.", "revenue", "6 M")
+    assert message_parts.stated_with_cue("Entreprise familiale depuis 1987 en Occitanie.", "company_age", "1987")
+    assert message_parts.stated_with_cue("On a 2 ans et pas encore de CA.", "company_age", "2 ans")

@@ -177,8 +177,19 @@ def parse_need(kb: KnowledgeBase, text: str | None) -> str | None:
     return obstacle_id
 
 
+# A legal status, not a trade: « auto-entrepreneur » holds « auto », an alias of the car industry.
+_LEGAL_STATUS = re.compile(r"\b(auto|micro)[-\s]?(entrepreneur|entreprise)s?\b", re.IGNORECASE)
+
+
+# « des vélos », « des machines agricoles »: the aliases are written in the singular.
+_PLURAL_END = re.compile(r"(?<=\w{3})[sx]\b")
+
+
 def parse_sector(kb: KnowledgeBase, text: str | None) -> str | None:
-    return kb.named("sector", text, text) if text else None
+    text = _LEGAL_STATUS.sub(" ", text) if text else text
+    if not text or not text.strip():
+        return None
+    return kb.named("sector", text, text) or kb.named("sector", None, _PLURAL_END.sub("", text))
 
 
 def parse_place(kb: KnowledgeBase, region_text: str | None, departement_text: str | None):
