@@ -53,10 +53,12 @@ def _note_company(kb, tracker: Tracker):
     hold what earlier turns said, this message's entities take precedence."""
     text = tracker.latest_message.get("text") or ""
     context, entities = _context(tracker), _latest_entities(tracker, PROFILE_SLOTS)
-    described, _ = compound_answers.read_profile(kb, text, entities)
+    described, markets = compound_answers.read_profile(kb, text, entities)
     profile, cleared = compound_answers.merged_profile(context, entities, described)
     values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
     updates, messages = answer_router.answer_company(kb, values, text=text)
+    if messages:
+        messages = [compound_answers.with_profile(messages[0], {**values, **updates}, markets.served), *messages[1:]]
     return dict(updates, **dict.fromkeys(cleared)), messages
 
 
@@ -201,7 +203,9 @@ class ActionGreet(Action):
         kb = await get_knowledge_base() if _latest_entities(tracker, PROFILE_SLOTS) else None
         if kb is None:
             return []
-        updates, messages = _note_company(kb, tracker)
+        text = tracker.latest_message.get("text") or ""
+        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
+        updates, messages = found or _note_company(kb, tracker)
         return _reply(dispatcher, messages) + _slot_events(updates)
 
 
@@ -299,6 +303,12 @@ class ActionAskAffirmation(ContextAction):
     action_name = "action_default_ask_affirmation"
 
     def respond(self, kb, tracker: Tracker):
+        # A description of the company with its questions may puzzle the classifier: it is
+        # answered as such.
+        text = tracker.latest_message.get("text") or ""
+        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
+        if found is not None:
+            return found
         entities = {
             e["entity"]: e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") in ENTITIES
         }
@@ -318,7 +328,9 @@ class ActionDefaultFallback(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         text = tracker.latest_message.get("text") or ""
-        found = answer_router.answer_by_ranker(kb, text)
+        found = compound_answers.answer(
+            kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker)
+        ) or answer_router.answer_by_ranker(kb, text)
         if found is not None:
             return found
         region_id, _ = answer_router.region_in_context(
@@ -330,7 +342,8 @@ class ActionDefaultFallback(ContextAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         events = await super().run(dispatcher, tracker, domain)
-        if any(m.get(unit_answers.UNIT_KEY) or m.get(unit_answers.ABSTAINED_KEY) for m in dispatcher.messages):
+        answered = (unit_answers.UNIT_KEY, unit_answers.ABSTAINED_KEY, compound_answers.PROFILE_KEY)
+        if any(m.get(key) for m in dispatcher.messages for key in answered):
             return events
         # Rasa's own fallback forgets the misunderstood message, so that it does not
         # weigh on the next predictions: keep that behaviour.

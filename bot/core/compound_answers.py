@@ -97,6 +97,14 @@ def _headed(question: str, messages: list) -> list:
     return [first, *messages[1:]]
 
 
+def with_profile(message: dict, slots: dict, served: tuple) -> dict:
+    """The message that acknowledges the profile, with the facts read beside its text (the
+    measure on the development set compares them)."""
+    facts = {slot: slots.get(slot) for slot in ("headcount", "region", "sector", "country") if slots.get(slot)}
+    metadata = dict(message.get("metadata") or {}, **{PROFILE_KEY: dict(facts, served=list(served))})
+    return dict(message, metadata=metadata)
+
+
 def prepare(kb: KnowledgeBase) -> None:
     """Builds, before any question, what answering needs: the ranker over `kb` and spaCy's
     sentencizer (about 4 s to load)."""
@@ -177,9 +185,7 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     messages = []
     line = _profile_line(kb, company, markets.served) if described or markets.served else ""
     if line:
-        # The facts read, beside the line: the measure on the development set compares them.
-        facts = {slot: updates.get(slot) for slot in ("headcount", "region", "sector", "country") if updates.get(slot)}
-        messages.append(dict(replies.message(line), metadata={PROFILE_KEY: dict(facts, served=list(markets.served))}))
+        messages.append(with_profile(replies.message(line), updates, markets.served))
     questions = parts.questions[: message_parts.MAX_QUESTIONS]
     for question in questions:
         found_updates, answered = _answer_question(kb, question, company)

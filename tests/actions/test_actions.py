@@ -384,3 +384,41 @@ async def test_the_adviser_form_still_doubts_an_unknown_region(loaded_db):
     )
     assert result == {"region": None}
     assert "Je ne reconnais pas « Atlantide »" in dispatcher.messages[0]["text"]
+
+
+COMPOUND = (
+    "Nous sommes 40 à Angers, on fabrique des machines agricoles. On vend déjà en Belgique. "
+    "Comment obtenir un numéro EORI ? Et comment se protéger des impayés ?"
+)
+COMPOUND_ENTITIES = [("headcount", "40"), ("departement", "Angers"), ("country", "Belgique")]
+
+
+async def test_a_described_company_with_its_questions_is_answered_as_such_whatever_the_classifier_says(loaded_db):
+    """The classifier may take such a message for a greeting or for an unclear one: the profile
+    is acknowledged, with its facts as data, and each question answered."""
+    for action, intent in [
+        (actions.ActionAskAffirmation(), "nlu_fallback"),
+        (actions.ActionDefaultFallback(), "nlu_fallback"),
+        (actions.ActionGreet(), "greet"),
+    ]:
+        messages, events = await run(action, tracker(COMPOUND, intent, COMPOUND_ENTITIES))
+        said = [m for m in messages if m.get("text")]
+        assert said[0]["text"].startswith("C'est noté"), action.name()
+        assert said[0]["profile"]["headcount"] == "40" and said[0]["profile"]["served"] == ["be"]
+        assert [m["text"].split("»")[0] for m in said[1:3]] == [
+            "« Comment obtenir un numéro EORI ? ",
+            "« Et comment se protéger des impayés ? ",
+        ]
+        assert all(event["event"] != "rewind" for event in events)
+
+
+async def test_the_profile_noted_alone_carries_its_facts_beside_the_text(loaded_db):
+    messages, _ = await run(
+        actions.ActionRememberCompany(),
+        tracker(
+            "Nous sommes 60 en Pays de la Loire",
+            "inform_company",
+            [("headcount", "60"), ("region", "Pays de la Loire")],
+        ),
+    )
+    assert messages[0]["profile"] == {"headcount": "60", "region": "pays-de-la-loire", "served": []}
