@@ -7,6 +7,7 @@ the connectors send them (tests/integration/fake_platforms.py)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import time
@@ -582,6 +583,88 @@ def test_teams_processes_an_activity_posted_twice_once(rasa_server, fake_platfor
     assert [teams_post(rasa_server, activity, token).status_code for _ in range(2)] == [200, 200]
     assert len(teams_replies(fake_platforms, conversation)) == 1
     assert user_texts(rasa_server, f"29:{conversation}") == ["Bonjour"]
+
+
+# --- a slow platform ---------------------------------------------------------------------------
+
+# A platform that struggles: each request of these conversations answered in 5 s.
+SLOW_PLATFORM_S = 5.0
+# What the other conversations must stay under meanwhile: a warm turn takes a fraction of a
+# second, and a loop held by one blocking call would hold them the whole 5 s.
+OTHERS_WITHIN_S = 2.0
+
+
+def test_a_slow_platform_holds_none_of_the_other_conversations(rasa_server, fake_platforms, kb):
+    """Messenger, WhatsApp and Teams answer their connector in 5 s for three conversations,
+    all at once; meanwhile a user of the REST channel and a Telegram user, on the same Rasa
+    server, get their answers as usual, long before the slow sends end; then the three slow
+    conversations get their answers too."""
+    psid, whatsapp, conversation = str(uuid.uuid4().int % 10**16), new_whatsapp_number(), f"a:{uuid.uuid4().hex}"
+    for recipient in (psid, whatsapp, conversation):
+        fake_platforms.slow_recipients[recipient] = SLOW_PLATFORM_S
+    token = fake_platforms.botframework_token(fake_platforms.botframework_service_url)
+    slow_requests = {
+        "facebook": lambda r: r["body"]["recipient"]["id"] == psid,
+        "twilio": lambda r: r["form"].get("To") == whatsapp,
+        "botframework": lambda r: r["conversation"] == conversation,
+    }
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        webhooks = [
+            pool.submit(messenger_post, rasa_server, [messenger_event(psid, AP_QUESTION)]),
+            pool.submit(twilio_post, rasa_server, whatsapp, AP_QUESTION),
+            pool.submit(teams_post, rasa_server, teams_activity(fake_platforms, conversation, AP_QUESTION), token),
+        ]
+        for platform, where in slow_requests.items():
+            fake_platforms.wait_for(platform, where)
+
+        started = time.monotonic()
+        rest = requests.post(
+            f"{rasa_server.url}/webhooks/rest/webhook",
+            json={"sender": f"rapide-{uuid.uuid4().hex[:8]}", "message": AP_QUESTION},
+            timeout=60,
+        )
+        rest_s = time.monotonic() - started
+        chat_id = new_chat_id()
+        started = time.monotonic()
+        telegram = telegram_post(rasa_server, telegram_message(chat_id, AP_QUESTION))
+        telegram_s = time.monotonic() - started
+        unanswered = [
+            platform
+            for platform, where in slow_requests.items()
+            if any("answered_at" not in r for r in fake_platforms.received(platform, where))
+        ]
+        statuses = [webhook.result(timeout=120).status_code for webhook in webhooks]
+
+    assert rest.status_code == 200 and telegram.status_code == 200
+    assert_programme_text(kb, "\n".join(m.get("text", "") for m in rest.json()), AP)
+    assert_programme_text(kb, telegram_sent(fake_platforms, chat_id)[0]["text"], AP)
+    assert rest_s < OTHERS_WITHIN_S and telegram_s < OTHERS_WITHIN_S, (rest_s, telegram_s)
+    assert unanswered == list(slow_requests), "les envois lents n'étaient pas encore finis"
+    assert statuses == [200, 204, 200]
+    assert_programme_text(kb, "\n".join(m.get("text", "") for m in messenger_messages(fake_platforms, psid)), AP)
+    assert_programme_text(kb, "\n\n".join(twilio_bodies(fake_platforms, whatsapp)), AP)
+    assert_programme_text(kb, teams_replies(fake_platforms, conversation)[0]["activity"]["text"], AP)
+
+
+def test_a_platform_that_refuses_the_answer_fails_nothing_but_its_send(rasa_server, fake_platforms):
+    """Twilio refuses to write to this number: the refusal is in Rasa's log, the webhook
+    gets its 204, the turn is recorded whole, and the next message is answered."""
+    sender = new_whatsapp_number()
+    fake_platforms.refused_recipients.add(sender)
+    assert twilio_post(rasa_server, sender, "Bonjour").status_code == 204
+    tracker = requests.get(
+        f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    ).json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["Bonjour"]
+    assert any(e["event"] == "bot" for e in tracker["events"]), "le tour va au bout malgré l'envoi refusé"
+    log = rasa_server.log_path.read_text(errors="replace")
+    assert f"Twilio : échec de l'envoi de la réponse (HTTP 400 : {fp.TWILIO_REFUSAL}" in log
+
+    fake_platforms.refused_recipients.discard(sender)
+    refused = len(twilio_bodies(fake_platforms, sender))
+    assert twilio_post(rasa_server, sender, "merci").status_code == 204
+    assert user_texts(rasa_server, sender) == ["Bonjour", "merci"]
+    assert len(twilio_bodies(fake_platforms, sender)) > refused
 
 
 # --- failures ----------------------------------------------------------------------------------
