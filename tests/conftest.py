@@ -18,6 +18,8 @@ from bot.knowledge.validation import read_knowledge
 
 ROOT = settings.PROJECT_ROOT
 PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Database 12, apart from make run-multiserver's (1); each test under a prefix of its own.
+REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +76,25 @@ def engine(db_url):
     eng.dispose()
 
 
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own on the test Redis (REDIS_TEST_URL), and a client to
+    read it; every key under it is removed afterwards. The server is required: `make test`
+    starts or installs it (scripts/ensure_redis.sh)."""
+    import redis
+
+    prefix = f"test{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis injoignable sur {REDIS_TEST_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
+    yield prefix, client
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
 # Fixtures that reach a server: their tests carry its marker, so that `make test-fast`
 # (SQLite alone) can leave them out without each test saying it again.
 SERVER_FIXTURES = {"pg_schema_url": "postgres", "redis_prefix": "redis"}
@@ -89,3 +110,6 @@ def pytest_collection_modifyitems(items):
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("db_url") == "postgresql":
             item.add_marker("postgres")
+        # A fixture parametrized over its stores (memory, redis) reaches Redis for "redis".
+        if callspec is not None and "redis" in callspec.params.values():
+            item.add_marker("redis")

@@ -24,7 +24,7 @@ from aiohttp import web
 from bot.config import tokens
 from bot.website import admin_pages as pages
 from bot.website import keys
-from bot.website.admin_auth import LoginThrottle, Sessions, WeakToken, check_token
+from bot.website.admin_auth import Sessions, SessionsUnavailable, WeakToken, check_token, login_limiter, session_store
 from bot.website.review import activity as review_activity
 from bot.website.review import conversations as review_conversations
 from bot.website.review import exports
@@ -51,12 +51,13 @@ HEADERS = {
 CLOSED = "La page de suivi est fermée : {reason}"
 UNAUTHORISED = "Connectez-vous avec le jeton d'accès des conseillers."
 DATABASE_DOWN = "Base de données injoignable : {reason}"
+SESSIONS_DOWN = "La connexion est momentanément impossible : {reason} Réessayez dans quelques instants."
 
 
 # What the review pages keep on the application between requests.
 ADMIN_ERROR = web.AppKey("admin_error", object)
 ADMIN_SESSIONS = web.AppKey("admin_sessions", object)
-ADMIN_THROTTLE = web.AppKey("admin_throttle", object)
+ADMIN_LOGIN_LIMITER = web.AppKey("admin_login_limiter", object)
 REVIEW_POOL = web.AppKey("review_pool", object)
 TRACKER_READER = web.AppKey("tracker_reader", object)
 TRACKER_ERROR = web.AppKey("tracker_error", object)
@@ -74,11 +75,11 @@ async def _review_context(app: web.Application):
     try:
         token = tokens.admin_token()
         check_token(token)
-        app[ADMIN_SESSIONS] = Sessions(token)
+        app[ADMIN_SESSIONS] = Sessions(token, session_store(app[keys.SHARED_REDIS]))
     except (WeakToken, OSError) as exc:
         app[ADMIN_ERROR] = str(exc)
         log.error("Page de suivi fermée : %s", exc)
-    app[ADMIN_THROTTLE] = LoginThrottle()
+    app[ADMIN_LOGIN_LIMITER] = login_limiter(app[keys.SHARED_REDIS])
     app[REVIEW_POOL] = concurrent.futures.ThreadPoolExecutor(REVIEW_THREADS, thread_name_prefix="review")
     try:
         app[TRACKER_READER], app[TRACKER_ERROR] = TrackerReader(app[keys.SETTINGS].tracker_url), None
@@ -165,12 +166,13 @@ def _bearer(request: web.Request) -> str | None:
     return header[7:].strip() if header[:7].lower() == "bearer " else None
 
 
-def _authorised(request: web.Request) -> bool:
+async def _authorised(request: web.Request) -> bool:
+    """Raises SessionsUnavailable."""
     sessions: Sessions = request.app[ADMIN_SESSIONS]
     bearer = _bearer(request)
     if bearer is not None:
         return sessions.token_matches(bearer)
-    return sessions.valid(request.cookies.get(COOKIE))
+    return await sessions.valid(request.cookies.get(COOKIE))
 
 
 def protected(handler):
@@ -178,7 +180,11 @@ def protected(handler):
     async def checked(request: web.Request):
         if request.app[ADMIN_ERROR]:
             return _refuse(request, 503, CLOSED.format(reason=request.app[ADMIN_ERROR]))
-        if not _authorised(request):
+        try:
+            authorised = await _authorised(request)
+        except SessionsUnavailable as exc:
+            return _refuse(request, 503, SESSIONS_DOWN.format(reason=exc))
+        if not authorised:
             return _refuse(request, 401, UNAUTHORISED)
         try:
             return _secured(await handler(request))
@@ -195,7 +201,11 @@ async def _home(request: web.Request) -> web.Response:
 async def _login_form(request: web.Request) -> web.Response:
     if request.app[ADMIN_ERROR]:
         return _refuse(request, 503, CLOSED.format(reason=request.app[ADMIN_ERROR]))
-    if request.app[ADMIN_SESSIONS].valid(request.cookies.get(COOKIE)):
+    try:
+        signed_in = await request.app[ADMIN_SESSIONS].valid(request.cookies.get(COOKIE))
+    except SessionsUnavailable:
+        signed_in = False  # the form says why when it is sent
+    if signed_in:
         raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
     return _page(pages.login(next_path=_safe_next(request.query.get("next"))))
 
@@ -203,9 +213,9 @@ async def _login_form(request: web.Request) -> web.Response:
 async def _login(request: web.Request) -> web.Response:
     if request.app[ADMIN_ERROR]:
         return _refuse(request, 503, CLOSED.format(reason=request.app[ADMIN_ERROR]))
-    throttle: LoginThrottle = request.app[ADMIN_THROTTLE]
+    limiter = request.app[ADMIN_LOGIN_LIMITER]
     address = request.remote or "inconnue"
-    wait = throttle.wait_s(address)
+    wait = await limiter.wait_s(address)
     if wait:
         minutes = max(1, round(wait / 60))
         return _page(pages.login(error=f"Trop d'essais infructueux : réessayez dans {minutes} min."), 429)
@@ -215,15 +225,19 @@ async def _login(request: web.Request) -> web.Response:
         form = {}
     token, next_path = form.get("token"), _safe_next(form.get("next"))
     if not isinstance(token, str) or not request.app[ADMIN_SESSIONS].token_matches(token.strip()):
-        throttle.failed(address)
+        await limiter.hit(address)
         return _page(
             pages.login(error="Ce jeton n'est pas le bon. Vérifiez-le et réessayez.", next_path=next_path), 401
         )
-    throttle.succeeded(address)
+    await limiter.forget(address)
+    try:
+        cookie = await request.app[ADMIN_SESSIONS].issue()
+    except SessionsUnavailable as exc:
+        return _page(pages.login(error=SESSIONS_DOWN.format(reason=exc), next_path=next_path), 503)
     response = web.HTTPSeeOther(next_path)
     response.set_cookie(
         COOKIE,
-        request.app[ADMIN_SESSIONS].issue(),
+        cookie,
         path=PREFIX,
         httponly=True,
         samesite="Strict",
@@ -243,7 +257,10 @@ def _secure_cookie_forced(request: web.Request) -> bool:
 async def _logout(request: web.Request) -> web.Response:
     sessions: Sessions | None = request.app.get(ADMIN_SESSIONS)
     if sessions is not None:
-        sessions.revoke(request.cookies.get(COOKIE))
+        try:
+            await sessions.revoke(request.cookies.get(COOKIE))
+        except SessionsUnavailable:
+            pass  # the cookie goes all the same; the session's key expires with its lifetime
     response = _page(pages.login(info="Vous êtes déconnecté."))
     response.del_cookie(COOKIE, path=PREFIX)
     return response

@@ -11,11 +11,13 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import settings
+from bot.multiserver import shared_redis
+from bot.multiserver.shared_redis import SharedRedis
 from bot.rasa_client import AsyncRasaClient, probe
 from bot.website import admin, chat, keys
 from bot.website.errors import json_errors, json_response
 from bot.website.middleware import access_log, ip_rate_limit
-from bot.website.ratelimit import RateLimiter
+from bot.website.ratelimit import rate_limiter
 from bot.website.security import cors, security_headers
 
 log = logging.getLogger(__name__)
@@ -80,9 +82,11 @@ async def _open_clients(app: web.Application):
     yield
     await app[keys.HTTP].close()
     app[keys.DB_ENGINE].dispose()
+    if app[keys.SHARED_REDIS] is not None:
+        await app[keys.SHARED_REDIS].close()
 
 
-def _middlewares(config: settings.Settings) -> list:
+def _middlewares(config: settings.Settings, redis: SharedRedis | None) -> list:
     # Outermost first: the log sees the final status, and error responses get the security
     # and CORS headers too (a partner page must be able to read a 429 or a 413).
     return [
@@ -90,14 +94,17 @@ def _middlewares(config: settings.Settings) -> list:
         security_headers(config.frame_ancestors),
         cors(config.cors_origins),
         json_errors,
-        ip_rate_limit(RateLimiter(config.rate_limit_ip), config.trust_proxy),
+        ip_rate_limit(rate_limiter(redis, "ip", config.rate_limit_ip), config.trust_proxy),
     ]
 
 
 def create_app(rasa_url: str = None, actions_url: str = None) -> web.Application:
     config = settings.current()
-    app = web.Application(middlewares=_middlewares(config), client_max_size=CLIENT_MAX_BYTES)
+    redis = shared_redis.from_settings(config)
+    app = web.Application(middlewares=_middlewares(config, redis), client_max_size=CLIENT_MAX_BYTES)
     app[keys.SETTINGS] = config
+    app[keys.SHARED_REDIS] = redis
+    app[keys.SESSION_LIMITER] = rate_limiter(redis, "session", config.rate_limit_session)
     app[keys.RASA_URL] = (rasa_url or config.rasa_url).rstrip("/")
     app[keys.ACTIONS_URL] = (actions_url or config.actions_url).rstrip("/")
     # First, so that the review pages' context finds the engine open, and closes before it.

@@ -17,7 +17,6 @@ from bot.rasa_client import RasaRefused, RasaTimeout, RasaUnreachable
 from bot.website import feedback, keys
 from bot.website.errors import error, json_response
 from bot.website.middleware import too_many, wait_message
-from bot.website.ratelimit import RateLimiter
 from bot.website.sessions import new_client_id, sender_of
 from bot.website.transcript import bot_message, messages_from_events
 
@@ -80,7 +79,7 @@ async def chat(request: web.Request) -> web.Response:
     sender = sender_of(session_id)
     if sender is None:
         return unknown_session()
-    wait = request.app[keys.SESSION_LIMITER].hit(session_id)
+    wait = await request.app[keys.SESSION_LIMITER].hit(session_id)
     if wait:
         return too_many(wait, wait_message(wait))
     if request.app[keys.SETTINGS].log_messages:
@@ -141,7 +140,6 @@ async def give_feedback(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app[keys.SESSION_LIMITER] = RateLimiter(app[keys.SETTINGS].rate_limit_session)
     app[keys.RASA_TOKEN] = tokens.rasa_token()
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/api/history", history)

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.config.settings import Settings
+from bot.multiserver.shared_redis import SharedRedis
 from bot.rasa_client import AsyncRasaClient
 from bot.website.ratelimit import RateLimiter
 
@@ -22,3 +23,6 @@ RASA_TOKEN = web.AppKey("rasa_token", str)
 # The one Rasa client, opened on HTTP (bot/website/app.py).
 RASA = web.AppKey("rasa", AsyncRasaClient)
 SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
+# The Redis the website processes share their limits and the advisers' sessions in, or
+# None: a single process keeps them in memory (bot/multiserver/shared_redis.py).
+SHARED_REDIS = web.AppKey("shared_redis", SharedRedis)

@@ -54,7 +54,7 @@ def ip_rate_limit(limiter: RateLimiter, trust_proxy: bool):
     @web.middleware
     async def middleware(request: web.Request, handler):
         if request.path.startswith("/api/") and request.method != "OPTIONS":
-            wait = limiter.hit(client_ip(request, trust_proxy))
+            wait = await limiter.hit(client_ip(request, trust_proxy))
             if wait:
                 return too_many(wait, wait_message(wait))
         return await handler(request)

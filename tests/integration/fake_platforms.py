@@ -13,6 +13,10 @@ connectors call, in each platform's documented format, and records every request
   the bot's replies, and a Connector service (`/botframework/service/`) that accepts only
   the access token it issued;
 - the gateway of Rasa's callback channel (`/callback`).
+
+Messenger, Twilio and the Bot Framework Connector can be made slow for some recipients
+(`slow_recipients`), as a platform is when it struggles: their requests are answered late,
+and record when (`answered_at`, beside `received_at`).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ BOTFRAMEWORK_APP_ID = str(uuid.uuid4())
 BOTFRAMEWORK_APP_PASSWORD = "mot-de-passe-application-" + uuid.uuid4().hex
 BOTFRAMEWORK_ISSUER = "https://api.botframework.com"
 BOTFRAMEWORK_KEY_ID = "cle-de-test-1"
+TWILIO_REFUSAL = "The 'To' number is not a valid phone number."
 
 SECRETS = (
     TELEGRAM_TOKEN,
@@ -81,6 +86,11 @@ class FakePlatforms:
         self.botframework_service_url = f"{self.url}/botframework/service/"
         # Chats whose sendMessage fails as Telegram fails it for a chat it does not know.
         self.telegram_failing_chats: set = set()
+        # Recipient (a Messenger PSID, a WhatsApp number, a Teams conversation) → seconds
+        # before its requests are answered.
+        self.slow_recipients: dict[str, float] = {}
+        # WhatsApp numbers Twilio refuses to write to.
+        self.refused_recipients: set = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -115,10 +125,19 @@ class FakePlatforms:
 
     # --- what the tests read -----------------------------------------------------------------
 
-    def _record(self, platform: str, entry: dict) -> None:
+    def _record(self, platform: str, entry: dict) -> dict:
         with self._changed:
-            self.records[platform].append(entry)
+            self.records[platform].append({**entry, "received_at": time.monotonic()})
             self._changed.notify_all()
+            return self.records[platform][-1]
+
+    async def _answer_late(self, entry: dict, recipient: str) -> None:
+        delay = self.slow_recipients.get(recipient)
+        if delay:
+            await asyncio.sleep(delay)
+            with self._changed:
+                entry["answered_at"] = time.monotonic()
+                self._changed.notify_all()
 
     def received(self, platform: str, where: Callable[[dict], bool] = lambda _: True) -> list[dict]:
         with self._changed:
@@ -224,7 +243,7 @@ class FakePlatforms:
 
     async def _facebook(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self._record("facebook", {"body": body})
+        await self._answer_late(self._record("facebook", {"body": body}), body["recipient"]["id"])
         if request.query.get("access_token") != FACEBOOK_PAGE_TOKEN:
             return web.json_response(
                 {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}, status=400
@@ -235,10 +254,12 @@ class FakePlatforms:
 
     async def _twilio(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
-        self._record("twilio", {"form": form})
+        await self._answer_late(self._record("twilio", {"form": form}), form.get("To"))
         expected = "Basic " + base64.b64encode(f"{TWILIO_ACCOUNT_SID}:{TWILIO_AUTH_TOKEN}".encode()).decode()
         if request.match_info["sid"] != TWILIO_ACCOUNT_SID or request.headers.get("Authorization") != expected:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if form.get("To") in self.refused_recipients:
+            return web.json_response({"code": 21211, "message": TWILIO_REFUSAL, "status": 400}, status=400)
         sid = f"SM{uuid.uuid4().hex}"
         return web.json_response(
             {
@@ -292,7 +313,7 @@ class FakePlatforms:
 
     async def _activities(self, request: web.Request) -> web.Response:
         activity = await request.json()
-        self._record(
+        entry = self._record(
             "botframework",
             {
                 "conversation": request.match_info["conversation"],
@@ -300,6 +321,7 @@ class FakePlatforms:
                 "authorized": request.headers.get("Authorization") == f"Bearer {self.botframework_access_token}",
             },
         )
+        await self._answer_late(entry, request.match_info["conversation"])
         if request.headers.get("Authorization") != f"Bearer {self.botframework_access_token}":
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         return web.json_response({"id": f"activite-{next(self._ids)}"}, status=201)

@@ -7,12 +7,16 @@ the connectors send them (tests/integration/fake_platforms.py)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
+from typing import NamedTuple
 
+import pytest
 import requests
 import socketio
 
@@ -582,6 +586,111 @@ def test_teams_processes_an_activity_posted_twice_once(rasa_server, fake_platfor
     assert [teams_post(rasa_server, activity, token).status_code for _ in range(2)] == [200, 200]
     assert len(teams_replies(fake_platforms, conversation)) == 1
     assert user_texts(rasa_server, f"29:{conversation}") == ["Bonjour"]
+
+
+# --- a slow platform ---------------------------------------------------------------------------
+
+# A platform that struggles: each request of these conversations answered in 5 s.
+SLOW_PLATFORM_S = 5.0
+# What the other conversations must stay under meanwhile: a warm turn takes a fraction of a
+# second, and a loop held by one blocking call would hold them the whole 5 s.
+OTHERS_WITHIN_S = 2.0
+
+
+class SlowConversation(NamedTuple):
+    recipient: str
+    post: Callable[[], requests.Response]  # the user's question, through the webhook
+    to_it: Callable[[dict], bool]  # the platform's requests for this conversation
+    answer: Callable[[], str]  # what the platform was given to show
+
+
+def slow_conversation(platform: str, rasa_server, fake_platforms) -> SlowConversation:
+    if platform == "facebook":
+        psid = str(uuid.uuid4().int % 10**16)
+        return SlowConversation(
+            psid,
+            lambda: messenger_post(rasa_server, [messenger_event(psid, AP_QUESTION)]),
+            lambda r: r["body"]["recipient"]["id"] == psid,
+            lambda: "\n".join(m.get("text", "") for m in messenger_messages(fake_platforms, psid)),
+        )
+    if platform == "twilio":
+        number = new_whatsapp_number()
+        return SlowConversation(
+            number,
+            lambda: twilio_post(rasa_server, number, AP_QUESTION),
+            lambda r: r["form"].get("To") == number,
+            lambda: "\n\n".join(twilio_bodies(fake_platforms, number)),
+        )
+    conversation = f"a:{uuid.uuid4().hex}"
+    token = fake_platforms.botframework_token(fake_platforms.botframework_service_url)
+    return SlowConversation(
+        conversation,
+        lambda: teams_post(rasa_server, teams_activity(fake_platforms, conversation, AP_QUESTION), token),
+        lambda r: r["conversation"] == conversation,
+        lambda: "\n".join(r["activity"].get("text", "") for r in teams_replies(fake_platforms, conversation)),
+    )
+
+
+@pytest.mark.parametrize("platform", ["facebook", "twilio", "botframework"])
+def test_a_slow_platform_holds_none_of_the_other_conversations(rasa_server, fake_platforms, kb, platform):
+    """The platform answers its connector in 5 s for one conversation; while the first of
+    those calls waits, a user of the REST channel and a Telegram user, on the same Rasa
+    server, get their answers as usual; then the slow conversation gets its answer too."""
+
+    def rest_turn() -> tuple[requests.Response, float]:
+        started = time.monotonic()
+        reply = requests.post(
+            f"{rasa_server.url}/webhooks/rest/webhook",
+            json={"sender": f"rapide-{uuid.uuid4().hex[:8]}", "message": AP_QUESTION},
+            timeout=60,
+        )
+        return reply, time.monotonic() - started
+
+    # Warm: the first answer of a fresh server (its first action call) takes seconds.
+    rest_turn()
+    slow = slow_conversation(platform, rasa_server, fake_platforms)
+    fake_platforms.slow_recipients[slow.recipient] = SLOW_PLATFORM_S
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        webhook = pool.submit(slow.post)
+        waiting = fake_platforms.wait_for(platform, slow.to_it)[0]
+
+        rest, rest_s = rest_turn()
+        chat_id = new_chat_id()
+        started = time.monotonic()
+        telegram = telegram_post(rasa_server, telegram_message(chat_id, AP_QUESTION))
+        telegram_s = time.monotonic() - started
+        still_waiting = "answered_at" not in waiting
+        status = webhook.result(timeout=120).status_code
+
+    assert rest.status_code == 200 and telegram.status_code == 200
+    assert_programme_text(kb, "\n".join(m.get("text", "") for m in rest.json()), AP)
+    assert_programme_text(kb, telegram_sent(fake_platforms, chat_id)[0]["text"], AP)
+    assert rest_s < OTHERS_WITHIN_S and telegram_s < OTHERS_WITHIN_S, (rest_s, telegram_s)
+    assert still_waiting, "les autres conversations ont été servies pendant l'envoi lent"
+    assert status in (200, 204)
+    assert_programme_text(kb, slow.answer(), AP)
+
+
+def test_a_platform_that_refuses_the_answer_fails_nothing_but_its_send(rasa_server, fake_platforms):
+    """Twilio refuses to write to this number: the refusal is in Rasa's log, the webhook
+    gets its 204, the turn is recorded whole, and the next message is answered."""
+    sender = new_whatsapp_number()
+    fake_platforms.refused_recipients.add(sender)
+    assert twilio_post(rasa_server, sender, "Bonjour").status_code == 204
+    tracker = requests.get(
+        f"{rasa_server.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    ).json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["Bonjour"]
+    assert any(e["event"] == "bot" for e in tracker["events"]), "le tour va au bout malgré l'envoi refusé"
+    log = rasa_server.log_path.read_text(errors="replace")
+    failures = [line for line in log.splitlines() if "Twilio : échec de l'envoi de la réponse (HTTP 400 : " in line]
+    assert failures and fp.TWILIO_REFUSAL in failures[-1], "la raison du refus est dans le journal"
+
+    fake_platforms.refused_recipients.discard(sender)
+    refused = len(twilio_bodies(fake_platforms, sender))
+    assert twilio_post(rasa_server, sender, "merci").status_code == 204
+    assert user_texts(rasa_server, sender) == ["Bonjour", "merci"]
+    assert len(twilio_bodies(fake_platforms, sender)) > refused
 
 
 # --- failures ----------------------------------------------------------------------------------

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 
 from bot.config.settings import load
 from bot.rasa_server.channels import replay
-
-REDIS_URL = "redis://127.0.0.1:6379/12"
+from tests.conftest import REDIS_TEST_URL
 
 
 class Clock:
@@ -93,25 +91,10 @@ def test_a_wrong_lock_store_setting_is_refused_in_french():
         replay.from_settings(load({"BOUSSOLE_LOCK_STORE": "memcached://hôte"}))
 
 
-@pytest.fixture
-def redis_prefix():
-    import redis
-
-    prefix = f"replaytest{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis injoignable sur {REDIS_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
-    yield prefix, client
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
-
-
 def redis_store(prefix: str, ttl: float = replay.TTL_S) -> replay.RedisSeen:
     return replay.RedisSeen(
-        replay.from_settings(load({"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix})).config, ttl=ttl
+        replay.from_settings(load({"BOUSSOLE_LOCK_STORE": REDIS_TEST_URL, "BOUSSOLE_LOCK_PREFIX": prefix})).config,
+        ttl=ttl,
     )
 
 

@@ -15,7 +15,7 @@ from bot.core.advice import handover
 from bot.knowledge import store
 from bot.website import feedback
 from bot.website.admin import COOKIE
-from bot.website.admin_auth import MAX_FAILURES
+from bot.website.admin_auth import MAX_FAILURES, Sessions
 from bot.website.app import create_app
 from tests.support import review_store
 from tests.support.review_store import DAY, Script, at
@@ -308,3 +308,19 @@ async def test_a_short_token_keeps_the_pages_closed(monkeypatch, stores):
         response = await login(other, "court")
         assert response.status == 503 and "trop court" in await response.text()
         assert (await other.get("/admin/conversations")).status == 503
+
+
+async def test_a_session_store_out_of_reach_closes_the_pages_with_a_french_503(stores, monkeypatch):
+    """Sessions kept in a Redis that does not answer (nothing listens on port 1): no
+    session is opened nor accepted, and the adviser is told why; a script's bearer token
+    still works."""
+    monkeypatch.setenv("BOUSSOLE_LOCK_STORE", "redis://127.0.0.1:1/0")
+    async with TestClient(TestServer(create_app())) as http:
+        refused = await login(http)
+        assert refused.status == 503 and COOKIE not in refused.cookies
+        assert "Redis, qui ne répond pas" in (await refused.text()).replace("&#x27;", "'")
+        # A cookie this token signed (opened before Redis went away) reaches the store.
+        signed = await Sessions(TOKEN).issue()
+        page = await http.get("/admin/feedback", cookies={COOKIE: signed})
+        assert page.status == 503 and "momentanément impossible" in (await page.text()).replace("&#x27;", "'")
+        assert (await http.get("/admin/feedback", headers={"Authorization": f"Bearer {TOKEN}"})).status == 200

@@ -15,7 +15,6 @@ from bot.knowledge import store
 from bot.tools.processes import free_port
 from bot.website import feedback
 from bot.website.app import create_app
-from bot.website.ratelimit import RateLimiter
 
 PARTNER = "https://www.partenaire.example"
 SESSION = "0123456789abcdef0123456789abcdef"
@@ -289,25 +288,6 @@ async def test_history_needs_a_valid_conversation_and_says_when_rasa_is_down(mak
     assert_french_json_error(bad, await bad.json(), 404)
     down = await client.get("/api/history", params={"session_id": SESSION})
     assert_french_json_error(down, await down.json(), 503)
-
-
-def test_rate_limiter_window():
-    now = [100.0]
-    limiter = RateLimiter(2, window_s=60, clock=lambda: now[0])
-    assert [limiter.hit("a"), limiter.hit("a")] == [0, 0]
-    now[0] = 130.0
-    assert limiter.hit("a") == 30
-    assert limiter.hit("b") == 0
-    now[0] = 160.0
-    assert limiter.hit("a") == 0
-    assert RateLimiter(0).hit("a") == 0
-
-
-def test_rate_limiter_forgets_old_keys():
-    limiter = RateLimiter(1, max_keys=3)
-    for key in "abcde":
-        limiter.hit(key)
-    assert len(limiter) == 3
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,19 @@
   skew). Replies go to that serviceUrl with the bot's access token: a forged activity
   must not be able to redirect them. An activity whose `id` was already processed in
   its conversation is ignored (bot/rasa_server/channels/replay.py);
-- replies without blocking the server (aiohttp instead of requests), one activity per
-  answer, in plain text, its buttons on hero cards as messageBack actions (Rasa sends its
-  raw {"title", "payload"}, which is not a Bot Framework card action);
+- replies and the bot's access token fetched without holding Rasa's event loop (aiohttp
+  instead of requests), within a time limit, a failure logged rather than raised into the
+  turn (bot/rasa_server/channels/platform_http.py); the signing keys, renewed daily while
+  webhooks arrive, are fetched in a thread, not in the event loop;
+- one activity per answer, in plain text, its buttons on hero cards as messageBack
+  actions (Rasa sends its raw {"title", "payload"}, which is not a Bot Framework card
+  action);
 - the « @Boussole » of a mention in a Teams channel taken out of the text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import re
@@ -25,7 +30,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import jwt
 import requests
 from jwt import PyJWTError
@@ -37,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.rasa_server.channels import layout, replay
+from bot.rasa_server.channels import layout, platform_http, replay
 from bot.rasa_server.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -50,7 +54,9 @@ CLOCK_SKEW_S = 300
 KEYS_MAX_AGE = datetime.timedelta(days=1)
 BEARER = re.compile(r"Bearer\s+(\S+)")
 MENTION = re.compile(r"<at>.*?</at>")
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=20)
+# Fetched once at start, then daily in a thread: a slow identity endpoint delays that
+# request alone.
+KEYS_TIMEOUT_S = 20
 
 
 class BotFrameworkOutput(BotFramework):
@@ -79,12 +85,12 @@ class BotFrameworkOutput(BotFramework):
                 "client_secret": self.app_password,
                 "scope": TOKEN_SCOPE,
             }
-            async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
-                async with session.post(self.token_url, data=form) as reply:
-                    if reply.status != 200:
-                        logger.error("Bot Framework : jeton refusé par %s (HTTP %s).", self.token_url, reply.status)
-                        return None
-                    data = await reply.json(content_type=None)
+            data = await platform_http.post("Bot Framework", "la demande de jeton d'accès", self.token_url, data=form)
+            if data is None:
+                return None
+            if not isinstance(data.get("access_token"), str):
+                logger.error("Bot Framework : réponse sans jeton d'accès de %s.", self.token_url)
+                return None
             token = data["access_token"]
             # Renewed a minute early, so that it never expires on its way.
             self._tokens[key] = (token, time.monotonic() + int(data.get("expires_in", 3600)) - 60)
@@ -95,10 +101,7 @@ class BotFrameworkOutput(BotFramework):
         if headers is None:
             return
         url = f"{self.global_uri}conversations/{self.conversation['id']}/activities"
-        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
-            async with session.post(url, json=message_data, headers=headers) as reply:
-                if reply.status >= 400:
-                    logger.error("Bot Framework : réponse non envoyée (HTTP %s).", reply.status)
+        await platform_http.post("Bot Framework", "la réponse", url, json=message_data, headers=headers)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
@@ -130,20 +133,21 @@ class BotFrameworkInput(RasaBotFrameworkInput):
         super().__init__(app_id, app_password)
 
     def _update_cached_jwk_keys(self) -> None:
-        configuration = requests.get(self.openid_url, timeout=20)
+        configuration = requests.get(self.openid_url, timeout=KEYS_TIMEOUT_S)
         configuration.raise_for_status()
         conf = configuration.json()
-        keys = requests.get(conf["jwks_uri"], timeout=20)
+        keys = requests.get(conf["jwks_uri"], timeout=KEYS_TIMEOUT_S)
         keys.raise_for_status()
         self.jwt_keys = {key["kid"]: key for key in keys.json()["keys"]}
         self.issuer = conf["issuer"]
         self.jwt_update_time = datetime.datetime.now()
 
-    def _refusal(self, authorization: str | None, activity: dict[str, Any]) -> str | None:
+    async def _refusal(self, authorization: str | None, activity: dict[str, Any]) -> str | None:
         """Why the request must be refused, or None."""
         if datetime.datetime.now() - self.jwt_update_time > KEYS_MAX_AGE:
             try:
-                self._update_cached_jwk_keys()
+                # Rasa's constructor fetches them the same way, before the event loop runs.
+                await asyncio.get_running_loop().run_in_executor(None, self._update_cached_jwk_keys)
             except (requests.RequestException, KeyError, ValueError) as error:
                 logger.warning("Bot Framework : clés non renouvelées (%s).", type(error).__name__)
         match = BEARER.fullmatch((authorization or "").strip())
@@ -182,7 +186,7 @@ class BotFrameworkInput(RasaBotFrameworkInput):
         @botframework_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             activity = request.json if isinstance(request.json, dict) else {}
-            refusal = self._refusal(request.headers.get("Authorization"), activity)
+            refusal = await self._refusal(request.headers.get("Authorization"), activity)
             if refusal:
                 logger.warning("Bot Framework : requête refusée (%s).", refusal)
                 return response.text("Unauthorized", status=401)

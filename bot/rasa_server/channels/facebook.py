@@ -7,6 +7,10 @@
   whose message `mid` was already processed is ignored (bot/rasa_server/channels/replay.py);
 - replies within Messenger's limits (`layout.messenger_messages`): Rasa's connector sends
   no button at all past three, and lets Meta refuse titles over 20 characters;
+- replies and typing indicators sent without holding Rasa's event loop, within a time
+  limit, a failure logged rather than raised into the turn
+  (bot/rasa_server/channels/platform_http.py): Rasa's connector sends them through
+  fbmessenger's blocking client, without any time limit;
 - a French word for a photo or a voice message, which Rasa would pass on as a URL.
 """
 
@@ -15,19 +19,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from fbmessenger import MessengerClient
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput as RasaFacebookInput
-from rasa.core.channels.facebook import Messenger, MessengerBot
+from rasa.core.channels.facebook import Messenger
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.core import choices
-from bot.rasa_server.channels import layout, replay
+from bot.rasa_server.channels import layout, platform_http, replay
 from bot.rasa_server.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -35,20 +38,84 @@ logger = logging.getLogger(__name__)
 GRAPH_API_URL = "https://graph.facebook.com"
 
 
-def messenger_client(page_access_token: str, api_url: str) -> MessengerClient:
-    client = MessengerClient(page_access_token)
-    client.graph_url = api_url.rstrip("/")
-    return client
+class MessengerOutput(OutputChannel):
+    """Replies through the Send API: Rasa's MessengerBot, with every call awaited."""
 
+    @classmethod
+    def name(cls) -> str:
+        return "facebook"
 
-class MessengerOutput(MessengerBot):
+    def __init__(self, page_access_token: str, api_url: str = GRAPH_API_URL) -> None:
+        super().__init__()
+        self.page_access_token = page_access_token
+        self.messages_url = f"{api_url.rstrip('/')}/me/messages"
+
+    async def _post(self, what: str, body: dict[str, Any]) -> None:
+        await platform_http.post(
+            "Messenger", what, self.messages_url, json=body, params={"access_token": self.page_access_token}
+        )
+
+    async def send_message(self, recipient_id: str, message: dict[str, Any] | list) -> None:
+        await self._post(
+            "la réponse",
+            {
+                "messaging_type": "RESPONSE",
+                "notification_type": "REGULAR",
+                "recipient": {"id": recipient_id},
+                "message": message,
+            },
+        )
+
+    async def send_action(self, recipient_id: str, sender_action: str) -> None:
+        await self._post(
+            f"l'indicateur {sender_action}", {"recipient": {"id": recipient_id}, "sender_action": sender_action}
+        )
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, [])
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        for message in layout.messenger_messages(text, buttons, choices.read(kwargs)[0]):
+            await self.send_message(recipient_id, message)
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        replies = [
+            {"content_type": reply.get("content_type") or "text", "title": reply["title"], "payload": reply["payload"]}
+            for reply in quick_replies
+        ]
+        await self.send_message(recipient_id, {"text": text, "quick_replies": replies})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_message(recipient_id, {"attachment": {"type": "image", "payload": {"url": image}}})
+
+    async def send_elements(self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any) -> None:
+        elements = [
+            {**element, "buttons": [{"type": "postback", **b} for b in element["buttons"]]}
+            if "buttons" in element
+            else element
+            for element in elements
+        ]
+        template = {"template_type": "generic", "elements": elements}
+        await self.send_message(recipient_id, {"attachment": {"type": "template", "payload": template}})
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any] | list, **kwargs: Any) -> None:
+        # As Rasa's connector reads it: a « sender » names another recipient.
+        parts = json_message if isinstance(json_message, list) else [json_message]
+        for part in parts:
+            if isinstance(part, dict) and isinstance(part.get("sender"), dict) and "id" in part["sender"]:
+                recipient_id = part.pop("sender")["id"]
+                break
+        await self.send_message(recipient_id, json_message)
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
-            numbered, _ = choices.read(message)
-            for payload in layout.messenger_messages(text, buttons, numbered):
-                self.messenger_client.send(payload, recipient_id, "RESPONSE")
+            await self.send_text_with_buttons(recipient_id, text, buttons, **message)
         await super().send_response(recipient_id, message)
 
 
@@ -67,9 +134,13 @@ def delivery_id(event: dict[str, Any]) -> str | None:
 class MessengerEvents(Messenger):
     """Rasa's reading of webhook events, answering through MessengerOutput."""
 
-    def __init__(self, client: MessengerClient, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        super().__init__(client.page_access_token, on_new_message)
-        self.client = client
+    def __init__(
+        self, new_output: Callable[[], MessengerOutput], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        # Not Rasa's constructor: it builds fbmessenger's blocking client, unused here.
+        self.on_new_message = on_new_message
+        self.new_output = new_output
+        self.last_message: dict[str, Any] = {}
 
     async def handle(self, payload: dict, metadata: dict[str, Any] | None) -> None:
         for entry in payload.get("entry") or []:
@@ -93,12 +164,12 @@ class MessengerEvents(Messenger):
         elif self._is_user_message(message):
             text = message["message"]["text"]
         else:
-            self.client.send({"text": layout.TEXT_ONLY}, self.get_user_id(), "RESPONSE")
+            await self.new_output().send_message(self.get_user_id(), {"text": layout.TEXT_ONLY})
             return
         await self._handle_user_message(text, self.get_user_id(), metadata)
 
     async def _handle_user_message(self, text: str, sender_id: str, metadata: dict[str, Any] | None) -> None:
-        out_channel = MessengerOutput(self.client)
+        out_channel = self.new_output()
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
@@ -121,11 +192,8 @@ class FacebookInput(RasaFacebookInput):
         channel.api_url = (credentials or {}).get("api_url") or GRAPH_API_URL
         return channel
 
-    def _client(self) -> MessengerClient:
-        return messenger_client(self.fb_access_token, self.api_url)
-
     def get_output_channel(self) -> MessengerOutput:
-        return MessengerOutput(self._client())
+        return MessengerOutput(self.fb_access_token, self.api_url)
 
     def _authentic(self, request: Request) -> bool:
         secret = (self.fb_secret or "").encode("utf-8")
@@ -159,7 +227,7 @@ class FacebookInput(RasaFacebookInput):
             # An event already processed is skipped and the batch still gets its 200: Meta
             # delivers a batch again until it gets one, and disables a webhook that keeps
             # failing.
-            events = MessengerEvents(self._client(), on_new_message)
+            events = MessengerEvents(self.get_output_channel, on_new_message)
             await events.handle(request.json or {}, self.get_metadata(request))
             return response.text("success")
 

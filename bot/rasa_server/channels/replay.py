@@ -25,7 +25,6 @@ Used from Rasa's process (bot/rasa_server/channels/).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
@@ -34,6 +33,8 @@ from collections.abc import Callable, Mapping
 
 from bot.config import settings
 from bot.config.settings import Settings
+from bot.multiserver import shared_redis
+from bot.multiserver.shared_redis import SharedRedis
 
 logger = logging.getLogger(__name__)
 
@@ -89,42 +90,20 @@ class RedisSeen:
 
     def __init__(self, config: Mapping, ttl: float = TTL_S, fallback: MemorySeen | None = None) -> None:
         # `config`: the lock store's entry of the endpoints (bot/runtime_files.lock_store).
-        self.config = dict(config)
-        self.prefix = f"{self.config.get('key_prefix') or 'boussole'}:replay:"
+        self.redis = SharedRedis(config, REDIS_TIMEOUT_S)
+        self.config = self.redis.config
         self.ttl = ttl
         self.fallback = fallback or MemorySeen(ttl)
-        # redis.asyncio clients belong to the event loop they were first used in.
-        self._clients: dict[int, object] = {}
-
-    def _client(self):
-        import redis.asyncio as aioredis
-
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(id(loop))
-        if client is None:
-            client = aioredis.Redis(
-                host=self.config.get("url") or "localhost",
-                port=int(self.config.get("port") or 6379),
-                db=int(self.config.get("db") or 0),
-                password=self.config.get("password"),
-                ssl=bool(self.config.get("use_ssl")),
-                socket_timeout=REDIS_TIMEOUT_S,
-                socket_connect_timeout=REDIS_TIMEOUT_S,
-            )
-            self._clients = {id(loop): client}
-        return client
 
     def redis_key(self, channel: str, delivery_id: str) -> str:
-        return f"{self.prefix}{channel}:{_key(delivery_id)}"
+        return self.redis.key("replay", channel, _key(delivery_id))
 
     async def first_time(self, channel: str, delivery_id: str) -> bool:
-        import redis
-
         try:
-            created = await self._client().set(
+            created = await self.redis.client().set(
                 self.redis_key(channel, delivery_id), "1", nx=True, ex=max(1, int(self.ttl))
             )
-        except (redis.RedisError, OSError, asyncio.TimeoutError) as error:
+        except shared_redis.unavailable_errors() as error:
             logger.warning(
                 "Rejeux : Redis ne répond pas (%s) ; les identifiants déjà vus sont gardés en mémoire "
                 "de ce serveur seulement.",
@@ -134,9 +113,7 @@ class RedisSeen:
         return bool(created)
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            await client.close()
-        self._clients = {}
+        await self.redis.close()
 
 
 def from_settings(settings_: Settings | None = None):

@@ -5,6 +5,9 @@
   any number at the account's expense; a message whose `MessageSid` was already processed
   is ignored (bot/rasa_server/channels/replay.py);
 - a configurable REST API URL (`api_url`; Twilio's own by default);
+- replies sent without holding Rasa's event loop, within a time limit, a failure logged
+  rather than raised into the turn (bot/rasa_server/channels/platform_http.py): Rasa's
+  connector sends them through Twilio's blocking client, retried up to five times;
 - no buttons on this platform: the choices are numbered in the text with the bot's own
   numbers (`layout.plain_text`), and a bare « 2 » is sent on as the payload of the second,
   as a tap would send it (`choices.picked`); a message over Twilio's 1 600 characters is
@@ -18,9 +21,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+import aiohttp
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput as RasaTwilioInput
-from rasa.core.channels.twilio import TwilioOutput as RasaTwilioOutput
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -28,7 +31,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.core import choices
-from bot.rasa_server.channels import layout, replay, tracker_payloads
+from bot.rasa_server.channels import layout, platform_http, replay, tracker_payloads
 from bot.rasa_server.channels.guard import guarded_channel
 
 logger = logging.getLogger(__name__)
@@ -36,7 +39,25 @@ logger = logging.getLogger(__name__)
 TWILIO_API_URL = "https://api.twilio.com"
 
 
-class TwilioOutput(RasaTwilioOutput):
+def message_form(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """The form of Twilio's « create a Message » request from the Python names Rasa and
+    Twilio's client use (`to`, `from_`, `media_url`…: To, From, MediaUrl…); a list is
+    repeated, as Twilio reads several MediaUrl; a boolean is written as Twilio's `true`."""
+    form = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        field = "".join(part.capitalize() for part in name.strip("_").split("_"))
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            form.append((field, str(item).lower() if isinstance(item, bool) else str(item)))
+    return form
+
+
+class TwilioOutput(OutputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "twilio"
+
     def __init__(
         self,
         account_sid: str | None,
@@ -44,12 +65,37 @@ class TwilioOutput(RasaTwilioOutput):
         twilio_number: str | None,
         api_url: str = TWILIO_API_URL,
     ) -> None:
-        super().__init__(account_sid, auth_token, twilio_number)
-        self.api.base_url = api_url.rstrip("/")
+        super().__init__()
+        self.account_sid, self.auth_token, self.twilio_number = account_sid, auth_token, twilio_number
+        self.messages_url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+
+    async def _send_message(self, fields: dict[str, Any]) -> dict | None:
+        return await platform_http.post(
+            "Twilio",
+            "la réponse",
+            self.messages_url,
+            data=message_form(fields),
+            auth=aiohttp.BasicAuth(self.account_sid or "", self.auth_token or ""),
+        )
 
     async def send_plain(self, recipient_id: str, body: str) -> None:
         for chunk in layout.split_text(body, layout.TWILIO_BODY_LIMIT):
             await self._send_message({"to": recipient_id, "from_": self.twilio_number, "body": chunk})
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_plain(recipient_id, text)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._send_message({"to": recipient_id, "from_": self.twilio_number, "media_url": [image]})
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        # As Rasa's connector reads it: Twilio's own parameters, in its client's names.
+        fields = {"to": recipient_id, **json_message}
+        if not fields.get("media_url"):
+            fields.setdefault("body", "")
+        if not fields.get("messaging_service_sid"):
+            fields.setdefault("from_", self.twilio_number)
+        await self._send_message(fields)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
