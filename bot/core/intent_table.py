@@ -206,7 +206,8 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
       intent's answer about that record; for a difficulty, a broad subject, a FAQ entry the
       ranker is sure of comes first (« mon bien est-il à double usage ? »).
     - When the message names a record whose card holds the question's words, that card,
-      unless the ranker is sure of, or finds likely, a FAQ entry or a unit about that record.
+      unless the ranker is sure of, or finds likely, a unit about that record (or, for a
+      difficulty, a FAQ entry).
     - Otherwise the ranker comes first: the unit it is sure of, a likely unit with the
       runner-up beside it, or two close ones to choose from.
     - Then the intent's answer, in which a precise question gets the honest reply rather than
@@ -237,13 +238,16 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
 def _ranked_answer(kb: KnowledgeBase, kind: str | None, rid: str | None, text: str):
     """(slot updates, messages) from the ranker, or None. When the message names a record whose
     card holds the question's words, a unit the ranker is sure of or finds likely answers more
-    precisely than the card if it is a FAQ entry (written for one question) or about that
-    record."""
+    precisely than the card if it is about that record, or a FAQ entry on a difficulty's
+    point."""
     if rid is None or unit_answers.beside_the_record(kb, kind, rid, text):
         return unit_answers.answer_text(kb, text)
     decision = unit_answers.decide(kb, text)
     best = decision.best[0].unit if decision.best else None
-    if decision.kind in ("sure", "likely") and (best.kind == "faq" or unit_answers.is_about(kb, best, kind, rid)):
+    # A difficulty is a broad subject: an entry written for one question of it answers that
+    # question better than its summary. A country's or a programme's card answers about itself.
+    broad = kind == "obstacle" and best is not None and best.kind == "faq"
+    if decision.kind in ("sure", "likely") and (broad or unit_answers.is_about(kb, best, kind, rid)):
         return unit_answers.answer_text(kb, text)
     return None
 
