@@ -58,7 +58,7 @@ def _note_company(kb, tracker: Tracker):
     values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
     updates, messages = answer_router.answer_company(kb, values, text=text)
     if messages:
-        messages = [compound_answers.with_profile(messages[0], {**values, **updates}, markets.served), *messages[1:]]
+        messages = [compound_answers.with_profile(messages[0], {**values, **updates}, markets), *messages[1:]]
     return dict(updates, **dict.fromkeys(cleared)), messages
 
 

@@ -97,11 +97,14 @@ def _headed(question: str, messages: list) -> list:
     return [first, *messages[1:]]
 
 
-def with_profile(message: dict, slots: dict, served: tuple) -> dict:
+def with_profile(message: dict, slots: dict, markets: message_parts.Markets) -> dict:
     """The message that acknowledges the profile, with the facts read beside its text (the
-    measure on the development set compares them)."""
+    measure on the development set compares them): the slots, the markets served and every
+    market wanted (the `country` slot holds the first)."""
     facts = {slot: slots.get(slot) for slot in ("headcount", "region", "sector", "country") if slots.get(slot)}
-    metadata = dict(message.get("metadata") or {}, **{PROFILE_KEY: dict(facts, served=list(served))})
+    target = list(markets.wanted) or ([slots["country"]] if slots.get("country") else [])
+    facts.update(served=list(markets.served), target=target)
+    metadata = dict(message.get("metadata") or {}, **{PROFILE_KEY: facts})
     return dict(message, metadata=metadata)
 
 
@@ -122,6 +125,13 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
         for slot, value in entities.items()
         if slot in advice_company.PROFILE_SLOTS and value and message_parts.stated_with_cue(text, slot, value)
     }
+    # A place the extractor took that names no département or Région (« Oloron-Sainte-Marie »)
+    # gives way to what the sentences say (« (Pyrénées-Atlantiques) »).
+    if (described.get("departement") or described.get("region")) and advice_company.parse_place(
+        kb, described.get("region"), described.get("departement")
+    ) == (None, None):
+        described.pop("departement", None)
+        described.pop("region", None)
     statements = " ".join(message_parts.split(text).statements)
     if not described.get("departement") and statements:
         # « Nous sommes 40 à Angers » places the company more precisely than a Région named in
@@ -132,8 +142,11 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     # The trade is read where the writer speaks of the company (« je travaille comme
     # graphiste »), not in any sentence (« faire Payoneer -> Revolut -> banque »).
     own = " ".join(s for s in message_parts.split(text).statements if message_parts.speaks_of_itself((s,)))
-    if not described.get("sector") and own:
-        sector = advice_company.parse_sector(kb, own)
+    # A trade the writer names in full (« des machines agricoles ») is surer than the
+    # extractor's guess.
+    named = advice_company.sector_named(kb, own) if own else None
+    if named or not described.get("sector"):
+        sector = named or (advice_company.parse_sector(kb, own) if own else None)
         if sector:
             described["sector"] = sector
     if not described.get("headcount"):
@@ -143,6 +156,8 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     if described.get("company_age") and message_parts.age_is_a_past_event(text):
         del described["company_age"]
     markets = message_parts.markets(kb, text)
+    if described.get("country") and kb.named("country", described["country"], "") == "fr":
+        del described["country"]  # the company's own country is no market
     if markets.wanted:
         described["country"] = markets.wanted[0]
     elif described.get("country") and kb.named("country", described["country"], "") in markets.served:
@@ -185,7 +200,7 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     messages = []
     line = _profile_line(kb, company, markets.served) if described or markets.served else ""
     if line:
-        messages.append(with_profile(replies.message(line), updates, markets.served))
+        messages.append(with_profile(replies.message(line), updates, markets))
     questions = parts.questions[: message_parts.MAX_QUESTIONS]
     for question in questions:
         found_updates, answered = _answer_question(kb, question, company)

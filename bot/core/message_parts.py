@@ -24,9 +24,15 @@ MAX_QUESTIONS = 3
 
 # Verbs and adverbs of a market already served, and of a market wanted (folded text).
 _SERVED = re.compile(
-    r"\b(deja|vend(ons|s|ent)?|export(ons|e|ent)|livr(ons|e)|clients? (en|au|aux)|present(s|es)? (en|au|aux)|"
-    r"distribu(ons|e)|implante(s|es)? (en|au|aux))\b"
+    r"\b(deja|vend(ons|s|ent|ions|ait)?|export(ons|e|ent|ions|ait)|livr(ons|e)|clients? (en|au|aux)|"
+    r"present(s|es)? (en|au|aux)|distribu(ons|e)|implante(s|es)? (en|au|aux)|partai(t|ent)|equip(ons|e)|"
+    r"employ(ons|e)|(ont|avons|a) ouvert|(avons|a) (un|une|des|nos) (bureau|bureaux|filiale|filiales|clients?))\b"
 )
+# A market reached before, told in the past (« nous ont ouvert l'Espagne »), even beside a word
+# of prospecting.
+_SERVED_BEFORE = re.compile(r"\b((ont|avons|a) ouvert|partai(t|ent)|vendions|exportions)\b")
+# France is where the company is, never a market it exports to.
+_HOME = "fr"
 _WANTED = re.compile(
     r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|cibl\w*|envisag\w*|essayer|projet\w*|"
     r"conquerir|attaquer|nous developper|se developper|ouvrir|prospect\w*|s implanter|lancer)\b"
@@ -53,6 +59,20 @@ PROFILE_CUES = {
 }
 
 
+_STAFF = (
+    r"(salaries?|employes?|personnes?|collaborateurs?|etp|ouvriers?|emplois?|consultants?|agents?|ingenieurs?|pers)"
+)
+_NEXT_TO = {
+    "headcount": lambda n: (
+        rf"\b{n}\s+(de\s+|d\s+)?{_STAFF}\b|\b(sommes|on est|compte|comptons|equipe de|effectif de)\s+(\w+\s+)?{n}\b"
+    ),
+    "revenue": lambda n: (
+        rf"\b{n}\s*(m|k|md)?\s*(€|euros?\b|millions?\b|milliards?\b)"
+        rf"|\b(chiffre d affaires|ca|arr)\b(\W+\w+){{0,3}}\W+{n}\b"
+    ),
+}
+# A revenue read with its scale (« 6 M », « 900 k ») already says what it is.
+_SCALED = re.compile(r"\d\s*(m|k|md|millions?)$")
 # An age that carries its unit (« 3 ans », « 18 mois »): its unit is its cue.
 _AGE_UNIT = re.compile(r"\b(ans?|mois|annees?)\b")
 
@@ -64,6 +84,12 @@ def stated_with_cue(text: str, slot: str, value: str) -> bool:
     if cue is None:
         return True
     wanted = _folded(str(value))
+    if slot in _NEXT_TO and not (slot == "revenue" and _SCALED.search(wanted)):
+        # A number is a headcount or a revenue beside the word that makes it one (« 15
+        # salariés », « nous sommes 40 », « 2,9 millions d'euros »), not anywhere in the
+        # sentence: « 64 hectares, 15 salariés », « 200 000 bérets, 2,9 millions d'euros ».
+        beside = _NEXT_TO[slot](re.escape(wanted))
+        return bool(wanted) and any(re.search(beside, f) and cue.search(f) for f in map(_folded, sentences(text)))
     if slot == "company_age" and not _AGE_UNIT.search(wanted):
         # A bare year is the company's only right after the word that dates it (« créée en
         # 2019 », « depuis 1987 »): « payer 2000 $ … la facture que je vais créer » is no age.
@@ -126,15 +152,18 @@ def markets(kb: KnowledgeBase, text: str) -> Markets:
     country named with neither kind of verb is left out (a question may name it in passing)."""
     served, wanted = [], []
     for sentence in sentences(text):
+        kind = None  # a clause without a verb of its own continues the list of the one before
         for clause in _CLAUSE_BREAK.split(sentence):
             folded = _folded(clause)
-            countries = kb.mentioned("country", clause)
-            if not countries:
-                continue
-            if _WANTED.search(folded):
-                wanted.extend(countries)
+            if _SERVED_BEFORE.search(folded):
+                kind = served
+            elif _WANTED.search(folded):
+                kind = wanted
             elif _SERVED.search(folded):
-                served.extend(countries)
+                kind = served
+            countries = [c for c in kb.mentioned("country", clause) if c != _HOME]
+            if countries and kind is not None:
+                kind.extend(countries)
     wanted = list(dict.fromkeys(wanted))
     return Markets(tuple(c for c in dict.fromkeys(served) if c not in wanted), tuple(wanted))
 

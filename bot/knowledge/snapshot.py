@@ -35,7 +35,9 @@ STOP_WORDS = set(
 _DEPARTEMENT_NUMBER = re.compile(
     r" (?:le|du|de|en|au|departement) (\d{2,3}|2a|2b) "
     r"(?!(?:salaries?|personnes?|employes?|collaborateurs?|etp|ans?|annees?|mois|semaines?|jours?|k|m|"
-    r"ke?ur|me?ur|euros?|millions?|milliers?|pour|pourcents?|%)\b)"
+    r"ke?ur|me?ur|euros?|millions?|milliers?|pour|pourcents?|%|metres?|m|m2|km|hectares?|ha|tonnes?|t|kg|kilos?|"
+    r"litres?|bouteilles?|pieces?|unites?|exemplaires?|produits?|references?|magasins?|boutiques?|clients?|pays|"
+    r"fois|heures?)\b)"
 )
 
 

@@ -97,7 +97,8 @@ def score_compound(items: list, replies: dict) -> dict:
                 questions += 1
                 answered += any(u in units for u in reply.units)
         if item.profile_slots:
-            read = dict(reply.profile, target=[reply.profile["country"]] if reply.profile.get("country") else [])
+            target = reply.profile.get("target") or ([reply.profile["country"]] if reply.profile.get("country") else [])
+            read = dict(reply.profile, target=target)
             got, want = _facts(read), _facts(item.profile_slots)
             true_positive, predicted, expected = (
                 true_positive + len(got & want),

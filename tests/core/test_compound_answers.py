@@ -135,3 +135,27 @@ def test_the_trade_is_read_where_the_writer_speaks_of_the_company_not_in_a_legal
     text = "Nous sommes 12 à Angers, on fabrique des machines agricoles. Quelles aides ?"
     described, _ = compound_answers.read_profile(kb, text, {})
     assert described["sector"] == advice_company.parse_sector(kb, "machines agricoles") is not None
+
+
+def test_the_profile_line_carries_every_market_wanted_and_a_place_read_from_the_sentences(kb):
+    text = (
+        "Bonjour, notre maison fabrique des bérets à Oloron-Sainte-Marie (Pyrénées-Atlantiques). "
+        "Nous visons la Suisse et le Japon. Comment trouver un distributeur ? Faut-il un numéro EORI ?"
+    )
+    # The extractor took the town for a département: the sentences give the real one.
+    _, messages = compound_answers.answer(kb, text, {"departement": "Oloron-Sainte-Marie", "country": "Suisse"}, {})
+    profile = messages[0]["metadata"][compound_answers.PROFILE_KEY]
+    assert profile["target"] == ["ch", "jp"] and profile["country"] == "ch"
+    assert profile["region"] == "nouvelle-aquitaine"
+    assert profile["sector"] == advice_company.parse_sector(kb, "textile")
+
+
+def test_a_trade_named_in_the_description_beats_the_extractor_s_guess(kb):
+    text = "Nous construisons des machines agricoles en Vendée. Quelles aides ? Comment exporter en Ukraine ?"
+    described, _ = compound_answers.read_profile(kb, text, {"sector": "aeronautique"})
+    assert described["sector"] == advice_company.parse_sector(kb, "agriculture")
+
+
+def test_a_length_or_a_weight_is_no_departement(kb):
+    assert kb.departements_in_text("notre cargo de 52 mètres porte 350 tonnes") == []
+    assert kb.departements_in_text("nous sommes dans le 52") == ["52"]

@@ -81,3 +81,25 @@ def test_a_sum_paid_or_a_year_beside_another_verb_is_no_revenue_and_no_age():
     assert message_parts.stated_with_cue("40 salariés, 6 M€, dans le 44.", "revenue", "6 M")
     assert message_parts.stated_with_cue("Entreprise familiale depuis 1987 en Occitanie.", "company_age", "1987")
     assert message_parts.stated_with_cue("On a 2 ans et pas encore de CA.", "company_age", "2 ans")
+
+
+def test_markets_told_in_the_past_or_in_a_list_keep_the_kind_of_their_verb(kb):
+    text = (
+        "Nous employons 130 salariés en France, en Belgique et aux États-Unis. "
+        "Dix ans de salons et de prospection nous ont ouvert l'Espagne, l'Italie. "
+        "10 % partaient en Chine. Nous visons la Suisse et le Japon."
+    )
+    found = message_parts.markets(kb, text)
+    assert set(found.served) == {"be", "us", "es", "it", "cn"} and "fr" not in found.served
+    assert found.wanted == ("ch", "jp")
+
+
+def test_a_number_is_a_headcount_or_a_revenue_only_next_to_the_word_that_makes_it_one():
+    text = (
+        "Notre domaine a 64 hectares de vigne, 15 salariés et produit 200 000 bouteilles, 2,9 millions d'euros de CA."
+    )
+    assert message_parts.stated_with_cue(text, "headcount", "15")
+    assert not message_parts.stated_with_cue(text, "headcount", "64")
+    assert message_parts.stated_with_cue("Une centaine de salariés en Vendée.", "headcount", "centaine")
+    assert message_parts.stated_with_cue(text, "revenue", "2,9 millions")
+    assert not message_parts.stated_with_cue(text, "revenue", "200 000")

@@ -185,6 +185,14 @@ _LEGAL_STATUS = re.compile(r"\b(auto|micro)[-\s]?(entrepreneur|entreprise)s?\b",
 _PLURAL_END = re.compile(r"(?<=\w{3})[sx]\b")
 
 
+def sector_named(kb: KnowledgeBase, text: str) -> str | None:
+    """The sector whose name or alias the text holds as words (singular or plural), without
+    the tolerance to typos that a slot value gets: the trade a description names."""
+    text = _LEGAL_STATUS.sub(" ", text or "")
+    found = kb.mentioned("sector", text) or kb.mentioned("sector", _PLURAL_END.sub("", text))
+    return found[0] if found else None
+
+
 def parse_sector(kb: KnowledgeBase, text: str | None) -> str | None:
     text = _LEGAL_STATUS.sub(" ", text) if text else text
     if not text or not text.strip():
