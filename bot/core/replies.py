@@ -548,7 +548,7 @@ def financing_overview(kb: KnowledgeBase) -> list:
         )
         buttons.append(programme_button(kb, records[0]["id"]))
     parts.append("Votre Région a aussi ses aides : demandez-moi « aides export en » suivi de votre Région.")
-    # Every programme listed is cited; the sentence shows the first group's.
+    # Every programme listed is cited; the sentence shows the first three.
     parts.append(citations.of_records(used))
     return [cited_message(parts, buttons)]
 
