@@ -9,9 +9,16 @@ structured sources (their `primary` flag and `page_date`), what the sentence say
 - « Source non officielle » when no source of the record is primary
   (knowledge/source_policy.yml), so that the user knows no official page backs the fact.
 
-Channels without rich display keep that sentence as it is; the website shows the body, then
-the sources under it, so `parse` takes them apart. A message can hold several citations (an
-overview cites each group), anywhere in the text.
+A citation holds every source its fact rests on, but the sentence lists at most MAX_SHOWN of
+them (for one record, its first two), then says how many others there are (« — et 9 autres
+sources »): an overview of twelve programmes does not end on twelve addresses. The full list
+travels beside the text as data (`as_json`, the metadata `SOURCES_KEY` of a bot message,
+bot/core/replies.py `cited_message`), where the website shows it behind « Toutes les
+sources ».
+
+Channels without rich display keep that sentence as it is. `parse` takes it apart again for
+the website's older messages, which carry no such data: a message can hold several
+citations (an overview cites each group), anywhere in the text.
 """
 
 from __future__ import annotations
@@ -22,12 +29,18 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.validity import MONTHS, french_date
 
+# The key of a bot message's metadata that holds its citations (a list of `as_json`).
+SOURCES_KEY = "sources"
+# The most sources a citation's sentence lists; the others are only counted.
+MAX_SHOWN = 3
+
 _URL = r"https?://\S+"
 _DATE = rf"(?:1er|\d{{1,2}}) (?:{'|'.join(MONTHS)}) \d{{4}}"
 _ITEM = rf"{_URL}(?: \(page du {_DATE}\))?"
 CITATION = re.compile(
     rf"(?P<label>Sources? non officielles?|Sources?) : (?P<items>{_ITEM}(?: ; {_ITEM})*) "
     rf"\((?:page du (?P<last_page>{_DATE}), )?(?:vérifié|consultées?) le (?P<verified>{_DATE})\)"
+    rf"(?: — et (?P<others>\d+) autres? sources?)?"
 )
 _ITEM_PARTS = re.compile(rf"^(?P<url>{_URL}?)(?: \(page du (?P<page>{_DATE})\))?$")
 _DATE_PARTS = re.compile(rf"^(?P<day>1er|\d{{1,2}}) (?P<month>{'|'.join(MONTHS)}) (?P<year>\d{{4}})$")
@@ -43,9 +56,24 @@ class Citation:
     page_dates: tuple = ()
     # False when none of the record's sources is primary.
     official: bool = True
+    # How many of `urls` the sentence lists (the first ones); None: all of them.
+    shown: int | None = None
+    # Sources the sentence counts without their address: only in a citation read back from
+    # a text, whose full list travelled as data.
+    unlisted: int = 0
 
     def page_date(self, position: int) -> dt.date | None:
         return self.page_dates[position] if position < len(self.page_dates) else None
+
+    @property
+    def listed(self) -> list[str]:
+        """The urls the sentence shows."""
+        return list(self.urls if self.shown is None else self.urls[: self.shown])
+
+    @property
+    def others(self) -> int:
+        """How many sources the sentence only counts."""
+        return len(self.urls) - len(self.listed) + self.unlisted
 
     def as_json(self) -> dict:
         return {
@@ -55,6 +83,11 @@ class Citation:
             "official": self.official,
             "page_dates": [d.isoformat() if d else None for d in (self.page_date(i) for i in range(len(self.urls)))],
             "page_labels": [french_date(d) if d else None for d in (self.page_date(i) for i in range(len(self.urls)))],
+            "shown": len(self.listed),
+            "unlisted": self.unlisted,
+            # The sentence as the text shows it: where a channel cuts a message into
+            # paragraphs, each paragraph keeps the citations it shows.
+            "line": render(self),
         }
 
 
@@ -78,21 +111,24 @@ def is_official(record: dict) -> bool:
 
 
 def of_record(record: dict, limit: int = 2) -> Citation:
-    """The record's first `limit` sources, primary ones first (the official page is the one
-    worth showing when there is one), dated by the record's verification."""
-    ordered = sorted(record["sources"], key=lambda s: s.get("primary") is False)[:limit]
+    """All the record's sources, primary ones first (the official page is the one worth
+    showing when there is one), the sentence listing the first `limit` (MAX_SHOWN at most);
+    dated by the record's verification."""
+    ordered = sorted(record["sources"], key=lambda s: s.get("primary") is False)
     return Citation(
         urls=[s["url"] for s in ordered],
         verified_on=record["verified_on"],
         verified_label=french_date(record["verified_on"]),
         page_dates=tuple(s.get("page_date") for s in ordered),
         official=is_official(record),
+        shown=min(limit, MAX_SHOWN, len(ordered)),
     )
 
 
 def of_records(records: list) -> Citation:
-    """One citation for a group of records (an overview): the best source of each, dated by
-    the oldest verification; unofficial only when every record is."""
+    """One citation for a group of records (an overview): the best source of each, the
+    sentence listing those of the first MAX_SHOWN records, dated by the oldest verification;
+    unofficial only when every record is."""
     urls, dates = [], []
     for record in records:
         best = of_record(record, limit=1)
@@ -106,28 +142,35 @@ def of_records(records: list) -> Citation:
         verified_label=french_date(oldest),
         page_dates=tuple(dates),
         official=any(is_official(r) for r in records),
+        shown=min(MAX_SHOWN, len(urls)),
     )
 
 
+def _others(count: int) -> str:
+    return f" — et {count} autre source" if count == 1 else f" — et {count} autres sources"
+
+
 def render(citation: Citation) -> str:
-    many = len(citation.urls) > 1
+    listed = citation.listed
+    many = len(listed) > 1
     if citation.official:
         label = "Sources" if many else "Source"
     else:
         label = "Sources non officielles" if many else "Source non officielle"
     items = []
-    for position, url in enumerate(citation.urls):
+    for position, url in enumerate(listed):
         page = citation.page_date(position)
-        last = position == len(citation.urls) - 1
+        last = position == len(listed) - 1
         items.append(f"{url} (page du {french_date(page)})" if page and not last else url)
-    # « vérifié le » always closes the line: it is the day a person checked the record,
+    # « vérifié le » always closes the list: it is the day a person checked the record,
     # the one date every channel and every reader relies on; a page's own date only adds.
-    last_page = citation.page_date(len(citation.urls) - 1)
+    last_page = citation.page_date(len(listed) - 1)
     if last_page:
         closing = f"(page du {french_date(last_page)}, vérifié le {citation.verified_label})"
     else:
         closing = f"(vérifié le {citation.verified_label})"
-    return f"{label} : {' ; '.join(items)} {closing}"
+    others = _others(citation.others) if citation.others else ""
+    return f"{label} : {' ; '.join(items)} {closing}{others}"
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -166,6 +209,8 @@ def _citation(match) -> Citation:
         verified_label=match["verified"],
         page_dates=tuple(pages),
         official="non officielle" not in match["label"],
+        shown=len(urls),
+        unlisted=int(match["others"] or 0),
     )
 
 

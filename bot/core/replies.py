@@ -2,7 +2,8 @@
 
 Each function returns a list of messages (`{"text": …, "buttons": […]}`), the shape Rasa's
 dispatcher and every channel accept. Every message that states a fact from knowledge/
-ends with its source and the day it was checked.
+ends with its source and the day it was checked, built by `cited_message`: the text shows
+the short sentence, the metadata carries every source in full.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noq
 MAX_BULLETS = 4
 
 
-def source_line(record: dict, limit: int = 2) -> str:
-    """« Source : url (vérifié le …) », with the page's own date when known and « non
-    officielle » when no source is primary (bot/core/citations.py)."""
-    return citations.render(citations.of_record(record, limit))
+def cite(record: dict, limit: int = 2) -> citations.Citation:
+    """The record's sources, the sentence listing its first `limit`: « Source : url (vérifié
+    le …) », with the page's own date when known and « non officielle » when no source is
+    primary (bot/core/citations.py)."""
+    return citations.of_record(record, limit)
 
 
 def contacts_record(region: dict, with_map: bool = False) -> dict:
@@ -43,6 +45,19 @@ def message(text: str, buttons=None) -> dict:
     out = {"text": text}
     if buttons:
         out["buttons"] = buttons
+    return out
+
+
+def cited_message(parts: list, buttons=None) -> dict:
+    """A message from its paragraphs, in which a Citation stands for its sentence: the text
+    shows the sentence, the metadata (`citations.SOURCES_KEY`) holds each citation in full.
+    Both come from the same citations, here, so that the text and the data cannot disagree.
+    Empty paragraphs are left out."""
+    cited = [part for part in parts if isinstance(part, citations.Citation)]
+    text = "\n\n".join(citations.render(p) if isinstance(p, citations.Citation) else p for p in parts if p)
+    out = message(text, buttons)
+    if cited:
+        out["metadata"] = {citations.SOURCES_KEY: [c.as_json() for c in cited]}
     return out
 
 
@@ -105,14 +120,13 @@ def programme_details(kb: KnowledgeBase, pid: str) -> list:
         parts.append("Pour qui :\n" + _bullets(c["label"] for c in programme["eligibility"][:MAX_BULLETS]))
     if status != "ended":
         parts.append(f"Comment faire : {programme['how_to_apply']}")
-    parts.append(source_line(programme))
-    parts = [part for part in parts if part]
+    parts.append(cite(programme))
     buttons = []
     if programme.get("successor"):
         buttons.append(programme_button(kb, programme["successor"]))
     if status != "ended":
         buttons += follow_up_buttons(pid)
-    return [message("\n\n".join(parts), buttons)]
+    return [cited_message(parts, buttons)]
 
 
 # The questions a user asks next about a programme, as buttons that carry its id.
@@ -161,8 +175,8 @@ def programme_eligibility(kb: KnowledgeBase, pid: str) -> list:
             f"En résumé : {programme['summary']}"
         )
         parts.append(f"Pour savoir si votre entreprise est concernée, renseignez-vous auprès de {operator}.")
-    parts.append(source_line(programme))
-    return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_eligibility"))]
+    parts.append(cite(programme))
+    return [cited_message(parts, follow_up_buttons(pid, skip="ask_eligibility"))]
 
 
 def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
@@ -174,8 +188,8 @@ def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
         parts.append(
             f"Ma fiche sur {programme['name']} ne donne pas de montant chiffré. En résumé : {programme['summary']}"
         )
-    parts.append(source_line(programme))
-    return [message("\n\n".join(p for p in parts if p), follow_up_buttons(pid, skip="ask_amount"))]
+    parts.append(cite(programme))
+    return [cited_message(parts, follow_up_buttons(pid, skip="ask_amount"))]
 
 
 def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
@@ -187,13 +201,13 @@ def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
         parts.append(f"{programme['name']} : comment faire\n{programme['how_to_apply']}")
         if programme.get("contact"):
             parts.append(f"Page pour déposer la demande ou se renseigner : {programme['contact']}")
-    parts.append(source_line(programme))
+    parts.append(cite(programme))
     buttons = (
         [programme_button(kb, programme["successor"])]
         if programme.get("successor")
         else follow_up_buttons(pid, skip="ask_how_to_apply")
     )
-    return [message("\n\n".join(p for p in parts if p), buttons)]
+    return [cited_message(parts, buttons)]
 
 
 STATUS_TEXT = {
@@ -214,7 +228,7 @@ def programme_status(kb: KnowledgeBase, pid: str) -> list:
     else:
         text = f"{programme['name']} {STATUS_TEXT[status]}"
         buttons = follow_up_buttons(pid)
-    return [message(f"{text}\n\n{source_line(programme)}", buttons)]
+    return [cited_message([text, cite(programme)], buttons)]
 
 
 def programme_contact(kb: KnowledgeBase, pid: str) -> list:
@@ -224,10 +238,10 @@ def programme_contact(kb: KnowledgeBase, pid: str) -> list:
         f"Pour {programme['name']}, adressez-vous à {operator['name']} : "
         f"{programme.get('contact') or operator['website']}",
         programme["how_to_apply"],
-        source_line(programme),
+        cite(programme),
     ]
     buttons = [{"title": "Conseillers de ma Région", "payload": payload("ask_region_support")}]
-    return [message("\n\n".join(parts), buttons)]
+    return [cited_message(parts, buttons)]
 
 
 PROGRAMME_ASPECTS = {
@@ -290,15 +304,15 @@ def obstacle_advice(kb: KnowledgeBase, obstacle_id: str) -> list:
     helpers = [kb.name("organisation", o) for o in obstacle.get("organisations", [])]
     if helpers:
         parts.append(f"Qui peut vous aider : {_join_names(helpers)}.")
-    parts.append(source_line(obstacle))
+    parts.append(cite(obstacle))
     active = [p for p in obstacle.get("programmes", []) if not kb.gone("programme", p)]
-    return [message("\n\n".join(parts), [programme_button(kb, p) for p in active[:MAX_BULLETS]])]
+    return [cited_message(parts, [programme_button(kb, p) for p in active[:MAX_BULLETS]])]
 
 
 def faq_answer(kb: KnowledgeBase, fid: str) -> list:
     faq = kb.get("faq", fid)
     buttons = [programme_button(kb, p) for p in faq.get("programmes", [])[:3]]
-    return [message(f"{faq['question']}\n\n{faq['answer']}\n\n{source_line(faq)}", buttons)]
+    return [cited_message([faq["question"], faq["answer"], cite(faq)], buttons)]
 
 
 def which_obstacle(kb: KnowledgeBase) -> list:
@@ -334,8 +348,8 @@ def cluster_info(kb: KnowledgeBase, pole_id: str) -> list:
         parts.append(f"{initiative['name']} : {initiative['summary']}")
     if cluster.get("website"):
         parts.append(f"Site : {cluster['website']}")
-    parts.append(source_line(cluster))
-    return [message("\n\n".join(parts))]
+    parts.append(cite(cluster))
+    return [cited_message(parts)]
 
 
 def clusters_for_sector(kb: KnowledgeBase, sector_id: str, region: str = None) -> list:
@@ -347,14 +361,11 @@ def clusters_for_sector(kb: KnowledgeBase, sector_id: str, region: str = None) -
     lines = [
         f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])}){_label_mark(kb, c)}" for c in clusters
     ]
-    text = (
-        f"Pôles de compétitivité du secteur « {sector['name']} » :\n"
-        + _bullets(lines)
-        + "\n\n"
-        + source_line(clusters[0])
-        + " ; chaque pôle a sa fiche détaillée."
-    )
-    return [message(text, [cluster_button(kb, c["id"]) for c in clusters[:5]])]
+    parts = [
+        f"Pôles de compétitivité du secteur « {sector['name']} » (chacun a sa fiche détaillée) :\n" + _bullets(lines),
+        cite(clusters[0]),
+    ]
+    return [cited_message(parts, [cluster_button(kb, c["id"]) for c in clusters[:5]])]
 
 
 def _label_mark(kb: KnowledgeBase, cluster: dict) -> str:
@@ -389,7 +400,7 @@ def support_overview(kb: KnowledgeBase) -> list:
     tfe = kb.get("organisation", "team-france-export")
     parts = []
     if tfe:
-        parts.append(f"Votre premier interlocuteur est la Team France Export : {tfe['summary']}\n{source_line(tfe)}")
+        parts += [f"Votre premier interlocuteur est la Team France Export : {tfe['summary']}", cite(tfe)]
     lines = []
     for obstacle_id, label in kb.editorial.overview_needs:
         obstacle = kb.get("obstacle", obstacle_id)
@@ -406,14 +417,14 @@ def support_overview(kb: KnowledgeBase) -> list:
         if kb.get("obstacle", obstacle_id)
     ]
     if used:
-        parts.append(citations.render(citations.of_records(used)))
+        parts.append(citations.of_records(used))
     parts.append("Choisissez un sujet pour le détail :")
     buttons = [
         obstacle_button(kb, obstacle_id)
         for obstacle_id, _ in kb.editorial.overview_needs
         if kb.get("obstacle", obstacle_id)
     ]
-    return [message("\n\n".join(parts), buttons)]
+    return [cited_message(parts, buttons)]
 
 
 def knowledge_unavailable() -> list:
@@ -431,11 +442,11 @@ def organisation_info(kb: KnowledgeBase, organisation_id: str) -> list:
     if organisation.get("details"):
         parts.append(organisation["details"])
     parts.append(f"Site : {organisation['website']}")
-    parts.append(source_line(organisation))
+    parts.append(cite(organisation))
     operated = [
         p["id"] for p in kb.all("programme") if p["operator"] == organisation_id and not kb.gone("programme", p)
     ]
-    return [message("\n\n".join(parts), [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
+    return [cited_message(parts, [programme_button(kb, p) for p in operated[:MAX_BULLETS]])]
 
 
 def which_organisation(kb: KnowledgeBase) -> list:
@@ -467,10 +478,8 @@ def region_support(kb: KnowledgeBase, region_id: str, departement_code: str = No
     )
     if regional:
         parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
-    parts.append(
-        source_line(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2)
-    )
-    return [message("\n\n".join(parts), [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
+    parts.append(cite(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2))
+    return [cited_message(parts, [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
 
 
 def which_region(kb: KnowledgeBase) -> list:
@@ -504,10 +513,11 @@ def country_pointers(kb: KnowledgeBase, country_id: str) -> list:
     if presence:
         prefix = "Team France Export sur place" if presence["present"] else "Business France"
         parts.append(f"{prefix} : {presence['detail']}")
-    # Origin rules and Business France's presence come from their own sources: cite all.
-    parts.append(source_line(country, limit=len(country["sources"])))
+    # Origin rules and Business France's presence come from their own sources: the sentence
+    # lists as many as it may.
+    parts.append(cite(country, limit=citations.MAX_SHOWN))
     buttons = [obstacle_button(kb, o) for o in kb.editorial.country_obstacles if kb.get("obstacle", o)]
-    return [message("\n\n".join(parts), buttons)]
+    return [cited_message(parts, buttons)]
 
 
 def which_country(kb: KnowledgeBase) -> list:
@@ -521,10 +531,6 @@ def which_country(kb: KnowledgeBase) -> list:
 
 
 # --- financing overview -------------------------------------------------------------------
-
-
-def _sources_of(records: list) -> str:
-    return citations.render(citations.of_records(records))
 
 
 def financing_overview(kb: KnowledgeBase) -> list:
@@ -542,8 +548,9 @@ def financing_overview(kb: KnowledgeBase) -> list:
         )
         buttons.append(programme_button(kb, records[0]["id"]))
     parts.append("Votre Région a aussi ses aides : demandez-moi « aides export en » suivi de votre Région.")
-    parts.append(_sources_of(used))
-    return [message("\n\n".join(parts), buttons)]
+    # Every programme listed is cited; the sentence shows the first three.
+    parts.append(citations.of_records(used))
+    return [cited_message(parts, buttons)]
 
 
 # --- contacts and advisers ----------------------------------------------------------------
@@ -558,16 +565,17 @@ def adviser_contact(kb: KnowledgeBase, region_id: str = None, ask_region: bool =
         text = f"Pour parler à un conseiller en {region['name']}, voici vos interlocuteurs :\n" + contacts_text(
             kb, region_id, need
         )
-        return [message(f"{text}\n\n{source_line(contacts_record(region))}")]
+        return [cited_message([text, cite(contacts_record(region))])]
     tfe = kb.get("organisation", "team-france-export")
-    text = (
+    parts = [
         "Un conseiller de la Team France Export peut étudier votre projet avec vous : "
-        f"{tfe['summary']}\nPrise de contact : {tfe['website']}\n\n{source_line(tfe)}"
-    )
+        f"{tfe['summary']}\nPrise de contact : {tfe['website']}",
+        cite(tfe),
+    ]
     if not ask_region:
-        return [message(text)]
-    text += "\n\nIndiquez-moi votre Région ou votre département : je vous donnerai le contact le plus proche."
-    return [message(text, which_region(kb)[0]["buttons"])]
+        return [cited_message(parts)]
+    parts.append("Indiquez-moi votre Région ou votre département : je vous donnerai le contact le plus proche.")
+    return [cited_message(parts, which_region(kb)[0]["buttons"])]
 
 
 def contacts_text(kb: KnowledgeBase, region_id: str, need: str = None) -> str:

@@ -10,8 +10,9 @@ Three outcomes, told apart by the ranker's calibrated certainty (`LexicalRanker.
   review page's queue lists, and the adviser route.
 
 Every reply carries, beside its text, the unit it answers (`answer_unit`) and its sources as
-structured data (`sources`): Rasa keeps both in the bot event's metadata, where the review
-page and the measure on the development set read them.
+structured data (`sources`, built with the text by replies.cited_message): Rasa keeps both
+in the bot event's metadata, where the review page, the website and the measure on the
+development set read them.
 
 Used by the action server; pure Python, no Rasa import.
 """
@@ -27,7 +28,7 @@ from bot.knowledge.snapshot import STOP_WORDS, KnowledgeBase
 
 # Metadata keys of a bot message.
 UNIT_KEY = "answer_unit"
-SOURCES_KEY = "sources"
+SOURCES_KEY = citations.SOURCES_KEY
 ABSTAINED_KEY = "abstained"
 
 # A programme's aspect → the intent of the button that asks it, and the reply that answers it.
@@ -96,15 +97,13 @@ def decide(kb: KnowledgeBase, text: str) -> Decision:
     return ranker.decide(text)
 
 
-def _with_metadata(messages: list, unit_id: str, record: dict | None) -> list:
-    """Marks the first message with the unit it answers and its sources."""
+def _with_metadata(messages: list, unit_id: str) -> list:
+    """Marks the first message with the unit it answers; its sources are already there, put
+    by the reply that cites them."""
     if not messages:
         return messages
     first = dict(messages[0])
-    metadata = dict(first.get("metadata") or {}, **{UNIT_KEY: unit_id})
-    if record is not None and record.get("sources"):
-        metadata[SOURCES_KEY] = citations.of_record(record).as_json()
-    first["metadata"] = metadata
+    first["metadata"] = dict(first.get("metadata") or {}, **{UNIT_KEY: unit_id})
     return [first, *messages[1:]]
 
 
@@ -115,16 +114,20 @@ def _faq_reply(kb: KnowledgeBase, unit) -> list:
     buttons = [
         dict(replies.programme_button(kb, p), title=f"En savoir plus : {kb.name('programme', p)}") for p in active[:2]
     ]
-    return [replies.message(f"{faq['answer']}\n\n{replies.source_line(faq)}", buttons)]
+    return [replies.cited_message([faq["answer"], replies.cite(faq)], buttons)]
 
 
 def _advice_reply(kb: KnowledgeBase, unit) -> list:
     """One piece of an obstacle's advice, then the whole card behind « En savoir plus »."""
     obstacle = kb.get("obstacle", unit.record_id)
     n = int(unit.aspect.rsplit("-", 1)[1])
-    text = f"{obstacle['advice'][n - 1]}\n\n{replies.source_line(obstacle)}"
     more = replies.card_button(kb, "obstacle", unit.record_id)
-    return [replies.message(text, [dict(more, title=f"En savoir plus : {more['title'].lower()}")])]
+    return [
+        replies.cited_message(
+            [obstacle["advice"][n - 1], replies.cite(obstacle)],
+            [dict(more, title=f"En savoir plus : {more['title'].lower()}")],
+        )
+    ]
 
 
 def unit_reply(kb: KnowledgeBase, unit) -> tuple:
@@ -150,7 +153,7 @@ def unit_reply(kb: KnowledgeBase, unit) -> tuple:
         raise ValueError(f"unité de réponse sans réponse : {unit.id}")
     # The slot named after the record's kind remembers it for follow-ups; a FAQ entry has none.
     updates = {} if kind == "faq" else {kind: rid}
-    return updates, _with_metadata(messages, unit.id, kb.get(kind, rid))
+    return updates, _with_metadata(messages, unit.id)
 
 
 def unit_label(kb: KnowledgeBase, unit) -> str:
@@ -316,7 +319,7 @@ _INTENT_ASPECTS = {intent: aspect for aspect, (intent, _) in ASPECT_REPLIES.item
 
 def mark_record_reply(kb: KnowledgeBase, intent: str, updates: dict, messages: list) -> list:
     """Marks the reply an intent built about one record (the slot it set) with that record's
-    unit and sources, as a unit's own reply is; other replies are left as they are."""
+    unit, as a unit's own reply is; other replies are left as they are."""
     if not messages or (messages[0].get("metadata") or {}).get(UNIT_KEY):
         return messages
     if updates.get("programme") and intent in _INTENT_ASPECTS:
@@ -328,5 +331,4 @@ def mark_record_reply(kb: KnowledgeBase, intent: str, updates: dict, messages: l
             return messages
         kind, rid = found
         unit_id = answer_units.unit_id(kind, rid)
-    record = kb.get(kind, rid)
-    return _with_metadata(messages, unit_id, record) if record is not None else messages
+    return _with_metadata(messages, unit_id) if kb.get(kind, rid) is not None else messages

@@ -3,7 +3,7 @@
 Buttons are shown numbered: typing the number sends the button's payload. The adviser
 mode (`--conseiller`, or `/conseiller` during the conversation) shows after each answer
 what the assistant understood and used: intent and confidence, entities, slots, the
-finder's ranking scores and the sources quoted. It reads the conversation's tracker
+finder's ranking scores and every source the answers cite. It reads the conversation's tracker
 through Rasa's HTTP API, which needs the API token (BOUSSOLE_RASA_TOKEN).
 """
 
@@ -15,6 +15,7 @@ import sys
 import uuid
 
 from bot.config import settings, tokens
+from bot.core.citations import SOURCES_KEY
 from bot.rasa_client import RasaClient, RasaError, RasaRefused, webhook_url
 
 _URL = re.compile(r"https?://[^\s;)]+")
@@ -42,9 +43,11 @@ def adviser_report(tracker: dict, answers: list) -> list:
             "Classement : "
             + ", ".join(f"{i}. {t['programme']} {t['score']} ({t['verdict']})" for i, t in enumerate(trace, 1))
         )
-    sources = list(
-        dict.fromkeys(url.rstrip(".,") for answer in answers for url in _URL.findall(answer.get("text") or ""))
-    )
+    # Every source the answers rest on, as they carry them (the text lists three at most);
+    # the addresses in the text when they carry none.
+    cited = [url for answer in answers for c in answer.get(SOURCES_KEY) or [] for url in c.get("urls") or []]
+    written = [url.rstrip(".,") for answer in answers for url in _URL.findall(answer.get("text") or "")]
+    sources = list(dict.fromkeys(cited or written))
     lines.append("Sources : " + (", ".join(sources) if sources else "aucune"))
     return lines
 

@@ -18,7 +18,7 @@ from bot.website import feedback, keys
 from bot.website.errors import error, json_response
 from bot.website.middleware import too_many, wait_message
 from bot.website.sessions import new_client_id, sender_of
-from bot.website.transcript import bot_message, messages_from_events
+from bot.website.transcript import answer_message, messages_from_events
 
 log = logging.getLogger(__name__)
 RASA_TIMEOUT_S = 30
@@ -95,7 +95,7 @@ async def chat(request: web.Request) -> web.Response:
     except RasaUnreachable as exc:
         log.warning("Rasa injoignable : %s", exc)
         return error(503)
-    messages = [bot_message(a.get("text", ""), a.get("buttons")) for a in answers if isinstance(a, dict)]
+    messages = [answer_message(a) for a in answers if isinstance(a, dict)]
     return json_response({"session_id": session_id, "messages": messages})
 
 

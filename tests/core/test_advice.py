@@ -427,14 +427,18 @@ def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence
     for country in kb.all("country"):
         if not (country.get("origin_proof") and country.get("business_france") and country.get("eu_agreement")):
             continue
-        text = replies.country_pointers(kb, country["id"])[0]["text"]
+        [message] = replies.country_pointers(kb, country["id"])
+        text = message["text"]
         assert country["eu_agreement"]["name"] in text
         assert country["origin_proof"] in text
         assert country["business_france"]["detail"] in text
         if country.get("access2markets_url"):
             assert country["access2markets_url"] in text
-        for source in country["sources"]:
-            assert source["url"] in text
+        # Every source is cited: the text lists three, the data beside it holds them all.
+        [cited] = message["metadata"]["sources"]
+        assert sorted(cited["urls"]) == sorted(source["url"] for source in country["sources"])
+        assert cited["line"] in text
+        assert [url in cited["line"] for url in cited["urls"]] == [i < 3 for i in range(len(cited["urls"]))]
         checked += 1
     assert checked >= 10
     member = replies.country_pointers(kb, "de")[0]["text"]

@@ -217,12 +217,16 @@ def test_parse_payload():
 
 
 def test_financing_overview_names_only_active_programmes_with_their_sources(kb):
-    from bot.core import replies
+    from bot.core import citations, replies
 
-    text = replies.financing_overview(kb)[0]["text"]
+    [message] = replies.financing_overview(kb)
+    text = message["text"]
     assert "Assurance Prospection" in text and "Chèque Relance Export" not in text
+    # The text shows the first programme's source; every programme's is in the data.
+    [cited] = message["metadata"][citations.SOURCES_KEY]
+    assert citations.of_record(kb.get("programme", "assurance-prospection"), 1).urls[0] in text
     for pid in ("assurance-prospection", "credit-export"):
-        assert kb.get("programme", pid)["sources"][0]["url"] in text
+        assert citations.of_record(kb.get("programme", pid), 1).urls[0] in cited["urls"]
 
 
 def test_contact_prefers_a_region_named_now_over_the_programme_in_context(kb):

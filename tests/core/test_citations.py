@@ -35,6 +35,9 @@ def test_several_urls_and_first_of_the_month():
         "official": True,
         "page_dates": [None, None],
         "page_labels": [None, None],
+        "shown": 2,
+        "unlisted": 0,
+        "line": "Sources : https://a.example/x,12 ; http://b.example/y?z=1 (vérifié le 1er août 2025)",
     }
 
 
@@ -85,6 +88,59 @@ def test_impossible_date_keeps_its_label():
     assert parsed.citations[0].verified_label == "31 février 2026"
 
 
+# --- more sources than the sentence lists --------------------------------------------------
+
+
+def _many(count: int) -> citations.Citation:
+    return citations.Citation(
+        urls=[f"https://s{i}.example/" for i in range(count)],
+        verified_on=dt.date(2026, 11, 27),
+        verified_label="27 novembre 2026",
+        page_dates=(None, dt.date(2025, 3, 3)) + (None,) * (count - 2),
+        shown=3,
+    )
+
+
+def test_the_sentence_lists_three_sources_and_counts_the_others():
+    line = citations.render(_many(12))
+    assert line == (
+        "Sources : https://s0.example/ ; https://s1.example/ (page du 3 mars 2025) ; https://s2.example/ "
+        "(vérifié le 27 novembre 2026) — et 9 autres sources"
+    )
+    assert citations.render(_many(4)).endswith("(vérifié le 27 novembre 2026) — et 1 autre source")
+    assert "autre" not in citations.render(_many(3))
+
+
+def test_a_counted_line_reads_back_and_renders_again_the_same():
+    for count in (4, 12):
+        built = _many(count)
+        text = "Les financements.\n\n" + citations.render(built) + "\n\nChoisissez :"
+        parsed = citations.parse(text)
+        assert parsed.body == "Les financements.\n\nChoisissez :"
+        [citation] = parsed.citations
+        assert citation.urls == built.listed and citation.others == built.others == count - 3
+        assert citation.page_date(1) == dt.date(2025, 3, 3) and citation.verified_on == built.verified_on
+        assert citations.render(citation) == citations.render(built)
+        assert citation.as_json()["unlisted"] == count - 3 and citation.as_json()["shown"] == 3
+
+
+def test_the_data_holds_every_source_the_sentence_only_counts():
+    data = _many(12).as_json()
+    assert len(data["urls"]) == 12 and data["shown"] == 3 and data["unlisted"] == 0
+    assert data["line"] == citations.render(_many(12))
+
+
+def test_an_overview_carries_every_programme_source_and_shows_three(kb):
+    message = replies.financing_overview(kb)[0]
+    [data] = message["metadata"][citations.SOURCES_KEY]
+    listed = [kb.get("programme", p) for _, pids in kb.editorial.financing_groups for p in pids]
+    active = [r for r in listed if r and kb.status("programme", r) == "active"]
+    assert data["urls"] == citations.of_records(active).urls and len(data["urls"]) > 3
+    assert data["shown"] == 3 and data["line"] in message["text"]
+    assert [url for url in data["urls"] if url in message["text"]] == data["urls"][:3]
+    assert message["text"].endswith(f"— et {len(data['urls']) - 3} autres sources")
+
+
 RENDERERS = (
     ("programme", replies.programme_details),
     ("obstacle", replies.obstacle_advice),
@@ -99,16 +155,23 @@ def test_every_answer_built_from_the_knowledge_base_splits(kb):
     sentences and with citations whose URLs are sources of the knowledge base."""
     known_urls = {s["url"] for kind, _ in RENDERERS for r in kb.all(kind) for s in r["sources"]}
     known_urls |= {s["url"] for r in kb.all("faq") for s in r["sources"]}
-    texts = [m["text"] for m in replies.support_overview(kb) + replies.financing_overview(kb)]
+    messages = replies.support_overview(kb) + replies.financing_overview(kb)
     for kind, render in RENDERERS:
         for record in kb.all(kind):
-            texts += [m["text"] for m in render(kb, record["id"])]
+            messages += render(kb, record["id"])
     cited = 0
-    for text in texts:
+    for message in messages:
+        text = message["text"]
         parsed = citations.parse(text)
         assert "vérifié le" not in parsed.body and "Source : http" not in parsed.body, text
         for citation in parsed.citations:
             assert citation.verified_on is not None
             assert set(citation.urls) <= known_urls, text
+        # The data beside the text: the same citations, in the same order, every source.
+        data = (message.get("metadata") or {}).get(citations.SOURCES_KEY, [])
+        assert [c["line"] for c in data] == [citations.render(c) for c in parsed.citations], text
+        assert all(
+            set(c["urls"]) <= known_urls and c["urls"][: c["shown"]] == p.urls for c, p in zip(data, parsed.citations)
+        )
         cited += bool(parsed.citations)
     assert cited >= 100

@@ -25,8 +25,10 @@ def test_a_faq_question_as_written_gets_its_answer_first_with_its_sources_beside
     assert citations.CITATION.search(messages[0]["text"])
     metadata = messages[0]["metadata"]
     assert metadata[unit_answers.UNIT_KEY] == "faq:eori-obtenir"
-    assert set(metadata[unit_answers.SOURCES_KEY]["urls"]) <= {s["url"] for s in faq["sources"]}
-    assert metadata[unit_answers.SOURCES_KEY]["verified_on"] == faq["verified_on"].isoformat()
+    [cited] = metadata[unit_answers.SOURCES_KEY]
+    assert sorted(cited["urls"]) == sorted(s["url"] for s in faq["sources"])
+    assert cited["verified_on"] == faq["verified_on"].isoformat()
+    assert cited["line"] in messages[0]["text"]
 
 
 def test_a_question_about_an_unknown_thing_is_not_answered_by_its_common_words(kb):
@@ -39,6 +41,9 @@ def test_every_unit_has_a_reply_that_names_it_and_cites_a_source(kb):
         updates, messages = unit_answers.unit_reply(kb, unit)
         assert _unit(messages) == unit.id, unit.id
         assert citations.CITATION.search(_text(messages)), unit.id
+        # The sources travel as data too, each one the very sentence the text shows.
+        cited = messages[0]["metadata"][unit_answers.SOURCES_KEY]
+        assert cited and all(c["line"] in messages[0]["text"] for c in cited), unit.id
         expected = {} if unit.kind == "faq" else {unit.kind: unit.record_id}
         assert updates == expected, unit.id
 

@@ -268,6 +268,39 @@ def test_keyboard_only_conversation(website, page):
     assert page.evaluate(FOCUSED, ".bw-launcher")
 
 
+def test_all_the_sources_of_the_financing_overview_open_from_the_keyboard(website, kb, page):
+    """The overview lists three sources under its answer; every programme's source is behind
+    « Toutes les sources (N) », closed at first, opened with the keyboard."""
+    page.goto(website.url + "/")
+    open_widget(page)
+    ask(page, "Quels financements pour exporter ?")
+    sources = page.locator(".bw-msg.bw-bot").last.locator(".bw-sources")
+    expect(sources).to_contain_text(VERIFIED)
+    disclosure = sources.locator("details.bw-all-sources")
+    expect(disclosure).to_have_count(1)
+    summary = disclosure.locator("summary")
+    total = int(re.fullmatch(r"Toutes les sources \((\d+)\)", summary.inner_text()).group(1))
+    listed = sources.locator(":scope > ul a")
+    assert listed.count() == 3 and total > 3
+    assert not disclosure.evaluate("d => d.open")
+    expect(disclosure.locator("ul a").first).to_be_hidden()
+
+    press_until_focused(page, ".bw-log > .bw-msg:last-child .bw-all-sources summary", key="Shift+Tab")
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    assert disclosure.evaluate("d => d.open")
+    every = disclosure.locator("ul a")
+    expect(every).to_have_count(total)
+    expect(every.first).to_be_visible()
+    hrefs = [every.nth(i).get_attribute("href") for i in range(total)]
+    assert hrefs[:3] == [listed.nth(i).get_attribute("href") for i in range(3)]
+    for pid in ("assurance-prospection", "credit-export"):
+        assert any(s["url"] in hrefs for s in kb.get("programme", pid)["sources"]), pid
+    screenshot(page, "widget-toutes-les-sources.png")
+    page.keyboard.press("Enter")
+    assert not disclosure.evaluate("d => d.open")
+
+
 def test_markup_in_a_message_is_shown_as_text(website, page):
     page.goto(website.url + "/")
     open_widget(page)
@@ -357,7 +390,8 @@ def test_accessibility_audit_with_axe(website, make_page):
     answer = page.locator(".bw-msg.bw-bot").last
     answer.get_by_role("button", name="Réponse utile").click()
     page.get_by_role("button", name="Vos données").click()
-    for part in (".bw-privacy", ".bw-feedback-form", ".bw-choice", ".bw-sources"):
+    answer.locator(".bw-all-sources summary").click()
+    for part in (".bw-privacy", ".bw-feedback-form", ".bw-choice", ".bw-sources", ".bw-all-sources ul"):
         expect(page.locator(part).first).to_be_visible()
     report = {"desktop": run_axe(page)}
     screenshot(page, "widget-audit-bureau.png")

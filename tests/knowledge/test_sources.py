@@ -140,15 +140,19 @@ OFFICIAL = {"url": "https://www.douane.gouv.fr/a", "seen_on": dt.date(2026, 12, 
 PRESS = {"url": "https://www.lemoci.com/b", "seen_on": dt.date(2026, 12, 6), "primary": False}
 
 
+def _line(record: dict) -> str:
+    return citations.render(citations.of_record(record))
+
+
 def test_citation_without_page_date_is_as_before():
     expected = "Source : https://www.douane.gouv.fr/a (vérifié le 6 décembre 2026)"
-    assert replies.source_line(_record(OFFICIAL)) == expected
+    assert _line(_record(OFFICIAL)) == expected
 
 
 def test_citation_gives_the_page_date():
-    line = replies.source_line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 3))))
+    line = _line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 3))))
     assert line == "Source : https://www.douane.gouv.fr/a (page du 3 mars 2025, vérifié le 6 décembre 2026)"
-    line = replies.source_line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 1)), PRESS))
+    line = _line(_record(dict(OFFICIAL, page_date=dt.date(2025, 3, 1)), PRESS))
     assert line == (
         "Sources : https://www.douane.gouv.fr/a (page du 1er mars 2025) ; https://www.lemoci.com/b "
         "(vérifié le 6 décembre 2026)"
@@ -156,12 +160,23 @@ def test_citation_gives_the_page_date():
 
 
 def test_citation_of_secondary_sources_only_is_attributed():
-    line = replies.source_line(_record(PRESS))
+    line = _line(_record(PRESS))
     assert line.startswith("Source non officielle : https://www.lemoci.com/b")
-    two = replies.source_line(_record(PRESS, dict(PRESS, url="https://www.lexportateur.com/c")))
+    two = _line(_record(PRESS, dict(PRESS, url="https://www.lexportateur.com/c")))
     assert two.startswith("Sources non officielles : ")
     # One primary source is enough, and it is shown first.
-    assert replies.source_line(_record(PRESS, OFFICIAL)).startswith("Sources : https://www.douane.gouv.fr/a ; ")
+    assert _line(_record(PRESS, OFFICIAL)).startswith("Sources : https://www.douane.gouv.fr/a ; ")
+
+
+def test_a_record_shows_two_sources_and_carries_all_of_them():
+    third = dict(OFFICIAL, url="https://www.douane.gouv.fr/c")
+    built = citations.of_record(_record(PRESS, OFFICIAL, third))
+    assert _line(_record(PRESS, OFFICIAL, third)) == (
+        "Sources : https://www.douane.gouv.fr/a ; https://www.douane.gouv.fr/c (vérifié le 6 décembre 2026)"
+        " — et 1 autre source"
+    )
+    assert built.as_json()["urls"] == ["https://www.douane.gouv.fr/a", "https://www.douane.gouv.fr/c", PRESS["url"]]
+    assert built.as_json()["shown"] == 2
 
 
 @pytest.mark.parametrize(

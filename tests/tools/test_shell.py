@@ -38,3 +38,9 @@ def test_report_lists_intent_entities_slots_ranking_and_sources():
 def test_report_of_an_empty_turn():
     lines = adviser_report({"latest_message": {}, "slots": {}}, [])
     assert lines == ["Intention : ? (0.00)", "Entités : aucune", "Créneaux : aucun", "Sources : aucune"]
+
+
+def test_report_lists_every_source_the_answers_carry():
+    text = "Les aides.\n\nSources : https://a.fr/ ; https://b.fr/ (vérifié le 2 mars 2026) — et 1 autre source"
+    answers = [{"text": text, "sources": [{"urls": ["https://a.fr/", "https://b.fr/", "https://c.fr/"]}]}]
+    assert adviser_report({}, answers)[-1] == "Sources : https://a.fr/, https://b.fr/, https://c.fr/"

@@ -7,7 +7,16 @@ from __future__ import annotations
 from bot.core.advice.company import CompanyProfile, describe
 from bot.core.advice.eligibility import FIELD_LABELS, NOT_ELIGIBLE, QUESTIONS, VERDICT_LABELS, Assessment
 from bot.core.advice.routing import clusters_for
-from bot.core.replies import _bullets, _join_names, follow_up_buttons, message, payload, programme_button, source_line
+from bot.core.replies import (
+    _bullets,
+    _join_names,
+    cite,
+    cited_message,
+    follow_up_buttons,
+    message,
+    payload,
+    programme_button,
+)
 from bot.knowledge.snapshot import KnowledgeBase
 
 INDICATIVE = (
@@ -51,11 +60,11 @@ def recommendations(kb: KnowledgeBase, company: CompanyProfile, recommended: lis
             verdict += f" (il me manque {_join_names([FIELD_LABELS[m] for m in missing])})"
         text = (
             f"{rank}. {programme['name']} ({_operator(kb, rec.programme_id)})\n"
-            f"Pourquoi : {why}.\nÉligibilité : {verdict}.\n{programme['summary']}\n\n{source_line(programme)}"
+            f"Pourquoi : {why}.\nÉligibilité : {verdict}.\n{programme['summary']}"
         )
         messages.append(
-            message(
-                text,
+            cited_message(
+                [text, cite(programme)],
                 [
                     {"title": "Détails", "payload": payload("ask_programme", programme=rec.programme_id)},
                     {"title": "Suis-je éligible ?", "payload": payload("ask_eligibility", programme=rec.programme_id)},
@@ -76,12 +85,11 @@ def next_steps(kb: KnowledgeBase, company: CompanyProfile) -> dict:
     if clusters:
         records = [kb.get("cluster", c) for c in clusters]
         lines = [f"{c['name']} ({', '.join(kb.name('region', r) for r in c['regions'])})" for c in records]
-        parts.append(
+        parts += [
             "Pôles de compétitivité de votre secteur (leur offre internationale est sur leur fiche) :\n"
-            + _bullets(lines)
-            + "\n"
-            + source_line(records[0])
-        )
+            + _bullets(lines),
+            cite(records[0]),
+        ]
         buttons += [{"title": c["name"], "payload": payload("ask_cluster", cluster=c["id"])} for c in records[:2]]
     if company.country:
         country = kb.get("country", company.country)
@@ -90,7 +98,7 @@ def next_steps(kb: KnowledgeBase, company: CompanyProfile) -> dict:
         )
     buttons.append(ADVISER_BUTTON)
     parts.append("Pour aller plus loin :")
-    follow_up = message("\n\n".join(parts), buttons)
+    follow_up = cited_message(parts, buttons)
     follow_up["choices"] = []  # « le deuxième » still means the second programme
     return follow_up
 
@@ -109,18 +117,17 @@ def eligibility_report(kb: KnowledgeBase, assessment: Assessment, company: Compa
     if assessment.remedies:
         parts.append("Ce qui changerait la réponse : " + " ; ".join(assessment.remedies) + ".")
     parts.append(INDICATIVE.replace("l'opérateur", _operator(kb, pid)))
-    parts.append(source_line(programme))
-    text = "\n\n".join(parts)
+    parts.append(cite(programme))
     if assessment.missing:
         first = assessment.missing[0]
-        text += (
-            f"\n\nPour conclure, il me manque : {_join_names([FIELD_LABELS[m] for m in assessment.missing])}. "
+        parts.append(
+            f"Pour conclure, il me manque : {_join_names([FIELD_LABELS[m] for m in assessment.missing])}. "
             f"{QUESTIONS[first]}"
         )
     buttons = [] if kb.status("programme", programme) == "ended" else follow_up_buttons(pid, skip="ask_eligibility")
     if programme.get("successor"):
         buttons.insert(0, programme_button(kb, programme["successor"]))
-    return [message(text, buttons)]
+    return [cited_message(parts, buttons)]
 
 
 HANDOVER_OFFER = (

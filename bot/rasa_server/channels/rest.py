@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from rasa.core.channels import rest
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.config import settings
 from bot.rasa_server import message_checks
+from bot.rasa_server.channels.collector import SourcesCollector
 from bot.rasa_server.channels.guard import handle_turn
 
 
@@ -78,7 +79,8 @@ class RestInput(rest.RestInput):
                     self.stream_response(on_new_message, checked.text, sender, input_channel, metadata),
                     content_type="text/event-stream",
                 )
-            collector = CollectingOutputChannel()
+            # Each answer also carries the sources its reply cites, as data.
+            collector = SourcesCollector()
             await handle_turn(
                 on_new_message,
                 UserMessage(checked.text, collector, sender, input_channel=input_channel, metadata=metadata),

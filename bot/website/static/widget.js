@@ -159,20 +159,25 @@
   }
 
   // One list per verification date (and officialness), each address once, with the
-  // page's own date when the source gives it.
-  function addSources(item, sources) {
+  // page's own date when the source gives it: `listedOnly`, the sources each citation's
+  // sentence lists (its first `shown`), else all of them.
+  function sourceGroups(sources, listedOnly) {
     var seen = {};
     var groups = [];
+    var count = 0;
     (sources || []).forEach(function (citation) {
       var official = citation.official !== false;
       var pages = citation.page_labels || [];
+      var urls = citation.urls || [];
+      if (listedOnly && typeof citation.shown === "number") { urls = urls.slice(0, citation.shown); }
       var entries = [];
-      (citation.urls || []).forEach(function (url, i) {
+      urls.forEach(function (url, i) {
         if (seen[url] || !/^https?:\/\//.test(url)) { return; }
         seen[url] = true;
         entries.push({ url: url, page: pages[i] || null });
       });
       if (!entries.length) { return; }
+      count += entries.length;
       var last = groups[groups.length - 1];
       if (last && last.label === citation.verified_label && last.official === official) {
         last.entries = last.entries.concat(entries);
@@ -180,15 +185,17 @@
         groups.push({ label: citation.verified_label, official: official, entries: entries });
       }
     });
-    if (!groups.length) { return; }
-    var box = el("div", { className: "bw-sources" });
+    return { groups: groups, count: count };
+  }
+
+  function appendSourceGroups(parent, groups) {
     groups.forEach(function (group) {
       var plural = group.entries.length > 1;
       var title = plural ? "Sources vérifiées le " : "Source vérifiée le ";
       if (!group.official) {
         title = plural ? "Sources non officielles, vérifiées le " : "Source non officielle, vérifiée le ";
       }
-      box.appendChild(el("p", { className: "bw-sources-title" }, title + group.label + " :"));
+      parent.appendChild(el("p", { className: "bw-sources-title" }, title + group.label + " :"));
       var list = el("ul", {});
       group.entries.forEach(function (entry) {
         var row = el("li", {});
@@ -196,8 +203,30 @@
         if (entry.page) { row.appendChild(document.createTextNode(" (page du " + entry.page + ")")); }
         list.appendChild(row);
       });
-      box.appendChild(list);
+      parent.appendChild(list);
     });
+  }
+
+  // The sources that carry the answer, as its text lists them; when it rests on more, all
+  // of them behind « Toutes les sources (N) », a native disclosure (keyboard and screen
+  // readers know it). A message of an older conversation only counts the ones it omits.
+  function addSources(item, sources) {
+    var listed = sourceGroups(sources, true);
+    if (!listed.groups.length) { return; }
+    var box = el("div", { className: "bw-sources" });
+    appendSourceGroups(box, listed.groups);
+    var all = sourceGroups(sources, false);
+    if (all.count > listed.count) {
+      var more = el("details", { className: "bw-all-sources" });
+      more.appendChild(el("summary", {}, "Toutes les sources (" + all.count + ")"));
+      appendSourceGroups(more, all.groups);
+      box.appendChild(more);
+    }
+    var unlisted = (sources || []).reduce(function (sum, citation) { return sum + (citation.unlisted || 0); }, 0);
+    if (unlisted) {
+      box.appendChild(el("p", { className: "bw-sources-title" },
+        unlisted === 1 ? "… et 1 autre source" : "… et " + unlisted + " autres sources"));
+    }
     item.appendChild(box);
   }
 
