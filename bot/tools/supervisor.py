@@ -30,10 +30,10 @@ PROGRESS_EVERY_S = 10
 # Rasa needs 8–10 s to stop on SIGTERM (rasa_notes.md P14); more when the machine is busy.
 STOP_GRACE_S = 30
 # Restarts: the first after FIRST_BACKOFF_S, each next one after twice as long; a process
-# that ran HELD_AFTER_S before stopping starts the count again.
+# that had served for HELD_AFTER_S before stopping starts the count again.
 FIRST_BACKOFF_S = 1.0
 MAX_RESTARTS = 5
-HELD_AFTER_S = 300
+HELD_AFTER_S = 30
 
 
 @dataclass
@@ -206,7 +206,9 @@ class Supervisor:
     def _schedule_restart(self, running: Running, now: float) -> bool:
         """Plans the restart of a process that stopped and says so; False once it has
         stopped MAX_RESTARTS times in a row without holding."""
-        running.restarts = 1 if now - running.started >= HELD_AFTER_S else running.restarts + 1
+        served_since = None if running.ready_after is None else running.started + running.ready_after
+        held = served_since is not None and now - served_since >= HELD_AFTER_S
+        running.restarts = 1 if held else running.restarts + 1
         if running.restarts > MAX_RESTARTS:
             return False
         # Whatever it started (workers) would keep its port from the new one.

@@ -282,6 +282,13 @@ def test_turns_alternating_between_the_two_rasa_servers_keep_the_slots(deploymen
     ]
 
 
+def test_each_rasa_server_warmed_its_model_before_it_answered(deployment):
+    """bot/rasa_server/warm_up.py ran, in each server, without failing."""
+    for index in range(len(deployment.rasa)):
+        log = (deployment.base / f"rasa-{index}.log").read_text(encoding="utf-8")
+        assert "Modèle échauffé en" in log and "Échauffement du modèle impossible" not in log
+
+
 def test_nginx_hands_the_turns_of_rest_and_of_the_website_to_both_servers(deployment, kb):
     sender = f"nginx-{uuid.uuid4().hex[:8]}"
     rest_turns_before = len(deployment.rest_turns())
