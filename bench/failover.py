@@ -260,8 +260,11 @@ def measure(model: Path, concurrency=CONCURRENCY, entries=ENTRIES) -> dict:
         drop_locks(prefix)
         if leftovers:
             print(f"Processus restants : {leftovers}", file=sys.stderr)
-    if len(phases) == len(concurrency) * len(entries):
+    # The servers' and nginx's logs only matter when something failed.
+    if len(phases) == len(concurrency) * len(entries) and not any(p["failed"] for p in phases):
         shutil.rmtree(base, ignore_errors=True)
+    else:
+        print(f"Journaux des serveurs et de nginx : {base}", file=sys.stderr)
     return {
         "setup": "2 serveurs Rasa, 2 serveurs d'actions, site web, nginx ; PostgreSQL, Redis ; superviseur",
         "killed": [RASA_VICTIM, ACTIONS_VICTIM],
