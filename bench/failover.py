@@ -12,7 +12,7 @@ then a new conversation.
 Reported for each phase: the turns answered, the failed ones (an HTTP error, no answer,
 or the apology of a turn whose action failed), the longest wait of a turn and its
 percentiles, and how long each killed server took to serve again (its health check
-answering; nginx sends it requests again within its 10 s `fail_timeout`). Targets
+answering; nginx sends it requests again within its 3 s `fail_timeout`). Targets
 (issue #19): no failed message, no wait over 5 s.
 
     .venv/bin/python -m bench.failover               # the four phases
