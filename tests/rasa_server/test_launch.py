@@ -49,6 +49,8 @@ def fixes_undone_afterwards():
     RemoteAction._validate_action_result = ORIGINAL
     if MessageProcessor.handle_message is processed_messages.handle_message:
         MessageProcessor.handle_message = processed_messages._rasa_handle_message
+    if MessageProcessor.get_tracker is processed_messages.get_tracker:
+        MessageProcessor.get_tracker = processed_messages._rasa_get_tracker
     if run.load_agent_on_start is warm_up.load_agent_on_start:
         run.load_agent_on_start = warm_up._rasa_load_agent_on_start
     if tracker_store.create_engine_kwargs is launch._engine_kwargs:

@@ -38,3 +38,35 @@ def test_an_unknown_or_missing_id_is_a_new_message():
     assert recorded_answers(EVENTS, "m4") is None
     assert recorded_answers(EVENTS, None) is None
     assert recorded_answers([], "m1") is None
+
+
+async def test_a_recorded_message_stops_its_turn_at_rasa_s_own_read_of_the_conversation(monkeypatch):
+    """Rasa's turn, reduced to what matters here: it reads the conversation (once per turn,
+    no read of this module's own), then processes the message."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_server import processed_messages
+
+    reads, processed = [], []
+
+    async def rasa_get_tracker(self, conversation_id):
+        reads.append(conversation_id)
+        return DialogueStateTracker.from_events(conversation_id, EVENTS)
+
+    async def rasa_handle_message(self, message):
+        await processed_messages.get_tracker(self, message.sender_id)
+        # A second read in the same turn (Rasa's session check) is not looked at again.
+        await processed_messages.get_tracker(self, message.sender_id)
+        processed.append(message.message_id)
+        return ["traité"]
+
+    monkeypatch.setattr(processed_messages, "_rasa_get_tracker", rasa_get_tracker)
+    monkeypatch.setattr(processed_messages, "_rasa_handle_message", rasa_handle_message)
+
+    again = UserMessage("ça coûte quoi ?", CollectingOutputChannel(), "c1", message_id="m2")
+    answers = await processed_messages.handle_message(None, again)
+    assert [a["text"] for a in answers] == ["Les montants…"] and processed == [] and reads == ["c1"]
+    new = UserMessage("et pour le Canada ?", CollectingOutputChannel(), "c1", message_id="m4")
+    assert await processed_messages.handle_message(None, new) == ["traité"]
+    assert processed == ["m4"] and reads == ["c1", "c1", "c1"]
