@@ -32,7 +32,7 @@ help:
 	@echo "  make kb-check     valider knowledge/ sans rien écrire"
 	@echo "  make kb-load      charger knowledge/ dans la base de données"
 	@echo "  make nlu-generate régénérer les tables de recherche NLU depuis knowledge/"
-	@echo "  make bench        mesures de performance face au floor (long ; ONLY=latency,memory,train,coldstart,nlu,ranker)"
+	@echo "  make bench        mesures de performance face au floor (long ; ONLY=latency,memory,train,coldstart,nlu,ranker,failover)"
 	@echo "  make clean        supprimer les modèles entraînés, les résultats de tests et les caches (garde var/)"
 	@echo "  make clean-data   supprimer var/ : conversations, avis, dossiers, jetons (demande confirmation ; CONFIRM=1)"
 
@@ -95,7 +95,7 @@ lint: $(DEV_STAMP)
 	@$(VENV)/bin/ruff format --check .
 
 # Performance against the framework floor (`rasa init`'s bot, trained by the bench): long
-# (trainings), hence not part of `make test`. ONLY=latency,memory,train,coldstart,nlu,ranker picks
+# (trainings), hence not part of `make test`. ONLY=latency,memory,train,coldstart,nlu,ranker,failover picks
 # sections; VARIANTS=as_shipped,default,tuned picks Boussole's deployments.
 bench: $(BENCH_STAMP) train
 	@PYTHONPATH=$(CURDIR) $(PY) -m bench.run $(if $(ONLY),--only $(ONLY)) $(if $(VARIANTS),--variants $(VARIANTS))

@@ -284,6 +284,8 @@ class ActionSubmitHandover(Action):
             open_questions,
             conversation.contact_from_slot(contact),
             conversation.consent_record(events, render.HANDOVER_OFFER),
+            # Run twice for one message (a server failed), the action stores one dossier.
+            turn_id=tracker.latest_message.get("message_id"),
         )
         try:
             reference = await asyncio.get_running_loop().run_in_executor(

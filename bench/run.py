@@ -15,6 +15,9 @@ Sections (all by default; `--only latency,memory` or `make bench ONLY=latency,me
 - ranker    answer-unit rankers compared on the dev set of real questions (bench/ranker.py)
 - devset    the running assistant on the dev set of real questions, both halves: top-1, key
             facts, honest replies, compound messages (bot/tools/dev_eval.py)
+- failover  the multi-server deployment under a load of 10 and 50 conversations (nginx's REST
+            entry, the website) while a Rasa server, then an action server, is killed: failed
+            messages, longest wait, time until the killed server serves again (bench/failover.py)
 
 The floor (`rasa init --no-prompt`, trained here) is served with the same endpoints,
 credentials and options as Boussole's Rasa, by Rasa's own `rasa run`. Boussole is measured
@@ -44,7 +47,7 @@ from bench.load import GatewayPath, ParsePath, RestPath
 from bench.servers import ROOT, BoussoleStack, Deployment, base_env
 
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu", "ranker", "devset")
+SECTIONS = ("latency", "profile", "memory", "train", "coldstart", "nlu", "ranker", "devset", "failover")
 CONCURRENCY = (1, 5, 20, 50)
 # Turns per path at each concurrency: enough for a p99 (at least 100), and at least a few
 # conversations per client.
@@ -480,6 +483,14 @@ def main(argv=None) -> int:
             ranker.main([])
         if "devset" in chosen:
             report["devset"] = devset_section(work, model)
+        if "failover" in chosen:
+            from bench import failover
+
+            log("panne d'un serveur Rasa puis d'un serveur d'actions sous charge (déploiement multi-serveurs)…")
+            report["failover"] = failover.measure(
+                model, concurrency=failover.CONCURRENCY[:1] if args.quick else failover.CONCURRENCY
+            )
+            failover.print_table(report["failover"])
     finally:
         for target in targets.values():
             target.stop()

@@ -342,12 +342,10 @@ def _serve(args) -> int:
     """Starts Rasa or the action server on localhost (unless told otherwise), after writing
     and checking Rasa's configuration; replaces this process, so signals reach the server."""
     import os
-    import shutil
 
     from bot.config.tokens import rasa_token
 
     config = settings.current()
-    rasa = shutil.which("rasa", path=str(Path(sys.executable).parent)) or "rasa"
     host = config.bind_host
     workers = (
         args.workers
@@ -360,7 +358,8 @@ def _serve(args) -> int:
     if args.part == "actions":
         os.environ.setdefault("SANIC_HOST", host)
         os.environ["ACTION_SERVER_SANIC_WORKERS"] = str(workers)
-        argv = [rasa, "run", "actions", "--actions", "actions", "--port", str(args.port)]
+        # rasa_sdk's own command line, with the knowledge base read before the port opens.
+        argv = [sys.executable, "-m", "actions.launch", "--actions", "actions", "--port", str(args.port)]
     else:
         if not args.model:
             print("Erreur : indiquez le modèle entraîné avec --model.", file=sys.stderr)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 # How long each call waits by default; callers with a tighter budget pass their own.
 SEND_TIMEOUT_S = 60
@@ -67,8 +69,30 @@ def tracker_params(token: str, include_events: str | None = None) -> dict:
     return params
 
 
-def message_body(sender: str, message: str) -> dict:
-    return {"sender": sender, "message": message}
+def message_body(sender: str, message: str, message_id: str | None = None) -> dict:
+    """The REST channel's request; a message sent again after a failure keeps its
+    `message_id`, so that Rasa answers it once (bot/rasa_server/processed_messages.py)."""
+    body = {"sender": sender, "message": message}
+    if message_id is not None:
+        body["message_id"] = message_id
+    return body
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+MAX_MESSAGE_ID_CHARS = 64
+_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
+
+
+def check_message_id(message_id) -> str | None:
+    """A message's id if it is a usable one (letters without accents, digits and « _.:- »,
+    at most MAX_MESSAGE_ID_CHARS: a UUID fits), else None; the REST channel and the
+    website accept the same ids."""
+    if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS:
+        return None
+    return message_id if _MESSAGE_ID.match(message_id) else None
 
 
 def answers(url: str, timeout: float = HEALTH_TIMEOUT_S) -> bool:
@@ -109,9 +133,9 @@ class RasaClient:
         except OSError as exc:
             raise RasaUnreachable(str(exc)) from exc
 
-    def send(self, sender: str, message: str, timeout: float = SEND_TIMEOUT_S) -> list:
+    def send(self, sender: str, message: str, timeout: float = SEND_TIMEOUT_S, message_id: str | None = None) -> list:
         """The answers of the REST channel: a list of {"text", "buttons", …}."""
-        return self._get_json(webhook_url(self.base_url), timeout, message_body(sender, message))
+        return self._get_json(webhook_url(self.base_url), timeout, message_body(sender, message, message_id))
 
     def tracker(self, sender: str, include_events: str | None = None, timeout: float = TRACKER_TIMEOUT_S) -> dict:
         query = urllib.parse.urlencode(tracker_params(self.token, include_events))
@@ -145,8 +169,12 @@ class AsyncRasaClient:
         except aiohttp.ClientError as exc:
             raise RasaUnreachable(type(exc).__name__) from exc
 
-    async def send(self, sender: str, message: str, timeout: float = SEND_TIMEOUT_S) -> list:
-        return await self._json("POST", webhook_url(self.base_url), timeout, json=message_body(sender, message))
+    async def send(
+        self, sender: str, message: str, timeout: float = SEND_TIMEOUT_S, message_id: str | None = None
+    ) -> list:
+        return await self._json(
+            "POST", webhook_url(self.base_url), timeout, json=message_body(sender, message, message_id)
+        )
 
     async def tracker(self, sender: str, include_events: str | None = None, timeout: float = TRACKER_TIMEOUT_S) -> dict:
         return await self._json(

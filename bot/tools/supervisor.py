@@ -5,6 +5,12 @@ Each process gets a session (and process group) of its own: the terminal's Ctrl-
 reaches only the supervisor, which stops the processes itself, nginx first so that no
 new request comes in, and can tell when everything is gone. A process that ignores
 SIGTERM is killed after the grace period, with whatever it started.
+
+Once everything has started, a process that stops is started again, as systemd's
+`Restart=on-failure` does in production (docs/deploy.md): after 1 s, then 2, 4, 8 and
+16 s if it keeps stopping, each step said in French; after `MAX_RESTARTS` restarts in a
+row that did not hold, the supervisor gives up and stops everything. Meanwhile nginx
+sends the requests to the other servers of its kind.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ from bot.tools.processes import Process
 PROGRESS_EVERY_S = 10
 # Rasa needs 8–10 s to stop on SIGTERM (rasa_notes.md P14); more when the machine is busy.
 STOP_GRACE_S = 30
+# Restarts: the first after FIRST_BACKOFF_S, each next one after twice as long; a process
+# that had served for HELD_AFTER_S before stopping starts the count again.
+FIRST_BACKOFF_S = 1.0
+MAX_RESTARTS = 5
+HELD_AFTER_S = 30
 
 
 @dataclass
@@ -33,7 +44,7 @@ class Part:
     health_url: str | None = None
     # What the part is doing while it starts, for the progress lines.
     waiting: str = "démarrage"
-    # Replicas of one kind share a group: the deployment goes on while one of them is left.
+    # Replicas of one kind share a group: while one restarts, the log says which serve.
     group: str = ""
     # Stopped first: the entry point, so that no request reaches a stopping server.
     stops_first: bool = False
@@ -83,7 +94,15 @@ class Running(Process):
         )
         self.part = part
         self.reported_exit = False
+        # Restarts in a row that did not hold, when the next one is due, and when it stopped.
+        self.restarts = 0
+        self.restart_at: float | None = None
+        self.stopped_at: float | None = None
         self.start()
+
+    def start(self) -> Running:
+        self.reported_exit = False
+        return super().start()
 
     def tail(self, lines: int = 15) -> str:
         return "\n".join("    " + line for line in super().tail(lines).splitlines())
@@ -163,18 +182,46 @@ class Supervisor:
             time.sleep(0.5)
 
     def watch(self, stop_requested: Callable[[], bool]) -> None:
-        """Until Ctrl-C: reports any process that stops, and returns when a part without
-        replicas stops or the last replica of a group does."""
+        """Until Ctrl-C: reports any process that stops and starts it again after its
+        back-off, says when it serves again, and returns when one keeps stopping."""
         while not stop_requested():
+            now = time.monotonic()
             for running in self.newly_dead():
                 self.say(self._exit_note(running))
-                group = running.part.group
-                survivors = [r for r in self.running if r.alive and group and r.part.group == group]
-                if not survivors:
-                    self.say(f"{running.part.name} était indispensable : arrêt de tout.")
+                if not self._schedule_restart(running, now):
+                    self.say(f"✘ {running.part.name} ne redémarre pas après {MAX_RESTARTS} essais : arrêt de tout.")
                     return
-                self.say(f"nginx envoie les requêtes aux autres : {', '.join(r.part.name for r in survivors)}.")
+            for running in self.running:
+                if running.restart_at is not None and now >= running.restart_at:
+                    running.restart_at = None
+                    running.start()
+                elif running.stopped_at is not None and running.alive and running.ready():
+                    running.ready_after = now - running.started
+                    self.say(
+                        f"✔ {running.part.name} de nouveau prêt ({now - running.stopped_at:.0f} s après son arrêt)."
+                    )
+                    running.stopped_at = None
             time.sleep(0.5)
+
+    def _schedule_restart(self, running: Running, now: float) -> bool:
+        """Plans the restart of a process that stopped and says so; False once it has
+        stopped MAX_RESTARTS times in a row without holding."""
+        served_since = None if running.ready_after is None else running.started + running.ready_after
+        held = served_since is not None and now - served_since >= HELD_AFTER_S
+        running.restarts = 1 if held else running.restarts + 1
+        if running.restarts > MAX_RESTARTS:
+            return False
+        # Whatever it started (workers) would keep its port from the new one.
+        running.signal_group(signal.SIGKILL)
+        group = running.part.group
+        survivors = [r for r in self.running if r.alive and group and r.part.group == group]
+        if survivors:
+            self.say(f"nginx envoie les requêtes aux autres : {', '.join(r.part.name for r in survivors)}.")
+        delay = FIRST_BACKOFF_S * 2 ** (running.restarts - 1)
+        running.restart_at = now + delay
+        running.stopped_at = running.stopped_at or now
+        self.say(f"↻ {running.part.name} redémarre dans {delay:g} s (essai {running.restarts} sur {MAX_RESTARTS}).")
+        return True
 
     def stop(self, grace_s: float = STOP_GRACE_S, force_requested: Callable[[], bool] = lambda: False) -> list[int]:
         """SIGTERM to every process group (the entry points first), SIGKILL to what is
@@ -213,8 +260,8 @@ class Supervisor:
 
     def run(self, parts: list[Part], ready_timeout_s: float, banner: str) -> int:
         """Starts `parts`, says `banner` once all answer, then watches them until Ctrl-C
-        (or until an indispensable one stops) and stops everything. 0 after a Ctrl-C with
-        nothing left behind, 1 otherwise."""
+        (or until one keeps stopping) and stops everything. 0 after a Ctrl-C with nothing
+        left behind, 1 otherwise."""
         stop = StopRequest()
         stop.install()
         code = 0

@@ -3,6 +3,13 @@
 Each of them reaches only the website's own conversations (bot/website/sessions.py): the
 widget's id is turned into a Rasa sender of the website's namespace, and any other id
 gets the same French 404 as an unknown conversation.
+
+Each message carries an id (the widget's, or one drawn here), passed to Rasa: a message
+that failed before any answer because a Rasa server died is sent once more, after a short
+pause, with the same id; behind nginx the retry reaches another server, and a message the
+dead server had already recorded is answered from its record, never processed twice
+(bot/rasa_server/processed_messages.py). A timeout is not retried: the user has already
+waited long enough, and the widget's « Réessayer » sends the same id again.
 """
 
 from __future__ import annotations
@@ -13,7 +20,14 @@ import logging
 from aiohttp import web
 
 from bot.config import tokens
-from bot.rasa_client import RasaRefused, RasaTimeout, RasaUnreachable
+from bot.rasa_client import (
+    MAX_MESSAGE_ID_CHARS,
+    RasaRefused,
+    RasaTimeout,
+    RasaUnreachable,
+    check_message_id,
+    new_message_id,
+)
 from bot.website import feedback, keys
 from bot.website.errors import error, json_response
 from bot.website.middleware import too_many, wait_message
@@ -25,6 +39,10 @@ RASA_TIMEOUT_S = 30
 HISTORY_TIMEOUT_S = 10
 BAD_JSON = 'Requête illisible : un objet JSON {"message": "…"} est attendu.'
 UNKNOWN_SESSION = "Conversation introuvable : commencez-en une nouvelle."
+# What nginx answers when the Rasa server it had chosen failed (502), none was left (503)
+# or it gave up waiting (504): worth one more try.
+RETRIED_STATUSES = (502, 503, 504)
+RETRY_AFTER_S = 0.5
 
 
 def unknown_session() -> web.Response:
@@ -82,21 +100,47 @@ async def chat(request: web.Request) -> web.Response:
     wait = await request.app[keys.SESSION_LIMITER].hit(session_id)
     if wait:
         return too_many(wait, wait_message(wait))
+    message_id = body.get("message_id")
+    if message_id in (None, ""):
+        message_id = new_message_id()
+    elif check_message_id(message_id) is None:
+        return error(
+            400,
+            "Le champ « message_id » est mal formé : lettres sans accent, chiffres et « _.:- », "
+            f"{MAX_MESSAGE_ID_CHARS} caractères au plus.",
+        )
     if request.app[keys.SETTINGS].log_messages:
         log.info("message de %s : %s", session_id, text)
     try:
-        answers = await request.app[keys.RASA].send(sender, text, timeout=RASA_TIMEOUT_S)
+        answers = await send_once(request.app[keys.RASA], sender, text, message_id)
     except RasaRefused as exc:
         log.warning("Rasa a répondu %s", exc.status)
-        return error(502)
+        return error(502, message_id=message_id)
     except RasaTimeout:
         log.warning("Rasa n'a pas répondu en %s s", RASA_TIMEOUT_S)
-        return error(504, "L'assistant met trop de temps à répondre. Réessayez dans quelques instants.")
+        return error(
+            504, "L'assistant met trop de temps à répondre. Réessayez dans quelques instants.", message_id=message_id
+        )
     except RasaUnreachable as exc:
         log.warning("Rasa injoignable : %s", exc)
-        return error(503)
+        return error(503, message_id=message_id)
     messages = [answer_message(a) for a in answers if isinstance(a, dict)]
     return json_response({"session_id": session_id, "messages": messages})
+
+
+async def send_once(rasa, sender: str, text: str, message_id: str) -> list:
+    """Rasa's answers to the message; sent a second time, with the same id, when the first
+    attempt failed without an answer (not on a timeout)."""
+    try:
+        return await rasa.send(sender, text, timeout=RASA_TIMEOUT_S, message_id=message_id)
+    except RasaTimeout:
+        raise
+    except (RasaRefused, RasaUnreachable) as exc:
+        if isinstance(exc, RasaRefused) and exc.status not in RETRIED_STATUSES:
+            raise
+        log.warning("Rasa : échec sans réponse (%s) ; le message %s est renvoyé une fois.", exc, message_id)
+    await asyncio.sleep(RETRY_AFTER_S)
+    return await rasa.send(sender, text, timeout=RASA_TIMEOUT_S, message_id=message_id)
 
 
 async def history(request: web.Request) -> web.Response:

@@ -4,6 +4,7 @@ SQLite and PostgreSQL, the CSV and JSON export, and what the conversation's even
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
@@ -178,6 +179,23 @@ def test_store_export_and_knowledge_reload(kb, dataset, engine):
     assert handover.delete(engine, reference) is True
     assert handover.count(engine) == 0
     assert handover.delete(engine, reference) is False
+
+
+def test_a_turn_run_twice_stores_one_dossier(kb, engine):
+    """The action of one message run again (its server died before answering): the same
+    reference, one dossier; another message's turn, or no turn id, stores another."""
+    first = dataclasses.replace(_draft(kb), turn_id="message-1")
+    again = dataclasses.replace(_draft(kb), turn_id="message-1")
+    reference = handover.store(engine, first)
+    assert handover.store(engine, again) == reference
+    assert handover.count(engine) == 1
+    assert handover.store(engine, dataclasses.replace(_draft(kb), turn_id="message-2")) != reference
+    handover.store(engine, _draft(kb))
+    handover.store(engine, _draft(kb))
+    assert handover.count(engine) == 4
+    # The same message id in another conversation is another turn.
+    assert handover.store(engine, dataclasses.replace(_draft(kb, "conv-2"), turn_id="message-1")) != reference
+    assert handover.count(engine) == 5
 
 
 def test_cli_export_to_a_file(kb, tmp_path, monkeypatch, capsys):

@@ -1,10 +1,14 @@
 """The lock store several Rasa servers share, on a real Redis (db 12, a prefix of this
 run's own): built by Rasa from the endpoints the project writes, one conversation is
-served by one server at a time, however many ask at once."""
+served by one server at a time, however many ask at once, for as long as its turn lasts,
+and a server that dies holding a conversation frees it within seconds."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -12,8 +16,9 @@ import uuid
 import pytest
 
 from bot.config.settings import load
-from bot.multiserver.lock_store import AtomicRedisLockStore
+from bot.multiserver.lock_store import TICKET_LIFETIME_S, AtomicRedisLockStore
 from bot.rasa_server import runtime_files
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.redis
 
@@ -119,3 +124,80 @@ def test_expired_tickets_no_longer_block(tmp_path, prefix):
     time.sleep(0.3)
     store.update_lock("c5")
     assert store.get_lock("c5").now_serving == waiting
+
+
+def test_a_turn_longer_than_its_ticket_keeps_the_conversation(tmp_path, prefix):
+    """Tickets of half a second, renewed every tenth: a turn of three lifetimes keeps its
+    conversation to the end, and the next one starts only then."""
+    stores = [
+        AtomicRedisLockStore(host="127.0.0.1", db=12, key_prefix=prefix, ticket_lifetime_s=0.5, renew_every_s=0.1)
+        for _ in range(2)
+    ]
+    times = {}
+
+    async def long_turn():
+        async with stores[0].lock("c6"):
+            times["first in"] = time.monotonic()
+            await asyncio.sleep(1.5)
+            times["first out"] = time.monotonic()
+
+    async def next_turn():
+        await asyncio.sleep(0.1)
+        async with stores[1].lock("c6"):
+            times["second in"] = time.monotonic()
+
+    async def both():
+        await asyncio.gather(long_turn(), next_turn())
+
+    asyncio.run(both())
+    assert times["first out"] - times["first in"] >= 1.5
+    assert times["second in"] >= times["first out"]
+
+
+HOLDER = """
+import asyncio, sys, time
+from rasa.core.lock_store import LockStore
+from rasa.core.utils import read_endpoints_from_path
+
+store = LockStore.create(read_endpoints_from_path(sys.argv[1]).lock_store)
+
+async def hold():
+    async with store.lock("c7"):
+        print("tenu", flush=True)
+        await asyncio.sleep(120)
+
+asyncio.run(hold())
+"""
+
+
+def test_a_killed_holder_frees_its_conversation_within_a_ticket_lifetime(tmp_path, prefix):
+    """A process that dies in the middle of a turn (SIGKILL: nothing cleaned up) blocks its
+    conversation only until its last renewed ticket expires, not Rasa's 60 s."""
+    store = rasa_lock_store(tmp_path, prefix)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / "endpoints.yml")],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "tenu"
+        # Two renewals at least: the ticket outlived its first lifetime.
+        time.sleep(TICKET_LIFETIME_S + 1)
+        assert store.get_lock("c7") is not None
+        holder.kill()
+        holder.wait(timeout=10)
+        killed = time.monotonic()
+
+        async def next_turn():
+            async with store.lock("c7"):
+                return time.monotonic() - killed
+
+        waited = asyncio.run(next_turn())
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    # The dead holder's ticket did block (renewed within the last second, it had three
+    # seconds left at least), then freed the conversation at its expiry.
+    assert TICKET_LIFETIME_S - 2 <= waited <= TICKET_LIFETIME_S + 2, waited

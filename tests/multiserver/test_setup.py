@@ -203,13 +203,38 @@ def test_progress_names_what_is_still_starting(sup, lines, monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_deployment_goes_on_while_one_replica_of_each_group_is_left(sup, lines):
-    first = sup.start(Part("Rasa 1", python("import time\ntime.sleep(600)"), dict(os.environ), group="rasa"))
+def test_a_server_that_stops_is_started_again_and_said_to_serve_again(sup, lines, monkeypatch):
+    """Rasa 1 killed: the others serve meanwhile, it starts again after its back-off on
+    the same port, and the log says when it answers again."""
+    monkeypatch.setattr(supervisor, "FIRST_BACKOFF_S", 0.5)
+    port = free_port()
+    server = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    first = sup.start(Part("Rasa 1", server, dict(os.environ), f"http://127.0.0.1:{port}/", group="rasa"))
     sup.start(Part("Rasa 2", python("import time\ntime.sleep(600)"), dict(os.environ), group="rasa"))
-    assert sup.wait_ready(10, lambda: False)
+    assert sup.wait_ready(30, lambda: False)
+    killed_pid = first.process.pid
     first.signal_group(9)
     first.process.wait()
-    polls = []
-    sup.watch(lambda: polls.append(1) or len(polls) > 4)
+    sup.watch(lambda: any("de nouveau prêt" in line for line in lines) or len(lines) > 20)
     assert any("Rasa 1 s'est arrêté (tué par le signal 9)" in line for line in lines)
     assert any("nginx envoie les requêtes aux autres : Rasa 2" in line for line in lines)
+    assert any("↻ Rasa 1 redémarre dans 0.5 s (essai 1 sur 5)" in line for line in lines)
+    assert any("✔ Rasa 1 de nouveau prêt" in line for line in lines), lines
+    assert first.alive and first.process.pid != killed_pid and first.ready()
+
+
+@pytest.mark.slow
+def test_a_server_that_keeps_stopping_is_given_up_after_a_growing_back_off(sup, lines, monkeypatch):
+    monkeypatch.setattr(supervisor, "FIRST_BACKOFF_S", 0.1)
+    monkeypatch.setattr(supervisor, "MAX_RESTARTS", 3)
+    sup.start(Part("Actions 1", python("import time\ntime.sleep(600)"), dict(os.environ), group="actions"))
+    failing = sup.start(Part("Actions 2", python("import time\ntime.sleep(600)"), dict(os.environ), group="actions"))
+    assert sup.wait_ready(10, lambda: False)
+    failing.argv = python("import sys\nsys.exit(4)")
+    failing.signal_group(9)
+    started = time.monotonic()
+    sup.watch(lambda: time.monotonic() - started > 30)
+    delays = [line.split(" dans ")[1].split(" s ")[0] for line in lines if line.startswith("↻ Actions 2 redémarre")]
+    assert delays == ["0.1", "0.2", "0.4"], lines
+    assert sum("Actions 2 s'est arrêté (code 4)" in line for line in lines) == 3
+    assert lines[-1] == "✘ Actions 2 ne redémarre pas après 3 essais : arrêt de tout."

@@ -39,11 +39,20 @@ def fixes_undone_afterwards():
     """The fixes patch Rasa and SQLAlchemy for the whole process: other tests get them back
     as they were."""
     yield
-    from rasa.core import tracker_store
+    from rasa.core import run, tracker_store
+    from rasa.core.processor import MessageProcessor
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from bot.rasa_server import processed_messages, warm_up
+
     RemoteAction._validate_action_result = ORIGINAL
+    if MessageProcessor.handle_message is processed_messages.handle_message:
+        MessageProcessor.handle_message = processed_messages._rasa_handle_message
+    if MessageProcessor.get_tracker is processed_messages.get_tracker:
+        MessageProcessor.get_tracker = processed_messages._rasa_get_tracker
+    if run.load_agent_on_start is warm_up.load_agent_on_start:
+        run.load_agent_on_start = warm_up._rasa_load_agent_on_start
     if tracker_store.create_engine_kwargs is launch._engine_kwargs:
         tracker_store.create_engine_kwargs = launch._rasa_engine_kwargs
     if event.contains(Engine, "connect", launch._tune_sqlite):

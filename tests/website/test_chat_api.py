@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import settings
@@ -148,6 +149,82 @@ async def test_unreachable_rasa_is_a_french_503(make_client):
     client = await make_client()
     response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": SESSION})
     assert_french_json_error(response, await response.json(), 503)
+
+
+async def scripted_rasa(statuses: list) -> tuple[TestServer, list]:
+    """A stand-in for Rasa's REST channel answering each message with the next status of
+    `statuses` (200 once they are used up); returns the server and the bodies it received."""
+    received = []
+
+    async def webhook(request):
+        body = await request.json()
+        received.append(body)
+        status = statuses.pop(0) if statuses else 200
+        if status != 200:
+            return web.json_response({"error": "panne"}, status=status)
+        return web.json_response([{"recipient_id": body["sender"], "text": f"Réponse à « {body['message']} »"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    server = TestServer(app)
+    await server.start_server()
+    return server, received
+
+
+async def gateway_to(rasa: TestServer) -> TestClient:
+    client = TestClient(TestServer(create_app(rasa_url=str(rasa.make_url("")), actions_url=closed_port_url())))
+    await client.start_server()
+    return client
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_message_that_failed_at_the_entry_is_sent_once_more_with_its_id(web_env, status):
+    rasa, received = await scripted_rasa([status])
+    client = await gateway_to(rasa)
+    try:
+        response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": SESSION})
+        assert response.status == 200
+        assert (await response.json())["messages"][0]["text"] == "Réponse à « Bonjour »"
+    finally:
+        await client.close()
+        await rasa.close()
+    assert len(received) == 2
+    assert received[0] == received[1] and len(received[0]["message_id"]) == 32
+
+
+async def test_the_client_s_message_id_reaches_rasa_and_a_second_failure_is_said_in_french(web_env):
+    rasa, received = await scripted_rasa([502, 502])
+    client = await gateway_to(rasa)
+    try:
+        response = await client.post(
+            "/api/chat", json={"message": "Bonjour", "session_id": SESSION, "message_id": "msg-42"}
+        )
+        body = await response.json()
+        assert_french_json_error(response, body, 502)
+        # The widget sends it again with « Réessayer »: Rasa answers it once.
+        assert body["message_id"] == "msg-42"
+        badly_formed = await client.post(
+            "/api/chat", json={"message": "Bonjour", "session_id": SESSION, "message_id": "pas d'espace ici"}
+        )
+        assert_french_json_error(badly_formed, await badly_formed.json(), 400)
+    finally:
+        await client.close()
+        await rasa.close()
+    assert [one["message_id"] for one in received] == ["msg-42", "msg-42"]
+
+
+async def test_an_error_of_rasa_itself_is_not_sent_again(web_env):
+    """A 500 comes from the Rasa server that took the message: sending it again would give
+    the same error."""
+    rasa, received = await scripted_rasa([500])
+    client = await gateway_to(rasa)
+    try:
+        response = await client.post("/api/chat", json={"message": "Bonjour", "session_id": SESSION})
+        assert_french_json_error(response, await response.json(), 502)
+    finally:
+        await client.close()
+        await rasa.close()
+    assert len(received) == 1
 
 
 async def test_per_session_rate_limit(make_client, web_env):

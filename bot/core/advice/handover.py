@@ -3,12 +3,19 @@
 Dossiers live in the same database as the knowledge base but in their own tables (their
 own metadata): reloading knowledge/ rebuilds the knowledge tables and never touches them.
 Without consent, nothing is built and nothing is written.
+
+A dossier is stored once per turn: the action that stores it may run twice for one user
+message (its action server died before answering and nginx hands the call to another, or
+a Rasa server died before saving the turn and the message is processed again). The
+turn's message id then gives the same reference, and the second run finds the dossier
+the first one wrote.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -17,6 +24,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base
 
 from bot.core.advice.company import CompanyProfile, describe, to_slots
@@ -92,6 +100,8 @@ class DossierDraft:
     contact: dict
     consent: str
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    # The id of the user message whose turn stores the dossier (None: stored every time).
+    turn_id: str | None = None
 
 
 def build(
@@ -102,6 +112,7 @@ def build(
     open_questions: list,
     contact: dict,
     consent: str,
+    turn_id: str | None = None,
 ) -> DossierDraft:
     """The dossier: the profile in plain French and normalised, each programme discussed
     with its eligibility trace, the questions left open, the contact details given."""
@@ -127,33 +138,53 @@ def build(
         open_questions=list(dict.fromkeys(open_questions)),
         contact=contact,
         consent=consent,
+        turn_id=turn_id,
     )
 
 
-def _reference(now: dt.datetime) -> str:
-    return f"BX-{now:%Y%m%d}-{secrets.token_hex(3).upper()}"
+def _reference(now: dt.datetime, conversation_id: str | None = None, turn_id: str | None = None) -> str:
+    """Drawn at random, or taken from the turn so that a second run of it gives the same one."""
+    if turn_id is None:
+        suffix = secrets.token_hex(3)
+    else:
+        suffix = hashlib.sha256(f"{conversation_id}\0{turn_id}".encode()).hexdigest()[:6]
+    return f"BX-{now:%Y%m%d}-{suffix.upper()}"
 
 
 def store(engine: Engine, draft: DossierDraft) -> str:
-    """Writes the dossier; returns its reference."""
+    """Writes the dossier, once per turn; returns its reference."""
     check_connection(engine)
     HandoverBase.metadata.create_all(engine)
-    with Session(engine, future=True) as session, session.begin():
-        reference = _reference(draft.created_at)
-        session.add(
-            Dossier(
-                reference=reference,
-                created_at=draft.created_at,
-                conversation_id=draft.conversation_id,
-                region=draft.region,
-                profile=draft.profile,
-                programmes=draft.programmes,
-                open_questions=draft.open_questions,
-                contact=draft.contact,
-                consent=draft.consent,
-            )
-        )
-    return reference
+    reference = _reference(draft.created_at, draft.conversation_id, draft.turn_id)
+    # A second attempt: the first found the reference taken by another conversation (then
+    # draws one at random), or lost the race with another run of the same turn.
+    for _ in range(2):
+        try:
+            with Session(engine, future=True) as session, session.begin():
+                owner = session.execute(
+                    select(Dossier.conversation_id).where(Dossier.reference == reference)
+                ).scalar_one_or_none()
+                if owner == draft.conversation_id:
+                    return reference
+                if owner is not None:
+                    reference = _reference(draft.created_at)
+                session.add(
+                    Dossier(
+                        reference=reference,
+                        created_at=draft.created_at,
+                        conversation_id=draft.conversation_id,
+                        region=draft.region,
+                        profile=draft.profile,
+                        programmes=draft.programmes,
+                        open_questions=draft.open_questions,
+                        contact=draft.contact,
+                        consent=draft.consent,
+                    )
+                )
+            return reference
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"référence de dossier introuvable après deux essais : {reference}")
 
 
 def store_at(url: str, draft: DossierDraft) -> str:

@@ -1,13 +1,17 @@
 """Rasa's REST channel, guarded: checked input, French errors, never a silent turn.
 
 Same URL and same answers as Rasa's own (`/webhooks/rest/webhook`, a JSON list of
-messages, `?stream=true` for `rasa shell`), with four differences (bot/message_checks.py):
+messages, `?stream=true` for `rasa shell`), with five differences (bot/message_checks.py):
 a request without a usable sender or message is refused in French instead of being
 filed under a shared « default » conversation; an empty or oversized message gets a
 French answer without reaching the model; and a turn that produced no answer at all (the
 action server is down: Rasa logs the error and carries on) gets a polite one; and the
 client's `input_channel` is ignored, so that no REST client passes its turns off as
-Telegram's or Slack's (the review page and the logs tell channels apart by it).
+Telegram's or Slack's (the review page and the logs tell channels apart by it); and the
+message keeps an id across retries: the body's `message_id`, else the header nginx adds
+to every request it passes on (`MESSAGE_ID_HEADER`, its `$request_id`, the same when it
+hands the request to a second server), so that a message sent again is answered once
+(bot/rasa_server/processed_messages.py).
 
 This channel is internal: the website's gateway and `make shell` use it; no deployment
 publishes it (nginx's public entry and docs/deploy.md list what is published).
@@ -23,9 +27,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.config import settings
+from bot.rasa_client import MAX_MESSAGE_ID_CHARS, check_message_id
 from bot.rasa_server import message_checks
 from bot.rasa_server.channels.collector import SourcesCollector
 from bot.rasa_server.channels.guard import handle_turn
+
+# Written by nginx (bot/multiserver/nginx.conf.template); absent when a client calls Rasa directly.
+MESSAGE_ID_HEADER = "X-Boussole-Message-Id"
 
 
 def refuse(status: int, message: str):
@@ -70,6 +78,15 @@ class RestInput(rest.RestInput):
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
                 return refuse(400, "Le champ « metadata » doit être un objet JSON.")
+            message_id = body.get("message_id")
+            if message_id is None:
+                message_id = check_message_id(request.headers.get(MESSAGE_ID_HEADER))
+            elif check_message_id(message_id) is None:
+                return refuse(
+                    400,
+                    "Le champ « message_id » (identifiant du message : lettres sans accent, chiffres, « _.:- », "
+                    f"{MAX_MESSAGE_ID_CHARS} caractères au plus) est mal formé.",
+                )
             checked = message_checks.check_message(body.get("message"), limit)
             if checked.reply:
                 return response.json([{"recipient_id": sender, "text": checked.reply}], dumps=_dumps)
@@ -83,7 +100,14 @@ class RestInput(rest.RestInput):
             collector = SourcesCollector()
             await handle_turn(
                 on_new_message,
-                UserMessage(checked.text, collector, sender, input_channel=input_channel, metadata=metadata),
+                UserMessage(
+                    checked.text,
+                    collector,
+                    sender,
+                    input_channel=input_channel,
+                    message_id=message_id,
+                    metadata=metadata,
+                ),
             )
             return response.json(collector.messages, dumps=_dumps)
 

@@ -30,7 +30,8 @@
       if (value === null) { window.localStorage.removeItem(key); } else { window.localStorage.setItem(key, value); }
     } catch (e) { memory[key] = value; }
   }
-  function newSessionId() {
+  // 128 random bits in hex: a conversation's id, or a message's.
+  function randomId() {
     var bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
@@ -38,7 +39,7 @@
   function sessionId() {
     var id = load(KEYS.session);
     // The server accepts 128-bit random ids only (bot/website/sessions.py).
-    if (!id || !/^[0-9a-f]{32}$/.test(id)) { id = newSessionId(); save(KEYS.session, id); }
+    if (!id || !/^[0-9a-f]{32}$/.test(id)) { id = randomId(); save(KEYS.session, id); }
     return id;
   }
 
@@ -372,7 +373,8 @@
   }
   function hideAlert() { alertBox.setAttribute("hidden", ""); alertText.textContent = ""; }
 
-  function send(payload, shown, typed) {
+  // A message keeps its id when « Réessayer » sends it again: the server answers it once.
+  function send(payload, shown, typed, messageId) {
     if (busy) { return; }
     hideAlert();
     // Writing while the notice is shown is reading it: the answer gets the room.
@@ -381,14 +383,15 @@
     sendButton.disabled = true;
     var question = shown || payload;
     var bubble = addUser(question);
-    pending = { payload: payload, shown: shown, typed: typed };
+    messageId = messageId || randomId();
+    pending = { payload: payload, shown: shown, typed: typed, messageId: messageId };
     showTyping("L'assistant écrit…");
     var controller = new AbortController();
     var slow = setTimeout(function () {
       showTyping("La réponse tarde un peu : merci de patienter…");
     }, SLOW_AFTER_MS);
     var giveUp = setTimeout(function () { controller.abort(); }, GIVE_UP_AFTER_MS);
-    postJson("/api/chat", { message: payload, session_id: sessionId() }, controller.signal).then(function (result) {
+    postJson("/api/chat", { message: payload, session_id: sessionId(), message_id: messageId }, controller.signal).then(function (result) {
       clearTimeout(slow);
       clearTimeout(giveUp);
       showTyping("");
@@ -510,7 +513,7 @@
     privacyOk.focus();
   });
   newButton.addEventListener("click", function () {
-    save(KEYS.session, newSessionId());
+    save(KEYS.session, randomId());
     showNumber();
     log.textContent = "";
     hideAlert();
@@ -523,7 +526,7 @@
     if (!pending) { hideAlert(); input.focus(); return; }
     var again = pending;
     pending = null;
-    send(again.payload, again.shown, again.typed);
+    send(again.payload, again.shown, again.typed, again.messageId);
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
