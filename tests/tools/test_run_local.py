@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bot.tools import run_local
+from bot.tools import supervisor as supervisor_module
 from bot.tools.processes import Process, child_env
 from bot.tools.supervisor import Part, Supervisor
 
@@ -53,7 +54,9 @@ def own_signals():
         signal.signal(sig, handler)
 
 
-def test_when_one_server_stops_everything_stops(tmp_path, own_signals):
+def test_a_server_that_keeps_stopping_is_restarted_then_everything_stops(tmp_path, own_signals, monkeypatch):
+    # The back-off of a real run (1, 2, 4, 8, 16 s) shortened: the steps are the same.
+    monkeypatch.setattr(supervisor_module, "FIRST_BACKOFF_S", 0.1)
     said = []
     supervisor = Supervisor(tmp_path / "logs", tmp_path, say=said.append)
     parts = [
@@ -61,7 +64,9 @@ def test_when_one_server_stops_everything_stops(tmp_path, own_signals):
         Part("Site web", [sys.executable, "-c", "import time; time.sleep(600)"], child_env()),
     ]
     assert supervisor.run(parts, 30, "prêt") == 1
-    assert "prêt" in said and any("Rasa était indispensable : arrêt de tout." in line for line in said)
+    assert "prêt" in said
+    assert sum(line.startswith("↻ Rasa redémarre") for line in said) == supervisor_module.MAX_RESTARTS
+    assert any(f"Rasa ne redémarre pas après {supervisor_module.MAX_RESTARTS} essais" in line for line in said)
     assert said[-1] == "✔ Tout est arrêté (2 processus, aucun restant)."
 
 
