@@ -133,18 +133,20 @@ def score_ranker(ranker, items: list, threshold: float) -> dict:
 
 def score_decisions(ranker, items: list) -> dict:
     """What `ranker.decide` (bot/core/ranker.py) does with the single questions: on the
-    answerable ones, the share answered right at once ("sure" and its unit among the item's),
-    the share where the right unit is among the two offered ("close"), the share answered
-    wrong and the share left without an answer; the share of direct answers that are right
-    (unanswerable questions included); and the share of unanswerable or out-of-scope
-    questions on which it abstains ("none")."""
+    answerable ones, the share answered right at once ("sure", or "likely" with the runner-up
+    beside it, and its unit among the item's), the share where the right unit is among the
+    two offered ("close"), the share answered wrong and the share left without an answer;
+    the share of direct answers that are right (unanswerable questions included); and the
+    share of unanswerable or out-of-scope questions on which it abstains ("none")."""
     kinds = defaultdict(int)
     for item in items:
         if item.kind == "compound":
             continue
         decision = ranker.decide(item.text)
         if item.label == "answerable":
-            right = any(r.unit.id in item.units for r in decision.best)
+            # « sure » and « likely » answer with the first unit; « close » offers both.
+            offered = decision.best if decision.kind == "close" else decision.best[:1]
+            right = any(r.unit.id in item.units for r in offered)
             kinds[("answerable", decision.kind, right)] += 1
         else:
             kinds[("other", decision.kind)] += 1
@@ -158,8 +160,9 @@ def score_decisions(ranker, items: list) -> dict:
     return {
         "answerable": answerable,
         "sure_right": share(kinds[("answerable", "sure", True)], answerable),
+        "likely_right": share(kinds[("answerable", "likely", True)], answerable),
         "close_right": share(kinds[("answerable", "close", True)], answerable),
-        "wrong": share(kinds[("answerable", "sure", False)] + kinds[("answerable", "close", False)], answerable),
+        "wrong": share(sum(kinds[("answerable", kind, False)] for kind in ("sure", "likely", "close")), answerable),
         "none": share(kinds[("answerable", "none", False)], answerable),
         "sure_precision": share(kinds[("answerable", "sure", True)], sure),
         "unanswerable": others,

@@ -118,16 +118,20 @@ def test_decisions_are_scored_on_answerable_and_unanswerable_items_apart():
         "d": NS(kind="none", best=[]),
         "e": NS(kind="none", best=[]),
         "f": NS(kind="sure", best=[ranked("faq:x")]),
+        "g": NS(kind="likely", best=[ranked("faq:g"), ranked("faq:x")]),
+        "h": NS(kind="likely", best=[ranked("faq:x"), ranked("faq:h")]),
     }
     ranker = NS(decide=lambda text: decisions[text])
-    items = [dev_set.Item(id=t, topic="t", text=t, label="answerable", units=(f"faq:{t}",)) for t in "abcd"]
+    items = [dev_set.Item(id=t, topic="t", text=t, label="answerable", units=(f"faq:{t}",)) for t in "abcdgh"]
     items += [dev_set.Item(id=t, topic="t", text=t, label="unanswerable") for t in "ef"]
+    # « likely » answers with its first unit: g is right, h (right unit second) is wrong.
     assert dev_set.score_decisions(ranker, items) == {
-        "answerable": 4,
-        "sure_right": 0.25,
-        "close_right": 0.25,
-        "wrong": 0.25,
-        "none": 0.25,
+        "answerable": 6,
+        "sure_right": 0.167,
+        "likely_right": 0.167,
+        "close_right": 0.167,
+        "wrong": 0.333,
+        "none": 0.167,
         "sure_precision": 0.333,
         "unanswerable": 2,
         "abstention": 0.5,
