@@ -2,8 +2,8 @@
 development set of real questions (tests/dev/): each question in a conversation of its own,
 the reply read back from the tracker (bot/tools/dev_eval.py).
 
-Two levels. FLOORS are what the held-out half reached when the routing through the ranker
-landed: falling below one is a regression and fails. TARGETS are the issue's gates; the test
+Two levels. FLOORS sit just under what the held-out half reached at the last measure:
+falling below one is a regression and fails. TARGETS are the issue's gates; the test
 that asserts them is a strict expected failure until they are reached, so that reaching them
 fails it and the floors get raised."""
 
@@ -17,7 +17,9 @@ from tests.integration.conftest import RASA_TOKEN
 
 # Held-out half, 7 December 2026 (docs/nlu.md: 0.394, 0.447, 0.688; compound messages 0.174
 # and 0.336), less about 0.05 for the training's randomness.
-FLOORS = {"top1": 0.34, "key_fact": 0.39, "honest": 0.62, "answered": 0.10, "profile_f1": 0.25}
+# Held-out half on 7 December 2026, afternoon (docs/nlu.md): 0.415, 0.484, 0.679, 0.309, 0.597;
+# each floor about 0.05 below, for the spread between two trainings of the model.
+FLOORS = {"top1": 0.37, "key_fact": 0.43, "honest": 0.62, "answered": 0.25, "profile_f1": 0.52}
 TARGETS = {"top1": 0.85, "key_fact": 0.85, "honest": 0.80, "answered": 0.80, "profile_f1": 0.90}
 
 
