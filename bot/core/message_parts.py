@@ -71,8 +71,8 @@ _NEXT_TO = {
         rf"|\b(chiffre d affaires|ca|arr)\b(\W+\w+){{0,3}}\W+{n}\b"
     ),
 }
-# A revenue read with its scale (« 6 M », « 900 k ») already says what it is.
-_SCALED = re.compile(r"\d\s*(m|k|md|millions?)$")
+# A revenue read with its scale or its currency (« 6 M », « 3 M€ ») already says what it is.
+_SCALED = re.compile(r"\d\s*((m|k|md|millions?)\s*(€|euros?)?|€|euros?)$")
 # An age that carries its unit (« 3 ans », « 18 mois »): its unit is its cue.
 _AGE_UNIT = re.compile(r"\b(ans?|mois|annees?)\b")
 
@@ -135,10 +135,28 @@ def _folded(text: str) -> str:
     return fold(text).replace("'", " ")
 
 
+# A clause that presents the company (« ETI de 200 salariés… », « nous sommes 12 à Lyon »),
+# unlike one that says what it wants (« on vise le Maroc : faut-il un marquage ? »).
+_PRESENTS_ITSELF = re.compile(
+    r"^(bonjour\W+)?(pme|tpe|eti|startup|start up|entreprise|societe|nous sommes|on est|je suis|je dirige)\b"
+)
+
+
 def split(text: str) -> Parts:
-    """Statements and questions, in the order written (a sentence with « ? » is a question)."""
-    said = sentences(text)
-    return Parts(tuple(s for s in said if "?" not in s), tuple(s for s in said if "?" in s))
+    """Statements and questions, in the order written (a sentence with « ? » is a question).
+    A question that opens on the company (« ETI de 200 salariés en Centre-Val de Loire :
+    quelles aides pour nous ? ») is a statement, then the question."""
+    statements, questions = [], []
+    for sentence in sentences(text):
+        if "?" not in sentence:
+            statements.append(sentence)
+            continue
+        before, colon, after = sentence.partition(" : ")
+        if colon and "?" not in before and _PRESENTS_ITSELF.search(_folded(before).strip()):
+            statements.append(before)
+            sentence = after[:1].upper() + after[1:]
+        questions.append(sentence)
+    return Parts(tuple(statements), tuple(questions))
 
 
 @dataclass(frozen=True)

@@ -421,4 +421,4 @@ async def test_the_profile_noted_alone_carries_its_facts_beside_the_text(loaded_
             [("headcount", "60"), ("region", "Pays de la Loire")],
         ),
     )
-    assert messages[0]["profile"] == {"headcount": "60", "region": "pays-de-la-loire", "served": []}
+    assert messages[0]["profile"] == {"headcount": "60", "region": "pays-de-la-loire", "served": [], "target": []}

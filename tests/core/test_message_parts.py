@@ -103,3 +103,15 @@ def test_a_number_is_a_headcount_or_a_revenue_only_next_to_the_word_that_makes_i
     assert message_parts.stated_with_cue("Une centaine de salariés en Vendée.", "headcount", "centaine")
     assert message_parts.stated_with_cue(text, "revenue", "2,9 millions")
     assert not message_parts.stated_with_cue(text, "revenue", "200 000")
+
+
+def test_a_question_that_opens_on_the_company_is_a_description_then_the_question():
+    parts = message_parts.split(
+        "ETI de 200 salariés dans le machinisme agricole en Centre-Val de Loire : quelles aides pour nous ? "
+        "Nous répondons à un appel d'offres en Inde."
+    )
+    assert parts.questions == ("Quelles aides pour nous ?",)
+    assert parts.statements[0] == "ETI de 200 salariés dans le machinisme agricole en Centre-Val de Loire"
+    # A question that opens on its own subject keeps it.
+    parts = message_parts.split("Clients domiciliés à l'étranger : quelle procédure en cas d'impayé ?")
+    assert parts.questions == ("Clients domiciliés à l'étranger : quelle procédure en cas d'impayé ?",)

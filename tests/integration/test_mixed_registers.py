@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from tests.support.reply_checks import field, record, says, second_button_of_previous_reply, topic
-from tests.support.website_chat import chat, text_of
+from tests.support.website_chat import chat, text_and_sources_of
 
 # Each conversation is a list of (message, checks); the turns of one conversation share a
 # session, so that follow-ups can use what came before.
@@ -106,7 +106,7 @@ def replies(website):
         session, previous = uuid.uuid4().hex, []
         for index, (message, _) in enumerate(turns):
             messages = chat(website, message, session)
-            out[(name, index)] = (text_of(messages), previous)
+            out[(name, index)] = (text_and_sources_of(messages), previous)
             previous = messages
     return out
 
