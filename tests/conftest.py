@@ -12,14 +12,25 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import settings
-from bot.knowledge import store
+from bot.knowledge import store, validation
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import read_knowledge
+from tests.support import fast_yaml
 
 ROOT = settings.PROJECT_ROOT
 PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Database 12, apart from make run-multiserver's (1); each test under a prefix of its own.
 REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def knowledge_files_parsed_once():
+    """read_knowledge parses each file's text once per session (tests/support/fast_yaml.py):
+    many tests read a copy of knowledge/ with one file edited, and the other files' YAML
+    was half of each read. What validation does with the objects still runs every time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validation, "_load_yaml", fast_yaml.parsed_once(validation._load_yaml))
+        yield
 
 
 @pytest.fixture(scope="session")
