@@ -124,7 +124,6 @@ def test_a_restart_appends_to_the_log(tmp_path):
     assert (tmp_path / "bavard.log").read_text().count("démarré") == 2
 
 
-@pytest.mark.slow  # sleeps 3 s beside a server it started
 def test_the_wait_counts_from_the_call_not_from_the_start(tmp_path):
     """A server started beside slower ones is waited for once they are ready: the time they
     took must not count against its own timeout."""
