@@ -4,6 +4,7 @@ for the whole session."""
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from pathlib import Path
@@ -12,14 +13,25 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import settings
-from bot.knowledge import store
+from bot.knowledge import store, validation
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import read_knowledge
+from tests.support import fast_yaml
 
 ROOT = settings.PROJECT_ROOT
 PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Database 12, apart from make run-multiserver's (1); each test under a prefix of its own.
 REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def knowledge_files_parsed_once():
+    """read_knowledge parses each file's text once per session (tests/support/fast_yaml.py):
+    many tests read a copy of knowledge/ with one file edited, and the other files' YAML
+    was half of each read. What validation does with the objects still runs every time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validation, "_load_yaml", fast_yaml.parsed_once(validation._load_yaml))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -113,3 +125,23 @@ def pytest_collection_modifyitems(items):
         # A fixture parametrized over its stores (memory, redis) reaches Redis for "redis".
         if callspec is not None and "redis" in callspec.params.values():
             item.add_marker("redis")
+
+
+# What the session keeps (Rasa, TensorFlow and spaCy imported by collection, the session's
+# fixtures: about 1 GB of objects) made each full collection of the cyclic garbage collector
+# walk all of it: 10 s of the 48 s of `make test-fast`. Once collection is done, and after
+# each test module once its garbage is freed, what is left is moved out of the collector's way
+# (gc.freeze): it walks only what the following tests create.
+def _freeze_what_is_left() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_finish(session):
+    _freeze_what_is_left()
+
+
+@pytest.hookimpl(trylast=True)  # after the module's fixtures are torn down
+def pytest_runtest_teardown(item, nextitem):
+    if nextitem is None or nextitem.path != item.path:
+        _freeze_what_is_left()

@@ -3,6 +3,8 @@ dispatcher and the knowledge base read from a real database."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -19,11 +21,31 @@ def fresh_provider():
     provider.reset()
 
 
+@pytest.fixture(scope="session")
+def loaded_db_file(dataset, tmp_path_factory):
+    """A database that `kb load` filled, once: loading takes about a second, and the tests
+    that write in it (handovers) each get a copy of the file."""
+    path = tmp_path_factory.mktemp("actions") / "kb.db"
+    engine = store.make_engine(f"sqlite:///{path}")
+    store.load(dataset, engine)
+    version = store.content_version(engine)
+    engine.dispose()
+    return path, version
+
+
 @pytest.fixture
-def loaded_db(dataset, tmp_path, monkeypatch):
+def loaded_db(loaded_db_file, kb, tmp_path, monkeypatch):
+    """This test's own copy of the loaded database, and an action server that has already
+    read it: its snapshot is the session's `kb`, read back from an identical load. Reading
+    the base and building its answer ranker again would cost each test about 2 s; reading
+    and swapping snapshots is tested in tests/knowledge/test_provider.py."""
+    template, version = loaded_db_file
+    shutil.copyfile(template, tmp_path / "kb.db")
     url = f"sqlite:///{tmp_path / 'kb.db'}"
-    store.load(dataset, store.make_engine(url))
     monkeypatch.setenv("BOUSSOLE_DB_URL", url)
+    live = provider.current()
+    assert live.url == url
+    live._current = (version, kb)
     return url
 
 

@@ -28,7 +28,15 @@ def verified_on(snapshot: KnowledgeBase):
     return snapshot.get("programme", PID)["verified_on"]
 
 
-def test_a_new_load_is_picked_up_and_an_unchanged_base_is_not_read_again(dataset, engine, db_url):
+@pytest.fixture
+def no_preparers(monkeypatch):
+    """Snapshots read and swapped, without what a process builds on each of them: the action
+    server's answer ranker (about 1 s a snapshot) is registered as soon as another test module
+    imports actions.actions, and these tests are about when a snapshot is read, not about it."""
+    monkeypatch.setattr(provider, "_PREPARERS", [])
+
+
+def test_a_new_load_is_picked_up_and_an_unchanged_base_is_not_read_again(dataset, engine, db_url, no_preparers):
     store.load(dataset, engine, "v1")
     live = provider.LiveKnowledgeBase(db_url, refresh_s=0)
     assert live.refresh() is True
@@ -52,7 +60,7 @@ def test_loading_the_same_files_again_still_gives_a_new_version(dataset, engine,
     assert store.content_version(engine) != before
 
 
-def test_the_watcher_swaps_the_snapshot_by_itself(dataset, engine, db_url):
+def test_the_watcher_swaps_the_snapshot_by_itself(dataset, engine, db_url, no_preparers):
     store.load(dataset, engine, "v1")
     live = provider.LiveKnowledgeBase(db_url, refresh_s=0.2)
     live.refresh()
@@ -67,7 +75,7 @@ def test_the_watcher_swaps_the_snapshot_by_itself(dataset, engine, db_url):
     assert verified_on(live.snapshot) == verified_on(old) - dt.timedelta(days=1)
 
 
-def test_an_unreadable_new_version_keeps_the_old_snapshot(dataset, tmp_path):
+def test_an_unreadable_new_version_keeps_the_old_snapshot(dataset, tmp_path, no_preparers):
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     engine = store.make_engine(url)
     store.load(dataset, engine, "v1")
@@ -84,7 +92,7 @@ def test_an_unreadable_new_version_keeps_the_old_snapshot(dataset, tmp_path):
     live.stop(wait=True)
 
 
-async def test_the_action_servers_entry_point_starts_the_watcher(dataset, tmp_path, monkeypatch):
+async def test_the_action_servers_entry_point_starts_the_watcher(dataset, tmp_path, monkeypatch, no_preparers):
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     engine = store.make_engine(url)
     store.load(dataset, engine, "v1")
