@@ -186,28 +186,32 @@ def test_fashion_brand_in_ile_de_france_preparing_a_trade_show_in_dubai(website,
 
 
 def test_agricultural_machinery_eti_answering_an_indian_tender(website, kb):
+    """A description and a general question in one message (issue #17): the profile in one
+    line, then the programmes that fit the company, each sourced, and its Région's contacts."""
     session = session_id()
-    asked, messages = fill_profile_form(
+    messages = chat(
         website,
-        session,
         "ETI de 200 salariés dans le machinisme agricole en Centre-Val de Loire : quelles aides "
         "pour nous ? Nous répondons à un appel d'offres en Inde.",
-        {
-            "sector": "machinisme agricole",
-            "revenue": "60 millions",
-            "company_age": "depuis 1975",
-            "export_experience": "oui, régulièrement",
-            "need": '/inform_company{"obstacle":"financement"}',
-            "headcount": "200",
-            "region": "Centre-Val de Loire",
-            "country": "Inde",
-        },
+        session,
     )
-    ids = assert_sound_recommendations(kb, messages, "centre-val-de-loire")
+    noted = messages[0]["text"]
+    assert noted.startswith("C'est noté") and "200 salariés" in noted and "Centre-Val de Loire" in noted
+    assert "Inde" in noted
+    ids = recommended_ids(kb, messages)
+    assert ids, text_of(messages)
+    for pid in ids:
+        programme = kb.get("programme", pid)
+        assert programme["status"] not in ("ended", "paused")
+        if programme["scope"] == "regional":
+            assert "centre-val-de-loire" in programme["regions"]
+    assert all(SOURCE.search(m["text"]) for m in messages if re.match(r"\d\. ", m["text"]))
+    assert "Vos interlocuteurs pour l'export, Région Centre-Val de Loire" in text_of(messages)
     caution = text_of(
         chat(website, "L'acheteur indien exige une caution de bonne fin : quelle garantie existe ?", session)
     )
-    assert kb.name("programme", "garantie-cautions") in caution or "garantie-cautions" in ids
+    # The programme's card or a FAQ answer that names it (« la garantie des cautions de Bpifrance »).
+    assert kb.name("programme", "garantie-cautions").lower() in caution.lower() or "garantie-cautions" in ids
 
 
 def test_seafood_processor_in_nouvelle_aquitaine_targeting_china(website, kb):
