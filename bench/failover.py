@@ -41,10 +41,8 @@ from pathlib import Path
 
 from bench.multiserver import REDIS_URL, create_database, drop_database, drop_locks, percentile
 from bot.multiserver import nginx
-from bot.multiserver.topology import Topology
 from bot.rasa_server.message_checks import NO_ANSWER
-from bot.tools.multiserver_demo import parts
-from bot.tools.processes import free_port
+from bot.tools.multiserver_demo import on_free_ports, parts
 from bot.tools.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,17 +188,6 @@ def phase(sup: Supervisor, entry: str, url: str, concurrency: int, say) -> dict:
     }
 
 
-def _topology() -> Topology:
-    return Topology(
-        rasa=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
-        actions=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
-        web=(f"127.0.0.1:{free_port()}",),
-        public=f"127.0.0.1:{free_port()}",
-        rasa_entry=f"127.0.0.1:{free_port()}",
-        actions_entry=f"127.0.0.1:{free_port()}",
-    )
-
-
 def measure(model: Path, concurrency=CONCURRENCY, entries=ENTRIES) -> dict:
     """Starts the deployment, runs every phase, stops everything; the figures."""
     from bot.knowledge import store
@@ -216,7 +203,7 @@ def measure(model: Path, concurrency=CONCURRENCY, entries=ENTRIES) -> dict:
         notes.append(f"{time.monotonic() - started:7.1f} s  {line}")
         print(notes[-1], flush=True)
 
-    layout = _topology()
+    layout = on_free_ports()
     env = dict(
         os.environ,
         BOUSSOLE_DB_URL=db_url,

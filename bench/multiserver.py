@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.multiserver import nginx  # noqa: E402
-from bot.multiserver.topology import Topology  # noqa: E402
 from bot.rasa_client import message_body, webhook_url  # noqa: E402
+from bot.tools.multiserver_demo import on_free_ports  # noqa: E402
 from bot.tools.processes import free_port  # noqa: E402
 from bot.tools.supervisor import Part, Supervisor  # noqa: E402
 
@@ -177,16 +177,8 @@ def drop_locks(prefix: str) -> None:
 def start_deployment(sup: Supervisor, base: Path, model: str, db_url: str, prefix: str) -> dict:
     """Two action servers, two Rasa servers, and two nginx: « one » (first Rasa server only)
     and « two » (both). Returns the Rasa entry of each and the processes."""
-    rasa = tuple(f"127.0.0.1:{free_port()}" for _ in range(2))
-    actions = tuple(f"127.0.0.1:{free_port()}" for _ in range(2))
-    two = Topology(
-        rasa=rasa,
-        actions=actions,
-        web=(f"127.0.0.1:{free_port()}",),
-        public=f"127.0.0.1:{free_port()}",
-        rasa_entry=f"127.0.0.1:{free_port()}",
-        actions_entry=f"127.0.0.1:{free_port()}",
-    )
+    two = on_free_ports()
+    rasa, actions = two.rasa, two.actions
     one = two.with_rasa(
         rasa[:1],
         public=f"127.0.0.1:{free_port()}",

@@ -17,11 +17,11 @@ from bot.knowledge import store, validation
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import read_knowledge
 from tests.support import fast_yaml
+from tests.support.redis_keys import own_prefix
 
 ROOT = settings.PROJECT_ROOT
 PG_URL = os.environ.get("BOUSSOLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Database 12, apart from make run-multiserver's (1); each test under a prefix of its own.
-REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -90,21 +90,10 @@ def engine(db_url):
 
 @pytest.fixture
 def redis_prefix():
-    """A key prefix of this test's own on the test Redis (REDIS_TEST_URL), and a client to
-    read it; every key under it is removed afterwards. The server is required: `make test`
-    starts or installs it (scripts/ensure_redis.sh)."""
-    import redis
-
-    prefix = f"test{uuid.uuid4().hex[:10]}"
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis injoignable sur {REDIS_TEST_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
-    yield prefix, client
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+    """(prefix, client): a key prefix of this test's own on the test Redis (REDIS_TEST_URL);
+    every key under it is removed afterwards."""
+    with own_prefix() as found:
+        yield found
 
 
 # Fixtures that reach a server: their tests carry its marker, so that `make test-fast`

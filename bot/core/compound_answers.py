@@ -132,7 +132,8 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     ) == (None, None):
         described.pop("departement", None)
         described.pop("region", None)
-    statements = " ".join(message_parts.split(text).statements)
+    said = message_parts.split(text).statements
+    statements = " ".join(said)
     if not described.get("departement") and statements:
         # « Nous sommes 40 à Angers » places the company more precisely than a Région named in
         # a question (« qui peut nous aider en Pays de la Loire ? »).
@@ -141,7 +142,7 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
             described.update(region=region_id, departement=code)
     # The trade is read where the writer speaks of the company (« je travaille comme
     # graphiste »), not in any sentence (« faire Payoneer -> Revolut -> banque »).
-    own = " ".join(s for s in message_parts.split(text).statements if message_parts.speaks_of_itself((s,)))
+    own = " ".join(s for s in said if message_parts.speaks_of_itself((s,)))
     # A trade the writer names in full (« des machines agricoles ») is surer than the
     # extractor's guess.
     named = advice_company.sector_named(kb, own) if own else None

@@ -248,7 +248,7 @@ def _ranked_answer(kb: KnowledgeBase, kind: str | None, rid: str | None, text: s
     # question better than its summary. A country's or a programme's card answers about itself.
     broad = kind == "obstacle" and best is not None and best.kind == "faq"
     if decision.kind in ("sure", "likely") and (broad or unit_answers.is_about(kb, best, kind, rid)):
-        return unit_answers.answer_text(kb, text)
+        return unit_answers.answer_decision(kb, decision)
     return None
 
 

@@ -212,7 +212,11 @@ def no_reliable_answer(related: dict | None = None) -> list:
 def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
     """(slot updates, messages) when the ranker is sure, finds a likely unit or hesitates
     between two; None when it has nothing reliable (the caller decides what then)."""
-    decision = decide(kb, text)
+    return answer_decision(kb, decide(kb, text))
+
+
+def answer_decision(kb: KnowledgeBase, decision: Decision) -> tuple | None:
+    """answer_text for a decision already taken."""
     if decision.kind == "sure":
         return unit_reply(kb, decision.best[0].unit)
     if decision.kind == "likely":

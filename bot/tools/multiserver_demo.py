@@ -14,9 +14,27 @@ from bot.config import settings
 from bot.knowledge.store import safe_url
 from bot.multiserver import nginx
 from bot.multiserver.topology import Topology, check_shared_stores, host_and_port
+from bot.tools.processes import free_port
 from bot.tools.supervisor import Part, Supervisor
 
 READY_TIMEOUT_S = 900
+
+
+def on_free_ports(rasa: int = 2, actions: int = 2) -> Topology:
+    """A deployment on this machine whose every address is a free loopback port (the tests
+    and the benchmarks start several side by side)."""
+
+    def free() -> str:
+        return f"127.0.0.1:{free_port()}"
+
+    return Topology(
+        rasa=tuple(free() for _ in range(rasa)),
+        actions=tuple(free() for _ in range(actions)),
+        web=(free(),),
+        public=free(),
+        rasa_entry=free(),
+        actions_entry=free(),
+    )
 
 
 def busy_ports(topology: Topology) -> list:

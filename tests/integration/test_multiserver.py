@@ -28,14 +28,15 @@ from bot.knowledge import store
 from bot.multiserver import nginx
 from bot.multiserver.topology import Topology
 from bot.rasa_server.message_checks import NO_ANSWER
+from bot.tools.multiserver_demo import on_free_ports
 from bot.tools.processes import Process
 from bot.website.sessions import sender_of
 from tests.conftest import PG_URL
-from tests.integration.conftest import MODEL_LOAD_TIMEOUT_S, RASA_TOKEN, ROOT, base_env, free_port
+from tests.integration.conftest import MODEL_LOAD_TIMEOUT_S, RASA_TOKEN, ROOT, base_env
+from tests.support.redis_keys import REDIS_TEST_URL, own_prefix
 from tests.support.reply_checks import field, record, says
 from tests.support.servers import ready
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
 PID = "assurance-prospection"
 # An action server checks the knowledge base's version every 5 s (the default); the rest
 # is room for a busy machine.
@@ -63,33 +64,16 @@ def deployment_db_url():
 
 @pytest.fixture(scope="module")
 def lock_prefix():
-    """Redis db 12 under a prefix of this run's own; its keys are deleted at the end."""
-    import redis
-
-    prefix = f"multiservertest{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis injoignable sur {REDIS_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
-    yield prefix
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+    """A prefix of this run's own on the test Redis; its keys are deleted at the end."""
+    with own_prefix("multiservertest") as (prefix, _):
+        yield prefix
 
 
 @pytest.fixture(scope="module")
 def deployment(model_path, dataset, deployment_db_url, lock_prefix, tmp_path_factory):
     base = tmp_path_factory.mktemp("multiserver")
     store.load(dataset, store.make_engine(deployment_db_url), "multiserver")
-    layout = Topology(
-        rasa=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
-        actions=tuple(f"127.0.0.1:{free_port()}" for _ in range(2)),
-        web=(f"127.0.0.1:{free_port()}",),
-        public=f"127.0.0.1:{free_port()}",
-        rasa_entry=f"127.0.0.1:{free_port()}",
-        actions_entry=f"127.0.0.1:{free_port()}",
-    )
+    layout = on_free_ports()
     nginx.write(layout, base / "nginx")
     py = sys.executable
     servers = {
@@ -113,7 +97,7 @@ def deployment(model_path, dataset, deployment_db_url, lock_prefix, tmp_path_fac
         BOUSSOLE_ACTIONS_URL=layout.actions_url,
         BOUSSOLE_RASA_TOKEN=RASA_TOKEN,
         BOUSSOLE_TRACKER_URL=deployment_db_url,
-        BOUSSOLE_LOCK_STORE=REDIS_URL,
+        BOUSSOLE_LOCK_STORE=REDIS_TEST_URL,
         BOUSSOLE_LOCK_PREFIX=lock_prefix,
     )
     # Both models load at the same time: one wait instead of two.

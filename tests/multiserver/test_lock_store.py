@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -19,26 +18,15 @@ from bot.config.settings import load
 from bot.multiserver.lock_store import TICKET_LIFETIME_S, AtomicRedisLockStore
 from bot.rasa_server import runtime_files
 from tests.conftest import ROOT
+from tests.support.redis_keys import REDIS_TEST_URL, own_prefix
 
 pytestmark = pytest.mark.redis
-
-REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 @pytest.fixture
 def prefix():
-    import redis
-
-    prefix = f"locktest{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis injoignable sur {REDIS_URL} ({exc}) ; lancez scripts/ensure_redis.sh")
-    yield prefix
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+    with own_prefix("locktest") as (prefix, _):
+        yield prefix
 
 
 def rasa_lock_store(tmp_path, prefix):
@@ -46,7 +34,7 @@ def rasa_lock_store(tmp_path, prefix):
     from rasa.core.lock_store import LockStore
     from rasa.core.utils import read_endpoints_from_path
 
-    runtime_files.write(tmp_path, load({"BOUSSOLE_LOCK_STORE": REDIS_URL, "BOUSSOLE_LOCK_PREFIX": prefix}))
+    runtime_files.write(tmp_path, load({"BOUSSOLE_LOCK_STORE": REDIS_TEST_URL, "BOUSSOLE_LOCK_PREFIX": prefix}))
     return LockStore.create(read_endpoints_from_path(tmp_path / "endpoints.yml").lock_store)
 
 

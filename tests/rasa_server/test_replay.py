@@ -9,7 +9,7 @@ import pytest
 
 from bot.config.settings import load
 from bot.rasa_server.channels import replay
-from tests.conftest import REDIS_TEST_URL
+from tests.support.redis_keys import REDIS_TEST_URL
 
 
 class Clock:

@@ -25,7 +25,8 @@ from bot.website.admin_auth import (
     session_store,
 )
 from bot.website.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from tests.conftest import REDIS_TEST_URL, ROOT
+from tests.conftest import ROOT
+from tests.support.redis_keys import REDIS_TEST_URL
 
 TOKEN = "un-jeton-de-conseiller-assez-long"
 

@@ -12,7 +12,7 @@ from bot.config.settings import load
 from bot.multiserver import shared_redis
 from bot.multiserver.shared_redis import SharedRedis
 from bot.website.ratelimit import MAX_KEY_CHARS, MemoryRateLimiter, RedisRateLimiter, rate_limiter
-from tests.conftest import REDIS_TEST_URL
+from tests.support.redis_keys import REDIS_TEST_URL
 
 
 class Clock:

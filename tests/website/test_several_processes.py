@@ -13,7 +13,7 @@ from bot.tools.processes import free_port
 from bot.website.admin import COOKIE
 from bot.website.admin_auth import MAX_FAILURES
 from bot.website.app import create_app
-from tests.conftest import REDIS_TEST_URL
+from tests.support.redis_keys import REDIS_TEST_URL
 
 TOKEN = "jeton-des-conseillers-pour-les-tests"
 SESSION = "0123456789abcdef0123456789abcdef"
