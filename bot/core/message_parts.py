@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import spacy
 
+from bot.core import quantities
 from bot.core.text import fold
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -98,16 +99,27 @@ def stated_with_cue(text: str, slot: str, value: str) -> bool:
     return bool(wanted) and any(wanted in f and cue.search(f) for f in map(_folded, sentences(text)))
 
 
+# A headcount as owners write it: in digits, in words (« douze »), or rounded (« une
+# cinquantaine »), the same words quantities.parse_headcount turns into a number.
+_NUMBER_WORDS = "|".join(w for w in quantities.NUMBER_WORDS if w not in ("un", "une", "mille"))
+_AMOUNT = (
+    r"(\d{1,6}|une?\s+(?:" + "|".join(quantities.APPROXIMATE_WORDS) + r")"
+    r"|(?:" + _NUMBER_WORDS + r")(?:[ -](?:et[ -])?\w+)?)"
+)
 _HEADCOUNT = re.compile(
-    r"\b(?:nous sommes|on est|on compte|nous comptons|equipe de|effectif de)\s+(\d{1,6})\b"
-    r"|\b(\d{1,6})\s+(?:salaries|employes|personnes|collaborateurs|etp)\b"
+    r"\b(?:nous sommes|on est|on compte|nous comptons|equipe de|effectif de)\s+(?:environ\s+|pres de\s+|plus de\s+)?"
+    + _AMOUNT
+    + r"\b|\b"
+    + _AMOUNT
+    + r"\s+(?:de\s+|d\s+)?(?:salaries|employes|personnes|collaborateurs|etp)\b"
 )
 
 
 def headcount_in(text: str) -> int | None:
-    """The company's headcount stated in digits (« nous sommes 40 », « 35 salariés »), or None."""
+    """The company's headcount (« nous sommes 40 », « 35 salariés », « une centaine de
+    salariés », « nous sommes douze »), or None."""
     match = _HEADCOUNT.search(_folded(text or ""))
-    return int(match.group(1) or match.group(2)) if match else None
+    return quantities.parse_headcount(match.group(1) or match.group(2)) if match else None
 
 
 @dataclass(frozen=True)

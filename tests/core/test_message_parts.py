@@ -64,6 +64,16 @@ def test_a_headcount_in_digits_is_read_from_the_sentence():
     assert message_parts.headcount_in("on a fait 3 salons") is None
 
 
+def test_a_headcount_in_words_or_rounded_is_read_too():
+    assert message_parts.headcount_in("Nous sommes une cinquantaine de personnes à Courzieu") == 50
+    assert message_parts.headcount_in("des machines agricoles, avec une centaine de salariés") == 100
+    assert message_parts.headcount_in("nous sommes douze à Lyon") == 12
+    assert message_parts.headcount_in("on est vingt-deux") == 22
+    # « une » alone is an article, and a number beside another noun counts nothing.
+    assert message_parts.headcount_in("nous sommes une PME familiale") is None
+    assert message_parts.headcount_in("on fait deux salons par an") is None
+
+
 def test_a_case_told_in_the_third_person_is_not_the_writer_s_company():
     assert message_parts.speaks_of_itself(("Nous sommes 12 à Lyon, on fabrique des vélos.",))
     assert message_parts.speaks_of_itself(("PME de 25 salariés dans la cosmétique à Grasse.",))
