@@ -27,16 +27,19 @@ MAX_QUESTIONS = 3
 _SERVED = re.compile(
     r"\b(deja|vend(ons|s|ent|ions|ait)?|export(ons|e|ent|ions|ait)|livr(ons|e)|clients? (en|au|aux)|"
     r"present(s|es)? (en|au|aux)|distribu(ons|e)|implante(s|es)? (en|au|aux)|partai(t|ent)|equip(ons|e)|"
-    r"employ(ons|e)|(ont|avons|a) ouvert|(avons|a) (un|une|des|nos) (bureau|bureaux|filiale|filiales|clients?))\b"
+    r"employ(ons|e)|(ont|avons|a) ouvert|(avons|a) (un|une|des|nos) (bureau|bureaux|filiale|filiales|clients?)|"
+    r"partenariats? (en|au|aux|avec))\b"
 )
 # A market reached before, told in the past (« nous ont ouvert l'Espagne »), even beside a word
 # of prospecting.
 _SERVED_BEFORE = re.compile(r"\b((ont|avons|a) ouvert|partai(t|ent)|vendions|exportions)\b")
 # France is where the company is, never a market it exports to.
 _HOME = "fr"
+# A mission, a negotiation or requests received are steps towards a market not yet served.
 _WANTED = re.compile(
-    r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|cibl\w*|envisag\w*|essayer|projet\w*|"
-    r"conquerir|attaquer|nous developper|se developper|ouvrir|prospect\w*|s implanter|lancer)\b"
+    r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|voulons|veut|veux|cibl\w*|envisag\w*|"
+    r"essayer|projet\w*|conquerir|attaquer|nous developper|se developper|ouvr(ir|ons)|prospect\w*|s implanter|"
+    r"lancer|cherch(e|ons|er)|partir (sur|en|au|aux|vers)|missions? (en|au|aux|a)|negoci\w*|demandes)\b"
 )
 # « On vend déjà au Portugal, on aimerait essayer le Mexique » : each clause has its own verb.
 _CLAUSE_BREAK = re.compile(r"[,;:]| mais | et (?=on |nous |j)")

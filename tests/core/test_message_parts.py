@@ -30,6 +30,14 @@ def test_markets_served_and_wanted_are_told_apart_clause_by_clause(kb):
     assert message_parts.markets(kb, "Les normes du Japon sont-elles strictes ?") == message_parts.Markets((), ())
 
 
+def test_steps_towards_a_market_make_it_wanted_and_partnerships_served(kb):
+    wanted = message_parts.markets(kb, "On double l'effectif pour partir sur l'Espagne et l'Allemagne.").wanted
+    assert set(wanted) == {"es", "de"}
+    assert message_parts.markets(kb, "Je reviens d'une mission en Corée du Sud.").wanted == ("kr",)
+    assert message_parts.markets(kb, "Nous cherchons un distributeur au Canada.").wanted == ("ca",)
+    assert message_parts.markets(kb, "Nous avons des partenariats au Japon.").served == ("jp",)
+
+
 def test_il_y_a_trois_ans_dates_a_past_action_not_the_company():
     assert message_parts.age_is_a_past_event("On a fait un salon à Milan il y a trois ans.")
     assert not message_parts.age_is_a_past_event("Nous avons créé la société il y a trois ans.")
