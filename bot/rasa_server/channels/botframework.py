@@ -192,34 +192,56 @@ class BotFrameworkInput(RasaBotFrameworkInput):
                 return response.text("Unauthorized", status=401)
             if activity.get("type") != "message":
                 return response.text("success")
-            # 200 for an activity already processed: the Connector delivers an activity
-            # again when the first delivery failed or timed out, and reports errors to the
-            # bot's owner; a replay by someone else gets nothing more.
             conversation = activity.get("conversation") if isinstance(activity.get("conversation"), dict) else {}
             activity_id = activity.get("id")
-            if activity_id and not await replay.first_time("botframework", f"{conversation.get('id')}|{activity_id}"):
-                logger.warning("Bot Framework : activité déjà traitée, ignorée (rejeu ou nouvel envoi).")
-                return response.text("success")
-            try:
-                out_channel = BotFrameworkOutput(
-                    self.app_id,
-                    self.app_password,
-                    activity["conversation"],
-                    activity["recipient"],
-                    activity["serviceUrl"],
-                    self.token_url,
-                )
-                text = MENTION.sub("", activity.get("text") or "").strip()
-                if not text:
-                    notice = {"text": layout.TEXT_ONLY, "textFormat": "plain"}
-                    await out_channel.send(out_channel.prepare_message(activity["from"]["id"], notice))
+            delivery_key = f"{conversation.get('id')}|{activity_id}" if activity_id else None
+            async with replay.delivery("botframework", delivery_key) as delivery:
+                # The Connector delivers an activity again when the first delivery failed or
+                # timed out: while another attempt processes it, a 503 has it sent later (done
+                # by then, or that attempt dead, replay.py); 200 for an activity already
+                # processed, and a replay by someone else gets nothing more.
+                if delivery.busy:
+                    logger.warning("Bot Framework : activité déjà en cours de traitement, à renvoyer.")
+                    return response.text("busy", status=503, headers={"Retry-After": "30"})
+                if not delivery.new:
+                    logger.warning("Bot Framework : activité déjà traitée, ignorée (rejeu ou nouvel envoi).")
                     return response.text("success")
-                metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
-                await on_new_message(
-                    UserMessage(text, out_channel, activity["from"]["id"], input_channel=self.name(), metadata=metadata)
-                )
-            except Exception as error:  # noqa: BLE001 - the service gets its answer whatever happened
-                logger.error("Bot Framework : message non traité (%s).", type(error).__name__)
+                await self._handle(request, activity, on_new_message, delivery.message_id)
             return response.text("success")
 
         return botframework_webhook
+
+    async def _handle(
+        self,
+        request: Request,
+        activity: dict[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        message_id: str | None,
+    ) -> None:
+        try:
+            out_channel = BotFrameworkOutput(
+                self.app_id,
+                self.app_password,
+                activity["conversation"],
+                activity["recipient"],
+                activity["serviceUrl"],
+                self.token_url,
+            )
+            text = MENTION.sub("", activity.get("text") or "").strip()
+            if not text:
+                notice = {"text": layout.TEXT_ONLY, "textFormat": "plain"}
+                await out_channel.send(out_channel.prepare_message(activity["from"]["id"], notice))
+                return
+            metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
+            await on_new_message(
+                UserMessage(
+                    text,
+                    out_channel,
+                    activity["from"]["id"],
+                    input_channel=self.name(),
+                    metadata=metadata,
+                    message_id=message_id,
+                )
+            )
+        except Exception as error:  # noqa: BLE001 - the service gets its answer whatever happened
+            logger.error("Bot Framework : message non traité (%s).", type(error).__name__)

@@ -4,7 +4,9 @@
 - the signature checked in constant time, on `X-Hub-Signature-256` (SHA-256) when Meta
   sends it, else `X-Hub-Signature` (SHA-1), and a forged request refused with 403;
 - every event of a batch handled (Rasa's parser stops after the first one), once: an event
-  whose message `mid` was already processed is ignored (bot/rasa_server/channels/replay.py);
+  whose message `mid` was already processed is ignored, one still being processed is left
+  for Meta to send again (bot/rasa_server/channels/replay.py); the `mid` names the Rasa
+  message, so that a turn saved by a server that then died is not processed twice;
 - replies within Messenger's limits (`layout.messenger_messages`): Rasa's connector sends
   no button at all past three, and lets Meta refuse titles over 20 characters;
 - replies and typing indicators sent without holding Rasa's event loop, within a time
@@ -141,20 +143,29 @@ class MessengerEvents(Messenger):
         self.on_new_message = on_new_message
         self.new_output = new_output
         self.last_message: dict[str, Any] = {}
+        # The Rasa message id of the event being handled (replay.message_id).
+        self.message_id: str | None = None
+        # Whether an event of the batch is being processed by another attempt.
+        self.busy = False
 
     async def handle(self, payload: dict, metadata: dict[str, Any] | None) -> None:
         for entry in payload.get("entry") or []:
             for event in entry.get("messaging") or []:
                 if not isinstance(event, dict):
                     continue
-                if not await replay.first_time("facebook", delivery_id(event)):
-                    logger.warning("Messenger : événement déjà traité, ignoré (rejeu ou nouvel envoi).")
-                    continue
-                self.last_message = event
-                if event.get("message"):
-                    await self.message(event, metadata)
-                elif event.get("postback"):
-                    await self.postback(event, metadata)
+                async with replay.delivery("facebook", delivery_id(event)) as delivery:
+                    if delivery.busy:
+                        logger.warning("Messenger : événement déjà en cours de traitement, à renvoyer.")
+                        self.busy = True
+                        continue
+                    if not delivery.new:
+                        logger.warning("Messenger : événement déjà traité, ignoré (rejeu ou nouvel envoi).")
+                        continue
+                    self.last_message, self.message_id = event, delivery.message_id
+                    if event.get("message"):
+                        await self.message(event, metadata)
+                    elif event.get("postback"):
+                        await self.postback(event, metadata)
 
     async def message(self, message: dict[str, Any], metadata: dict[str, Any] | None) -> None:
         if message["message"].get("is_echo"):
@@ -174,7 +185,14 @@ class MessengerEvents(Messenger):
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
             await self.on_new_message(
-                UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+                UserMessage(
+                    text,
+                    out_channel,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                    message_id=self.message_id,
+                )
             )
         except Exception as error:  # noqa: BLE001 - the next events of the batch still count
             logger.error("Messenger : message non traité (%s).", type(error).__name__)
@@ -226,9 +244,13 @@ class FacebookInput(RasaFacebookInput):
                 return response.text("forbidden", status=403)
             # An event already processed is skipped and the batch still gets its 200: Meta
             # delivers a batch again until it gets one, and disables a webhook that keeps
-            # failing.
+            # failing. An event another attempt is processing gets the batch a 503: Meta
+            # sends it again later, when that event is done (skipped then) or its attempt
+            # dead (processed then, bot/rasa_server/channels/replay.py).
             events = MessengerEvents(self.get_output_channel, on_new_message)
             await events.handle(request.json or {}, self.get_metadata(request))
+            if events.busy:
+                return response.text("busy", status=503, headers={"Retry-After": "30"})
             return response.text("success")
 
         return fb_webhook

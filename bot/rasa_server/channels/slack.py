@@ -3,15 +3,18 @@ a reply in the background), refusing a request not signed by Slack with 401 (Ras
 400) and ignoring a delivery already processed: an event whose `event_id` was seen (Slack
 retries with the same one and `X-Slack-Retry-Num`, whatever the reason; Rasa ignores only
 the retries after a timeout), an interaction whose `trigger_id` was seen, a request posted
-twice (bot/rasa_server/channels/replay.py). With a configurable Web API URL (`api_url`) and replies
-shaped to Block Kit: one message per answer instead of one per paragraph, links clickable,
-up to 25 buttons (Rasa's connector drops every button past 5) with their labels cut to
-Slack's 75 characters. The URL check that Slack runs when the webhook is declared gets
-`{"challenge": …}` back, as Slack documents it, rather than Rasa's bare JSON string.
+twice (bot/rasa_server/channels/replay.py), each once it has been handled: a copy that
+arrives meanwhile gets a 503, so that Slack sends it again if the first attempt dies. With a
+configurable Web API URL (`api_url`) and replies shaped to Block Kit: one message per answer
+instead of one per paragraph, links clickable, up to 25 buttons (Rasa's connector drops
+every button past 5) with their labels cut to Slack's 75 characters. The URL check that
+Slack runs when the webhook is declared gets `{"challenge": …}` back, as Slack documents
+it, rather than Rasa's bare JSON string.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,6 +25,7 @@ from rasa.core.channels.slack import SlackBot
 from rasa.core.channels.slack import SlackInput as RasaSlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.rasa_server.channels import layout, replay
@@ -67,7 +71,7 @@ class SlackInput(RasaSlackInput):
         return SlackOutput(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        slack_webhook = super().blueprint(on_new_message)
+        slack_webhook = super().blueprint(_turn_of_the_delivery(on_new_message))
 
         @slack_webhook.middleware("request")
         async def checked(request: Request):
@@ -84,19 +88,67 @@ class SlackInput(RasaSlackInput):
             event = _json(request)
             if event.get("type") == "url_verification":
                 return response.json({"challenge": event.get("challenge")})
-            delivery = delivery_id(request, event)
-            # 200, and Slack is told not to retry: it retries a delivery that got no 2xx
-            # within 3 seconds, up to three times, and may turn off the events of an app
-            # whose deliveries keep failing.
-            if not await replay.first_time("slack", delivery):
+            delivery = await replay.take("slack", delivery_id(request, event))
+            # Slack retries a delivery that got no 2xx within 3 seconds, up to three times,
+            # and may turn off the events of an app whose deliveries keep failing: 200 and
+            # no retry for a delivery already processed; a 503 while another attempt
+            # processes it, so that Slack sends it again if that attempt dies.
+            if delivery.busy:
+                logger.warning("Slack : événement déjà en cours de traitement, à renvoyer.")
+                return response.text("busy", status=503)
+            if not delivery.new:
                 logger.warning(
                     "Slack : événement déjà traité, ignoré (rejeu ou nouvel envoi n° %s).",
                     request.headers.get(RETRY_HEADER) or "0",
                 )
                 return response.text("", headers={"X-Slack-No-Retry": "1"})
+            # Rasa's handler runs in this task and starts the turn in a task of its own:
+            # both see the delivery.
+            request.ctx.delivery = delivery
+            _delivery.set(delivery)
             return None
 
+        @slack_webhook.middleware("response")
+        async def handled(request: Request, answer: HTTPResponse):
+            # A request that started no turn (a click on a link, an event Rasa ignores) is
+            # done once answered; a turn marks its delivery itself.
+            delivery = getattr(request.ctx, "delivery", None)
+            if delivery is not None and not delivery.turn_started:
+                await (delivery.release() if answer.status >= 500 else delivery.done())
+
         return slack_webhook
+
+
+# The delivery whose request is being handled, for the turn it starts.
+_delivery: contextvars.ContextVar[replay.Delivery | None] = contextvars.ContextVar("slack_delivery", default=None)
+
+
+def _turn_of_the_delivery(on_new_message: Callable[[UserMessage], Awaitable[Any]]):
+    """`on_new_message` that gives the message its delivery's id and marks the delivery
+    done when the turn ends (released if it fails); Rasa runs the turn in the background,
+    after Slack got its answer."""
+
+    def turn(message: UserMessage) -> Awaitable[Any]:
+        # Not a coroutine function: Rasa calls it when it creates the turn's task, before
+        # answering Slack, so the response middleware knows a turn is under way.
+        delivery = _delivery.get()
+        if delivery is not None:
+            delivery.turn_started = True
+            message.message_id = delivery.message_id or message.message_id
+        return _run(delivery, message)
+
+    async def _run(delivery: replay.Delivery | None, message: UserMessage) -> Any:
+        if delivery is None:
+            return await on_new_message(message)
+        try:
+            result = await on_new_message(message)
+        except BaseException:
+            await delivery.release()
+            raise
+        await delivery.done()
+        return result
+
+    return turn
 
 
 RETRY_HEADER = "X-Slack-Retry-Num"

@@ -142,43 +142,64 @@ class TelegramInput(RasaTelegramInput):
                 update = Update(**(request.json or {}))
             except Exception:  # noqa: BLE001 - whatever is malformed, the answer is the same
                 return response.text("bad request", status=400)
-            # 200 for an update already processed: Telegram delivers an update again, for
-            # up to a day, until it gets a 2xx; a replay by someone else gets nothing more.
-            if not await replay.first_time("telegram", update.update_id):
-                logger.warning(
-                    "Telegram : mise à jour %s déjà traitée, ignorée (rejeu ou nouvel envoi).", update.update_id
-                )
-                return response.text("success")
-
-            if update.callback_query:
-                query = update.callback_query
-                chat_id = str(query.message.chat.id if query.message else query.from_user.id)
-                text = layout.find_payload(query.data or "", await tracker_payloads.shown_buttons(request, chat_id))
-                try:
-                    await out_channel.answer_callback_query(query.id)
-                except TelegramAPIError:
-                    pass  # only the client's spinner depends on it
-            else:
-                msg = update.message or update.edited_message
-                if msg is None:
-                    return response.text("success")
-                chat_id, text = str(msg.chat.id), msg.text
-                if text is None:
-                    await out_channel.send_message(chat_id, layout.TEXT_ONLY)
-                    return response.text("success")
-                if START.match(text):
-                    text = "/greet"
-            if text is None:
-                await out_channel.send_message(chat_id, CHOICE_EXPIRED)
-                return response.text("success")
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text, out_channel, chat_id, input_channel=self.name(), metadata=self.get_metadata(request)
+            async with replay.delivery("telegram", update.update_id) as delivery:
+                if delivery.busy:
+                    # Telegram sends an update again until it gets a 2xx: it will come back
+                    # once the attempt under way is done, or dead (replay.py).
+                    logger.warning(
+                        "Telegram : mise à jour %s déjà en cours de traitement, à renvoyer.", update.update_id
                     )
-                )
-            except Exception as error:  # noqa: BLE001 - Telegram would retry the update forever
-                logger.error("Telegram : message non traité (%s).", type(error).__name__)
-            return response.text("success")
+                    return response.text("busy", status=503, headers={"Retry-After": "30"})
+                # 200 for an update already processed: a replay by someone else gets nothing more.
+                if not delivery.new:
+                    logger.warning(
+                        "Telegram : mise à jour %s déjà traitée, ignorée (rejeu ou nouvel envoi).", update.update_id
+                    )
+                    return response.text("success")
+                return await self._handle(request, update, out_channel, on_new_message, delivery.message_id)
 
         return telegram_webhook
+
+    async def _handle(
+        self,
+        request: Request,
+        update: Update,
+        out_channel: TelegramOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        message_id: str | None,
+    ) -> HTTPResponse:
+        if update.callback_query:
+            query = update.callback_query
+            chat_id = str(query.message.chat.id if query.message else query.from_user.id)
+            text = layout.find_payload(query.data or "", await tracker_payloads.shown_buttons(request, chat_id))
+            try:
+                await out_channel.answer_callback_query(query.id)
+            except TelegramAPIError:
+                pass  # only the client's spinner depends on it
+        else:
+            msg = update.message or update.edited_message
+            if msg is None:
+                return response.text("success")
+            chat_id, text = str(msg.chat.id), msg.text
+            if text is None:
+                await out_channel.send_message(chat_id, layout.TEXT_ONLY)
+                return response.text("success")
+            if START.match(text):
+                text = "/greet"
+        if text is None:
+            await out_channel.send_message(chat_id, CHOICE_EXPIRED)
+            return response.text("success")
+        try:
+            await on_new_message(
+                UserMessage(
+                    text,
+                    out_channel,
+                    chat_id,
+                    input_channel=self.name(),
+                    metadata=self.get_metadata(request),
+                    message_id=message_id,
+                )
+            )
+        except Exception as error:  # noqa: BLE001 - Telegram would retry the update forever
+            logger.error("Telegram : message non traité (%s).", type(error).__name__)
+        return response.text("success")

@@ -161,27 +161,45 @@ class TwilioInput(RasaTwilioInput):
             sender, text = request.form.get("From"), request.form.get("Body")
             if not sender:
                 return response.text("bad request", status=400)
-            # The same empty answer as for a processed message: an error status would make
-            # Twilio call the number's fallback URL and report the webhook as failing.
             sid = request.form.get("MessageSid") or request.form.get("SmsMessageSid")
-            if not await replay.first_time("twilio", sid):
-                logger.warning("Twilio : message %s déjà traité, ignoré (rejeu ou nouvel envoi).", sid)
-                return response.text("", status=204)
-            out_channel = self.get_output_channel()
-            if not (text or "").strip():
-                await out_channel.send_plain(sender, layout.TEXT_ONLY)
-                return response.text("", status=204)
-            metadata = self.get_metadata(request) or {}
-            payload = choices.picked(text, await tracker_payloads.latest_bot_metadata(request, sender))
-            if payload:
-                # Kept for the conversation's reviewers, who would otherwise read the payload.
-                text, metadata = payload, {**metadata, "typed": text}
-            try:
-                await on_new_message(
-                    UserMessage(text, out_channel, sender, input_channel=self.name(), metadata=metadata)
-                )
-            except Exception as error:  # noqa: BLE001 - Twilio gets its answer whatever happened
-                logger.error("Twilio : message non traité (%s).", type(error).__name__)
-            return response.text("", status=204)
+            async with replay.delivery("twilio", sid) as delivery:
+                # The same empty answer as for a processed message, also while another attempt
+                # processes it: an error status would make Twilio call the number's fallback
+                # URL and report the webhook as failing.
+                if not delivery.new:
+                    logger.warning(
+                        "Twilio : message %s déjà %s, ignoré (rejeu ou nouvel envoi).",
+                        sid,
+                        "en cours de traitement" if delivery.busy else "traité",
+                    )
+                    return response.text("", status=204)
+                return await self._handle(request, on_new_message, sender, text, delivery.message_id)
 
         return twilio_webhook
+
+    async def _handle(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: str,
+        text: str | None,
+        message_id: str | None,
+    ) -> HTTPResponse:
+        out_channel = self.get_output_channel()
+        if not (text or "").strip():
+            await out_channel.send_plain(sender, layout.TEXT_ONLY)
+            return response.text("", status=204)
+        metadata = self.get_metadata(request) or {}
+        payload = choices.picked(text, await tracker_payloads.latest_bot_metadata(request, sender))
+        if payload:
+            # Kept for the conversation's reviewers, who would otherwise read the payload.
+            text, metadata = payload, {**metadata, "typed": text}
+        try:
+            await on_new_message(
+                UserMessage(
+                    text, out_channel, sender, input_channel=self.name(), metadata=metadata, message_id=message_id
+                )
+            )
+        except Exception as error:  # noqa: BLE001 - Twilio gets its answer whatever happened
+            logger.error("Twilio : message non traité (%s).", type(error).__name__)
+        return response.text("", status=204)
