@@ -507,6 +507,13 @@ def country_pointers(kb: KnowledgeBase, country_id: str) -> list:
         parts.append(f"À savoir : {country['details']}")
     if country.get("origin_proof"):
         parts.append(f"Preuve de l'origine préférentielle : {country['origin_proof']}")
+    if country.get("country_page_url"):
+        parts.append(
+            f"Formalités et contacts pour exporter {country['in_form']} ({country['country_page_title']}) : "
+            f"{country['country_page_url']}"
+        )
+    # Kept after the country page even when it is Access2Markets' generic list of markets:
+    # only that portal gives the duty rate of a given product code, which no country page does.
     if country.get("access2markets_url"):
         parts.append(f"Droits de douane et formalités par produit (Access2Markets) : {country['access2markets_url']}")
     presence = country.get("business_france")

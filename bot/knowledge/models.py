@@ -84,6 +84,8 @@ class Country(RecordMixin, Base):
     eu_agreement = Column(JSON)
     origin_proof = Column(Text)
     access2markets_url = Column(Text)
+    country_page_url = Column(Text)
+    country_page_title = Column(Text)
     business_france = Column(JSON)
     details = Column(Text)
 

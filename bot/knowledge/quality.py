@@ -31,16 +31,31 @@ def is_bare_contact(url: str) -> bool:
     return any(pattern.match(path) for pattern in _GENERIC_PATHS)
 
 
+def country_contact(country: dict) -> tuple | None:
+    """(field, url) of the page a country's reply sends users to first: its Access2Markets
+    page when that page is about the country or its agreement, else its deep country page
+    (`country_page_url`), else whatever Access2Markets link it has (the generic list)."""
+    access2markets = country.get("access2markets_url")
+    if access2markets and not is_bare_contact(access2markets):
+        return "access2markets_url", access2markets
+    if country.get("country_page_url"):
+        return "country_page_url", country["country_page_url"]
+    if access2markets:
+        return "access2markets_url", access2markets
+    return None
+
+
 def contacts(dataset: Dataset) -> list:
     """(kind, id, field, url) of every page given to users as the place to go: a programme's
-    `contact`, a country's `access2markets_url`, a Région's contact pages."""
+    `contact`, a country's page (country_contact), a Région's contact pages."""
     out = []
     for rid, record in dataset.records["programme"].items():
         if record.get("contact"):
             out.append(("programme", rid, "contact", record["contact"]))
     for rid, record in dataset.records["country"].items():
-        if record.get("access2markets_url"):
-            out.append(("country", rid, "access2markets_url", record["access2markets_url"]))
+        found = country_contact(record)
+        if found:
+            out.append(("country", rid, *found))
     for rid, record in dataset.records["region"].items():
         for contact in record.get("contacts", []):
             out.append(("region", rid, "contacts", contact["url"]))

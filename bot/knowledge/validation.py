@@ -344,6 +344,13 @@ def origin_proof(value):
     return text(value, ORIGIN_PROOF_MAX)
 
 
+COUNTRY_PAGE_TITLE_MAX = 80
+
+
+def country_page_title(value):
+    return text(value, COUNTRY_PAGE_TITLE_MAX)
+
+
 def _business_france_detail(value):
     return text(value, BUSINESS_FRANCE_DETAIL_MAX)
 
@@ -481,6 +488,11 @@ SCHEMA = {
         Field("eu_agreement", nullable(eu_agreement)),
         Field("origin_proof", origin_proof),
         Field("access2markets_url", url),
+        # A public operator's page about exporting to this country (documents, customs
+        # rules, useful addresses): where replies send users when Access2Markets only
+        # offers its generic list of markets. Its title says whose page it is.
+        Field("country_page_url", url),
+        Field("country_page_title", country_page_title),
         Field("business_france", business_france),
         Field("details", long_text),
     ],
@@ -622,6 +634,11 @@ def _record_rules(kind: str, record: dict):
         yield "id", "l'identifiant d'un pays est son code ISO en minuscules"
     if kind == "country" and record.get("eu_member") and record.get("eu_agreement"):
         yield "eu_agreement", "un État membre n'a pas d'accord commercial avec l'UE"
+    if kind == "country" and ("country_page_url" in record) != ("country_page_title" in record):
+        yield "country_page_title", "une page pays va avec son titre : country_page_url et country_page_title ensemble"
+    if kind == "country" and "country_page_url" in record:
+        if record["country_page_url"] not in {src["url"] for src in record.get("sources", [])}:
+            yield "country_page_url", "la page pays doit aussi figurer dans les sources de la fiche"
     if kind == "country" and "origin_proof" in record and not record.get("eu_agreement"):
         yield (
             "origin_proof",

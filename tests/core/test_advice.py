@@ -445,6 +445,32 @@ def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence
     assert "membre de l'Union européenne" in member and "Preuve de l'origine" not in member
 
 
+def test_market_pointers_give_the_country_page_before_the_generic_access2markets_list(kb):
+    from bot.core import replies
+    from bot.knowledge.quality import is_bare_contact
+
+    india = kb.get("country", "in")
+    assert is_bare_contact(india["access2markets_url"])
+    [message] = replies.country_pointers(kb, "in")
+    text = message["text"]
+    line = f"Formalités et contacts pour exporter en Inde ({india['country_page_title']}) : {india['country_page_url']}"
+    assert line in text
+    # The generic list stays, after the page: it is where duty rates are looked up by product.
+    assert text.index(line) < text.index(india["access2markets_url"])
+    [cited] = message["metadata"]["sources"]
+    assert india["country_page_url"] in cited["urls"]
+
+
+def test_market_pointers_without_a_country_page_keep_access2markets_alone(kb):
+    from bot.core import replies
+
+    vietnam = kb.get("country", "vn")
+    assert "country_page_url" not in vietnam
+    text = replies.country_pointers(kb, "vn")[0]["text"]
+    assert "Formalités et contacts" not in text
+    assert f"(Access2Markets) : {vietnam['access2markets_url']}" in text
+
+
 def test_an_obstacle_follow_up_uses_the_difficulty_discussed_or_the_need(kb):
     obstacle_id, messages = answer_router.answer_obstacle(kb, None, "comment se couvrir ?", {"need": "risque-change"})
     assert obstacle_id == "risque-change" and kb.name("obstacle", "risque-change") in messages[0]["text"]

@@ -57,6 +57,13 @@ def _drop_from(field, key):
     return change
 
 
+def _drop_from_record(field):
+    def change(record):
+        del record[field]
+
+    return change
+
+
 INVALID_CASES = {
     "business_france n'est pas un objet": (
         "no",
@@ -87,6 +94,24 @@ INVALID_CASES = {
         _set("business_france", {"present": True, "detail": "x" * 201}),
         "business_france",
         "detail : texte trop long (201 caractères, 200 au plus)",
+    ),
+    "page pays sans titre": (
+        "in",
+        _drop_from_record("country_page_title"),
+        "country_page_title",
+        "country_page_url et country_page_title ensemble",
+    ),
+    "page pays absente des sources": (
+        "in",
+        _set("country_page_url", "https://entreprises.cci-paris-idf.fr/web/lexportateur/-/chine-exporter"),
+        "country_page_url",
+        "la page pays doit aussi figurer dans les sources de la fiche",
+    ),
+    "titre de page pays trop long": (
+        "in",
+        _set("country_page_title", "z" * 81),
+        "country_page_title",
+        "texte trop long (81 caractères, 80 au plus)",
     ),
     "preuve d'origine trop longue": (
         "no",
@@ -128,6 +153,11 @@ def test_country_pointers_survive_the_database(countries_copy):
     for rid in with_pointers:
         assert read_back[rid]["origin_proof"] == countries[rid]["origin_proof"]
         assert read_back[rid]["business_france"] == countries[rid]["business_france"]
+    with_page = [rid for rid, record in countries.items() if "country_page_url" in record]
+    assert with_page, "aucun pays n'a de page pays"
+    for rid in with_page:
+        assert read_back[rid]["country_page_url"] == countries[rid]["country_page_url"]
+        assert read_back[rid]["country_page_title"] == countries[rid]["country_page_title"]
     closed = [rid for rid, record in countries.items() if record.get("business_france", {}).get("present") is False]
     for rid in closed:
         assert read_back[rid]["business_france"]["present"] is False

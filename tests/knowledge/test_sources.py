@@ -232,6 +232,44 @@ def test_bare_contact(url, bare):
     assert quality.is_bare_contact(url) is bare
 
 
+GENERIC_LIST = "https://trade.ec.europa.eu/access-to-markets/en/non-eu-markets"
+AGREEMENT_PAGE = "https://trade.ec.europa.eu/access-to-markets/en/content/eu-vietnam-free-trade-agreement"
+COUNTRY_PAGE = "https://entreprises.cci-paris-idf.fr/web/lexportateur/-/inde-exporter-investir-et-s-informer"
+
+
+@pytest.mark.parametrize(
+    "country, expected",
+    [
+        # Access2Markets gives only its list of markets: the deep country page stands instead.
+        (
+            {"access2markets_url": GENERIC_LIST, "country_page_url": COUNTRY_PAGE},
+            ("country_page_url", COUNTRY_PAGE),
+        ),
+        # Access2Markets' own page about the agreement is deep: it stays the contact.
+        (
+            {"access2markets_url": AGREEMENT_PAGE, "country_page_url": COUNTRY_PAGE},
+            ("access2markets_url", AGREEMENT_PAGE),
+        ),
+        ({"access2markets_url": GENERIC_LIST}, ("access2markets_url", GENERIC_LIST)),
+        ({"country_page_url": COUNTRY_PAGE}, ("country_page_url", COUNTRY_PAGE)),
+        ({}, None),
+    ],
+)
+def test_a_country_contact_is_its_deepest_page(country, expected):
+    assert quality.country_contact(country) == expected
+
+
+def test_countries_with_a_deep_page_are_not_counted_bare(dataset):
+    listed = {rid: (field, url) for kind, rid, field, url in quality.contacts(dataset) if kind == "country"}
+    with_page = [rid for rid, c in dataset.records["country"].items() if c.get("country_page_url")]
+    assert len(with_page) >= 15
+    for rid in with_page:
+        field, url = listed[rid]
+        assert not quality.is_bare_contact(url), rid
+        if quality.is_bare_contact(dataset.records["country"][rid]["access2markets_url"]):
+            assert (field, url) == ("country_page_url", dataset.records["country"][rid]["country_page_url"])
+
+
 def test_months_before():
     assert quality.months_before(dt.date(2026, 12, 6), 24) == dt.date(2024, 12, 6)
     assert quality.months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
