@@ -23,7 +23,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.core.compound_answers import PROFILE_KEY
 from bot.core.replies import NOT_IN_KNOWLEDGE
+from bot.core.unit_answers import ABSTAINED_KEY, UNIT_KEY
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = dt.date(2026, 3, 10)
@@ -85,8 +87,9 @@ class Script:
         self.events.append(ActionExecuted(name, policy=policy, confidence=1.0, timestamp=self._tick()))
         return self
 
-    def bot(self, text: str, buttons=(), response: str = None):
-        metadata = {"utter_action": response} if response else {}
+    def bot(self, text: str, buttons=(), response: str = None, metadata: dict = None):
+        """A bot message; `metadata`, what the action server put beside its text."""
+        metadata = dict(metadata or {}, **({"utter_action": response} if response else {}))
         data = {"buttons": [{"title": title, "payload": payload} for title, payload in buttons] or None}
         self.events.append(BotUttered(text, data, metadata, timestamp=self._tick()))
         return self
@@ -111,6 +114,15 @@ class Script:
             ActionExecuted("action_listen", timestamp=t),
         ]
         return self.user(payload, intent, 1.0, message_id=message_id)
+
+    def unclear(self, text: str):
+        """A message the classifier is unsure of: the rule of data/rules/fallback.yml starts
+        the two-stage fallback, whose first step (action_default_ask_affirmation, run inside
+        it) writes the bot messages that follow."""
+        self.user(text, "nlu_fallback", 0.38)
+        self.action("action_two_stage_fallback")
+        self.events.append(ActiveLoop("action_two_stage_fallback", timestamp=self._tick()))
+        return self
 
 
 def answered(start: float) -> Script:
@@ -172,6 +184,40 @@ def core_fallback(start: float) -> Script:
         .user("euh donc voilà", "greet", 0.22)
         .action("action_default_fallback")
         .bot("Un conseiller pourra vous répondre.")
+        .listen()
+    )
+
+
+HONEST_REPLY = f"{NOT_IN_KNOWLEDGE} pour répondre précisément à cette question."
+
+
+def ranker_fallbacks(start: float) -> Script:
+    """Messages the classifier was unsure of, as the fallback actions answer them since
+    issue #17: by « Vouliez-vous dire… », by an answer unit, by the honest reply (alone, or
+    headed by the question in a compound reply), by a profile line."""
+    return (
+        Script(start)
+        .session()
+        .unclear("prospection machin")
+        .bot(
+            "Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :",
+            [("Une question sur un dispositif d'aide", VIE_PAYLOAD), ("Autre chose", "/out_of_scope")],
+        )
+        .listen()
+        # Answered by a unit: the next message's answer is not the previous one's.
+        .unclear("combien coûte un stand sur un salon à l'étranger")
+        .bot("Un stand sur un pavillon France coûte…", metadata={UNIT_KEY: "faq:salons-cout"})
+        .listen()
+        .unclear("le cerfa 4567 des moules de bouchot")
+        .bot(HONEST_REPLY, [("Parler à un conseiller", "/request_adviser")], metadata={ABSTAINED_KEY: True})
+        .listen()
+        # A compound reply: the profile line, then the question above its honest reply.
+        .unclear("Nous sommes 40 à Angers : faut-il un cerfa pour les moules ?")
+        .bot("C'est noté : 40 salariés ; Pays de la Loire.", metadata={PROFILE_KEY: {"headcount": 40}})
+        .bot(f"« faut-il un cerfa pour les moules ? »\n{HONEST_REPLY}", metadata={ABSTAINED_KEY: True})
+        .listen()
+        .unclear("Nous sommes une PME de 60 salariés en Bretagne")
+        .bot("C'est noté : 60 salariés ; Bretagne.", metadata={PROFILE_KEY: {"headcount": 60}})
         .listen()
     )
 

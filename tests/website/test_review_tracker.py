@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import create_engine, insert, text
 
-from bot.website.review import activity, conversations, queue
+from bot.website.review import activity, conversations, queue, unanswered
 from bot.website.review.period import Period, parse
 from bot.website.review.tracker import EVENTS, TrackerReader, TrackerUnavailable
 from bot.website.review.unanswered import NO_ANSWER, NOT_UNDERSTOOD, OUT_OF_SCOPE
@@ -247,3 +247,28 @@ def test_a_user_message_the_bot_never_answered_is_a_failed_turn():
         (8, "bot", 3.1, {"text": "Avec plaisir."}),
     ]
     assert [turn.failed for turn in build_turns(rows)] == [False, True, False]
+
+
+def test_a_message_the_ranker_answered_is_not_in_the_queue(db_url):
+    """Since issue #17 the fallback actions ask the ranker first: a message the classifier was
+    unsure of but that got an answer unit or a profile line is answered; given the honest reply
+    it is « pas dans la base » (it was understood well enough to be searched); only
+    « Vouliez-vous dire… » leaves it « incompris »."""
+    review_store.write(db_url, {"conv-ranker": review_store.ranker_fallbacks(review_store.at(DAY, 11))})
+    reader = TrackerReader(db_url)
+    try:
+        listed = [(m.text, m.reason) for m in reversed(queue.page(reader, EVERYTHING).items)]
+        detail = conversations.detail(reader, "conv-ranker")
+    finally:
+        reader.close()
+    assert listed == [
+        ("prospection machin", NOT_UNDERSTOOD),
+        ("le cerfa 4567 des moules de bouchot", NO_ANSWER),
+        ("Nous sommes 40 à Angers : faut-il un cerfa pour les moules ?", NO_ANSWER),
+    ]
+    # The conversation's turns and its count read the same query.
+    assert [t.reason for t in detail.turns] == [NOT_UNDERSTOOD, None, NO_ANSWER, NO_ANSWER, None]
+    assert (detail.summary.turns, detail.summary.unanswered) == (5, 3)
+    # The dossier's list, from the events the action server receives, agrees.
+    events = [event.as_dict() for event in review_store.ranker_fallbacks(review_store.at(DAY, 11)).events]
+    assert unanswered.in_events(events) == listed

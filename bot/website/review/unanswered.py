@@ -4,25 +4,39 @@ A message typed by the user (a button click is not a question) is unanswered whe
 
 - « incompris »: the classifier was unsure (intent `nlu_fallback`, which starts the
   two-stage fallback of data/rules/fallback.yml: « Vouliez-vous dire… », then a request
-  to rephrase, then an adviser's contact), or the bot then ran Rasa's fallback actions,
-  asked to rephrase or gave `utter_default` (gibberish, an action with nothing to say);
+  to rephrase, then an adviser's contact) and the message was not answered all the same
+  (below), or the bot then ran Rasa's fallback actions, asked to rephrase or gave
+  `utter_default` (gibberish, an action with nothing to say);
 - « hors sujet »: the bot answered `utter_out_of_scope` (from `action_out_of_scope`
   when the FAQ had nothing, or as a response);
-- « pas dans la base »: the bot said it had no reliable information on the point.
+- « pas dans la base »: the bot said it had no reliable information on the point (the
+  honest reply: its text starts with replies.NOT_IN_KNOWLEDGE, or, when a compound reply
+  heads it with the question, its metadata says `abstained`).
+
+Since issue #17 the two-stage fallback asks the answer ranker first (answer_router.answer_unclear,
+compound_answers.answer): a message the classifier was unsure of is often answered. Such a
+message is answered when a bot message after it, before the next user message, carries in its
+metadata an answer unit (`answer_unit`), the honest reply's mark (`abstained`) or the company
+profile it read (`profile`: the same three keys ActionDefaultFallback takes for an answer).
+Such a message is never « incompris »: answered by a unit or a profile it is not listed at
+all; given the honest reply it is « pas dans la base », because it was understood well enough
+to be searched, and what the adviser can do about it is write the missing entry.
 
 Everything is decided in SQL, on what Rasa stores: the intent column, the action names,
-and for bot messages the response name Rasa keeps in their metadata (`utter_action`) or
-the start of their text. The list, the counts per conversation and per day, and the
-marks on the turns of a conversation all come from the one query `anchors` builds; so does
-the list of « questions restées sans réponse » of an adviser's dossier (`in_events`, run on
-the events the action server receives).
+and for bot messages the response name Rasa keeps in their metadata (`utter_action`), the
+metadata the action server adds (above) or the start of their text. The list, the counts
+per conversation and per day, and the marks on the turns of a conversation all come from
+the one query `anchors` builds; so does the list of « questions restées sans réponse » of
+an adviser's dossier (`in_events`, run on the events the action server receives).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 
+from bot.core.compound_answers import PROFILE_KEY
 from bot.core.replies import NOT_IN_KNOWLEDGE
+from bot.core.unit_answers import ABSTAINED_KEY, UNIT_KEY
 from bot.website.review.events import loads
 from bot.website.review.tracker import EVENTS, EventsInMemory, TrackerReader
 
@@ -44,6 +58,8 @@ OUT_OF_SCOPE_ACTIONS = ("utter_out_of_scope",)
 NOT_UNDERSTOOD_RESPONSES = ("utter_ask_rephrase", "utter_default")
 OUT_OF_SCOPE_RESPONSES = ("utter_out_of_scope",)
 FALLBACK_INTENT = "nlu_fallback"
+# Metadata of a bot message that shows the message before it was answered (see above).
+ANSWERED_KEYS = (UNIT_KEY, ABSTAINED_KEY, PROFILE_KEY)
 
 
 def reason_label(code: str) -> str:
@@ -62,7 +78,41 @@ def _marker_rank(reader: TrackerReader, e):
         (and_(is_bot, response.in_(NOT_UNDERSTOOD_RESPONSES)), 1),
         (and_(is_bot, response.in_(OUT_OF_SCOPE_RESPONSES)), 2),
         (and_(is_bot, text.startswith(NOT_IN_KNOWLEDGE, autoescape=True)), 3),
+        (and_(is_bot, reader.json_text(e.c.data, "metadata", ABSTAINED_KEY).isnot(None)), 3),
         else_=None,
+    )
+
+
+def _answered(reader: TrackerReader, e):
+    """Whether a bot message after event `e` and before the next user message of its
+    conversation carries one of ANSWERED_KEYS: a lookup among the conversation's events (Rasa
+    indexes `sender_id`; the in-memory table of `in_events` has (sender_id, type_name, id)).
+
+    It is written as a correlated scalar subquery, « (first such bot event) IS NOT NULL », not
+    as EXISTS: PostgreSQL turns a NOT EXISTS into an anti-join that parses the JSON of every
+    bot event of the table, whatever the period asked; a scalar subquery stays one lookup per
+    candidate message. Only the lower end of the id range is an index bound: with Rasa's index
+    on `sender_id` alone, PostgreSQL would otherwise AND it with a range of the primary key
+    that runs to the end of the table for the last message of a conversation."""
+    b, n = EVENTS.alias("answer"), EVENTS.alias("next_user")
+    next_user = (
+        select(func.min(n.c.id))
+        .where(n.c.sender_id == e.c.sender_id, n.c.type_name == "user", n.c.id > e.c.id)
+        .correlate_except(n)  # `e` is two levels up: say so
+        .scalar_subquery()
+    )
+    return (
+        select(b.c.id)
+        .where(
+            b.c.sender_id == e.c.sender_id,
+            b.c.type_name == "bot",
+            b.c.id > e.c.id,
+            b.c.id < func.coalesce(next_user, b.c.id + 1),
+            or_(*(reader.json_text(b.c.data, "metadata", key).isnot(None) for key in ANSWERED_KEYS)),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .isnot(None)
     )
 
 
@@ -90,7 +140,9 @@ def anchors(reader: TrackerReader, start=None, end=None, sender_ids=None, first_
         rank.isnot(None),
     )
     unsure = select(unsure_user.c.id.label("anchor_id"), literal(1).label("rank")).where(
-        unsure_user.c.type_name == "user", unsure_user.c.intent_name == FALLBACK_INTENT
+        unsure_user.c.type_name == "user",
+        unsure_user.c.intent_name == FALLBACK_INTENT,
+        not_(_answered(reader, unsure_user)),
     )
     # A marker comes after its message: the message's bounds bound the markers' scan too.
     if start is not None:
