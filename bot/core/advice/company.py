@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core import quantities
-from bot.core.text import fold
+from bot.core.text import fold, words
 from bot.knowledge.snapshot import KnowledgeBase
 
 # A slot holding this value was asked and declined (« passer »): it is not asked again.
@@ -184,13 +184,57 @@ _LEGAL_STATUS = re.compile(r"\b(auto|micro)[-\s]?(entrepreneur|entreprise)s?\b",
 # « des vélos », « des machines agricoles »: the aliases are written in the singular.
 _PLURAL_END = re.compile(r"(?<=\w{3})[sx]\b")
 
+# What the company makes follows a verb of production, « être » or a trade noun (« nous
+# produisons du chocolat », « je fais du vin », « nous sommes éditeur de… », « fabricant de… »,
+# « spécialisée dans… »), on folded text.
+# « faire » counts only before an article: « on a fait un salon » tells of an event.
+_MAKES = re.compile(
+    r"\b(?:fabriqu(?:e|es|ent|ons)|produi(?:s|t|sons|sent)|edit(?:e|es|ent|ons)|elev(?:e|es|ent|ons)"
+    r"|construi(?:s|t|sons|sent)|con(?:cois|coit|cevons|coivent)|developp(?:e|es|ent|ons)"
+    r"|cultiv(?:e|es|ent|ons)|transform(?:e|es|ent|ons)|distill(?:e|es|ent|ons)|cre(?:e|es|ent|ons)"
+    r"|(?:fais|fait|faisons|font) (?:du|de la|de l|des)|suis|sommes"
+    r"|fabricant|producteur|productrice|specialise(?:e|es|s)?)\b"
+)
+# Where the clause that names the product ends: « …du chocolat et du café, et nous traversons
+# l'Atlantique à la voile : notre cargo porte 350 tonnes de fret ».
+_CLAUSE_END = re.compile(r"[,;:.!?()]|\s(?:et|mais|puis)\s+(?:nous|on|je|j)\b")
+
+
+# Aliases that are ordinary words too (« notre mode de paiement », « le conseil régional », « la
+# sécurité sociale », « nos services »): the extractor may tag them as a trade from their
+# context, and a sentence names a trade with them only after a verb of production (« nous
+# sommes une société de conseil »).
+_ORDINARY_ALIASES = frozenset({"conseil", "mode", "securite", "services", "construction", "environnement"})
+
+
+def _first_sector(kb: KnowledgeBase, text: str, after_a_verb: bool = False) -> str | None:
+    """The sector named first in `text` (the longest name at that place), its words read as
+    written or in the singular: the first trade a company names is most often its own, where
+    its clients and suppliers come later (« nous faisons du café pour les restaurants »)."""
+    found = []  # (word position, -length, id)
+    for variant in (text, _PLURAL_END.sub("", text)):
+        padded = " " + " ".join(words(variant)) + " "
+        for rid, phrase in kb.mention_phrases("sector", variant):
+            if phrase in _ORDINARY_ALIASES and not after_a_verb:
+                continue
+            at = padded.find(f" {phrase} ")
+            found.append((padded[:at].count(" "), -len(phrase), rid))
+    return min(found)[2] if found else None
+
 
 def sector_named(kb: KnowledgeBase, text: str) -> str | None:
     """The sector whose name or alias the text holds as words (singular or plural), without
-    the tolerance to typos that a slot value gets: the trade a description names."""
+    the tolerance to typos that a slot value gets: the trade a description names. A trade
+    named after a verb of production wins over one named elsewhere (« notre entreprise
+    produit du chocolat, … notre cargo porte du fret »)."""
     text = _LEGAL_STATUS.sub(" ", text or "")
-    found = kb.mentioned("sector", text) or kb.mentioned("sector", _PLURAL_END.sub("", text))
-    return found[0] if found else None
+    folded = fold(text)
+    for made in _MAKES.finditer(folded):
+        clause = _CLAUSE_END.split(folded[made.end() :], maxsplit=1)[0]
+        sector = _first_sector(kb, clause, after_a_verb=True)
+        if sector:
+            return sector
+    return _first_sector(kb, text)
 
 
 def parse_sector(kb: KnowledgeBase, text: str | None) -> str | None:
