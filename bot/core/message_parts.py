@@ -36,7 +36,7 @@ _SERVED_BEFORE = re.compile(r"\b((ont|avons|a) ouvert|partai(t|ent)|vendions|exp
 _HOME = "fr"
 _WANTED = re.compile(
     r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|cibl\w*|envisag\w*|essayer|projet\w*|"
-    r"conquerir|attaquer|nous developper|se developper|ouvrir|prospect\w*|s implanter|lancer)\b"
+    r"conquerir|attaquer|nous developper|se developper|ouvrir|ouvrons|prospect\w*|s implanter|lancer)\b"
 )
 # « On vend déjà au Portugal, on aimerait essayer le Mexique » : each clause has its own verb.
 _CLAUSE_BREAK = re.compile(r"[,;:]| mais | et (?=on |nous |j)")
