@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.core.text import key, words
 from bot.knowledge.editorial import Editorial
-from bot.knowledge.validation import KINDS
+from bot.knowledge.validation import KINDS, nlu_labels
 from bot.knowledge.validation import labels as record_labels
 from bot.knowledge.validity import GONE, effective_status
 
@@ -88,6 +88,15 @@ class KnowledgeBase:
                 (rid, f" {' '.join(words(label))} ")
                 for rid in self.records[kind]
                 for label in self.labels(kind, rid)
+                if words(label)
+            ]
+            for kind in KINDS
+        }
+        self._nlu_phrases = {
+            kind: [
+                (rid, f" {' '.join(words(label))} ")
+                for rid in self.records[kind]
+                for label in nlu_labels(kind, self.records[kind][rid])
                 if words(label)
             ]
             for kind in KINDS
@@ -241,10 +250,13 @@ class KnowledgeBase:
                 found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
 
-    def mention_phrases(self, kind: str, text: str) -> list:
-        """(id, folded phrase) of every name or alias that appears, as whole words, in `text`."""
+    def mention_phrases(self, kind: str, text: str, nlu_only: bool = False) -> list:
+        """(id, folded phrase) of every name or alias that appears, as whole words, in `text`;
+        with `nlu_only`, only the labels the NLU is trained on (no foreign city, no other
+        form of an adjective)."""
         padded = " " + " ".join(words(text)) + " "
-        return [(rid, phrase.strip()) for rid, phrase in self._phrases[kind] if phrase in padded]
+        phrases = self._nlu_phrases[kind] if nlu_only else self._phrases[kind]
+        return [(rid, phrase.strip()) for rid, phrase in phrases if phrase in padded]
 
     # --- départements ----------------------------------------------------------------
     def departement(self, code: str):

@@ -699,6 +699,17 @@ def labels(kind: str, record: dict) -> list:
     return [label for _, label in _labelled(kind, record)]
 
 
+# What the NLU's entities are trained on: a city or an adjective's other forms is read by the
+# bot's own readers (KnowledgeBase.mentioned), not annotated as a country in the training data
+# (« un hôtel à Barcelone » is no market).
+NLU_LABEL_FIELDS = ("name", "aliases", "adjective")
+
+
+def nlu_labels(kind: str, record: dict) -> list:
+    """The labels the generated NLU lookups and synonyms hold, and the annotations check."""
+    return [label for field_name, label in _labelled(kind, record) if field_name in NLU_LABEL_FIELDS]
+
+
 def _check_aliases(dataset: Dataset, problems: list) -> None:
     """Within a kind, a name, alias, adjective or city must designate exactly one record
     (« Montréal » cannot name two countries)."""
