@@ -72,6 +72,8 @@ class Departement(Base):
     position = Column(Integer, nullable=False)
     # Chef-lieu first, then the other large communes: only the snapshot reads them.
     cities = Column(JSON, nullable=False, default=list)
+    # Historical areas and demonyms that lie in this one département (« Quercy », « vendéen »).
+    areas = Column(JSON, nullable=False, default=list)
 
 
 class Country(RecordMixin, Base):
@@ -79,6 +81,8 @@ class Country(RecordMixin, Base):
     iso2 = Column(String(2), nullable=False, unique=True)
     in_form = Column(Text, nullable=False)
     adjective = Column(Text)
+    adjectives = Column(JSON, nullable=False, default=list)
+    cities = Column(JSON, nullable=False, default=list)
     zone = Column(String(40), nullable=False)
     eu_member = Column(Boolean, nullable=False)
     eu_agreement = Column(JSON)

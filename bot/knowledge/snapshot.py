@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.core.text import key, words
 from bot.knowledge.editorial import Editorial
-from bot.knowledge.validation import KINDS
+from bot.knowledge.validation import KINDS, nlu_labels
 from bot.knowledge.validation import labels as record_labels
 from bot.knowledge.validity import GONE, effective_status
 
@@ -43,8 +43,21 @@ _DEPARTEMENT_NUMBER = re.compile(
 
 # City names that are also ordinary words (« des vannes », « plusieurs tours », « un maçon »):
 # found in a sentence only after a word that introduces a place (« à Tours », « près de Vannes »).
-_CITY_WORDS = {"tours", "vannes", "moulins", "grasse", "macon", "tulle", "cannes", "colombes", "pantin", "cayenne"}
+_CITY_WORDS = {
+    "tours", "vannes", "moulins", "grasse", "macon", "tulle", "cannes", "colombes", "pantin", "cayenne", "sens",
+    "saintes", "orange", "menton", "muret", "vitre", "fougeres", "lourdes", "loches", "pertuis", "ales",
+    "la fleche", "le gosier", "la trinite",
+}  # fmt: skip
+# Areas whose name is also a wine, a spirit or a brand (« du cognac », « un médoc »): found
+# only after a word that places (« dans le Beaujolais », « à Cognac », « en Médoc »).
+_AREA_WORDS = {"beaujolais", "bordelais", "medoc", "cognac", "artois"}
+# The nouns a company is placed with (« une société du Nord », « notre usine de l'Ain »).
+_COMPANY_NOUNS = (
+    r"societe|entreprise|pme|tpe|eti|usine|atelier|groupe|domaine|exploitation|maison|cooperative|ferme|start up|"
+    r"startup|industriel|fabricant|cabinet|agence|site|siege|implantee?s?|installee?s?|basee?s?|situee?s?"
+)
 _PLACE_BEFORE = re.compile(r" (?:a|au|vers|(?:pres|aupres|autour|region|cote|ville|agglomeration) de?) $")
+_AREA_BEFORE = re.compile(rf" (?:en|dans (?:le|la|l)|(?:{_COMPANY_NOUNS}) (?:du|de l|de la|en)) $")
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,15 @@ class KnowledgeBase:
             ]
             for kind in KINDS
         }
+        self._nlu_phrases = {
+            kind: [
+                (rid, f" {' '.join(words(label))} ")
+                for rid in self.records[kind]
+                for label in nlu_labels(kind, self.records[kind][rid])
+                if words(label)
+            ]
+            for kind in KINDS
+        }
         self._departements = {}
         self._departement_by_key = {}
         for rid, region in self.records["region"].items():
@@ -89,13 +111,14 @@ class KnowledgeBase:
                     "region": rid,
                     "phrase": f" {' '.join(words(dep['name']))} ",
                     "cities": list(dep.get("cities", [])),
+                    "areas": list(dep.get("areas", [])),
                 }
                 self._departement_by_key[key(dep["name"])] = dep["code"]
                 self._departement_by_key[key(dep["code"])] = dep["code"]
         # Cities come after names and numbers: « Paris » is the 75 either way, and a city never
         # takes a département's name away from it.
         for code, dep in self._departements.items():
-            for city in dep["cities"]:
+            for city in dep["cities"] + dep["areas"]:
                 self._departement_by_key.setdefault(key(city), code)
         # What `departements_in_text` looks for, longest first: département names of five
         # letters or more, city names of four or more (« Lyon », « Metz »).
@@ -103,10 +126,19 @@ class KnowledgeBase:
         places += [
             (f" {' '.join(words(city))} ", code)
             for code, dep in self._departements.items()
-            for city in dep["cities"]
+            for city in dep["cities"] + dep["areas"]
             if len(key(city)) >= 4
         ]
         self._place_phrases = sorted(set(places), key=lambda item: (-len(item[0]), item[0]))
+        # The short names (« Nord », « Lot », « Var »), found only where a sentence places
+        # the company in them: « dans le Lot », « une société du Nord ».
+        short = {dep["phrase"].strip(): code for code, dep in self._departements.items() if len(dep["phrase"]) < 7}
+        names = "|".join(map(re.escape, short))
+        # Not « dans le nord de l'Italie », « l'Amérique du Nord », « dans le Lot-et-Garonne ».
+        self._short_departement = re.compile(
+            rf" (?:dans (?:le|la|l)|(?:{_COMPANY_NOUNS}) (?:du|de l)) ({names}) (?!de |d |du |des |pas |et )"
+        )
+        self._short_departement_codes = short
         self._search_index = [
             (kind, rid, self._search_words(kind, record))
             for kind in KINDS
@@ -218,10 +250,13 @@ class KnowledgeBase:
                 found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
 
-    def mention_phrases(self, kind: str, text: str) -> list:
-        """(id, folded phrase) of every name or alias that appears, as whole words, in `text`."""
+    def mention_phrases(self, kind: str, text: str, nlu_only: bool = False) -> list:
+        """(id, folded phrase) of every name or alias that appears, as whole words, in `text`;
+        with `nlu_only`, only the labels the NLU is trained on (no foreign city, no other
+        form of an adjective)."""
         padded = " " + " ".join(words(text)) + " "
-        return [(rid, phrase.strip()) for rid, phrase in self._phrases[kind] if phrase in padded]
+        phrases = self._nlu_phrases[kind] if nlu_only else self._phrases[kind]
+        return [(rid, phrase.strip()) for rid, phrase in phrases if phrase in padded]
 
     # --- départements ----------------------------------------------------------------
     def departement(self, code: str):
@@ -251,6 +286,10 @@ class KnowledgeBase:
             code = self.resolve_departement(match.group(1))
             if code and code not in found:
                 found.append(code)
+        for match in self._short_departement.finditer(folded):
+            code = self._short_departement_codes[match.group(1)]
+            if code not in found:
+                found.append(code)
         taken = []  # (start, end) of the words already matched
         for phrase, code in self._place_phrases:
             start = folded.find(phrase)
@@ -258,12 +297,22 @@ class KnowledgeBase:
                 # The padding spaces are shared with the neighbours: compare the words only.
                 span = (start + 1, start + len(phrase) - 1)
                 free = all(span[1] <= a or span[0] >= b for a, b in taken)
-                if free and (phrase.strip() not in _CITY_WORDS or _PLACE_BEFORE.search(folded[: start + 1])):
+                if free and self._placed(phrase.strip(), folded[: start + 1]):
                     taken.append(span)
                     if code not in found:
                         found.append(code)
                 start = folded.find(phrase, start + 1)
         return found
+
+    @staticmethod
+    def _placed(name: str, before: str) -> bool:
+        """Whether a place's name, found after `before`, names the place there: always, but
+        for the names that are ordinary words, wines or brands too."""
+        if name in _CITY_WORDS:
+            return bool(_PLACE_BEFORE.search(before))
+        if name in _AREA_WORDS:
+            return bool(_AREA_BEFORE.search(before) or _PLACE_BEFORE.search(before))
+        return True
 
     # --- free-text search -------------------------------------------------------------
     def _search_words(self, kind: str, record: dict) -> dict:

@@ -135,6 +135,7 @@ def _rows_for(kind: str, record: dict) -> list:
                 region_id=record["id"],
                 position=position,
                 cities=list(dep.get("cities", [])),
+                areas=list(dep.get("areas", [])),
             )
         )
     for position, crit in enumerate(record.get("eligibility", [])):
@@ -200,7 +201,11 @@ def _record_from_row(kind: str, row, sources: list) -> dict:
         record[name] = value
     if kind == "region":
         record["departements"] = [
-            dict({"code": d.code, "name": d.name}, **({"cities": list(d.cities)} if d.cities else {}))
+            dict(
+                {"code": d.code, "name": d.name},
+                **({"cities": list(d.cities)} if d.cities else {}),
+                **({"areas": list(d.areas)} if d.areas else {}),
+            )
             for d in row.departements
         ]
     if kind == "programme" and row.criteria:

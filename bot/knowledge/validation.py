@@ -319,8 +319,14 @@ def departement_code(value):
     return value
 
 
+# `areas`: the historical areas and demonyms owners place themselves with (« du Quercy »,
+# « vendéen »), when the area lies in that one département; an area over several départements
+# is an alias of its Région (« alsacien » → Grand Est).
 departements = list_of(
-    mapping({"code": departement_code, "name": text, "cities": text_list}, required=("code", "name")), minimum=1
+    mapping(
+        {"code": departement_code, "name": text, "cities": text_list, "areas": text_list}, required=("code", "name")
+    ),
+    minimum=1,
 )
 contacts = list_of(
     mapping(
@@ -483,6 +489,11 @@ SCHEMA = {
         Field("iso2", _iso2, required=True),
         Field("in_form", text, required=True),
         Field("adjective", text),
+        # The adjective's other forms (« ukrainienne », « ukrainiens », « ukrainiennes »).
+        Field("adjectives", text_list),
+        # The business cities an exporter names for the market (« une filiale à Montréal »):
+        # never one that is also a French place or an ordinary French word.
+        Field("cities", text_list),
         Field("zone", one_of(ZONES), required=True),
         Field("eu_member", boolean, required=True),
         Field("eu_agreement", nullable(eu_agreement)),
@@ -683,34 +694,91 @@ def _check_references(dataset: Dataset, problems: list) -> None:
                     )
 
 
-def labels(kind: str, record: dict) -> list:
-    """Every text that names the record: its name (a FAQ's question), its aliases and, for a
-    country, its adjective (« le marché japonais »)."""
-    out = [record.get("question" if kind == "faq" else "name", "")] + list(record.get("aliases", []))
-    if kind == "country" and record.get("adjective"):
-        out.append(record["adjective"])
+# The fields of a country that name it besides its name and aliases, in matching order.
+COUNTRY_LABEL_FIELDS = ("adjective", "adjectives", "cities")
+
+
+def _labelled(kind: str, record: dict) -> list:
+    """(field, text) of every text that names the record."""
+    out = [("name", record.get("question" if kind == "faq" else "name", ""))]
+    out += [("aliases", alias) for alias in record.get("aliases", [])]
+    if kind == "country":
+        for name in COUNTRY_LABEL_FIELDS:
+            values = record.get(name) or []
+            out += [(name, value) for value in ([values] if isinstance(values, str) else values)]
     return out
 
 
+def labels(kind: str, record: dict) -> list:
+    """Every text that names the record: its name (a FAQ's question), its aliases and, for a
+    country, every form of its adjective (« le marché japonais », « une importatrice
+    japonaise ») and its business cities (« une filiale à Montréal » is Canada)."""
+    return [label for _, label in _labelled(kind, record)]
+
+
+# What the NLU's entities are trained on: a city or an adjective's other forms is read by the
+# bot's own readers (KnowledgeBase.mentioned), not annotated as a country in the training data
+# (« un hôtel à Barcelone » is no market).
+NLU_LABEL_FIELDS = ("name", "aliases", "adjective")
+
+
+def nlu_labels(kind: str, record: dict) -> list:
+    """The labels the generated NLU lookups and synonyms hold, and the annotations check."""
+    return [label for field_name, label in _labelled(kind, record) if field_name in NLU_LABEL_FIELDS]
+
+
 def _check_aliases(dataset: Dataset, problems: list) -> None:
-    """Within a kind, a name or alias must designate exactly one record."""
+    """Within a kind, a name, alias, adjective or city must designate exactly one record
+    (« Montréal » cannot name two countries)."""
     for kind in KINDS:
         owners: dict = {}
         for rid, record in dataset.records[kind].items():
-            for label in labels(kind, record):
+            for field_name, label in _labelled(kind, record):
                 k = key(label)
                 if not k:
                     continue
                 owner = owners.setdefault(k, rid)
                 if owner != rid:
+                    what = "la ville" if field_name == "cities" else ""
                     problems.append(
                         Problem(
                             dataset.origins[(kind, rid)],
                             rid,
-                            "aliases",
-                            f"« {label} » désigne déjà la fiche « {owner} »",
+                            field_name if field_name != "name" else "aliases",
+                            f"{what} « {label} » désigne déjà la fiche « {owner} »".strip(),
                         )
                     )
+
+
+def french_places(dataset: Dataset) -> dict:
+    """Matching key → what it names in France: every département's name, cities and areas,
+    and every Région's name and aliases."""
+    places = {}
+    for rid, region in dataset.records["region"].items():
+        for dep in region.get("departements", []):
+            for name in [dep["name"], *dep.get("cities", []), *dep.get("areas", [])]:
+                places.setdefault(key(name), f"{name} ({dep['code']})")
+        for label in labels("region", region):
+            places.setdefault(key(label), f"{label} (Région « {rid} »)")
+    return places
+
+
+def _check_foreign_cities(dataset: Dataset, problems: list) -> None:
+    """A country's city must not also be a French place: « Valence » would send a company of
+    the Drôme to Spain."""
+    places = french_places(dataset)
+    for rid, record in dataset.records["country"].items():
+        for city in record.get("cities", []):
+            french = places.get(key(city))
+            if french:
+                problems.append(
+                    Problem(
+                        dataset.origins[("country", rid)],
+                        rid,
+                        "cities",
+                        f"la ville « {city} » est aussi un lieu français : {french}",
+                    )
+                )
 
 
 def _check_departements(dataset: Dataset, problems: list) -> None:
@@ -728,10 +796,12 @@ def _check_departements(dataset: Dataset, problems: list) -> None:
                         shown, rid, "departements", f"le département {dep['code']} est déjà dans la Région « {owner} »"
                     )
                 )
-            for position, city in enumerate(dep.get("cities", [])):
+            # Areas share the cities' names space: « Quercy » names one département only.
+            for position, city in enumerate([*dep.get("cities", []), *dep.get("areas", [])]):
                 k = key(city)
                 if not k:
                     continue
+                what = "la ville" if position < len(dep.get("cities", [])) else "le nom"
                 first = cities.setdefault(k, (dep["code"], dep["name"], rid, position))
                 if first[0] == dep["code"] and first[3] != position:
                     problems.append(
@@ -739,7 +809,7 @@ def _check_departements(dataset: Dataset, problems: list) -> None:
                             shown,
                             rid,
                             "departements",
-                            f"la ville « {city} » figure deux fois dans le département {dep['code']} ({dep['name']})",
+                            f"{what} « {city} » figure deux fois dans le département {dep['code']} ({dep['name']})",
                         )
                     )
                 elif first[0] != dep["code"]:
@@ -749,9 +819,29 @@ def _check_departements(dataset: Dataset, problems: list) -> None:
                             shown,
                             rid,
                             "departements",
-                            f"la ville « {city} » ne peut pas appartenir à deux départements : "
+                            f"{what} « {city} » ne peut pas appartenir à deux départements : "
                             f"elle est déjà dans le {first[0]} ({first[1]}{where}), "
                             f"on la retrouve dans le {dep['code']} ({dep['name']})",
+                        )
+                    )
+
+
+def _check_areas(dataset: Dataset, problems: list) -> None:
+    """An area or a city of a département is not also a Région's name or alias: « Limousin »
+    names the Région's part, or one département, not both."""
+    regions = dataset.records["region"]
+    regional = {key(label): rid for rid, region in regions.items() for label in labels("region", region)}
+    for rid, region in dataset.records["region"].items():
+        for dep in region.get("departements", []):
+            for name in [*dep.get("cities", []), *dep.get("areas", [])]:
+                owner = regional.get(key(name))
+                if owner:
+                    problems.append(
+                        Problem(
+                            dataset.origins[("region", rid)],
+                            rid,
+                            "departements",
+                            f"« {name} » (département {dep['code']}) nomme déjà la Région « {owner} »",
                         )
                     )
 
@@ -775,6 +865,8 @@ def read_knowledge(root: Path) -> Dataset:
     _read_editorial(root, dataset, problems)
     _check_aliases(dataset, problems)
     _check_departements(dataset, problems)
+    _check_areas(dataset, problems)
+    _check_foreign_cities(dataset, problems)
     if problems:
         raise KnowledgeError(problems)
     _mark_primary(dataset)

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from bot.core.text import fold
-from bot.knowledge.validation import Dataset, labels
+from bot.knowledge.validation import Dataset, nlu_labels
 from bot.tools import form_rules
 
 HEADER = "# Généré par « python -m bot nlu generate » depuis knowledge/ : ne pas modifier à la main.\n"
@@ -70,7 +70,7 @@ def render(dataset: Dataset) -> dict:
     files = {}
     claimed = {}  # lower-cased text → (entity, value): Rasa's synonym table is global.
     for kind, entity in ENTITIES.items():
-        entries = [(rid, labels(kind, record)) for rid, record in sorted(dataset.records[kind].items())]
+        entries = [(rid, nlu_labels(kind, record)) for rid, record in sorted(dataset.records[kind].items())]
         files[f"data/nlu/lookups/{entity}.yml"] = _entity_file(entries, entity, claimed)
     departements = sorted(
         (d["code"], [d["name"], d["code"]])

@@ -160,7 +160,7 @@ def lint_example(kb: KnowledgeBase, example: str) -> list:
     rest = ANNOTATION.sub(" | ", example)
     for entity in KB_ENTITIES:
         reported = set()
-        for rid, phrase in kb.mention_phrases(entity, rest):
+        for rid, phrase in kb.mention_phrases(entity, rest, nlu_only=True):
             if rid in reported or phrase in GENERIC_ALIASES.get(entity, ()):
                 continue
             reported.add(rid)

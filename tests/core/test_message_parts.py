@@ -133,3 +133,12 @@ def test_a_question_that_opens_on_the_company_is_a_description_then_the_question
     # A question that opens on its own subject keeps it.
     parts = message_parts.split("Clients domiciliés à l'étranger : quelle procédure en cas d'impayé ?")
     assert parts.questions == ("Clients domiciliés à l'étranger : quelle procédure en cas d'impayé ?",)
+
+
+def test_a_foreign_city_or_an_adjective_names_the_market(kb):
+    # « Montréal » is Canada's (knowledge/countries.yml `cities`), « ouvrons » a market wanted.
+    assert message_parts.markets(kb, "Nous ouvrons une filiale à Montréal.") == message_parts.Markets((), ("ca",))
+    assert message_parts.markets(kb, "On exporte déjà vers des épiceries de Singapour.").served == ("sg",)
+    # Every form of the adjective: feminine and plural too.
+    assert message_parts.markets(kb, "Nous vendons à des importatrices japonaises.").served == ("jp",)
+    assert message_parts.markets(kb, "Nous aimerions trouver des partenaires chinois.").wanted == ("cn",)

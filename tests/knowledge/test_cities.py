@@ -213,3 +213,126 @@ def test_a_database_loaded_by_older_code_asks_for_a_reload(dataset, tmp_path):
     with pytest.raises(store.DatabaseUnavailable, match="relancez « python -m bot kb load »"):
         store.read_records(engine)
     engine.dispose()
+
+
+# --- places named otherwise: foreign cities, adjectives, areas and demonyms ----------------
+
+
+@pytest.mark.parametrize(
+    "text, country",
+    [
+        ("une filiale à Montréal", "ca"),
+        ("une mission à New York", "us"),
+        ("un client à Zaporijia", "ua"),
+        ("un client ukrainien", "ua"),
+        ("une importatrice japonaise", "jp"),
+        ("des partenaires chinois", "cn"),
+        ("des distributrices sud-coréennes", "kr"),
+        ("un salon à Milan", "it"),
+    ],
+)
+def test_a_foreign_city_or_any_form_of_the_adjective_names_its_country(kb, text, country):
+    assert kb.mentioned("country", text) == [country]
+
+
+def test_a_foreign_city_is_no_french_place(kb):
+    # The validation keeps Valence (Drôme) and Vienne out of Spain's and Austria's cities.
+    assert kb.mentioned("country", "nous sommes à Valence") == []
+    assert kb.departements_in_text("une filiale à Montréal") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Sous-préfectures and towns.
+        ("près d'Armentières", ["59"]),
+        ("à Brive-la-Gaillarde", ["19"]),
+        ("jeune vigneron installé à Patrimonio", ["2B"]),
+        # Historical areas and demonyms that lie in one département.
+        ("notre groupe familial du Quercy", ["46"]),
+        ("les Monts du Lyonnais", ["69"]),
+        ("une entreprise martiniquaise", ["972"]),
+        ("des chefs d'entreprise vendéens", ["85"]),
+        # Short département names, only where they place the company.
+        ("une société du Nord", ["59"]),
+        ("nous sommes dans le Lot", ["46"]),
+        ("nous visons l'Amérique du Nord", []),
+        ("une usine dans le nord de l'Italie", []),
+        ("on est dans le Lot-et-Garonne", ["47"]),
+        # Names that are wines or ordinary words need a word that places.
+        ("nous exportons du beaujolais", []),
+        ("un domaine du Beaujolais", ["69"]),
+        ("nous vendons du cognac", []),
+        ("installés à Cognac", ["16"]),
+        ("des sacs lourdes", []),
+        ("un hôtel à Lourdes", ["65"]),
+    ],
+)
+def test_a_town_or_an_area_in_a_sentence_is_found(kb, text, expected):
+    assert kb.departements_in_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("notre domaine alsacien", ("grand-est", None)),
+        ("une PME bretonne", ("bretagne", None)),
+        ("nos spécialités corses", ("corse", None)),
+        ("en Sologne", ("centre-val-de-loire", None)),
+        ("notre groupe du Quercy", ("occitanie", "46")),
+        ("une société du Nord", ("hauts-de-france", "59")),
+    ],
+)
+def test_parse_place_understands_an_area_and_a_demonym(kb, text, place):
+    assert parse_place(kb, text, text) == place
+
+
+def _edit_country(root, rid, change):
+    path = root / "countries.yml"
+    content = fast_yaml.load(path.read_text(encoding="utf-8"))
+    change(next(record for record in content["records"] if record["id"] == rid))
+    path.write_text(fast_yaml.dump(content), encoding="utf-8")
+
+
+def test_a_city_naming_two_countries_is_refused(knowledge_copy):
+    _edit_country(knowledge_copy, "us", lambda record: record["cities"].append("Montréal"))
+    with pytest.raises(KnowledgeError) as error:
+        read_knowledge(knowledge_copy)
+    problems = [p for p in error.value.problems if p.field == "cities" and "la ville « Montréal »" in p.message]
+    assert len(problems) == 1, str(error.value)
+    # Whichever of the two the file lists first keeps the city; the other is refused.
+    assert {problems[0].record_id, problems[0].message.split("« ")[-1].rstrip(" »")} == {"us", "ca"}
+
+
+def test_a_foreign_city_named_like_a_french_place_is_refused(knowledge_copy):
+    _edit_country(knowledge_copy, "es", lambda record: record["cities"].append("Valence"))
+    with pytest.raises(KnowledgeError) as error:
+        read_knowledge(knowledge_copy)
+    assert any(
+        p.record_id == "es"
+        and p.field == "cities"
+        and "« Valence » est aussi un lieu français : Valence (26)" in p.message
+        for p in error.value.problems
+    ), str(error.value)
+
+
+def test_an_area_in_two_departements_or_also_a_region_alias_is_refused(knowledge_copy):
+    _edit_departement(knowledge_copy, "82", lambda dep: dep.update(areas=["Quercy"]))
+    _edit_departement(knowledge_copy, "67", lambda dep: dep.update(areas=["alsacien"]))
+    with pytest.raises(KnowledgeError) as error:
+        read_knowledge(knowledge_copy)
+    messages = [p.message for p in error.value.problems]
+    assert any("le nom « Quercy » ne peut pas appartenir à deux départements" in m for m in messages), messages
+    assert any("« alsacien » (département 67) nomme déjà la Région « grand-est »" in m for m in messages), messages
+
+
+def test_areas_adjectives_and_cities_survive_the_database_round_trip(dataset, engine):
+    store.load(dataset, engine)
+    records = store.read_records(engine)
+    lot = next(d for d in records["region"]["occitanie"]["departements"] if d["code"] == "46")
+    assert "Quercy" in lot["areas"]
+    assert "Montréal" in records["country"]["ca"]["cities"]
+    assert "ukrainienne" in records["country"]["ua"]["adjectives"]
+    kb = KnowledgeBase(records)
+    assert kb.departements_in_text("notre groupe du Quercy") == ["46"]
+    assert kb.mentioned("country", "un client à Zaporijia") == ["ua"]
