@@ -18,8 +18,9 @@ Two loads, told apart by `think_s` in the results:
   drift apart instead of sending in step, and each conversation's first message waits a
   random part of the range too, so that the phase does not open with every conversation
   sending at once. This is the load the targets are about: 50 such conversations send
-  about 7 turns/s, half of what the machine answers, so a slow turn there comes from the
-  failover, not from a queue.
+  6 to 7 turns/s, half of what the machine answers, so a slow turn there comes from the
+  failover (one server fewer, a core taken by its reload), not from a machine saturated
+  before anything is killed.
 - **closed loop** (`--think 0,0`): each conversation sends its next message the instant it
   has the answer. 50 of them keep the 2 cores busy all the time (about 14 turns/s at best),
   and by Little's law every turn waits about 50 / 14 ≈ 3.6 s before anything is killed:
