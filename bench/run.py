@@ -16,8 +16,10 @@ Sections (all by default; `--only latency,memory` or `make bench ONLY=latency,me
 - devset    the running assistant on the dev set of real questions, both halves: top-1, key
             facts, honest replies, compound messages (bot/tools/dev_eval.py)
 - failover  the multi-server deployment under a load of 10 and 50 conversations (nginx's REST
-            entry, the website) while a Rasa server, then an action server, is killed: failed
-            messages, longest wait, time until the killed server serves again (bench/failover.py)
+            entry, the website), each pausing 4–10 s after an answer as a person does, while a
+            Rasa server, then an action server, is killed: failed messages, the median wait
+            before the kill, the longest wait, time until the killed server serves again
+            (bench/failover.py; its --think 0,0 gives the closed-loop capacity measure)
 
 The floor (`rasa init --no-prompt`, trained here) is served with the same endpoints,
 credentials and options as Boussole's Rasa, by Rasa's own `rasa run`. Boussole is measured
