@@ -31,9 +31,12 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
         pid = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if pid is not None:
         return pid, replies.programme_details(kb, pid)
+    if entity and unit_answers.asks_beyond(kb, text, entity):
+        # A precise question about a name we do not know: the ranker, consulted first, found
+        # no unit for it, so the honest reply rather than a list of programme names.
+        return None, unit_answers.no_reliable_answer()
     if entity:
-        # A name we do not know: the closest names we do (the ranker, consulted first, found
-        # no unit for the question).
+        # A name we do not know: the closest names we do.
         return None, replies.unknown_programme(kb, entity)
     return None, _honest_or_menu(kb, text, replies.which_programme(kb))
 
@@ -131,10 +134,11 @@ def answer_country(kb: KnowledgeBase, entity: str | None, text: str):
 
 def answer_out_of_scope(kb: KnowledgeBase, text: str):
     """Before saying « I only answer export questions », ask the ranker: a question about the
-    trade deficit or Ubifrance may look off-topic to the classifier yet have its answer. Only
-    a sure unit counts here; otherwise the caller says what the assistant is for."""
+    trade deficit or Ubifrance may look off-topic to the classifier yet have its answer. A sure
+    or likely unit counts here (on the tuning half, likely ones added one right answer and no
+    wrong one); otherwise the caller says what the assistant is for."""
     decision = unit_answers.decide(kb, text)
-    if decision.kind == "sure":
+    if decision.kind in ("sure", "likely"):
         return unit_answers.unit_reply(kb, decision.best[0].unit)
     return {}, []
 

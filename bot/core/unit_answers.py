@@ -273,9 +273,29 @@ def _record_terms(kb: KnowledgeBase) -> dict:
 def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
     """Whether a question that names a record asks about a point its card does not hold: two
     meaningful words or more that none of the record's units uses (« mon colis est bloqué en
-    douane » is not answered by the customs card)."""
+    douane » is not answered by the customs card). A difficulty is a broad subject, as in
+    `names_only`: one such word is enough (« pas de TVA pour les touristes ? » is not answered
+    by the VAT card; on the tuning half, 4 more honest replies of 75 and one key fact lost of 189)."""
     own = _record_terms(kb).get((kind, rid), set())
+    if kind == "obstacle":
+        return len(_asked_terms(kb, text) - own - _ADVICE_TERMS) >= 1
     return len(_asked_terms(kb, text) - own) >= 2
+
+
+# Words that ask what to do about a difficulty (« comment se protéger des impayés ? »): its
+# card, a list of pieces of advice, answers them whatever its own words.
+_ADVICE_TERMS = frozenset(
+    stem(w)
+    for w in "proteger protege couvrir couvre eviter evite gerer gere limiter reduire faire fait conseil conseils "
+    "astuce astuces solution solutions surmonter affronter anticiper minimiser precaution precautions".split()
+)
+
+
+def asks_beyond(kb: KnowledgeBase, text: str, name: str) -> bool:
+    """Whether a question asks something besides the name it gives (an unknown programme's
+    « déclaration d'origine » in « quelles erreurs commet-on dans la déclaration d'origine ? »):
+    two meaningful words or more outside the name."""
+    return len(_asked_terms(kb, text) - set(ranker_for(kb).query_terms(name or ""))) >= 2
 
 
 def _asked_terms(kb: KnowledgeBase, text: str) -> set:

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core import answer_router, citations, intent_table, replies
 from bot.core.advice.company import NOT_GIVEN
-from bot.core.replies import french_date
+from bot.core.replies import NOT_IN_KNOWLEDGE, french_date
 
 # Every fact ends with its citation, whatever form it takes (page date, « non officielle »).
 SOURCE = citations.CITATION
@@ -75,6 +75,21 @@ def test_unknown_programme_offers_closest_names(kb):
     assert pid is None
     assert "je ne connais pas ce dispositif" in _text(messages).lower()
     assert any('"programme":"assurance-prospection"' in p for p in _payloads(messages))
+
+
+def test_a_precise_question_about_an_unknown_programme_gets_the_honest_reply(kb):
+    text = "Quelles sont les erreurs les plus courantes commises lors de la déclaration d'origine ?"
+    pid, messages = answer_router.answer_programme(kb, "déclaration d'origine", text)
+    assert pid is None
+    assert _text(messages).startswith(NOT_IN_KNOWLEDGE)
+    assert "je ne connais pas ce dispositif" not in _text(messages).lower()
+
+
+def test_a_difficulty_named_beside_a_point_its_card_does_not_hold_gets_the_honest_reply(kb):
+    obstacle_id, messages = answer_router.answer_obstacle(kb, "TVA", "Pas de TVA pour les touristes ?")
+    assert obstacle_id is None
+    assert _text(messages).startswith(NOT_IN_KNOWLEDGE)
+    assert any("tva" in p for p in _payloads(messages))  # the card, one tap away
 
 
 def test_no_programme_at_all_asks_which_one(kb):
