@@ -31,9 +31,13 @@ RECOMMENDED_IN_COMPOUND = 3
 PROFILE_KEY = "profile"
 
 
-def _profile_line(kb: KnowledgeBase, company, served: tuple) -> str:
-    """The profile in one line, so that a misreading shows without a block at every turn."""
+def _profile_line(kb: KnowledgeBase, company, served: tuple, wanted: tuple = ()) -> str:
+    """The profile in one line, so that a misreading shows without a block at every turn:
+    every market wanted, not only the first (the one the `country` slot keeps)."""
     facts = [fact[0].lower() + fact[1:] for fact in advice_company.describe(kb, company)]
+    if len(wanted) > 1:
+        names = ", ".join(kb.name("country", c) for c in wanted)
+        facts = [f"marchés visés : {names}" if f.startswith("marché visé : ") else f for f in facts]
     if served:
         facts.append("déjà présents : " + ", ".join(kb.name("country", c) for c in served))
     return "C'est noté : " + " ; ".join(facts) + "." if facts else ""
@@ -95,6 +99,14 @@ def _headed(question: str, messages: list) -> list:
         return messages
     first = dict(messages[0], text=f"« {question} »\n{messages[0]['text']}")
     return [first, *messages[1:]]
+
+
+def _same_answer(earlier: str, unit: str) -> dict:
+    """The reply to a question whose answer was just given for an earlier one."""
+    return dict(
+        replies.message(f"La réponse est celle donnée ci-dessus pour « {earlier} »."),
+        metadata={unit_answers.UNIT_KEY: unit},
+    )
 
 
 def with_profile(message: dict, slots: dict, markets: message_parts.Markets) -> dict:
@@ -199,13 +211,20 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     company = advice_company.from_values(kb, values, today)
     updates = dict(advice_company.to_slots(company), **dict.fromkeys(cleared))
     messages = []
-    line = _profile_line(kb, company, markets.served) if described or markets.served else ""
+    line = _profile_line(kb, company, markets.served, markets.wanted) if described or markets.served else ""
     if line:
         messages.append(with_profile(replies.message(line), updates, markets))
     questions = parts.questions[: message_parts.MAX_QUESTIONS]
+    given = {}  # unit id → the question whose answer gave it
     for question in questions:
         found_updates, answered = _answer_question(kb, question, company)
         updates.update({k: v for k, v in found_updates.items() if k not in updates})
+        unit = (answered[0].get("metadata") or {}).get(unit_answers.UNIT_KEY) if answered else None
+        if unit in given:
+            # Two questions of one message that the same unit answers: it is given once.
+            answered = [_same_answer(given[unit], unit)]
+        elif unit:
+            given[unit] = question
         messages += _headed(question, answered) if len(questions) > 1 else answered
     if len(parts.questions) > len(questions):
         messages.append(

@@ -142,7 +142,11 @@ def _sentencizer():
 def sentences(text: str) -> tuple:
     """The message's sentences, spaces tidied, empty ones left out. Cached: the profile, the
     markets and the questions of one message are all read from its sentences."""
-    cut = (" ".join(sentence.text.split()) for sentence in _sentencizer()(text or "").sents)
+    # A line break ends a sentence even without a full stop (« …les outils à disposition⏎
+    # Quelles obligations… ? »): each line is cut on its own.
+    cut = (
+        " ".join(sentence.text.split()) for line in (text or "").splitlines() for sentence in _sentencizer()(line).sents
+    )
     return tuple(sentence for sentence in cut if sentence)
 
 

@@ -159,3 +159,28 @@ def test_a_trade_named_in_the_description_beats_the_extractor_s_guess(kb):
 def test_a_length_or_a_weight_is_no_departement(kb):
     assert kb.departements_in_text("notre cargo de 52 mètres porte 350 tonnes") == []
     assert kb.departements_in_text("nous sommes dans le 52") == ["52"]
+
+
+def test_every_market_wanted_is_in_the_profile_line(kb):
+    text = "Nous sommes 17 à Ajaccio, nous visons l'Espagne et l'Allemagne. Faut-il un numéro EORI ?"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    line = messages[0]["text"]
+    assert line.startswith("C'est noté")
+    assert "marchés visés : " in line and "Espagne" in line and "Allemagne" in line
+
+
+def test_a_line_break_ends_a_sentence_and_an_answer_is_given_once(kb):
+    text = (
+        "Nous sommes 12 à Lyon, nous fabriquons des vélos\n"
+        "Comment obtenir un numéro EORI ?\n"
+        "Où demander mon numéro EORI ?"
+    )
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    texts = [m["text"] for m in messages]
+    # The statement before the line break is not glued to the first question.
+    assert any(t.startswith("« Comment obtenir un numéro EORI ? »") for t in texts)
+    units = [(m.get("metadata") or {}).get(unit_answers.UNIT_KEY) for m in messages]
+    answered = [u for u in units if u]
+    assert len(answered) == 2 and answered[0] == answered[1]
+    again = next(t for t in texts if t.startswith("« Où demander mon numéro EORI ? »"))
+    assert "La réponse est celle donnée ci-dessus pour « Comment obtenir un numéro EORI ? »" in again
