@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import spacy
 
 from bot.core import quantities
-from bot.core.text import fold
+from bot.core.text import COMPANY_NOUNS, fold
 from bot.knowledge.snapshot import KnowledgeBase
 
 # At most this many questions of one message are answered, in order.
@@ -156,9 +156,7 @@ def _folded(text: str) -> str:
 
 # A clause that presents the company (« ETI de 200 salariés… », « nous sommes 12 à Lyon »),
 # unlike one that says what it wants (« on vise le Maroc : faut-il un marquage ? »).
-# The words a message opens with when it names the writer's own company (« PME de 25 salariés… »).
-_COMPANY_NOUNS = r"pme|tpe|eti|startup|start up|entreprise|societe|fabricant|editeur|cabinet"
-_PRESENTS_ITSELF = re.compile(rf"^(bonjour\W+)?({_COMPANY_NOUNS}|nous sommes|on est|je suis|je dirige)\b")
+_PRESENTS_ITSELF = re.compile(rf"^(bonjour\W+)?({COMPANY_NOUNS}|nous sommes|on est|je suis|je dirige)\b")
 
 
 def split(text: str) -> Parts:
@@ -217,7 +215,7 @@ def age_is_a_past_event(text: str) -> bool:
 # vise… », « mon entreprise »), or opening on the company itself (« PME de 25 salariés… »).
 # « Une entreprise basée en Allemagne facture… » sets a case; it does not describe the writer's.
 _FIRST_PERSON = re.compile(r"\b(je|j|nous|on|notre|nos|mon|ma|mes)\b")
-_OWN_COMPANY = re.compile(rf"^({_COMPANY_NOUNS})\b")
+_OWN_COMPANY = re.compile(rf"^({COMPANY_NOUNS})\b")
 
 
 def speaks_of_itself(statements: tuple) -> bool:

@@ -7,6 +7,9 @@ comparison between what they wrote and a name in knowledge/ goes through `fold`.
 import re
 import unicodedata
 
+# The nouns a writer names the own company with (« PME de 25 salariés », « notre société du
+# Nord »), as a regex alternation on folded text.
+COMPANY_NOUNS = r"pme|tpe|eti|startup|start up|entreprise|societe|fabricant|editeur|cabinet"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 from dataclasses import dataclass
 
-from bot.core.text import key, words
+from bot.core.text import COMPANY_NOUNS, key, words
 from bot.knowledge.editorial import Editorial
 from bot.knowledge.validation import KINDS, nlu_labels
 from bot.knowledge.validation import labels as record_labels
@@ -51,13 +52,14 @@ _CITY_WORDS = {
 # Areas whose name is also a wine, a spirit or a brand (« du cognac », « un médoc »): found
 # only after a word that places (« dans le Beaujolais », « à Cognac », « en Médoc »).
 _AREA_WORDS = {"beaujolais", "bordelais", "medoc", "cognac", "artois"}
-# The nouns a company is placed with (« une société du Nord », « notre usine de l'Ain »).
-_COMPANY_NOUNS = (
-    r"societe|entreprise|pme|tpe|eti|usine|atelier|groupe|domaine|exploitation|maison|cooperative|ferme|start up|"
-    r"startup|industriel|fabricant|cabinet|agence|site|siege|implantee?s?|installee?s?|basee?s?|situee?s?"
+# The words a company is placed with (« une société du Nord », « notre usine de l'Ain »,
+# « installée en Médoc »): the nouns it names itself with, its premises, the verbs that place it.
+_PLACED_BY = (
+    COMPANY_NOUNS + r"|usine|atelier|groupe|domaine|exploitation|maison|cooperative|ferme|industriel|agence|site|siege|"
+    r"implantee?s?|installee?s?|basee?s?|situee?s?"
 )
 _PLACE_BEFORE = re.compile(r" (?:a|au|vers|(?:pres|aupres|autour|region|cote|ville|agglomeration) de?) $")
-_AREA_BEFORE = re.compile(rf" (?:en|dans (?:le|la|l)|(?:{_COMPANY_NOUNS}) (?:du|de l|de la|en)) $")
+_AREA_BEFORE = re.compile(rf" (?:en|dans (?:le|la|l)|(?:{_PLACED_BY}) (?:du|de l|de la|en)) $")
 
 
 @dataclass(frozen=True)
@@ -83,24 +85,7 @@ class KnowledgeBase:
                     self._by_key[kind].setdefault(key(label), rid)
                 self._by_key[kind].setdefault(key(rid), rid)
         # Each label as « word word », padded, for whole-word matching in `mentioned`.
-        self._phrases = {
-            kind: [
-                (rid, f" {' '.join(words(label))} ")
-                for rid in self.records[kind]
-                for label in self.labels(kind, rid)
-                if words(label)
-            ]
-            for kind in KINDS
-        }
-        self._nlu_phrases = {
-            kind: [
-                (rid, f" {' '.join(words(label))} ")
-                for rid in self.records[kind]
-                for label in nlu_labels(kind, self.records[kind][rid])
-                if words(label)
-            ]
-            for kind in KINDS
-        }
+        self._phrases = self._padded(self.labels)
         self._departements = {}
         self._departement_by_key = {}
         for rid, region in self.records["region"].items():
@@ -136,7 +121,7 @@ class KnowledgeBase:
         names = "|".join(map(re.escape, short))
         # Not « dans le nord de l'Italie », « l'Amérique du Nord », « dans le Lot-et-Garonne ».
         self._short_departement = re.compile(
-            rf" (?:dans (?:le|la|l)|(?:{_COMPANY_NOUNS}) (?:du|de l)) ({names}) (?!de |d |du |des |pas |et )"
+            rf" (?:dans (?:le|la|l)|(?:{_PLACED_BY}) (?:du|de l)) ({names}) (?!de |d |du |des |pas |et )"
         )
         self._short_departement_codes = short
         self._search_index = [
@@ -249,6 +234,23 @@ class KnowledgeBase:
             if phrase in padded:
                 found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
+
+    def _padded(self, labels_of) -> dict:
+        """kind → (id, « word word » padded) of each label `labels_of(kind, id)` gives."""
+        return {
+            kind: [
+                (rid, f" {' '.join(words(label))} ")
+                for rid in self.records[kind]
+                for label in labels_of(kind, rid)
+                if words(label)
+            ]
+            for kind in KINDS
+        }
+
+    @functools.cached_property
+    def _nlu_phrases(self) -> dict:
+        # Only the NLU data's lint asks for them: not built when a server starts.
+        return self._padded(lambda kind, rid: nlu_labels(kind, self.records[kind][rid]))
 
     def mention_phrases(self, kind: str, text: str, nlu_only: bool = False) -> list:
         """(id, folded phrase) of every name or alias that appears, as whole words, in `text`;

@@ -7,6 +7,7 @@ Rasa message's id, and a delivery already processed is not processed again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -32,6 +33,21 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@contextlib.asynccontextmanager
+async def serving(channel, name: str, on_new_message):
+    """The channel's webhook on a Sanic server of this test, on a free loopback port: its URL."""
+    app = Sanic(f"replay_test_{next(_apps)}")
+    app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{name}")
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    await server.start_serving()
+    try:
+        yield f"http://127.0.0.1:{port}/webhooks/{name}/webhook"
+    finally:
+        await server.close()
 
 
 @pytest.fixture
@@ -60,16 +76,8 @@ async def messenger(platforms, monkeypatch):
             "api_url": f"{platforms.url}/facebook",
         }
     )
-    app = Sanic(f"replay_test_{next(_apps)}")
-    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/facebook")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await server.startup()
-    await server.start_serving()
-    try:
-        yield f"http://127.0.0.1:{port}/webhooks/facebook/webhook", turns
-    finally:
-        await server.close()
+    async with serving(channel, "facebook", on_new_message) as url:
+        yield url, turns
 
 
 async def post(url: str, events: list) -> int:
@@ -176,16 +184,8 @@ async def slack(platforms, monkeypatch):
             "api_url": f"{platforms.url}/slack/api/",
         }
     )
-    app = Sanic(f"replay_test_{next(_apps)}")
-    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/slack")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await server.startup()
-    await server.start_serving()
-    try:
-        yield f"http://127.0.0.1:{port}/webhooks/slack/webhook", turns, ended
-    finally:
-        await server.close()
+    async with serving(channel, "slack", on_new_message) as url:
+        yield url, turns, ended
 
 
 async def post_slack(url: str, body: str) -> int:
