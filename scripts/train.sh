@@ -8,7 +8,7 @@ if [ -f "$model" ]; then
     exit 0
 fi
 .venv/bin/python -m bot nlu check
-echo "==> Entraînement du modèle (environ 9 à 13 minutes sur 2 cœurs ; une à deux minutes si seuls le domaine ou les règles ont changé)…"
+echo "==> Entraînement du modèle (de 5 à 12 minutes sur 2 cœurs selon la charge de la machine ; une à deux minutes si seuls le domaine ou les règles ont changé)…"
 start=$(date +%s)
 mkdir -p models
 name=$(basename "$model" .tar.gz)
