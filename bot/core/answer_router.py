@@ -34,7 +34,7 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
     if entity and unit_answers.asks_beyond(kb, text, entity):
         # A precise question about a name we do not know: the ranker, consulted first, found
         # no unit for it, so the honest reply rather than a list of programme names.
-        return None, unit_answers.no_reliable_answer()
+        return None, unit_answers.no_reliable_answer(kb, text)
     if entity:
         # A name we do not know: the closest names we do.
         return None, replies.unknown_programme(kb, entity)
@@ -54,7 +54,7 @@ def answer_obstacle(kb: KnowledgeBase, entity: str | None, text: str, context: d
         obstacle_id = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if obstacle_id is not None and unit_answers.beside_the_record(kb, "obstacle", obstacle_id, text):
         # The difficulty is named, the point asked is not in its card: say so, card one tap away.
-        return None, unit_answers.no_reliable_answer(replies.card_button(kb, "obstacle", obstacle_id))
+        return None, unit_answers.no_reliable_answer(kb, text, ("obstacle", obstacle_id))
     if obstacle_id is not None:
         return obstacle_id, replies.obstacle_advice(kb, obstacle_id)
     if not unit_answers.is_precise(kb, text):
@@ -91,7 +91,7 @@ def _honest_or_menu(kb: KnowledgeBase, text: str, otherwise: list) -> list:
     nothing reliable): a precise question gets the honest reply, never a menu; a vague one
     (« quelles aides dans ma région ? ») gets `otherwise`, which asks the user to choose."""
     if unit_answers.is_precise(kb, text):
-        return unit_answers.no_reliable_answer()
+        return unit_answers.no_reliable_answer(kb, text)
     return otherwise
 
 
@@ -99,7 +99,7 @@ def answer_organisation(kb: KnowledgeBase, entity: str | None, text: str):
     """(organisation id or None, messages)."""
     organisation_id = kb.named("organisation", entity, text)
     if organisation_id is not None and unit_answers.beside_the_record(kb, "organisation", organisation_id, text):
-        return None, unit_answers.no_reliable_answer(replies.card_button(kb, "organisation", organisation_id))
+        return None, unit_answers.no_reliable_answer(kb, text, ("organisation", organisation_id))
     if organisation_id is not None:
         return organisation_id, replies.organisation_info(kb, organisation_id)
     programmes = kb.mentioned("programme", text or "")
@@ -126,7 +126,7 @@ def answer_country(kb: KnowledgeBase, entity: str | None, text: str):
     """(country id or None, messages)."""
     country_id = kb.named("country", entity, text)
     if country_id is not None and unit_answers.beside_the_record(kb, "country", country_id, text):
-        return None, unit_answers.no_reliable_answer(replies.card_button(kb, "country", country_id))
+        return None, unit_answers.no_reliable_answer(kb, text, ("country", country_id))
     if country_id is not None:
         return country_id, replies.country_pointers(kb, country_id)
     return None, _honest_or_menu(kb, text, replies.which_country(kb))
@@ -160,7 +160,7 @@ def answer_by_ranker(kb: KnowledgeBase, text: str):
     if found is not None:
         return found
     if unit_answers.is_precise(kb, text):
-        return {}, unit_answers.no_reliable_answer()
+        return {}, unit_answers.no_reliable_answer(kb, text)
     return None
 
 

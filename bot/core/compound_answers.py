@@ -27,6 +27,9 @@ _GENERAL_AID = re.compile(r"\b(aides?|financements?|dispositifs?|subventions?|so
 # Fewer meaningful words than this, besides the ones above, make a question general.
 _GENERAL_MAX_TERMS = 2
 RECOMMENDED_IN_COMPOUND = 3
+# A question of the message that gets the honest reply offers one nearest unit, not two: a
+# reply to three questions must stay short.
+NEAREST_IN_COMPOUND = 1
 # Metadata key of the profile line.
 PROFILE_KEY = "profile"
 
@@ -85,7 +88,7 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
             if not unit_answers.beside_the_record(kb, kind, rid, question):
                 updates = {kind: rid}
                 return updates, unit_answers.mark_record_reply(kb, replies.CARD_INTENTS[kind], updates, card(kb, rid))
-    return {}, unit_answers.no_reliable_answer()
+    return {}, unit_answers.no_reliable_answer(kb, question, offered=NEAREST_IN_COMPOUND)
 
 
 # A country's or an organisation's card is too broad for a precise question (« faut-il

@@ -7,7 +7,8 @@ Three outcomes, told apart by the ranker's calibrated certainty (`LexicalRanker.
 - two units of different records are close → « Vous parlez de A ou de B ? » with both as
   buttons;
 - nothing reliable → the honest reply (« Je n'ai pas d'information fiable… »), which the
-  review page's queue lists, and the adviser route.
+  review page's queue lists, the nearest units the ranker found (when they are not noise) and
+  the adviser route.
 
 Every reply carries, beside its text, the unit it answers (`answer_unit`) and its sources as
 structured data (`sources`, built with the text by replies.cited_message): Rasa keeps both
@@ -30,6 +31,9 @@ from bot.knowledge.snapshot import STOP_WORDS, KnowledgeBase
 UNIT_KEY = "answer_unit"
 SOURCES_KEY = citations.SOURCES_KEY
 ABSTAINED_KEY = "abstained"
+# The honest reply's buttons that lead to a unit, as unit ids in their order: the measure on
+# the development set reads them without parsing the text.
+OFFERED_KEY = "offered_units"
 
 # A programme's aspect → the intent of the button that asks it, and the reply that answers it.
 ASPECT_REPLIES = {
@@ -78,9 +82,9 @@ def _mostly_latin(text: str) -> bool:
 
 
 def prepare(kb: KnowledgeBase) -> None:
-    """Builds what answering from `kb` needs (the ranker, each record's terms), so that no
-    question pays for it (about 1.5 s on this machine)."""
-    _record_terms(kb)
+    """Builds what answering from `kb` needs (the ranker, each unit's and record's terms), so
+    that no question pays for it (about 1.5 s on this machine)."""
+    _terms(kb)
 
 
 def decide(kb: KnowledgeBase, text: str) -> Decision:
@@ -88,13 +92,19 @@ def decide(kb: KnowledgeBase, text: str) -> Decision:
     half of tests/dev/). A message needs MIN_TERMS words that some unit contains, and more
     known words than unknown ones: random characters or a payload are no question."""
     ranker = ranker_for(kb)
+    if not _reads_as_question(ranker, text):
+        return Decision("none", [], 0.0, 0.0)
+    return ranker.decide(text)
+
+
+def _reads_as_question(ranker: LexicalRanker, text: str) -> bool:
     # Random characters may hold a few known words by chance (« İŝ 5 » reads « is 5 »), among
     # many unknown ones: only words of three letters or more count, and they must be most.
     known = [t for t in ranker.known_terms(text or "") if len(t) >= 3 and not t.isdigit()]
     asked = len(set(ranker.query_terms(text or "")))
-    if (text or "").startswith("/") or len(known) < MIN_TERMS or len(known) * 2 < asked or not _mostly_latin(text):
-        return Decision("none", [], 0.0, 0.0)
-    return ranker.decide(text)
+    return not (
+        (text or "").startswith("/") or len(known) < MIN_TERMS or len(known) * 2 < asked or not _mostly_latin(text)
+    )
 
 
 def _with_metadata(messages: list, unit_id: str) -> list:
@@ -195,18 +205,82 @@ def also_meant(kb: KnowledgeBase, unit) -> dict:
     )
 
 
-def no_reliable_answer(related: dict | None = None) -> list:
+# The honest reply offers the units nearest to the question: the best unit of each of the
+# NEAREST_OFFERED best records the ranker found (one in a compound message, which must stay
+# short), unless it is noise. A unit is offered when it shares MIN_TERMS of the question's
+# terms or more (« Quel temps fera-t-il à Brest demain ? » meets a pôle's « l'aliment de
+# demain » on one word), covers NEAREST_COVERAGE of the question's weight or more, and its
+# evidence (coverage × score, the ranker's evidence without the margin) reaches
+# NEAREST_EVIDENCE. The three floors were chosen on the tuning half of tests/dev/ (steps of
+# 1 term, 0.01 and 1) as the highest that lose no answerable question whose right unit the two
+# best records hold: of the 50 answerable questions on which the ranker abstains, 32 have the
+# right unit one tap away, as without floors (2 more would, but `decide` reads them as no
+# question); the 59 questions knowledge/ does not answer that get here have 0.97 buttons on
+# average instead of 2, and 24 of them none.
+NEAREST_OFFERED = 2
+NEAREST_COVERAGE = 0.2
+NEAREST_EVIDENCE = 7.0
+# How many ranked units are looked through to find the best unit of the best records.
+_NEAREST_DEPTH = 30
+
+
+def nearest(kb: KnowledgeBase, text: str, limit: int = NEAREST_OFFERED) -> list:
+    """The units nearest to a question the assistant cannot answer reliably: the best unit of
+    each of the `limit` best records, those that are not noise (see NEAREST_COVERAGE); none for
+    a message that is no question (see `decide`)."""
+    ranker = ranker_for(kb)
+    if limit < 1 or not _reads_as_question(ranker, text):
+        return []
+    asked, unit_terms = set(ranker.query_terms(text)), _unit_terms(kb)
+    records, found = set(), []
+    for ranked in ranker.rank(text, _NEAREST_DEPTH):
+        unit = ranked.unit
+        if (unit.kind, unit.record_id) in records:
+            continue
+        records.add((unit.kind, unit.record_id))
+        if (
+            len(asked & unit_terms[unit.id]) >= MIN_TERMS
+            and ranked.confidence >= NEAREST_COVERAGE
+            and ranked.confidence * ranked.score >= NEAREST_EVIDENCE
+        ):
+            found.append(unit)
+        if len(records) == limit:
+            break
+    return found
+
+
+def no_reliable_answer(
+    kb: KnowledgeBase, text: str, related: tuple | None = None, offered: int = NEAREST_OFFERED
+) -> list:
     """The honest reply: it starts with NOT_IN_KNOWLEDGE, which puts the message in the review
-    page's queue (« pas dans la base »); `related`, a button to the nearest card, if any."""
-    text = (
+    page's queue (« pas dans la base »). `related`, (kind, id) of the record the question
+    names, gives a button to its card; then units nearest to the question, each as a button
+    that asks for it, `offered` entries in all with the card (a unit the card's button already
+    asks for is not offered twice), then the adviser. The units offered, the card's included,
+    go in the metadata (OFFERED_KEY)."""
+    buttons, offered_ids = [], []
+    if related:
+        card = replies.card_button(kb, *related)
+        buttons.append(dict(card, title=f"En savoir plus : {card['title'].lower()}"))
+        offered_ids.append(answer_units.unit_id(*related))
+    # The card is one of the entries offered: a reply with a card offers one unit fewer.
+    near = [u for u in nearest(kb, text, offered) if unit_payload(u) not in {b["payload"] for b in buttons}]
+    near = near[: max(0, offered - len(buttons))]
+    buttons += [{"title": unit_label(kb, u), "payload": unit_payload(u)} for u in near]
+    offered_ids += [u.id for u in near]
+    said = (
         f"{replies.NOT_IN_KNOWLEDGE} pour répondre précisément à cette question. "
         "Un conseiller peut vous répondre ; vous pouvez aussi la formuler autrement."
     )
-    buttons = [{"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")}]
-    if related:
-        text += " Le sujet général est résumé ici :"
-        buttons = [dict(related, title=f"En savoir plus : {related['title'].lower()}"), *buttons]
-    return [dict(replies.message(text, buttons), metadata={ABSTAINED_KEY: True})]
+    if related and near:
+        said += " Voici le sujet général, puis ce qui s'en rapproche le plus dans ma base :"
+    elif related:
+        said += " Le sujet général est résumé ici :"
+    elif near:
+        said += " Voici ce qui s'en rapproche le plus dans ma base :"
+    buttons.append({"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")})
+    metadata = {ABSTAINED_KEY: True, **({OFFERED_KEY: offered_ids} if offered_ids else {})}
+    return [dict(replies.message(said, buttons), metadata=metadata)]
 
 
 def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
@@ -254,20 +328,28 @@ def is_precise(kb: KnowledgeBase, text: str) -> bool:
     return len([w for w in kb.query_words(text or "") if w not in VAGUE_WORDS]) >= 2
 
 
-_RECORD_TERMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TERMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _terms(kb: KnowledgeBase) -> tuple:
+    """(unit id → the ranker's terms of that unit, (kind, id) → those of every unit of that
+    record), built once per knowledge base."""
+    found = _TERMS.get(kb)
+    if found is None:
+        by_unit, by_record = {}, {}
+        for unit in ranker_for(kb).units:
+            by_unit[unit.id] = frozenset(terms(" ".join((unit.title, unit.text, *unit.keys))))
+            by_record.setdefault((unit.kind, unit.record_id), set()).update(by_unit[unit.id])
+        found = _TERMS[kb] = (by_unit, by_record)
+    return found
+
+
+def _unit_terms(kb: KnowledgeBase) -> dict:
+    return _terms(kb)[0]
 
 
 def _record_terms(kb: KnowledgeBase) -> dict:
-    """(kind, id) → the ranker's terms of every unit of that record, once per knowledge base."""
-    found = _RECORD_TERMS.get(kb)
-    if found is None:
-        found = {}
-        for unit in ranker_for(kb).units:
-            found.setdefault((unit.kind, unit.record_id), set()).update(
-                terms(" ".join((unit.title, unit.text, *unit.keys)))
-            )
-        _RECORD_TERMS[kb] = found
-    return found
+    return _terms(kb)[1]
 
 
 def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:

@@ -7,7 +7,11 @@ answer unit it answers (`answer_unit`) or the mark of the honest reply (`abstain
 - answerable questions: top-1 (the first unit answered is one of the item's units) and key
   fact (the reply's text contains one of the item's key facts, folded);
 - unanswerable and out-of-scope questions: the share that gets an honest reply (the honest
-  « pas d'information fiable », or the out-of-scope answer) rather than a card.
+  « pas d'information fiable », or the out-of-scope answer) rather than a card;
+- « à un clic » (`one_tap`): among the answerable questions that get the honest reply (or the
+  out-of-scope answer), the share whose right unit is among the units it offers as buttons
+  (`offered_units`); beside it, the cost of those buttons: how many the unanswerable and
+  out-of-scope questions get on average (`offered_per_unanswerable`).
 
 Both halves are scored; the gates apply to the held-out half (bot/tools/dev_set.py).
 
@@ -29,7 +33,7 @@ from pathlib import Path
 from bot.core.compound_answers import PROFILE_KEY
 from bot.core.replies import NOT_IN_KNOWLEDGE
 from bot.core.text import fold
-from bot.core.unit_answers import ABSTAINED_KEY, UNIT_KEY
+from bot.core.unit_answers import ABSTAINED_KEY, OFFERED_KEY, UNIT_KEY
 from bot.rasa_client import RasaClient
 from bot.tools import dev_set
 
@@ -45,22 +49,24 @@ class Reply:
     units: tuple  # the units answered, in order
     honest: bool  # the honest reply, or the out-of-scope answer
     profile: dict = field(default_factory=dict)  # compound messages: the facts read
+    offered: tuple = ()  # the units the honest reply offers as buttons, in order
 
 
 def reply_of(events: list) -> Reply:
     """The bot's reply to the last user message of a tracker's events."""
     last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
     bots = [e for e in events[last_user + 1 :] if e.get("event") == "bot"]
-    texts, units, honest, profile = [], [], False, {}
+    texts, units, honest, profile, offered = [], [], False, {}, []
     for event in bots:
         metadata = event.get("metadata") or {}
         profile = profile or dict(metadata.get(PROFILE_KEY) or {})
         texts.append(event.get("text") or "")
         if metadata.get(UNIT_KEY):
             units.append(metadata[UNIT_KEY])
+        offered.extend(metadata.get(OFFERED_KEY) or ())
         honest = honest or bool(metadata.get(ABSTAINED_KEY)) or metadata.get("utter_action") == OUT_OF_SCOPE_RESPONSE
         honest = honest or (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE)
-    return Reply("\n".join(texts), tuple(units), honest, profile)
+    return Reply("\n".join(texts), tuple(units), honest, profile, tuple(offered))
 
 
 def has_fact(text: str, facts: tuple) -> bool:
@@ -114,6 +120,7 @@ def score(items: list, replies: dict) -> dict:
     """The figures of one set of items (one half), given each item's Reply by id."""
     topics = defaultdict(lambda: {"total": 0, "top1": 0, "key_fact": 0})
     answerable = top1 = facts = unanswerable = honest = 0
+    abstained = one_tap = offered_beside = 0
     misses = []
     for item in items:
         if item.kind == "compound" or item.id not in replies:
@@ -126,17 +133,24 @@ def score(items: list, replies: dict) -> dict:
             top1, facts = top1 + hit, facts + fact
             row = topics[item.topic]
             row["total"], row["top1"], row["key_fact"] = row["total"] + 1, row["top1"] + hit, row["key_fact"] + fact
+            if reply.honest:
+                abstained += 1
+                one_tap += any(u in item.units for u in reply.offered)
             if not hit:
                 misses.append({"id": item.id, "expected": list(item.units), "answered": list(reply.units)})
         else:
             unanswerable += 1
             honest += reply.honest
+            offered_beside += len(reply.offered)
     return {
         "answerable": answerable,
         "top1": _share(top1, answerable),
         "key_fact": _share(facts, answerable),
         "unanswerable": unanswerable,
         "honest": _share(honest, unanswerable),
+        "answerable_abstained": abstained,
+        "one_tap": _share(one_tap, abstained),
+        "offered_per_unanswerable": round(offered_beside / unanswerable, 2) if unanswerable else None,
         "per_topic": {
             topic: dict(
                 row, top1_share=_share(row["top1"], row["total"]), key_fact_share=_share(row["key_fact"], row["total"])
@@ -168,13 +182,13 @@ def measure(client: RasaClient, items: list) -> dict:
 def summary(report: dict) -> str:
     lines = [
         f"{'moitié':10s} {'top-1':>6s} {'fait clé':>9s} {'honnête':>8s} {'questions':>10s} "
-        f"{'composés : réponses':>20s} {'F1 profil':>10s}"
+        f"{'composés : réponses':>20s} {'F1 profil':>10s} {'à un clic':>10s}"
     ]
     for half in dev_set.HALVES:
         r, c = report[half], report[half]["compound"]
         lines.append(
             f"{half:10s} {r['top1']!s:>6s} {r['key_fact']!s:>9s} {r['honest']!s:>8s} {r['answerable']:>10d} "
-            f"{c['answered']!s:>20s} {c['profile_f1']!s:>10s}"
+            f"{c['answered']!s:>20s} {c['profile_f1']!s:>10s} {r['one_tap']!s:>10s}"
         )
     return "\n".join(lines)
 

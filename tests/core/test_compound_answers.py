@@ -184,3 +184,18 @@ def test_a_line_break_ends_a_sentence_and_an_answer_is_given_once(kb):
     assert len(answered) == 2 and answered[0] == answered[1]
     again = next(t for t in texts if t.startswith("« Où demander mon numéro EORI ? »"))
     assert "La réponse est celle donnée ci-dessus pour « Comment obtenir un numéro EORI ? »" in again
+
+
+def test_a_question_of_a_compound_message_without_a_reliable_answer_offers_one_nearest_entry(kb):
+    question = "Pour des moules congelées en Patagonie, crédit documentaire ou garantie bancaire ?"
+    text = f"Nous sommes 40 à Angers, on fait des machines agricoles. {question} Comment obtenir un numéro EORI ?"
+    _, messages = compound_answers.answer(kb, text, {"headcount": "40"}, {})
+    [honest] = [m for m in messages if (m.get("metadata") or {}).get(unit_answers.ABSTAINED_KEY)]
+    assert honest["text"].startswith(f"« {question} »\n{replies.NOT_IN_KNOWLEDGE}")
+    [offered] = honest["metadata"][unit_answers.OFFERED_KEY]
+    # Alone, the question gets two entries; inside a compound message, one of them.
+    assert offered in ("faq:credit-documentaire", "faq:stand-by-garanties")
+    entry, adviser = honest["buttons"]
+    assert entry["title"] == kb.get("faq", offered.split(":")[1])["question"]
+    assert adviser["payload"] == replies.payload("request_adviser")
+    assert messages[-1]["metadata"][unit_answers.UNIT_KEY] == "faq:eori-obtenir"

@@ -192,3 +192,58 @@ def test_a_point_of_a_named_difficulty_gets_the_entry_written_for_it_not_the_sum
     # The difficulty named alone, with no entry the ranker is sure of, keeps its summary.
     _, messages = intent_table.answer_message(kb, "ask_obstacle", {"obstacle": "tva"}, {}, "la TVA à l'export")
     assert _unit(messages) == "obstacle:tva"
+
+
+def _offered(message):
+    return (message.get("metadata") or {}).get(unit_answers.OFFERED_KEY, [])
+
+
+ADVISER = {"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")}
+
+
+def test_the_honest_reply_offers_the_two_nearest_entries_one_tap_away(kb):
+    # Two FAQ entries named by their subjects, in a question about goods and a place that
+    # knowledge/ does not hold: nothing reliable, both entries near.
+    text = "Pour des moules congelées en Patagonie, crédit documentaire ou garantie bancaire ?"
+    assert unit_answers.decide(kb, text).kind == "none"
+    _, [message] = answer_router.answer_by_ranker(kb, text)
+    assert message["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    assert message["text"].endswith(" Voici ce qui s'en rapproche le plus dans ma base :")
+    assert message["metadata"][unit_answers.ABSTAINED_KEY] is True
+    offered = _offered(message)
+    assert sorted(offered) == ["faq:credit-documentaire", "faq:stand-by-garanties"]
+    *entries, adviser = message["buttons"]
+    assert adviser == ADVISER
+    assert [b["title"] for b in entries] == [kb.get("faq", u.split(":")[1])["question"] for u in offered]
+    # Each button leads to the entry it names.
+    for button, unit in zip(entries, offered):
+        assert _unit(unit_answers.answer_text(kb, button["payload"])[1]) == unit
+
+
+def test_the_honest_reply_offers_nothing_when_nothing_matches_or_only_noise(kb):
+    plain = unit_answers.no_reliable_answer(kb, "le zorglub des moules en Patagonie orientale ?")
+    # Ranked candidates meeting the question on one word (« demain ») are noise.
+    text = "Quel temps fera-t-il à Brest demain ?"
+    assert unit_answers.ranker_for(kb).rank(text, 1)
+    assert unit_answers.nearest(kb, text) == []
+    for [message] in (plain, unit_answers.no_reliable_answer(kb, text)):
+        assert message["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+        assert message["text"].endswith("vous pouvez aussi la formuler autrement.")
+        assert message["buttons"] == [ADVISER]
+        assert message["metadata"] == {unit_answers.ABSTAINED_KEY: True}
+    # A payload is no question: nothing offered either.
+    assert unit_answers.nearest(kb, replies.payload("ask_programme", programme="vie")) == []
+
+
+def test_the_card_of_the_named_difficulty_is_one_of_the_two_entries_and_not_offered_twice(kb):
+    text = "Pour les salons et foires internationaux, faut-il un transitaire et un entrepôt sous douane ?"
+    # The difficulty's own summary is among the nearest units: its card already offers it.
+    assert "obstacle:salons" in [u.id for u in unit_answers.nearest(kb, text)]
+    _, [message] = answer_router.answer_obstacle(kb, "salons", text)
+    assert message["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    assert "Voici le sujet général, puis ce qui s'en rapproche le plus" in message["text"]
+    card, entry, adviser = message["buttons"]
+    assert card["payload"] == replies.payload("ask_obstacle", obstacle="salons")
+    assert entry["payload"] != card["payload"] and adviser == ADVISER
+    offered = _offered(message)
+    assert len(offered) == 2 and offered[0] == "obstacle:salons" and offered[1].startswith("faq:")

@@ -84,3 +84,52 @@ def test_compound_messages_count_the_questions_answered_and_the_profile_facts_re
     assert (scored["questions"], scored["answered"]) == (2, 0.5)
     # Read: headcount, target ma, served be and fr (4); expected: headcount, region, be, ma (4); 3 in common.
     assert scored["profile_f1"] == 0.75
+
+
+def test_the_units_an_honest_reply_offers_are_read_from_its_metadata():
+    reply = dev_eval.reply_of(
+        _events(
+            {
+                "text": f"« q1 »\n{NOT_IN_KNOWLEDGE}…",
+                "metadata": {"abstained": True, "offered_units": ["obstacle:tva", "faq:a"]},
+            },
+            {"text": f"« q2 »\n{NOT_IN_KNOWLEDGE}…", "metadata": {"abstained": True, "offered_units": ["faq:b"]}},
+            {"text": "Réponse", "metadata": {"answer_unit": "faq:c"}},
+        )
+    )
+    assert reply.honest and reply.offered == ("obstacle:tva", "faq:a", "faq:b") and reply.units == ("faq:c",)
+    assert dev_eval.reply_of(_events({"text": "Réponse", "metadata": {"answer_unit": "faq:c"}})).offered == ()
+
+
+def test_one_tap_counts_the_honest_replies_to_answerable_questions_that_offer_the_right_unit():
+    items = [
+        Item("a", "douane", "q1", "answerable", units=("faq:a",)),
+        Item("b", "douane", "q2", "answerable", units=("faq:b", "faq:c")),
+        Item("c", "douane", "q3", "answerable", units=("faq:d",)),
+        Item("d", "douane", "q4", "answerable", units=("faq:e",)),
+        Item("e", "tva", "q5", "unanswerable"),
+        Item("f", "tva", "q6", "out_of_scope"),
+    ]
+    replies = {
+        "a": dev_eval.Reply("pas d'information", (), True, offered=("faq:z", "faq:a")),
+        "b": dev_eval.Reply("pas d'information", (), True, offered=("faq:c",)),
+        "c": dev_eval.Reply("pas d'information", (), True, offered=("faq:z",)),
+        # Answered, not honest: its buttons do not count.
+        "d": dev_eval.Reply("réponse", ("faq:z",), False, offered=("faq:e",)),
+        "e": dev_eval.Reply("pas d'information", (), True, offered=("faq:y", "faq:x")),
+        "f": dev_eval.Reply("hors sujet", (), True),
+    }
+    scored = dev_eval.score(items, replies)
+    assert (scored["answerable_abstained"], scored["one_tap"]) == (3, 0.667)
+    assert scored["offered_per_unanswerable"] == 1.0
+    no_honest = dev_eval.score(items[3:4], {"d": replies["d"]})
+    assert (no_honest["answerable_abstained"], no_honest["one_tap"]) == (0, None)
+
+
+def test_the_summary_prints_one_tap_for_both_halves():
+    half = {"top1": 0.5, "key_fact": 0.5, "honest": 0.8, "answerable": 10, "one_tap": 0.667}
+    half["compound"] = {"answered": 0.7, "profile_f1": 0.9}
+    lines = dev_eval.summary({"tuning": half, "heldout": dict(half, one_tap=None)}).splitlines()
+    assert lines[0].split()[-3:] == ["à", "un", "clic"]
+    assert lines[1].startswith("tuning") and lines[1].split()[-1] == "0.667"
+    assert lines[2].startswith("heldout") and lines[2].split()[-1] == "None"
