@@ -135,7 +135,7 @@ def _advice_reply(kb: KnowledgeBase, unit) -> list:
     return [
         replies.cited_message(
             [obstacle["advice"][n - 1], replies.cite(obstacle)],
-            [dict(more, title=f"En savoir plus : {more['title'].lower()}")],
+            [dict(more, title=f"En savoir plus : {more['title']}")],
         )
     ]
 
@@ -261,7 +261,7 @@ def no_reliable_answer(
     buttons, offered_ids = [], []
     if related:
         card = replies.card_button(kb, *related)
-        buttons.append(dict(card, title=f"En savoir plus : {card['title'].lower()}"))
+        buttons.append(dict(card, title=f"En savoir plus : {card['title']}"))
         offered_ids.append(answer_units.unit_id(*related))
     # The card is one of the entries offered: a reply with a card offers one unit fewer.
     near = [u for u in nearest(kb, text, offered) if unit_payload(u) not in {b["payload"] for b in buttons}]

@@ -157,6 +157,8 @@ def test_a_named_country_whose_card_does_not_hold_the_point_asked_gets_the_hones
     _, messages = answer_router.answer_country(kb, "Chine", "Comment importer une voiture de collection de Chine ?")
     assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
     assert messages[0]["buttons"][0]["payload"] == replies.payload("ask_country", country="cn")
+    # A country is a proper noun: the button keeps its capital.
+    assert messages[0]["buttons"][0]["title"] == "En savoir plus : Chine"
     country_id, _ = answer_router.answer_country(kb, "Chine", "exporter en Chine")
     assert country_id == "cn"
 
