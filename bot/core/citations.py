@@ -13,8 +13,9 @@ A citation holds every source its fact rests on, but the sentence lists at most 
 them (for one record, its first two), then says how many others there are (« — et 9 autres
 sources »): an overview of twelve programmes does not end on twelve addresses. The full list
 travels beside the text as data (`as_json`, the metadata `SOURCES_KEY` of a bot message,
-bot/core/replies.py `cited_message`), where the website shows it behind « Toutes les
-sources ».
+bot/core/replies.py `cited_message`), with each page's title, where the website shows it
+behind « Toutes les sources », and the messaging channels behind a button of that name or
+the reply « sources » (bot/rasa_server/channels/all_sources.py).
 
 Channels without rich display keep that sentence as it is. `parse` takes it apart again for
 the website's older messages, which carry no such data: a message can hold several
@@ -61,9 +62,15 @@ class Citation:
     # Sources the sentence counts without their address: only in a citation read back from
     # a text, whose full list travelled as data.
     unlisted: int = 0
+    # One per url: the page's title in knowledge/, or None. The sentence never shows it, so a
+    # citation read back from its text (without titles) is still the same citation.
+    titles: tuple = field(default=(), compare=False)
 
     def page_date(self, position: int) -> dt.date | None:
         return self.page_dates[position] if position < len(self.page_dates) else None
+
+    def title(self, position: int) -> str | None:
+        return self.titles[position] if position < len(self.titles) else None
 
     @property
     def listed(self) -> list[str]:
@@ -83,6 +90,7 @@ class Citation:
             "official": self.official,
             "page_dates": [d.isoformat() if d else None for d in (self.page_date(i) for i in range(len(self.urls)))],
             "page_labels": [french_date(d) if d else None for d in (self.page_date(i) for i in range(len(self.urls)))],
+            "titles": [self.title(i) for i in range(len(self.urls))],
             "shown": len(self.listed),
             "unlisted": self.unlisted,
             # The sentence as the text shows it: where a channel cuts a message into
@@ -122,6 +130,7 @@ def of_record(record: dict, limit: int = 2) -> Citation:
         page_dates=tuple(s.get("page_date") for s in ordered),
         official=is_official(record),
         shown=min(limit, MAX_SHOWN, len(ordered)),
+        titles=tuple(s.get("title") for s in ordered),
     )
 
 
@@ -129,12 +138,13 @@ def of_records(records: list) -> Citation:
     """One citation for a group of records (an overview): the best source of each, the
     sentence listing those of the first MAX_SHOWN records, dated by the oldest verification;
     unofficial only when every record is."""
-    urls, dates = [], []
+    urls, dates, titles = [], [], []
     for record in records:
         best = of_record(record, limit=1)
         if best.urls[0] not in urls:
             urls.append(best.urls[0])
             dates.append(best.page_dates[0])
+            titles.append(best.titles[0])
     oldest = min(r["verified_on"] for r in records)
     return Citation(
         urls=urls,
@@ -143,6 +153,7 @@ def of_records(records: list) -> Citation:
         page_dates=tuple(dates),
         official=any(is_official(r) for r in records),
         shown=min(MAX_SHOWN, len(urls)),
+        titles=tuple(titles),
     )
 
 

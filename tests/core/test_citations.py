@@ -35,6 +35,7 @@ def test_several_urls_and_first_of_the_month():
         "official": True,
         "page_dates": [None, None],
         "page_labels": [None, None],
+        "titles": [None, None],
         "shown": 2,
         "unlisted": 0,
         "line": "Sources : https://a.example/x,12 ; http://b.example/y?z=1 (vérifié le 1er août 2025)",

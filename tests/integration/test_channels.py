@@ -124,7 +124,13 @@ async def test_socketio_keeps_the_conversation_across_a_reconnection(rasa_server
     assert await first.start(session_id) == session_id
     answer = await first.say(AP_QUESTION, session_id, page="/accueil")
     assert_programme_text(kb, "\n\n".join(m["text"] for m in answer), AP)
-    assert [q["payload"] for q in answer[-1]["quick_replies"]] == follow_up_payloads(AP)
+    quick = answer[-1]["quick_replies"]
+    assert [q["payload"] for q in quick[:-1]] == follow_up_payloads(AP)
+    # The text lists two of the programme's sources: the others are one tap away.
+    assert quick[-1]["title"] == layout.ALL_SOURCES_TITLE
+    await first.client.emit("user_uttered", {"message": quick[-1]["payload"], "session_id": session_id})
+    listed = await asyncio.wait_for(first.replies.get(), 120)
+    assert listed["text"].startswith("Toutes les sources de cette réponse (")
     await first.client.disconnect()
 
     # A reload: another socket, the same session id, a follow-up that needs the context.
@@ -178,9 +184,15 @@ def test_telegram_answers_in_one_message_with_its_buttons_one_per_row(rasa_serve
     assert_programme_text(kb, sent[0]["text"], AP)
     assert SOURCE.search(sent[0]["text"].splitlines()[-1])
     rows = json.loads(sent[0]["reply_markup"])["inline_keyboard"]
-    assert [len(row) for row in rows] == [1, 1, 1, 1]
-    assert [row[0]["callback_data"] for row in rows] == follow_up_payloads(AP)
+    assert [len(row) for row in rows] == [1, 1, 1, 1, 1]
+    assert [row[0]["callback_data"] for row in rows[:-1]] == follow_up_payloads(AP)
     assert all(len(row[0]["callback_data"].encode()) <= 64 for row in rows)
+    # The text lists two of the programme's sources: a tap sends them all, without a turn.
+    assert rows[-1][0]["text"] == layout.ALL_SOURCES_TITLE
+    telegram_post(rasa_server, telegram_tap(chat_id, rows[-1][0]["callback_data"]))
+    listed = telegram_sent(fake_platforms, chat_id)[1]["text"]
+    assert listed.count("\n") == len(kb.get("programme", AP)["sources"])
+    assert user_texts(rasa_server, str(chat_id)) == [AP_QUESTION]
 
 
 def test_telegram_refuses_an_update_without_the_secret_token(rasa_server, fake_platforms):
@@ -260,7 +272,8 @@ def test_slack_answers_a_direct_message_with_blocks_and_a_button_click(rasa_serv
     assert_programme_text(kb, "\n\n".join(sections), "vie")
     assert all(len(s) <= layout.SLACK_SECTION_LIMIT for s in sections)
     elements = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
-    assert [e["value"] for e in elements] == follow_up_payloads("vie")
+    assert [e["value"] for e in elements[:-1]] == follow_up_payloads("vie")
+    assert elements[-1]["text"]["text"] == layout.ALL_SOURCES_TITLE
     assert all(len(e["text"]["text"]) <= 75 for e in elements)
 
     # A click on « Combien ? » comes back as an interactive payload, form-encoded.
@@ -365,11 +378,13 @@ def test_messenger_answers_within_its_limits_and_reads_a_quick_reply(rasa_server
     sent = messenger_messages(fake_platforms, psid)
     assert all(len(m["text"]) <= layout.MESSENGER_TEXT_LIMIT for m in sent)
     assert_programme_text(kb, "\n".join(m["text"] for m in sent), AP)
-    # « Comment faire la demande ? » is over Messenger's 20 characters: numbered choices.
+    # « Comment faire la demande ? » is over Messenger's 20 characters: numbered choices,
+    # « Toutes les sources » last.
     quick = sent[-1]["quick_replies"]
-    assert [q["title"] for q in quick] == ["1", "2", "3", "4"]
-    assert [q["payload"] for q in quick] == follow_up_payloads(AP)
+    assert [q["title"] for q in quick] == ["1", "2", "3", "4", "5"]
+    assert [q["payload"] for q in quick[:-1]] == follow_up_payloads(AP)
     assert "3. Comment faire la demande ?" in sent[-1]["text"]
+    assert f"5. {layout.ALL_SOURCES_TITLE}" in sent[-1]["text"]
 
     before = len(sent)
     messenger_post(rasa_server, [messenger_event(psid, "2", quick_reply=quick[1]["payload"])])
@@ -438,7 +453,7 @@ def test_whatsapp_numbers_the_choices_and_answering_2_picks_the_second(rasa_serv
     assert_programme_text(kb, "\n\n".join(bodies), AP)
     assert any(SOURCE.search(body) for body in bodies), "la ligne des sources n'est pas coupée"
     assert bodies[-1].endswith(
-        "1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
+        f"{layout.ALL_SOURCES_HINT}\n\n1. Suis-je éligible ?\n2. Combien ?\n3. Comment faire la demande ?\n"
         f"4. Qui contacter ?\n\n{layout.CHOOSE_BY_NUMBER}"
     )
 
@@ -547,7 +562,8 @@ def test_teams_answers_with_a_hero_card_and_a_click_on_it(rasa_server, fake_plat
     assert sent["recipient"]["id"] == f"29:{conversation}"
     assert_programme_text(kb, sent["text"], AP)
     buttons = sent["attachments"][0]["content"]["buttons"]
-    assert [b["text"] for b in buttons] == follow_up_payloads(AP)
+    assert [b["text"] for b in buttons[:-1]] == follow_up_payloads(AP)
+    assert buttons[-1]["title"] == layout.ALL_SOURCES_TITLE
     assert {b["type"] for b in buttons} == {"messageBack"}
     assert buttons[1]["displayText"] == "Combien ?"
     asked = fake_platforms.received("botframework-token")[-1]["form"]

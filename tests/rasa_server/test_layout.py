@@ -288,3 +288,90 @@ def test_teams_sends_plain_text_and_at_most_six_buttons_per_card(kb):
         "text": '/ask_region_support{"region":"r0"}',
     }
     assert json.dumps(activity, ensure_ascii=False).encode("utf-8").__len__() < 28 * 1024
+
+
+# --- « Toutes les sources » ---------------------------------------------------------------------
+
+
+def _cited(kb, pid: str) -> dict:
+    [message] = replies.programme_details(kb, pid)
+    [data] = message["metadata"][citations.SOURCES_KEY]
+    return data
+
+
+def test_the_button_follows_an_answer_whose_text_leaves_sources_out(kb):
+    [overview] = replies.financing_overview(kb)
+    sources = layout.cited(overview["metadata"])
+    buttons = layout.with_all_sources(overview["buttons"], sources)
+    assert buttons[:-1] == overview["buttons"]
+    assert buttons[-1]["title"] == "Toutes les sources"
+    # Within Telegram's callback data and Messenger's 20-character titles, as it is.
+    assert layout.callback_data(buttons[-1]["payload"]) == buttons[-1]["payload"]
+    assert len(buttons[-1]["title"]) <= layout.MESSENGER_TITLE_LIMIT
+    assert layout.requested_sources(buttons[-1]["payload"]) == [layout.sources_key(sources)]
+
+
+def test_no_button_when_the_text_lists_every_source(kb):
+    one = next(r for r in kb.all("faq") if len(r["sources"]) == 1)
+    [message] = replies.faq_answer(kb, one["id"])
+    sources = layout.cited(message["metadata"])
+    assert sources and not layout.hides_sources(sources)
+    assert layout.with_all_sources(message.get("buttons", []), sources) == message.get("buttons", [])
+    assert layout.cited({}) == [] and layout.cited({citations.SOURCES_KEY: "pas une liste"}) == []
+
+
+def test_the_key_names_the_sources_whoever_computes_it(kb):
+    ap, vie = _cited(kb, "assurance-prospection"), _cited(kb, "vie")
+    assert layout.sources_key([ap]) == layout.sources_key([json.loads(json.dumps(ap))])
+    assert layout.sources_key([ap]) != layout.sources_key([vie])
+    assert layout.requested_sources("Quelles aides ?") is None
+    assert layout.requested_sources(layout.ALL_SOURCES_PREFIX) is None
+
+
+def test_the_full_list_numbers_every_source_with_title_address_and_dates():
+    sources = [
+        {
+            "urls": ["https://a.example/", "https://b.example/", "https://c.example/"],
+            "titles": ["Page A", None, "Page C"],
+            "page_labels": [None, "3 mars 2025", None],
+            "verified_label": "27 novembre 2026",
+            "official": True,
+            "shown": 2,
+        },
+        {
+            "urls": ["https://b.example/", "https://d.example/"],
+            "titles": [None, "Blog D"],
+            "page_labels": [None, None],
+            "verified_label": "1er décembre 2026",
+            "official": False,
+            "shown": 1,
+        },
+    ]
+    assert layout.all_sources_text(sources) == (
+        "Toutes les sources de cette réponse (4) :\n"
+        "1. Page A : https://a.example/ (vérifié le 27 novembre 2026)\n"
+        "2. https://b.example/ (page du 3 mars 2025, vérifié le 27 novembre 2026)\n"
+        "3. Page C : https://c.example/ (vérifié le 27 novembre 2026)\n"
+        "4. Blog D : https://d.example/ (source non officielle, vérifié le 1er décembre 2026)"
+    )
+
+
+def test_replying_sources_asks_for_those_of_the_latest_answers(kb):
+    ap, vie = _cited(kb, "assurance-prospection"), _cited(kb, "vie")
+    latest = [{citations.SOURCES_KEY: [ap]}, {}, {citations.SOURCES_KEY: [vie]}]
+    wanted = layout.all_sources_payload([layout.sources_key([ap]), layout.sources_key([vie])])
+    for typed in ("sources", "Sources.", "  toutes les sources !", "SOURCE", "les sources"):
+        assert layout.sources_asked(typed, latest) == wanted, typed
+    for typed in ("", "2", "sources de financement", "merci"):
+        assert layout.sources_asked(typed, latest) is None, typed
+    assert layout.sources_asked("sources", [{}, {choices.KEY: {}}]) is None
+
+
+def test_without_buttons_the_line_on_sources_follows_the_text(kb):
+    numbered = [choices.Choice(1, "/a"), choices.Choice(2, "/b")]
+    buttons = [{"title": "Détails", "payload": "/a"}, {"title": "Combien ?", "payload": "/b"}]
+    text = layout.plain_text("Réponse.\n\nSources : …", buttons, numbered, True, sources_left_out=True)
+    assert text == (
+        f"Réponse.\n\nSources : …\n\n{layout.ALL_SOURCES_HINT}\n\n1. Détails\n2. Combien ?\n\n{layout.CHOOSE_BY_NUMBER}"
+    )
+    assert layout.ALL_SOURCES_HINT not in layout.plain_text("Réponse.", buttons, numbered, True)

@@ -7,10 +7,8 @@ Rasa message's id, and a delivery already processed is not processed again."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
-import itertools
 import json
 
 import aiohttp
@@ -20,11 +18,9 @@ from sanic import Sanic
 from bot.rasa_server.channels import replay
 from bot.rasa_server.channels.facebook import FacebookInput
 from bot.rasa_server.channels.slack import SlackInput
-from bot.tools.processes import free_port
 from tests.integration import fake_platforms as fp
 from tests.support.channel_requests import messenger_body, messenger_event, slack_direct_message, slack_headers
-
-_apps = itertools.count()
+from tests.support.channel_servers import serving
 
 
 class Clock:
@@ -33,21 +29,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@contextlib.asynccontextmanager
-async def serving(channel, name: str, on_new_message):
-    """The channel's webhook on a Sanic server of this test, on a free loopback port: its URL."""
-    app = Sanic(f"replay_test_{next(_apps)}")
-    app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{name}")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await server.startup()
-    await server.start_serving()
-    try:
-        yield f"http://127.0.0.1:{port}/webhooks/{name}/webhook"
-    finally:
-        await server.close()
 
 
 @pytest.fixture
@@ -59,8 +40,6 @@ def platforms():
 @pytest.fixture
 async def messenger(platforms, monkeypatch):
     """(url of the webhook, the messages the turns were given)."""
-    # Sanic 21.12 rewrites its request handling when an app starts, and fails to rewrite
-    # it again for the next app of the process, unless in test mode (as sanic-testing does).
     monkeypatch.setattr(Sanic, "test_mode", True)
     turns = []
 
@@ -76,8 +55,8 @@ async def messenger(platforms, monkeypatch):
             "api_url": f"{platforms.url}/facebook",
         }
     )
-    async with serving(channel, "facebook", on_new_message) as url:
-        yield url, turns
+    async with serving(channel.blueprint(on_new_message), "facebook") as base:
+        yield f"{base}/webhooks/facebook/webhook", turns
 
 
 async def post(url: str, events: list) -> int:
@@ -184,8 +163,8 @@ async def slack(platforms, monkeypatch):
             "api_url": f"{platforms.url}/slack/api/",
         }
     )
-    async with serving(channel, "slack", on_new_message) as url:
-        yield url, turns, ended
+    async with serving(channel.blueprint(on_new_message), "slack") as base:
+        yield f"{base}/webhooks/slack/webhook", turns, ended
 
 
 async def post_slack(url: str, body: str) -> int:

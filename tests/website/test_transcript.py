@@ -37,6 +37,7 @@ def test_clicked_payloads_become_the_button_titles():
             "official": True,
             "page_dates": [None],
             "page_labels": [None],
+            "titles": [None],
             "shown": 1,
             "unlisted": 0,
             "line": "Source : https://a.example/ (vérifié le 2 mars 2026)",

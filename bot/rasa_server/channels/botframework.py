@@ -106,6 +106,7 @@ class BotFrameworkOutput(BotFramework):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
+        buttons = layout.with_all_sources(buttons, layout.cited(message))
         if text or buttons:
             for part in layout.teams_activities(text, buttons):
                 await self.send(self.prepare_message(recipient_id, part))

@@ -116,6 +116,7 @@ class MessengerOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
+        buttons = layout.with_all_sources(buttons, layout.cited(message))
         if text or buttons:
             await self.send_text_with_buttons(recipient_id, text, buttons, **message)
         await super().send_response(recipient_id, message)

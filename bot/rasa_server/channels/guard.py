@@ -7,6 +7,9 @@ reaching the model; invisible control characters are removed), and a turn that p
 answer at all — the action server is down: Rasa logs the error and carries on — gets a
 polite one on the same channel.
 
+A request for an answer's sources (« Toutes les sources ») is answered by the channel from
+the conversation's record, without a turn (bot/rasa_server/channels/all_sources.py).
+
 A turn that fails is logged with its traceback (the message's text masked in it, unless
 BOUSSOLE_LOG_MESSAGES=1); a cancelled turn (Sanic's request timeout, a server stopping)
 is logged and cancelled for real: asyncio.CancelledError is never swallowed.
@@ -25,6 +28,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.config import settings
 from bot.rasa_server import message_checks
+from bot.rasa_server.channels import all_sources
 
 log = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -100,12 +104,16 @@ def guarded(on_new_message: Handler, limit: int | None = None) -> Handler:
 
 
 def guarded_channel(cls):
-    """Class decorator for an InputChannel: its blueprint gets the guarded handler."""
+    """Class decorator for an InputChannel: its blueprint gets the guarded handler, which
+    answers a request for an answer's sources itself."""
     blueprint = cls.blueprint
 
     @functools.wraps(blueprint)
     def wrapper(self, on_new_message: Handler):
-        return blueprint(self, guarded(on_new_message))
+        conversations = all_sources.Conversations()
+        built = blueprint(self, guarded(all_sources.answering(on_new_message, conversations)))
+        conversations.blueprint = built
+        return built
 
     cls.blueprint = wrapper
     return cls

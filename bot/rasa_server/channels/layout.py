@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 
 from bot.core.choices import Choice
+from bot.core.citations import SOURCES_KEY
+from bot.core.text import words
 
 ELLIPSIS = "…"
 CHOOSE_BY_NUMBER = "Pour choisir, répondez par son numéro (par exemple « 2 »)."
@@ -80,6 +83,99 @@ def _numbers(buttons: Sequence[dict], choices: Sequence[Choice]) -> list[int]:
     return list(range(1, len(buttons) + 1))
 
 
+# --- « Toutes les sources » -----------------------------------------------------------------
+#
+# An answer's text lists the two or three sources that carry it and counts the others; the
+# message's metadata holds them all (bot/core/citations.py). Where the platform has buttons,
+# a « Toutes les sources » button follows the answer's own; where it has none, a line asks
+# to reply « sources ». Either way the request names the answer's sources by their key, and
+# bot/rasa_server/channels/all_sources.py answers it from the conversation's record.
+
+ALL_SOURCES_TITLE = "Toutes les sources"
+# Not an intent: the channels answer it themselves, it never reaches the model. Short
+# enough for Telegram's 64 bytes of callback_data with two keys.
+ALL_SOURCES_PREFIX = "/all_sources:"
+_KEY_LENGTH = 16
+ALL_SOURCES_HINT = "Pour voir toutes les sources de cette réponse, répondez « sources »."
+SOURCES_GONE = "Je ne retrouve plus les sources de ce message : posez-moi de nouveau votre question."
+# What a user of a platform without buttons types to get them (accents and case aside).
+_SOURCES_REPLIES = {"sources", "source", "toutes les sources", "les sources"}
+
+
+def cited(message: Mapping) -> list[dict]:
+    """The citations a bot message carries beside its text (`as_json` of each)."""
+    sources = message.get(SOURCES_KEY)
+    return [c for c in sources if isinstance(c, dict)] if isinstance(sources, list) else []
+
+
+def hides_sources(sources: Sequence[Mapping]) -> bool:
+    """True when the text leaves some of these sources out (it only counts them)."""
+    return any(len(c.get("urls") or []) > c.get("shown", len(c.get("urls") or [])) for c in sources)
+
+
+def sources_key(sources: Sequence[Mapping]) -> str:
+    """What names a message's sources in a request for them: a digest of the addresses and
+    dates, so that it is the same whichever Rasa server computes it, and needs no id."""
+    content = json.dumps([[c.get("urls"), c.get("verified_on")] for c in sources], ensure_ascii=False)
+    return payload_digest(content)[:_KEY_LENGTH]
+
+
+def all_sources_payload(keys: Sequence[str]) -> str:
+    return ALL_SOURCES_PREFIX + ",".join(keys)
+
+
+def requested_sources(text: str | None) -> list[str] | None:
+    """The keys a « Toutes les sources » request names, or None for any other message."""
+    if not text or not text.startswith(ALL_SOURCES_PREFIX):
+        return None
+    keys = [k for k in text[len(ALL_SOURCES_PREFIX) :].split(",") if k]
+    return keys or None
+
+
+def with_all_sources(buttons: Sequence[dict], sources: Sequence[Mapping]) -> list[dict]:
+    """The message's buttons, then « Toutes les sources » when its text leaves some out."""
+    buttons = list(buttons)
+    if hides_sources(sources):
+        buttons.append({"title": ALL_SOURCES_TITLE, "payload": all_sources_payload([sources_key(sources)])})
+    return buttons
+
+
+def sources_asked(text: str | None, latest: Sequence[Mapping]) -> str | None:
+    """On a platform without buttons: the request for the sources of the bot's latest
+    messages (their metadata, in order) when the user replied « sources » and one of them
+    leaves some out; else None (the message is the model's to read)."""
+    if " ".join(words(text or "")) not in _SOURCES_REPLIES:
+        return None
+    keys = [sources_key(cited(m)) for m in latest if hides_sources(cited(m))]
+    return all_sources_payload(list(dict.fromkeys(keys))) if keys else None
+
+
+def _checked(citation: Mapping, position: int) -> str:
+    pages = citation.get("page_labels") or []
+    page = pages[position] if position < len(pages) else None
+    parts = [] if citation.get("official", True) else ["source non officielle"]
+    if page:
+        parts.append(f"page du {page}")
+    parts.append(f"vérifié le {citation.get('verified_label')}")
+    return ", ".join(parts)
+
+
+def all_sources_text(sources: Sequence[Mapping]) -> str:
+    """Every source of the citations, numbered, each with its title, its address and the
+    day it was checked; an address cited twice is listed once."""
+    lines, seen = [], set()
+    for citation in sources:
+        titles = citation.get("titles") or []
+        for position, url in enumerate(citation.get("urls") or []):
+            if url in seen:
+                continue
+            seen.add(url)
+            title = titles[position] if position < len(titles) else None
+            where = f"{title} : {url}" if title else url
+            lines.append(f"{len(lines) + 1}. {where} ({_checked(citation, position)})")
+    return f"{ALL_SOURCES_TITLE} de cette réponse ({len(lines)}) :\n" + "\n".join(lines)
+
+
 # --- WhatsApp (Twilio): no buttons ---------------------------------------------------------
 
 # Twilio refuses a message body over 1 600 characters
@@ -87,12 +183,17 @@ def _numbers(buttons: Sequence[dict], choices: Sequence[Choice]) -> list[int]:
 TWILIO_BODY_LIMIT = 1600
 
 
-def plain_text(text: str, buttons: Sequence[dict], choices: Sequence[Choice], holds_last: bool) -> str:
+def plain_text(
+    text: str, buttons: Sequence[dict], choices: Sequence[Choice], holds_last: bool, sources_left_out: bool = False
+) -> str:
     """A message for a platform without buttons. The choices that a bare number picks (the
     bot's numbering, shared by the whole turn) are listed « 1. Détails »; when the message
     has none, its buttons are suggestions to type. The line on answering with the number
-    comes once, after the last choice of the turn."""
+    comes once, after the last choice of the turn. When the text leaves sources out, the
+    line on replying « sources » follows it, beside the source line."""
     parts = [text.strip()] if text and text.strip() else []
+    if sources_left_out:
+        parts.append(ALL_SOURCES_HINT)
     if choices:
         by_payload = {c.payload: c.number for c in choices}
         # A message whose choices are not its buttons (a recommendation numbers the

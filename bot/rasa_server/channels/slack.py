@@ -51,6 +51,7 @@ class SlackOutput(SlackBot):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
+        buttons = layout.with_all_sources(buttons, layout.cited(message))
         if text or buttons:
             for post in layout.slack_messages(text, buttons):
                 await self._post_message(channel=self.slack_channel or recipient_id, **post)

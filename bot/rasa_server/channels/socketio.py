@@ -6,6 +6,9 @@ With `session_persistence`, Rasa takes the conversation id from the client's
 Telegram chat id or a Slack user id and talk inside that person's conversation. Here the
 turn is filed under `sio-<id>`, while the replies still go to the room the client joined
 under its own id.
+
+An answer whose text leaves sources out gets a « Toutes les sources » quick reply, which
+sends back the full list (bot/rasa_server/channels/all_sources.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
+from bot.rasa_server.channels import layout
 from bot.rasa_server.channels.guard import guarded_channel
 
 PREFIX = "sio-"
@@ -34,6 +38,8 @@ class _RoomOfTheClient:
     async def send_response(self, recipient_id: str, message: dict) -> None:
         if recipient_id.startswith(PREFIX):
             recipient_id = recipient_id[len(PREFIX) :]
+        message = dict(message)
+        message["buttons"] = layout.with_all_sources(message.get("buttons") or [], layout.cited(message))
         await self._channel.send_response(recipient_id, message)
 
 

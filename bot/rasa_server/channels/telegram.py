@@ -11,7 +11,8 @@
   the conversation has shown;
 - « /start » (the first message of every Telegram user) greets; a photo or a sticker gets
   a French word instead of silence;
-- an answer is one message, its buttons one per row.
+- an answer is one message, its buttons one per row, then « Toutes les sources » when its
+  text leaves sources out (bot/rasa_server/channels/all_sources.py).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class TelegramOutput(RasaTelegramOutput):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
+        buttons = layout.with_all_sources(buttons, layout.cited(message))
         if text or buttons:
             chunks = layout.split_text(text, layout.TELEGRAM_TEXT_LIMIT) or [layout.CHOOSE_PROMPT]
             for chunk in chunks[:-1]:

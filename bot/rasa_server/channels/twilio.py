@@ -12,6 +12,8 @@
   numbers (`layout.plain_text`), and a bare « 2 » is sent on as the payload of the second,
   as a tap would send it (`choices.picked`); a message over Twilio's 1 600 characters is
   cut at paragraphs instead of refused;
+- an answer whose text leaves sources out says to reply « sources », and that reply gets
+  them all (bot/rasa_server/channels/all_sources.py);
 - a French word for a photo or a voice message instead of silence.
 """
 
@@ -102,7 +104,8 @@ class TwilioOutput(OutputChannel):
         text, buttons = message.pop("text", None) or "", message.pop("buttons", None) or []
         if text or buttons:
             numbered, holds_last = choices.read(message)
-            await self.send_plain(recipient_id, layout.plain_text(text, buttons, numbered, holds_last))
+            left_out = layout.hides_sources(layout.cited(message))
+            await self.send_plain(recipient_id, layout.plain_text(text, buttons, numbered, holds_last, left_out))
         await super().send_response(recipient_id, message)
 
 
@@ -190,7 +193,8 @@ class TwilioInput(RasaTwilioInput):
             await out_channel.send_plain(sender, layout.TEXT_ONLY)
             return response.text("", status=204)
         metadata = self.get_metadata(request) or {}
-        payload = choices.picked(text, await tracker_payloads.latest_bot_metadata(request, sender))
+        latest = await tracker_payloads.latest_bot_metadata(request, sender)
+        payload = choices.picked(text, latest) or layout.sources_asked(text, latest)
         if payload:
             # Kept for the conversation's reviewers, who would otherwise read the payload.
             text, metadata = payload, {**metadata, "typed": text}
