@@ -50,12 +50,15 @@ class Reply:
     honest: bool  # the honest reply, or the out-of-scope answer
     profile: dict = field(default_factory=dict)  # compound messages: the facts read
     offered: tuple = ()  # the units the honest reply offers as buttons, in order
+    intent: str = ""  # what the NLU read in the message, as « name confidence »
 
 
 def reply_of(events: list) -> Reply:
     """The bot's reply to the last user message of a tracker's events."""
     last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
     bots = [e for e in events[last_user + 1 :] if e.get("event") == "bot"]
+    parsed = (events[last_user].get("parse_data") or {}).get("intent") or {} if last_user >= 0 else {}
+    intent = f"{parsed.get('name', '')} {parsed.get('confidence', 0):.2f}" if parsed else ""
     texts, units, honest, profile, offered = [], [], False, {}, []
     for event in bots:
         metadata = event.get("metadata") or {}
@@ -66,7 +69,7 @@ def reply_of(events: list) -> Reply:
         offered.extend(metadata.get(OFFERED_KEY) or ())
         honest = honest or bool(metadata.get(ABSTAINED_KEY)) or metadata.get("utter_action") == OUT_OF_SCOPE_RESPONSE
         honest = honest or (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE)
-    return Reply("\n".join(texts), tuple(units), honest, profile, tuple(offered))
+    return Reply("\n".join(texts), tuple(units), honest, profile, tuple(offered), intent)
 
 
 def has_fact(text: str, facts: tuple) -> bool:
@@ -174,9 +177,39 @@ def ask_all(client: RasaClient, items: list, workers: int = 4) -> dict:
         return dict(pool.map(ask, items))
 
 
-def measure(client: RasaClient, items: list) -> dict:
-    replies = ask_all(client, items)
+def by_half(items: list, replies: dict) -> dict:
     return {half: score([i for i in items if i.half == half], replies) for half in dev_set.HALVES}
+
+
+def measure(client: RasaClient, items: list) -> dict:
+    return by_half(items, ask_all(client, items))
+
+
+def transcripts(items: list, replies: dict) -> list:
+    """What the assistant answered to each item of the TUNING half, to read its mistakes. The
+    held-out half is never written out: reading its replies would be tuning on it."""
+    rows = []
+    for item in items:
+        if item.half != "tuning" or item.id not in replies:
+            continue
+        reply = replies[item.id]
+        rows.append(
+            {
+                "id": item.id,
+                "topic": item.topic,
+                "label": item.label,
+                "kind": item.kind,
+                "text": item.text,
+                "expected": list(item.units),
+                "key_facts": list(item.key_facts),
+                "intent": reply.intent,
+                "answered": list(reply.units),
+                "honest": reply.honest,
+                "offered": list(reply.offered),
+                "reply": reply.text,
+            }
+        )
+    return rows
 
 
 def summary(report: dict) -> str:
@@ -197,12 +230,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.dev_eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rasa", default="http://127.0.0.1:5005", help="adresse du serveur Rasa")
     parser.add_argument("--token", default="", help="jeton de l'API de Rasa (BOUSSOLE_RASA_TOKEN)")
+    parser.add_argument(
+        "--transcripts",
+        type=Path,
+        help="écrit aussi les réponses de la moitié de réglage (jamais l'autre) ici",
+    )
     args = parser.parse_args(argv)
     items = dev_set.read(DEV)
+    replies = ask_all(RasaClient(args.rasa, args.token), items)
     report = {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
-        **measure(RasaClient(args.rasa, args.token), items),
+        **by_half(items, replies),
     }
+    if args.transcripts:
+        args.transcripts.write_text(
+            json.dumps(transcripts(items, replies), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     print(summary(report))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"devset-{dt.datetime.now():%Y%m%d-%H%M%S}.json"

@@ -133,3 +133,19 @@ def test_the_summary_prints_one_tap_for_both_halves():
     assert lines[0].split()[-3:] == ["à", "un", "clic"]
     assert lines[1].startswith("tuning") and lines[1].split()[-1] == "0.667"
     assert lines[2].startswith("heldout") and lines[2].split()[-1] == "None"
+
+
+def test_the_nlu_reading_of_the_message_is_kept_beside_the_reply():
+    events = _events({"text": "Réponse"})
+    events[2]["parse_data"] = {"intent": {"name": "ask_vat", "confidence": 0.8731}}
+    assert dev_eval.reply_of(events).intent == "ask_vat 0.87"
+
+
+def test_transcripts_hold_the_tuning_half_only():
+    items = [Item(f"x-{n:04d}", "tva", f"question {n}", "answerable", units=("faq:a",)) for n in range(20)]
+    halves = {item.id: item.half for item in items}
+    assert set(halves.values()) == {"tuning", "heldout"}  # the ids fall in both halves
+    replies = {item.id: dev_eval.Reply("réponse", ("faq:a",), False, intent="ask_vat 0.90") for item in items}
+    rows = dev_eval.transcripts(items, replies)
+    assert {row["id"] for row in rows} == {i for i, half in halves.items() if half == "tuning"}
+    assert rows[0]["intent"] == "ask_vat 0.90" and rows[0]["reply"] == "réponse"
