@@ -169,15 +169,19 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
         headcount = message_parts.headcount_in(statements)
         if headcount is not None:
             described["headcount"] = str(headcount)
-    if described.get("company_age") and message_parts.age_is_a_past_event(text):
+    age = described.get("company_age")
+    if age and (message_parts.age_is_a_past_event(text) or not message_parts.dates_the_company(kb, text, age)):
         del described["company_age"]
-    markets = message_parts.markets(kb, text)
-    if described.get("country") and kb.named("country", described["country"], "") == "fr":
-        del described["country"]  # the company's own country is no market
+    # The extractor's country is read by the same rules as the sentences: a market is wanted
+    # only where a clause says so, whatever found its name (« un client ukrainien nous a
+    # contactés » wants nothing).
+    named = described.pop("country", None)
+    is_a_country = bool(named) and kb.named("country", named, "") is not None
+    markets = message_parts.markets(kb, text, (named,) if is_a_country else ())
     if markets.wanted:
         described["country"] = markets.wanted[0]
-    elif described.get("country") and kb.named("country", described["country"], "") in markets.served:
-        del described["country"]
+    elif named and not is_a_country and message_parts.wanted_in(text, named):
+        described["country"] = named  # a zone (« l'Asie »)
     return described, markets
 
 

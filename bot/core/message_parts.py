@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import spacy
 
 from bot.core import quantities
-from bot.core.text import COMPANY_NOUNS, fold
+from bot.core.text import COMPANY_NOUNS, fold, words
 from bot.knowledge.snapshot import KnowledgeBase
 
 # At most this many questions of one message are answered, in order.
@@ -27,8 +27,8 @@ MAX_QUESTIONS = 3
 _SERVED = re.compile(
     r"\b(deja|vend(ons|s|ent|ions|ait)?|export(ons|e|ent|ions|ait)|livr(ons|e)|clients? (en|au|aux)|"
     r"present(s|es)? (en|au|aux)|distribu(ons|e)|implante(s|es)? (en|au|aux)|partai(t|ent)|equip(ons|e)|"
-    r"employ(ons|e)|(ont|avons|a) ouvert|(avons|a) (un|une|des|nos) (bureau|bureaux|filiale|filiales|clients?)|"
-    r"partenariats? (en|au|aux|avec))\b"
+    r"employ(ons|e)|(ont|avons|a) ouvert|(avons|a) (un|une|des|nos) (bureaux?|filiales?|clients?|clientele)|"
+    r"partenariats? (en|au|aux|avec)|part(ent)? (sur|en|au|aux|vers|a))\b"
 )
 # A market reached before, told in the past (« nous ont ouvert l'Espagne »), even beside a word
 # of prospecting.
@@ -39,8 +39,27 @@ _HOME = "fr"
 _WANTED = re.compile(
     r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|voulons|veut|veux|cibl\w*|envisag\w*|"
     r"essayer|projet\w*|conquerir|attaquer|nous developper|se developper|ouvr(ir|ons)|prospect\w*|s implanter|"
-    r"lancer|cherch(e|ons|er)|partir (sur|en|au|aux|vers)|missions? (en|au|aux|a)|negoci\w*|demandes)\b"
+    r"lancer|cherch(e|ons|er)|partir (sur|en|au|aux|vers)|missions? (en|au|aux|a)|negoci\w*|demandes|"
+    r"bientot|prochainement|devri?(ons|ait|aient))\b"
 )
+# A sale made, or customers had: what makes a customer's nationality a market served (« nous
+# avions décroché un client ukrainien », « une importatrice nous a commandé »). The infinitive
+# (« vendre à un client japonais ») is a wish, and a wish says nothing of a nationality; so
+# « à » after an infinitive is no « a » of « il a des clients ».
+_SOLD = re.compile(
+    r"\b(vend(u|us|ue|ues|ons|ent|ait|ions|aient)?|livr(e|es|ee|ees|ons|ent|ait|ions)|"
+    r"export(e|es|ee|ees|ons|ent|ait|ions)|decroch\w*|sign(e|es|ee|ees|ons|ent)|command(e|es|ee|ees|ons|ent)|"
+    r"factur(e|es|ee|ees|ons|ent)|achet(e|es|ee|ees|ent)|nos clients?|notre client|"
+    r"(avons|ont|(?<!re )(?<!er )(?<!ir )a) (un|une|des|deux|plusieurs|quelques|deja) (\w+ )?(clients?|clientele))\b"
+)
+# The words that introduce a place (« en Suisse », « la Suisse », « et Suisse »): after them, a
+# form that is both a country's name and its adjective is the name.
+_PLACE_WORDS = frozenset("a au aux en de du des d la le l les vers pour sur dans et ou".split())
+# A market named by its adjective: « le marché japonais », « la clientèle japonaise », a group
+# (« les consommateurs japonais », « des distributeurs allemands »); one word may come between.
+# One customer, partner or person (« un client ukrainien », « une spécialiste japonaise ») is
+# a nationality.
+_MARKET_BEFORE = re.compile(r"(^| )(marches?|clientele|(les|des) \w+[sx])( \w+)? $")
 # « On vend déjà au Portugal, on aimerait essayer le Mexique » : each clause has its own verb.
 _CLAUSE_BREAK = re.compile(r"[,;:]| mais | et (?=on |nous |j)")
 # A past action dated by « il y a N ans »: the company's age is said otherwise (« créée en… »).
@@ -182,25 +201,90 @@ class Markets:
     wanted: tuple  # country ids the company aims at
 
 
-def markets(kb: KnowledgeBase, text: str) -> Markets:
-    """The countries of each clause, served or wanted by what the clause says of them; a
-    country named with neither kind of verb is left out (a question may name it in passing)."""
-    served, wanted = [], []
+def _clauses(text: str):
+    """(clause, folded clause, its kind: "served", "wanted" or None, in a question) for each
+    clause of the message; a clause without a verb of its own continues the list of the one
+    before (« on vend en Belgique, en Suisse »)."""
     for sentence in sentences(text):
-        kind = None  # a clause without a verb of its own continues the list of the one before
+        asked = "?" in sentence
+        kind = None
         for clause in _CLAUSE_BREAK.split(sentence):
             folded = _folded(clause)
             if _SERVED_BEFORE.search(folded):
-                kind = served
+                kind = "served"
             elif _WANTED.search(folded):
-                kind = wanted
-            elif _SERVED.search(folded):
-                kind = served
-            countries = [c for c in kb.mentioned("country", clause) if c != _HOME]
-            if countries and kind is not None:
-                kind.extend(countries)
-    wanted = list(dict.fromkeys(wanted))
-    return Markets(tuple(c for c in dict.fromkeys(served) if c not in wanted), tuple(wanted))
+                kind = "wanted"
+            elif _SERVED.search(folded) or (not asked and _SOLD.search(folded)):
+                kind = "served"
+            yield clause, folded, kind, asked
+
+
+def _is_a_nationality(kb: KnowledgeBase, phrase: str, before: str) -> bool:
+    """Whether a country's phrase, after the words `before` (folded, padded), tells whose
+    nationality (« un client ukrainien ») rather than a place or a market."""
+    form = kb.country_adjective(phrase)
+    if form is None:
+        return False
+    previous = before.split()[-1:]
+    if form == "also" and (not previous or previous[0] in _PLACE_WORDS):
+        return False
+    return not _MARKET_BEFORE.search(before)
+
+
+def _countries(kb: KnowledgeBase, clause: str, named: tuple) -> list:
+    """(country id, whether it is only named as a nationality) for each country the clause
+    names, the longest mention first; `named`: (id, folded phrase) found by another reader."""
+    padded = " " + " ".join(words(clause)) + " "
+    found = kb.mention_phrases("country", clause) + [(rid, p) for rid, p in named if f" {p} " in padded]
+    order = list(dict.fromkeys(kb.mentioned("country", clause) + [rid for rid, _ in found]))
+    nationality = {}
+    for rid, phrase in found:
+        at = padded.find(f" {phrase} ")
+        while at >= 0:
+            alone = _is_a_nationality(kb, phrase, padded[: at + 1])
+            nationality[rid] = nationality.get(rid, True) and alone
+            at = padded.find(f" {phrase} ", at + 1)
+    return [(rid, nationality.get(rid, False)) for rid in order]
+
+
+def _named_phrases(kb: KnowledgeBase, named: tuple) -> tuple:
+    """(country id, folded phrase) of the country names another reader found."""
+    pairs = ((kb.named("country", value), " ".join(words(value))) for value in named if value)
+    return tuple((rid, phrase) for rid, phrase in pairs if rid and phrase)
+
+
+def markets(kb: KnowledgeBase, text: str, named: tuple = ()) -> Markets:
+    """The countries of each clause, served or wanted by what the clause says of them; a
+    country named with neither kind of verb is left out (a question may name it in passing).
+    A nationality (« un client ukrainien nous a contactés ») is no market wanted: it is a market
+    served when a statement says a sale was made, and nothing otherwise. `named`: the names
+    another reader found (the NLU's `country` entities), read by the same rules."""
+    extra = _named_phrases(kb, named)
+    found = {"served": [], "wanted": []}
+    for clause, folded, kind, asked in _clauses(text):
+        for country, nationality in _countries(kb, clause, extra):
+            if country == _HOME:
+                continue
+            if nationality:
+                if not asked and _SOLD.search(folded):
+                    found["served"].append(country)
+            elif kind is not None:
+                found[kind].append(country)
+    wanted = list(dict.fromkeys(found["wanted"]))
+    return Markets(tuple(c for c in dict.fromkeys(found["served"]) if c not in wanted), tuple(wanted))
+
+
+def nationalities(kb: KnowledgeBase, text: str, named: tuple = ()) -> set:
+    """The countries that `text` names only as someone's nationality (« un client ukrainien »),
+    never as a place or a market; `named` as in `markets`."""
+    countries = _countries(kb, text, _named_phrases(kb, named))
+    return {rid for rid, nationality in countries if nationality}
+
+
+def wanted_in(text: str, phrase: str) -> bool:
+    """Whether a clause that holds `phrase` (a zone, « l'Asie ») says it is wanted."""
+    wanted = f" {' '.join(words(phrase))} "
+    return any(kind == "wanted" and wanted in f" {' '.join(words(clause))} " for clause, _, kind, _ in _clauses(text))
 
 
 def age_is_a_past_event(text: str) -> bool:
@@ -209,6 +293,83 @@ def age_is_a_past_event(text: str) -> bool:
     return any(
         "il y a" in f and _PAST_EVENT.search(f) and not _CREATION.search(f) for f in map(_folded, sentences(text))
     )
+
+
+# What a date may belong to besides the company: its premises, contracts and relations,
+# products, events and exports (« un bureau dans la Silicon Valley depuis 2008 », « nous
+# exportons au Japon depuis 2010 », « un salon il y a trois ans »); a foreign country too.
+_OTHER_THAN_THE_COMPANY = re.compile(
+    r"\b(bureaux?|filiales?|succursales?|usines?|sites?|entrepots?|magasins?|boutiques?|showrooms?|antennes?|"
+    r"stands?|locaux|contrats?|accords?|partenariats?|partenaires?|clients?|clientele|distributeurs?|importat\w+|"
+    r"fournisseurs?|licences?|franchises?|marches?|produits|gammes?|marques?|brevets?|labels?|certifications?|"
+    r"salons?|missions?|commandes?|export\w*)\b"
+)
+# What makes a date the company's own: the company named (« notre société, créée en 1988 »,
+# « entreprise de 20 ans »), or what it does or where it stands as a whole (« depuis 2008 nous
+# fabriquons », « implantés dans le Doubs depuis 1991 »).
+_THE_COMPANY = re.compile(
+    rf"\b({COMPANY_NOUNS}|boite|sarl|sas|maison|domaine|groupe|agence|atelier|manufacture|exploitation|"
+    r"fabriqu\w*|produi(s|t|sons|sent)|con(cois|coit|cevons|coivent)|edit(e|ons|ent)|elev(e|ons|ent)|cultiv\w*|"
+    r"transform(e|ons|ent)|distill\w*|construi(s|t|sons|sent)|(fais|fait|faisons|font) (du|de la|de l|des)|"
+    r"travaill\w*|exist\w*|install(e|ee|es|ees)|implante\w*|etabli(e|es|s)?)\b"
+)
+# A clause that holds no more than this many words besides the date (« créée en 2011 »,
+# « depuis 2008 ») leans on its neighbour to say what it dates.
+_BARE_DATE_WORDS = 2
+
+
+def _starts(kb: KnowledgeBase, regex, text: str, foreign: bool) -> list:
+    """Where in `text` (folded words, padded) the regex matches; with `foreign`, where a
+    country other than France is named too."""
+    starts = [m.start() for m in regex.finditer(text)]
+    if foreign:
+        for rid, phrase in kb.mention_phrases("country", text):
+            at = text.find(f" {phrase} ")
+            while rid != _HOME and at >= 0:
+                starts.append(at + 1)
+                at = text.find(f" {phrase} ", at + 1)
+    return starts
+
+
+def _dates_the_company(kb: KnowledgeBase, before: str, after: str):
+    """True when the nearest word before the date that tells what it dates names the company
+    or its own activity, False when it names something else; else the first such word after
+    the date; None when no word tells."""
+    for text, nearest in ((before, max), (after, min)):
+        own = _starts(kb, _THE_COMPANY, text, foreign=False)
+        other = _starts(kb, _OTHER_THAN_THE_COMPANY, text, foreign=True)
+        if own or other:
+            return nearest(own + other) in own
+    return None
+
+
+def dates_the_company(kb: KnowledgeBase, text: str, value: str) -> bool:
+    """Whether `value` (a year or a duration the extractor read) dates the company itself
+    (« créée en 2008 », « depuis 2008 nous fabriquons », « entreprise familiale fondée en
+    1987 »), rather than something it has or did (« nous avons un bureau dans la Silicon Valley
+    depuis 2008 », « nous exportons au Japon depuis 2010 »). A clause holding little but the
+    date leans on its neighbour: a participle (« Notre société, créée en 2011, ») on the clause
+    before it, a phrase that opens the sentence (« En 2015, nous avons ouvert un bureau ») on the
+    one after. A value the text does not hold is kept: nothing tells what it dates."""
+    wanted = " ".join(words(value))
+    seen = False
+    for sentence in sentences(text):
+        clauses = [" ".join(words(clause)) for clause in _CLAUSE_BREAK.split(_folded(sentence))]
+        for i, clause in enumerate(clauses):
+            padded = f" {clause} "
+            at = padded.find(f" {wanted} ") if wanted else -1
+            if at < 0:
+                continue
+            seen = True
+            before, after = padded[: at + 1], padded[at + len(wanted) + 1 :]
+            if len(clause.split()) - len(wanted.split()) <= _BARE_DATE_WORDS:
+                if _CREATION.search(clause) and i > 0:
+                    before = f" {clauses[i - 1]}{before}"
+                elif i + 1 < len(clauses):
+                    after = f"{after}{clauses[i + 1]} "
+            if _dates_the_company(kb, before, after) is not False:
+                return True
+    return not seen
 
 
 # A description of the writer's own company: in the first person (« nous sommes 12 », « on

@@ -252,6 +252,27 @@ class KnowledgeBase:
         # Only the NLU data's lint asks for them: not built when a server starts.
         return self._padded(lambda kind, rid: nlu_labels(kind, self.records[kind][rid]))
 
+    @functools.cached_property
+    def _country_adjectives(self) -> tuple:
+        """(every folded form of a country's adjective, those that also name a country or a
+        city: « suisse », « argentine »)."""
+        adjectives, names = set(), set()
+        for record in self.records["country"].values():
+            forms = [record.get("adjective"), *(record.get("adjectives") or [])]
+            adjectives.update(" ".join(words(form)) for form in forms if form)
+            labels = [record["name"], *(record.get("aliases") or []), *(record.get("cities") or [])]
+            names.update(" ".join(words(label)) for label in labels)
+        return frozenset(adjectives), frozenset(adjectives & names)
+
+    def country_adjective(self, phrase: str) -> str | None:
+        """Whether a folded country phrase is a form of its adjective (« ukrainien »): "only",
+        or "also" when it names the country too (« la Suisse », « un client suisse »); None
+        for a name, an alias or a city."""
+        adjectives, also_names = self._country_adjectives
+        if phrase not in adjectives:
+            return None
+        return "also" if phrase in also_names else "only"
+
     def mention_phrases(self, kind: str, text: str, nlu_only: bool = False) -> list:
         """(id, folded phrase) of every name or alias that appears, as whole words, in `text`;
         with `nlu_only`, only the labels the NLU is trained on (no foreign city, no other

@@ -81,7 +81,7 @@ def _share(n: int, d: int):
     return round(n / d, 3) if d else None
 
 
-def _facts(profile: dict) -> set:
+def profile_facts(profile: dict) -> set:
     """A profile as (field, value) pairs: one per country of `served` and `target`."""
     facts = set()
     for name in ("headcount", "region", "sector"):
@@ -90,6 +90,12 @@ def _facts(profile: dict) -> set:
     for name in ("served", "target"):
         facts.update((name, str(value)) for value in profile.get(name) or ())
     return facts
+
+
+def with_target(profile: dict) -> dict:
+    """The profile read, its `target` falling back on the `country` slot (an older reply)."""
+    target = profile.get("target") or ([profile["country"]] if profile.get("country") else [])
+    return dict(profile, target=target)
 
 
 def score_compound(items: list, replies: dict) -> dict:
@@ -106,9 +112,8 @@ def score_compound(items: list, replies: dict) -> dict:
                 questions += 1
                 answered += any(u in units for u in reply.units)
         if item.profile_slots:
-            target = reply.profile.get("target") or ([reply.profile["country"]] if reply.profile.get("country") else [])
-            read = dict(reply.profile, target=target)
-            got, want = _facts(read), _facts(item.profile_slots)
+            read = with_target(reply.profile)
+            got, want = profile_facts(read), profile_facts(item.profile_slots)
             true_positive, predicted, expected = (
                 true_positive + len(got & want),
                 predicted + len(got),

@@ -408,6 +408,9 @@ def test_adviser_answer_routes_by_need_and_offers_the_dossier(kb):
         ("region", "dans le 69", "inform_company", {}, {"region": "auvergne-rhone-alpes", "departement": "69"}),
         ("country", "au Japon", "ask_country", {"country": "Japon"}, {"country": "jp"}),
         ("country", "plutôt l'Afrique", "inform_company", {}, {"country": "Afrique"}),
+        ("country", "le marché japonais", "inform_company", {"country": "japonais"}, {"country": "jp"}),
+        # A customer's nationality does not answer « Quel pays visez-vous ? ».
+        ("country", "aucun, mais un client ukrainien nous a écrit", "inform_company", {"country": "ukrainien"}, {}),
         ("need", "", "inform_company", {"obstacle": "salons"}, {"need": "salons"}),
         ("first_balance_sheet", "/deny", "deny", {}, {"first_balance_sheet": "false"}),
         ("first_balance_sheet", "non", "deny", {}, {"first_balance_sheet": "false"}),

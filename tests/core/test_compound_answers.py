@@ -4,7 +4,7 @@ extractor gives for such messages."""
 
 from __future__ import annotations
 
-from bot.core import compound_answers, intent_table, replies, unit_answers
+from bot.core import compound_answers, intent_table, message_parts, replies, unit_answers
 from bot.core.advice import company as advice_company
 
 ANGERS = (
@@ -199,3 +199,39 @@ def test_a_question_of_a_compound_message_without_a_reliable_answer_offers_one_n
     assert entry["title"] == kb.get("faq", offered.split(":")[1])["question"]
     assert adviser["payload"] == replies.payload("request_adviser")
     assert messages[-1]["metadata"][unit_answers.UNIT_KEY] == "faq:eori-obtenir"
+
+
+def test_a_customer_s_nationality_from_the_extractor_is_no_market_wanted(kb):
+    text = "Nous sommes 20 salariés à Lyon. Un client ukrainien nous a contactés. Comment sécuriser le paiement ?"
+    entities = {"headcount": "20", "country": "ukrainien"}
+    described, markets = compound_answers.read_profile(kb, text, entities)
+    assert "country" not in described and markets == message_parts.Markets((), ())
+    # Rasa filled the slot from the entity before the action ran: it is cleared.
+    updates, messages = compound_answers.answer(kb, text, entities, {"headcount": "20", "country": "ukrainien"})
+    assert updates["country"] is None and "Ukraine" not in messages[0]["text"]
+    assert messages[0]["metadata"][compound_answers.PROFILE_KEY]["target"] == []
+
+
+def test_the_extractor_s_country_stays_where_the_sentences_make_it_a_market(kb):
+    text = "Nous sommes 20 salariés à Lyon, nous visons l'Ukraine. Comment sécuriser le paiement ?"
+    described, _ = compound_answers.read_profile(kb, text, {"country": "Ukraine"})
+    assert described["country"] == "ua"
+    text = "Nous avons décroché un client ukrainien. Comment sécuriser le paiement ?"
+    described, markets = compound_answers.read_profile(kb, text, {"country": "ukrainien"})
+    assert "country" not in described and markets.served == ("ua",)
+    # A zone is read by the same rule: wanted where a clause says so, nothing otherwise.
+    wanted = "Nous sommes 20 à Lyon, nous voulons vendre en Asie. Quelles aides ?"
+    assert compound_answers.read_profile(kb, wanted, {"country": "Asie"})[0]["country"] == "Asie"
+    office = "Nous sommes 20 à Lyon, nous avons un bureau en Asie. Quelles aides ?"
+    assert "country" not in compound_answers.read_profile(kb, office, {"country": "Asie"})[0]
+
+
+def test_a_date_of_premises_or_of_a_market_is_not_the_company_s_age(kb):
+    text = "Nous éditons des logiciels, avec un bureau dans la Silicon Valley depuis 2008. Quelles aides ?"
+    described, _ = compound_answers.read_profile(kb, text, {"company_age": "2008"})
+    assert "company_age" not in described
+    text = "Nous exportons au Japon depuis 2010. Quelles aides ?"
+    described, markets = compound_answers.read_profile(kb, text, {"company_age": "2010", "country": "Japon"})
+    assert "company_age" not in described and "country" not in described and markets.served == ("jp",)
+    text = "Nous sommes une entreprise familiale fondée en 1987. Quelles aides ?"
+    assert compound_answers.read_profile(kb, text, {"company_age": "1987"})[0]["company_age"] == "1987"

@@ -142,3 +142,73 @@ def test_a_foreign_city_or_an_adjective_names_the_market(kb):
     # Every form of the adjective: feminine and plural too.
     assert message_parts.markets(kb, "Nous vendons à des importatrices japonaises.").served == ("jp",)
     assert message_parts.markets(kb, "Nous aimerions trouver des partenaires chinois.").wanted == ("cn",)
+
+
+def test_a_nationality_is_no_market_wanted(kb):
+    nothing = message_parts.Markets((), ())
+    assert message_parts.markets(kb, "Nous sommes 20 à Lyon. Un client ukrainien nous a contactés.") == nothing
+    assert message_parts.markets(kb, "Un acheteur japonais veut nos prix.") == nothing
+    assert message_parts.markets(kb, "Notre agent italien nous cherche des distributeurs.") == nothing
+    # The same rule for a name another reader found (the NLU's `country` entity).
+    assert message_parts.markets(kb, "Un client ukrainien nous a contactés.", ("ukrainien",)) == nothing
+    assert message_parts.nationalities(kb, "Un client ukrainien nous a contactés.") == {"ua"}
+    # A wish to sell to someone says nothing of a market (only a sale made does).
+    assert message_parts.markets(kb, "Nous voulons vendre à un client japonais.") == nothing
+    # In a question, a customer is a case, not the company's market.
+    assert message_parts.markets(kb, "Comment facturer un client belge ?") == nothing
+
+
+def test_a_customer_s_nationality_is_a_market_served_when_a_sale_was_made(kb):
+    assert message_parts.markets(kb, "Nous avons décroché un gros client ukrainien l'an dernier.").served == ("ua",)
+    assert message_parts.markets(kb, "Un importateur canadien nous a commandé 3 000 bouteilles.").served == ("ca",)
+    assert message_parts.markets(kb, "Nous avons quelques clients allemands.").served == ("de",)
+    # « suisse » is a name and an adjective: after a place word, the country itself.
+    assert message_parts.markets(kb, "Un client suisse nous a commandé 200 pièces.").served == ("ch",)
+    assert message_parts.markets(kb, "Nous vendons en Suisse et Belgique.").served == ("be", "ch")
+
+
+def test_a_market_named_by_its_adjective_keeps_the_kind_of_its_verb(kb):
+    assert message_parts.markets(kb, "Nous visons le marché japonais.").wanted == ("jp",)
+    assert message_parts.markets(kb, "Nous cherchons des distributeurs allemands.").wanted == ("de",)
+    assert message_parts.markets(kb, "Nous visons la clientèle coréenne.").wanted == ("kr",)
+    assert message_parts.markets(kb, "Un client suisse nous a écrit, nous visons la Belgique.").wanted == ("be",)
+
+
+def test_what_is_about_to_happen_is_wanted_and_a_share_that_leaves_is_served(kb):
+    text = (
+        "Une chef japonaise nous a remarqués, et nos confitures devraient bientôt arriver dans des épiceries "
+        "de Singapour."
+    )
+    assert message_parts.markets(kb, text) == message_parts.Markets((), ("sg",))
+    text = "Un tiers part vers le continent, un dixième à l'étranger, surtout en Suisse."
+    assert message_parts.markets(kb, text).served == ("ch",)
+
+
+def test_a_date_is_the_company_s_age_only_when_it_dates_the_company(kb):
+    assert not message_parts.dates_the_company(kb, "Nous avons un bureau dans la Silicon Valley depuis 2008.", "2008")
+    assert not message_parts.dates_the_company(kb, "Nous exportons au Japon depuis 2010.", "2010")
+    assert not message_parts.dates_the_company(kb, "Notre contrat avec Airbus court depuis 2015.", "2015")
+    assert not message_parts.dates_the_company(kb, "Nous avons créé une filiale en 2015.", "2015")
+    assert not message_parts.dates_the_company(kb, "En 2015, nous avons ouvert un magasin à Tokyo.", "2015")
+    assert not message_parts.dates_the_company(kb, "Notre client allemand nous suit depuis 2012.", "2012")
+    assert not message_parts.dates_the_company(kb, "Notre filiale américaine, créée en 2019, recrute.", "2019")
+    assert not message_parts.dates_the_company(kb, "On a exposé au salon de Milan il y a trois ans.", "trois ans")
+
+
+def test_a_date_that_the_company_itself_carries_is_its_age(kb):
+    assert message_parts.dates_the_company(kb, "Entreprise familiale fondée en 1987, 40 salariés.", "1987")
+    assert message_parts.dates_the_company(kb, "Depuis 2008 nous fabriquons des vélos.", "2008")
+    assert message_parts.dates_the_company(kb, "Notre société, créée en 2011, conçoit des logiciels.", "2011")
+    assert message_parts.dates_the_company(kb, "Nous sommes 12 à Lyon, créés en 2010, et nous exportons.", "2010")
+    assert message_parts.dates_the_company(kb, "Nous produisons du cidre en Normandie depuis 1962.", "1962")
+    assert message_parts.dates_the_company(kb, "Implantés dans le 91 depuis 2018, on cherche des aides.", "2018")
+    assert message_parts.dates_the_company(kb, "C'est une entreprise de 20 ans.", "20 ans")
+    assert message_parts.dates_the_company(kb, "On a 3 ans et pas encore de CA.", "3 ans")
+    # A value the text does not hold: nothing says what it dates, the extractor's reading stays.
+    assert message_parts.dates_the_company(kb, "Nous sommes 12 à Lyon.", "2019")
+
+
+def test_the_knowledge_base_tells_a_country_s_adjective_from_its_name(kb):
+    assert kb.country_adjective("ukrainiennes") == "only"
+    assert kb.country_adjective("suisse") == "also"  # the name of Switzerland too
+    assert kb.country_adjective("ukraine") is None and kb.country_adjective("montreal") is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from bot.core import quantities
+from bot.core import message_parts, quantities
 from bot.core.advice import company as advice_company
 from bot.core.advice.company import NOT_GIVEN
 from bot.core.advice.handover import parse_contact
@@ -61,6 +61,9 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
         return {slot: obstacle_id} if obstacle_id else {}
     if slot == "country":
         country_id, zone = advice_company.parse_country(kb, entities.get("country") or text)
+        # « un client ukrainien nous a contactés » names a nationality, not the market aimed at.
+        if country_id and country_id in message_parts.nationalities(kb, text, (entities.get("country"),)):
+            return {}
         return {slot: country_id or zone} if (country_id or zone) else {}
     numbers = {
         "headcount": (quantities.parse_headcount, str),
