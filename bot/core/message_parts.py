@@ -14,8 +14,6 @@ import functools
 import re
 from dataclasses import dataclass
 
-import spacy
-
 from bot.core import quantities
 from bot.core.text import COMPANY_NOUNS, fold, words
 from bot.knowledge.snapshot import KnowledgeBase
@@ -152,6 +150,10 @@ class Parts:
 
 @functools.cache
 def _sentencizer():
+    # Imported here: the website reads this package's metadata keys and must not pay for
+    # spaCy (0.6 s of import, about 80 MB) that only the action server uses.
+    import spacy
+
     nlp = spacy.blank("fr")
     nlp.add_pipe("sentencizer")
     return nlp
