@@ -88,12 +88,18 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
             if not unit_answers.beside_the_record(kb, kind, rid, question):
                 updates = {kind: rid}
                 return updates, unit_answers.mark_record_reply(kb, replies.CARD_INTENTS[kind], updates, card(kb, rid))
-    return {}, unit_answers.no_reliable_answer(kb, question, offered=NEAREST_IN_COMPOUND)
+    # Nothing reliable: the record the question names stays one tap away, as for a single
+    # question (« il faut un marquage particulier au Maroc ? »: Morocco's card leads to its
+    # regulatory page).
+    named = next(((kind, rid) for kind in _NAMED for rid in kb.mentioned(kind, question)[:1]), None)
+    return {}, unit_answers.no_reliable_answer(kb, question, named, offered=NEAREST_IN_COMPOUND)
 
 
 # A country's or an organisation's card is too broad for a precise question (« faut-il
 # enregistrer nos produits au Japon ? »): only a difficulty's or a programme's.
 _CARDS = {"obstacle": replies.obstacle_advice, "programme": replies.programme_details}
+# The records whose card the honest reply offers when the question names one, in this order.
+_NAMED = ("programme", "obstacle", "country", "organisation")
 
 
 def _headed(question: str, messages: list) -> list:

@@ -235,3 +235,15 @@ def test_a_date_of_premises_or_of_a_market_is_not_the_company_s_age(kb):
     assert "company_age" not in described and "country" not in described and markets.served == ("jp",)
     text = "Nous sommes une entreprise familiale fondée en 1987. Quelles aides ?"
     assert compound_answers.read_profile(kb, text, {"company_age": "1987"})[0]["company_age"] == "1987"
+
+
+def test_a_question_without_a_reliable_answer_keeps_the_country_it_names_one_tap_away(kb):
+    question = "On vise le Maroc : il faut un marquage particulier ?"
+    text = f"Nous sommes 40 à Angers, on fait des machines agricoles. {question}"
+    _, messages = compound_answers.answer(kb, text, {"headcount": "40"}, {})
+    [honest] = [m for m in messages if (m.get("metadata") or {}).get(unit_answers.ABSTAINED_KEY)]
+    card, adviser = honest["buttons"]
+    assert card["payload"] == replies.payload("ask_country", country="ma")
+    assert card["title"] == "En savoir plus : Maroc"
+    assert honest["metadata"][unit_answers.OFFERED_KEY] == ["country:ma"]
+    assert adviser["payload"] == replies.payload("request_adviser")
