@@ -179,6 +179,17 @@ def test_the_reader_cannot_write(stored):
     assert conversations.page(reader, EVERYTHING).total == 4
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_sessions_of_the_reader_do_not_compile_queries(db_url):
+    """The queue's lookups would otherwise pass jit_above_cost and be compiled before each run."""
+    reader = TrackerReader(db_url)
+    try:
+        with reader.connect() as connection:
+            assert connection.execute(text("SHOW jit")).scalar_one() == "off"
+    finally:
+        reader.close()
+
+
 def test_a_store_rasa_never_wrote_is_empty_and_left_alone(tmp_path):
     path = tmp_path / "absent" / "tracker.db"
     reader = TrackerReader(f"sqlite:///{path}")
