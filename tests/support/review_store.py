@@ -124,6 +124,30 @@ class Script:
         self.events.append(ActiveLoop("action_two_stage_fallback", timestamp=self._tick()))
         return self
 
+    def unclear_again(self, text: str):
+        """A second unclear message in a row: the two-stage fallback gives up and runs
+        action_default_fallback inside it (no event names that action), whose bot messages
+        follow."""
+        self.user(text, "nlu_fallback", 0.35)
+        self.action("action_two_stage_fallback")
+        self.events.append(ActiveLoop(None, timestamp=self._tick()))
+        return self
+
+    def policy_fallback(self):
+        """No rule fits the message: RulePolicy predicts `action_default_fallback` at its
+        core_fallback_threshold (config.yml), whatever the intent; the bot messages that
+        follow are that action's."""
+        self.events.append(
+            ActionExecuted("action_default_fallback", policy="RulePolicy", confidence=0.3, timestamp=self._tick())
+        )
+        return self
+
+    def forgotten(self):
+        """ActionDefaultFallback, when nothing answered the message, rewinds it as Rasa's own
+        fallback does."""
+        self.events.append(UserUtteranceReverted(timestamp=self._tick()))
+        return self
+
 
 def answered(start: float) -> Script:
     """A question, its answer with buttons, and a button clicked."""
@@ -218,6 +242,73 @@ def ranker_fallbacks(start: float) -> Script:
         .listen()
         .unclear("Nous sommes une PME de 60 salariés en Bretagne")
         .bot("C'est noté : 60 salariés ; Bretagne.", metadata={PROFILE_KEY: {"headcount": 60}})
+        .listen()
+    )
+
+
+# The honest reply with the entries nearest to the question as buttons: its text still starts
+# with NOT_IN_KNOWLEDGE, and a button is no answer.
+NEAREST_BUTTONS = (
+    ("Assurance Prospection : présentation", '/ask_programme{"programme":"assurance-prospection"}'),
+    ("Qu'est-ce qu'une garantie de change ?", "Qu'est-ce qu'une garantie de change ?"),
+    ("Parler à un conseiller", "/request_adviser"),
+)
+
+
+def policy_fallbacks(start: float) -> Script:
+    """Messages whose fallback the policies predicted (the intent is not `nlu_fallback`), and a
+    second unclear message in a row: action_default_fallback asks the ranker first, and answers
+    by a unit, by the honest reply (with the nearest entries as buttons), by a profile line, or
+    points to an adviser."""
+    return (
+        Script(start)
+        .session()
+        .user("et le marquage KC en Corée, ça prend combien de temps ?", "ask_country", 0.52)
+        .policy_fallback()
+        .bot("Comptez plusieurs semaines pour la certification KC…", metadata={UNIT_KEY: "faq:coree-kc"})
+        .listen()
+        .user("une caution bancaire pour un appel d'offres à Oman", "ask_financing", 0.47)
+        .policy_fallback()
+        .bot(HONEST_REPLY, NEAREST_BUTTONS, metadata={ABSTAINED_KEY: True})
+        .listen()
+        # A nearest entry clicked: its answer is the click's, not the question's.
+        .user(NEAREST_BUTTONS[0][1], "ask_programme", 1.0, [("programme", "assurance-prospection")])
+        .action("action_programme_details")
+        .bot("Assurance Prospection – Bpifrance", metadata={UNIT_KEY: "programme:assurance-prospection"})
+        .listen()
+        .user("Nous sommes 25 à Nantes et nous faisons du cidre", "inform", 0.41)
+        .policy_fallback()
+        .bot("C'est noté : 25 salariés ; Pays de la Loire.", metadata={PROFILE_KEY: {"headcount": 25}})
+        .listen()
+        .user("et sinon les chaussettes ?", "greet", 0.25)
+        .policy_fallback()
+        .bot("Je ne parviens pas à comprendre votre demande, désolé.")
+        .forgotten()
+        .listen()
+        .unclear("marquage truc")
+        .bot(
+            "Je ne suis pas sûr d'avoir compris. Vouliez-vous dire :",
+            [("Une question sur un dispositif d'aide", VIE_PAYLOAD), ("Autre chose", "/out_of_scope")],
+        )
+        .listen()
+        .unclear_again("le marquage CE pour vendre des jouets en Allemagne")
+        .bot("Oui : un jouet vendu dans l'Union porte le marquage CE…", metadata={UNIT_KEY: "faq:jouets-ce"})
+        .listen()
+    )
+
+
+def honest_with_nearest(start: float) -> Script:
+    """The honest reply with the nearest entries as buttons, after an unclear message: in one
+    message, and as two messages, the second marked with the nearest entry's unit."""
+    return (
+        Script(start)
+        .session()
+        .unclear("les droits de douane sur les moules de bouchot au Japon")
+        .bot(HONEST_REPLY, NEAREST_BUTTONS, metadata={ABSTAINED_KEY: True})
+        .listen()
+        .unclear_again("la TVA sur les moules vendues à Tokyo")
+        .bot(HONEST_REPLY)
+        .bot("Les entrées les plus proches :", NEAREST_BUTTONS, metadata={UNIT_KEY: "faq:garantie-change"})
         .listen()
     )
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import create_engine, insert, text
 
+from bot.core.unit_answers import ABSTAINED_KEY
 from bot.website.review import activity, conversations, queue, unanswered
 from bot.website.review.period import Period, parse
 from bot.website.review.tracker import EVENTS, TrackerReader, TrackerUnavailable
@@ -178,6 +179,17 @@ def test_the_reader_cannot_write(stored):
     assert conversations.page(reader, EVERYTHING).total == 4
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_sessions_of_the_reader_do_not_compile_queries(db_url):
+    """The queue's lookups would otherwise pass jit_above_cost and be compiled before each run."""
+    reader = TrackerReader(db_url)
+    try:
+        with reader.connect() as connection:
+            assert connection.execute(text("SHOW jit")).scalar_one() == "off"
+    finally:
+        reader.close()
+
+
 def test_a_store_rasa_never_wrote_is_empty_and_left_alone(tmp_path):
     path = tmp_path / "absent" / "tracker.db"
     reader = TrackerReader(f"sqlite:///{path}")
@@ -272,3 +284,69 @@ def test_a_message_the_ranker_answered_is_not_in_the_queue(db_url):
     # The dossier's list, from the events the action server receives, agrees.
     events = [event.as_dict() for event in review_store.ranker_fallbacks(review_store.at(DAY, 11)).events]
     assert unanswered.in_events(events) == listed
+
+
+def _queue_turns_and_dossier(db_url, sender_id: str, script) -> tuple:
+    """(the queue's (text, reason) oldest first, the conversation's turns, the dossier's list)
+    for one conversation written by Rasa's tracker store."""
+    review_store.write(db_url, {sender_id: script})
+    reader = TrackerReader(db_url)
+    try:
+        listed = [(m.text, m.reason) for m in reversed(queue.page(reader, EVERYTHING).items)]
+        detail = conversations.detail(reader, sender_id)
+    finally:
+        reader.close()
+    return listed, detail, unanswered.in_events([event.as_dict() for event in script.events])
+
+
+def test_a_fallback_the_policies_predicted_is_answered_by_what_its_action_said(db_url):
+    """RulePolicy predicts action_default_fallback when no rule fits, whatever the intent; that
+    action asks the ranker first. Answered by a unit or a profile line, the message is not in
+    the queue; given the honest reply (with the nearest entries as buttons) it is « pas dans la
+    base »; pointed to an adviser it is « incompris ». A second unclear message in a row, which
+    the two-stage fallback hands to the same action, follows the same rule."""
+    listed, detail, dossier = _queue_turns_and_dossier(
+        db_url, "conv-policy", review_store.policy_fallbacks(review_store.at(DAY, 15))
+    )
+    assert listed == [
+        ("une caution bancaire pour un appel d'offres à Oman", NO_ANSWER),
+        ("et sinon les chaussettes ?", NOT_UNDERSTOOD),
+        ("marquage truc", NOT_UNDERSTOOD),
+    ]
+    assert [t.reason for t in detail.turns] == [None, NO_ANSWER, None, None, NOT_UNDERSTOOD, NOT_UNDERSTOOD, None]
+    assert (detail.summary.turns, detail.summary.unanswered) == (7, 3)
+    assert dossier == listed
+
+
+def test_the_honest_reply_with_the_nearest_entries_stays_not_in_the_base(db_url):
+    """Buttons to the nearest entries, even beside a unit's mark, answer nothing: the honest
+    reply keeps its message « pas dans la base »."""
+    listed, detail, dossier = _queue_turns_and_dossier(
+        db_url, "conv-nearest", review_store.honest_with_nearest(review_store.at(DAY, 16))
+    )
+    assert listed == [
+        ("les droits de douane sur les moules de bouchot au Japon", NO_ANSWER),
+        ("la TVA sur les moules vendues à Tokyo", NO_ANSWER),
+    ]
+    assert [t.reason for t in detail.turns] == [NO_ANSWER, NO_ANSWER]
+    assert dossier == listed
+
+
+def test_a_reply_before_any_user_message_lists_nothing(db_url):
+    """A marker with no user message before it (the honest reply sent at the start of a
+    session) belongs to no message: nothing is listed, and the answered question after it is
+    not either."""
+    script = (
+        review_store.Script(review_store.at(DAY, 17))
+        .session()
+        .bot(review_store.HONEST_REPLY, metadata={ABSTAINED_KEY: True})
+        .bot("Désolé, je n'ai pas bien compris.", response="utter_default")
+        .listen()
+        .user("C'est quoi le V.I.E ?", "ask_programme", 0.93)
+        .action("action_programme_details")
+        .bot("V.I.E – Volontariat international en entreprise")
+        .listen()
+    )
+    listed, detail, dossier = _queue_turns_and_dossier(db_url, "conv-opening", script)
+    assert (listed, dossier) == ([], [])
+    assert [t.reason for t in detail.turns] == [None, None]

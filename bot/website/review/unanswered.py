@@ -13,14 +13,18 @@ A message typed by the user (a button click is not a question) is unanswered whe
   honest reply: its text starts with replies.NOT_IN_KNOWLEDGE, or, when a compound reply
   heads it with the question, its metadata says `abstained`).
 
-Since issue #17 the two-stage fallback asks the answer ranker first (answer_router.answer_unclear,
-compound_answers.answer): a message the classifier was unsure of is often answered. Such a
-message is answered when a bot message after it, before the next user message, carries in its
-metadata an answer unit (`answer_unit`), the honest reply's mark (`abstained`) or the company
-profile it read (`profile`: the same three keys ActionDefaultFallback takes for an answer).
-Such a message is never « incompris »: answered by a unit or a profile it is not listed at
-all; given the honest reply it is « pas dans la base », because it was understood well enough
-to be searched, and what the adviser can do about it is write the missing entry.
+Since issue #17 the fallback actions ask the answer ranker first (answer_router.answer_unclear,
+compound_answers.answer): a message the classifier was unsure of is often answered. So is a
+message whose fallback the policies predicted, whatever its intent (RulePolicy's
+core_fallback_threshold runs `action_default_fallback` when no rule fits), and the second
+unclear message in a row, which the two-stage fallback hands to that same action. Such a
+message is answered when a bot message after the user message (for a predicted fallback: after
+the fallback action), before the next user message, carries in its metadata an answer unit
+(`answer_unit`), the honest reply's mark (`abstained`) or the company profile it read
+(`profile`: the same three keys ActionDefaultFallback takes for an answer). Such a message is
+never « incompris »: answered by a unit or a profile it is not listed at all; given the honest
+reply, whatever buttons come with it, it is « pas dans la base », because it was understood
+well enough to be searched, and what the adviser can do about it is write the missing entry.
 
 Everything is decided in SQL, on what Rasa stores: the intent column, the action names,
 and for bot messages the response name Rasa keeps in their metadata (`utter_action`), the
@@ -84,8 +88,9 @@ def _marker_rank(reader: TrackerReader, e):
 
 
 def _answered(reader: TrackerReader, e):
-    """Whether a bot message after event `e` and before the next user message of its
-    conversation carries one of ANSWERED_KEYS: a lookup among the conversation's events (Rasa
+    """Whether a bot message after event `e` (a user message, or the fallback action the
+    policies predicted for one) and before the next user message of its conversation carries
+    one of ANSWERED_KEYS: a lookup among the conversation's events (Rasa
     indexes `sender_id`; the in-memory table of `in_events` has (sender_id, type_name, id)).
 
     It is written as a correlated scalar subquery, « (first such bot event) IS NOT NULL », not
@@ -132,12 +137,17 @@ def anchors(reader: TrackerReader, start=None, end=None, sender_ids=None, first_
         .where(u.c.sender_id == m.c.sender_id, u.c.type_name == "user", u.c.id < m.c.id)
         .scalar_subquery()
     )
+    fallback_action = and_(m.c.type_name == "action", m.c.action_name.in_(NOT_UNDERSTOOD_ACTIONS))
     markers = select(previous_user.label("anchor_id"), rank.label("rank")).where(
         or_(
             and_(m.c.type_name == "action", m.c.action_name.in_(NOT_UNDERSTOOD_ACTIONS + OUT_OF_SCOPE_ACTIONS)),
             m.c.type_name == "bot",
         ),
         rank.isnot(None),
+        # A predicted fallback action asks the ranker first: what it said decides, as for an
+        # unsure message. The action test comes first so that only these few actions pay for
+        # the lookup.
+        or_(not_(fallback_action), not_(_answered(reader, m))),
     )
     unsure = select(unsure_user.c.id.label("anchor_id"), literal(1).label("rank")).where(
         unsure_user.c.type_name == "user",
@@ -159,11 +169,10 @@ def anchors(reader: TrackerReader, start=None, end=None, sender_ids=None, first_
     if before_id is not None:
         unsure = unsure.where(unsure_user.c.id < before_id)
     both = markers.union_all(unsure).subquery("candidates")
+    # A marker before any user message has no anchor (NULL): the join on the anchor below drops
+    # it; a filter here would make PostgreSQL look the anchor up a second time.
     per_message = (
-        select(both.c.anchor_id, func.min(both.c.rank).label("rank"))
-        .where(both.c.anchor_id.isnot(None))
-        .group_by(both.c.anchor_id)
-        .subquery("per_message")
+        select(both.c.anchor_id, func.min(both.c.rank).label("rank")).group_by(both.c.anchor_id).subquery("per_message")
     )
     query = (
         select(per_message.c.anchor_id, per_message.c.rank, anchor.c.sender_id, anchor.c.timestamp)
