@@ -90,9 +90,10 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
                 return updates, unit_answers.mark_record_reply(kb, replies.CARD_INTENTS[kind], updates, card(kb, rid))
     # Nothing reliable: the record the question names stays one tap away, as for a single
     # question (« il faut un marquage particulier au Maroc ? »: Morocco's card leads to its
-    # regulatory page).
+    # regulatory page), beside the nearest entry, which may be nearer to the point asked.
     named = next(((kind, rid) for kind in _NAMED for rid in kb.mentioned(kind, question)[:1]), None)
-    return {}, unit_answers.no_reliable_answer(kb, question, named, offered=NEAREST_IN_COMPOUND)
+    offered = NEAREST_IN_COMPOUND + (named is not None)
+    return {}, unit_answers.no_reliable_answer(kb, question, named, offered=offered)
 
 
 # A country's or an organisation's card is too broad for a precise question (« faut-il

@@ -247,3 +247,15 @@ def test_a_question_without_a_reliable_answer_keeps_the_country_it_names_one_tap
     assert card["title"] == "En savoir plus : Maroc"
     assert honest["metadata"][unit_answers.OFFERED_KEY] == ["country:ma"]
     assert adviser["payload"] == replies.payload("request_adviser")
+
+
+def test_the_named_country_s_card_comes_beside_the_nearest_entry_not_instead_of_it(kb):
+    question = "On voudrait vendre en Chine, est-ce qu'il faut faire des tests sur les animaux ?"
+    text = f"Bonjour, je dirige une PME de cosmétiques à Grasse. {question}"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    [honest] = [m for m in messages if (m.get("metadata") or {}).get(unit_answers.ABSTAINED_KEY)]
+    card, entry, adviser = honest["buttons"]
+    assert card["payload"] == replies.payload("ask_country", country="cn")
+    offered = honest["metadata"][unit_answers.OFFERED_KEY]
+    assert offered[0] == "country:cn" and len(offered) == 2 and offered[1].startswith("faq:")
+    assert adviser["payload"] == replies.payload("request_adviser")
