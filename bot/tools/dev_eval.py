@@ -51,6 +51,7 @@ class Reply:
     profile: dict = field(default_factory=dict)  # compound messages: the facts read
     offered: tuple = ()  # the units the honest reply offers as buttons, in order
     intent: str = ""  # what the NLU read in the message, as « name confidence »
+    entities: tuple = ()  # and its entities, as « entity=value »
 
 
 def reply_of(events: list) -> Reply:
@@ -59,6 +60,8 @@ def reply_of(events: list) -> Reply:
     bots = [e for e in events[last_user + 1 :] if e.get("event") == "bot"]
     parsed = (events[last_user].get("parse_data") or {}).get("intent") or {} if last_user >= 0 else {}
     intent = f"{parsed.get('name', '')} {parsed.get('confidence', 0):.2f}" if parsed else ""
+    found = (events[last_user].get("parse_data") or {}).get("entities") or [] if last_user >= 0 else []
+    entities = tuple(f"{e.get('entity')}={e.get('value')}" for e in found)
     texts, units, honest, profile, offered = [], [], False, {}, []
     for event in bots:
         metadata = event.get("metadata") or {}
@@ -69,7 +72,7 @@ def reply_of(events: list) -> Reply:
         offered.extend(metadata.get(OFFERED_KEY) or ())
         honest = honest or bool(metadata.get(ABSTAINED_KEY)) or metadata.get("utter_action") == OUT_OF_SCOPE_RESPONSE
         honest = honest or (event.get("text") or "").startswith(NOT_IN_KNOWLEDGE)
-    return Reply("\n".join(texts), tuple(units), honest, profile, tuple(offered), intent)
+    return Reply("\n".join(texts), tuple(units), honest, profile, tuple(offered), intent, entities)
 
 
 def has_fact(text: str, facts: tuple) -> bool:
@@ -208,6 +211,9 @@ def transcripts(items: list, replies: dict) -> list:
                 "expected": list(item.units),
                 "key_facts": list(item.key_facts),
                 "intent": reply.intent,
+                "entities": list(reply.entities),
+                "profile": reply.profile,
+                "expected_profile": item.profile_slots,
                 "answered": list(reply.units),
                 "honest": reply.honest,
                 "offered": list(reply.offered),

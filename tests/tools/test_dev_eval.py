@@ -137,8 +137,12 @@ def test_the_summary_prints_one_tap_for_both_halves():
 
 def test_the_nlu_reading_of_the_message_is_kept_beside_the_reply():
     events = _events({"text": "Réponse"})
-    events[2]["parse_data"] = {"intent": {"name": "ask_vat", "confidence": 0.8731}}
-    assert dev_eval.reply_of(events).intent == "ask_vat 0.87"
+    events[2]["parse_data"] = {
+        "intent": {"name": "ask_vat", "confidence": 0.8731},
+        "entities": [{"entity": "country", "value": "Chine", "start": 0, "end": 5}],
+    }
+    reply = dev_eval.reply_of(events)
+    assert (reply.intent, reply.entities) == ("ask_vat 0.87", ("country=Chine",))
 
 
 def test_transcripts_hold_the_tuning_half_only():
