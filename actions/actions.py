@@ -56,7 +56,9 @@ def _note_company(kb, tracker: Tracker):
     described, markets = compound_answers.read_profile(kb, text, entities)
     profile, cleared = compound_answers.merged_profile(context, entities, described)
     values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
-    updates, messages = answer_router.answer_company(kb, values, text=text)
+    updates, messages = answer_router.answer_company(
+        kb, values, text=text, served=markets.served, wanted=markets.wanted
+    )
     if messages:
         messages = [compound_answers.with_profile(messages[0], {**values, **updates}, markets), *messages[1:]]
     return dict(updates, **dict.fromkeys(cleared)), messages

@@ -273,7 +273,7 @@ def answer_adviser(kb: KnowledgeBase, context: dict):
     ) + [render.handover_offer()]
 
 
-def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
+def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = "", served: tuple = (), wanted: tuple = ()):
     """(slot updates, messages) for a statement about the company: each value normalised,
     repeated back in plain French, and what is still unknown. A place the extractor missed
     (« nous sommes à Rennes ») is looked for in the text. When an eligibility question was
@@ -288,7 +288,7 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = ""):
         for slot in ("sector", "region", "headcount", "revenue", "company_age", "country")
         if company.value_of(slot) is None
     ]
-    messages = replies.company_noted(advice_company.describe(kb, company), missing)
+    messages = replies.company_noted(advice_company.describe(kb, company, served, wanted), missing)
     pending = values.get("pending_eligibility")
     if pending and kb.get("programme", pending):
         assessment = eligibility.assess(kb, pending, company)

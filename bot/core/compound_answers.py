@@ -37,12 +37,7 @@ PROFILE_KEY = "profile"
 def _profile_line(kb: KnowledgeBase, company, served: tuple, wanted: tuple = ()) -> str:
     """The profile in one line, so that a misreading shows without a block at every turn:
     every market wanted, not only the first (the one the `country` slot keeps)."""
-    facts = [fact[0].lower() + fact[1:] for fact in advice_company.describe(kb, company)]
-    if len(wanted) > 1:
-        names = ", ".join(kb.name("country", c) for c in wanted)
-        facts = [f"marchés visés : {names}" if f.startswith("marché visé : ") else f for f in facts]
-    if served:
-        facts.append("déjà présents : " + ", ".join(kb.name("country", c) for c in served))
+    facts = [fact[0].lower() + fact[1:] for fact in advice_company.describe(kb, company, served, wanted)]
     return "C'est noté : " + " ; ".join(facts) + "." if facts else ""
 
 

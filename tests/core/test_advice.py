@@ -353,7 +353,7 @@ def test_clusters_of_the_region_first(kb):
 
 # --- answers the actions send ------------------------------------------------------------
 
-from bot.core import answer_router, replies  # noqa: E402
+from bot.core import answer_router, compound_answers, replies  # noqa: E402
 from bot.core.advice import conversation, render  # noqa: E402
 from bot.core.citations import CITATION as SOURCE  # noqa: E402
 
@@ -508,6 +508,15 @@ def test_a_city_in_a_company_statement_gives_the_region(kb):
     updates, messages = answer_router.answer_company(kb, {}, text="nous sommes à Rennes")
     assert updates["region"] == "bretagne" and updates["departement"] == "35"
     assert "Ille-et-Vilaine (35), Région Bretagne" in messages[0]["text"]
+
+
+def test_a_company_statement_repeats_the_markets_served_beside_the_one_wanted(kb):
+    text = "Nous sommes 30 salariés. On vend déjà au Portugal, on aimerait essayer le Mexique."
+    described, markets = compound_answers.read_profile(kb, text, {"headcount": "30", "country": "Portugal"})
+    assert markets.served == ("pt",) and described["country"] == "mx"
+    _, messages = answer_router.answer_company(kb, described, text=text, served=markets.served, wanted=markets.wanted)
+    assert "• Marché visé : Mexique" in messages[0]["text"]
+    assert "• Déjà présents : Portugal" in messages[0]["text"]
 
 
 def test_a_revenue_answer_is_not_read_as_a_headcount(kb):

@@ -317,8 +317,10 @@ def to_slots(company: CompanyProfile) -> dict:
     return {slot: value for slot, value in slots.items() if value is not None}
 
 
-def describe(kb: KnowledgeBase, company: CompanyProfile) -> list:
-    """The profile in plain French, one fact per line, for the user to spot a misreading."""
+def describe(kb: KnowledgeBase, company: CompanyProfile, served: tuple = (), wanted: tuple = ()) -> list:
+    """The profile in plain French, one fact per line, for the user to spot a misreading;
+    `wanted`, every market the message wants (the `country` slot keeps only the first), and
+    `served`, the markets already served, as message_parts.markets reads them."""
     facts = []
     if company.sector:
         facts.append(f"Secteur : {kb.name('sector', company.sector)}")
@@ -340,10 +342,14 @@ def describe(kb: KnowledgeBase, company: CompanyProfile) -> list:
         )
     if company.export_experience:
         facts.append(f"Expérience de l'export : {EXPERIENCE_LABELS[company.export_experience]}")
-    if company.country:
+    if len(wanted) > 1:
+        facts.append("Marchés visés : " + ", ".join(kb.name("country", c) for c in wanted))
+    elif company.country:
         facts.append(f"Marché visé : {kb.name('country', company.country)}")
     elif company.zone:
         facts.append(f"Zone visée : {company.zone}")
+    if served:
+        facts.append("Déjà présents : " + ", ".join(kb.name("country", c) for c in served))
     if company.need:
         facts.append(f"Besoin principal : {kb.name('obstacle', company.need)}")
     return facts
