@@ -139,7 +139,7 @@ def answer_out_of_scope(kb: KnowledgeBase, text: str):
     wrong one); otherwise the caller says what the assistant is for."""
     decision = unit_answers.decide(kb, text)
     if decision.kind in ("sure", "likely"):
-        return unit_answers.unit_reply(kb, decision.best[0].unit)
+        return unit_answers.unit_reply(kb, decision.best[0].unit, text)
     return {}, []
 
 

@@ -72,7 +72,7 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     if company.country and not kb.mentioned("country", question):
         decision = unit_answers.decide(kb, f"{question} {kb.name('country', company.country)}")
         if decision.kind == "sure" and unit_answers.is_about(kb, decision.best[0].unit, "country", company.country):
-            return unit_answers.unit_reply(kb, decision.best[0].unit)
+            return unit_answers.unit_reply(kb, decision.best[0].unit, question)
     found = unit_answers.answer_text(kb, question)
     if found is not None:
         return found

@@ -248,7 +248,7 @@ def _ranked_answer(kb: KnowledgeBase, kind: str | None, rid: str | None, text: s
     # question better than its summary. A country's or a programme's card answers about itself.
     broad = kind == "obstacle" and best is not None and best.kind == "faq"
     if decision.kind in ("sure", "likely") and (broad or unit_answers.is_about(kb, best, kind, rid)):
-        return unit_answers.answer_decision(kb, decision)
+        return unit_answers.answer_decision(kb, decision, text)
     return None
 
 
@@ -261,7 +261,7 @@ def _sure_entry_on_the_subject(kb: KnowledgeBase, kind: str, text: str):
         return None
     decision = unit_answers.decide(kb, text)
     if decision.kind == "sure" and decision.best[0].unit.kind == "faq":
-        return unit_answers.unit_reply(kb, decision.best[0].unit)
+        return unit_answers.unit_reply(kb, decision.best[0].unit, text)
     return None
 
 

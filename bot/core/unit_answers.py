@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import weakref
 
-from bot.core import citations, replies
+from bot.core import citations, passages, replies
 from bot.core.ranker import Decision, LexicalRanker, stem, terms
 from bot.knowledge import answer_units
 from bot.knowledge.snapshot import STOP_WORDS, KnowledgeBase
@@ -117,14 +117,19 @@ def _with_metadata(messages: list, unit_id: str) -> list:
     return [first, *messages[1:]]
 
 
-def _faq_reply(kb: KnowledgeBase, unit) -> list:
-    """The answer first, then its source; the programmes it names as « En savoir plus »."""
+def _faq_reply(kb: KnowledgeBase, unit, question: str = "") -> list:
+    """The answer first, then its source; the programmes it names as « En savoir plus ». When
+    the entry was written for another question than the one asked, and a later sentence of its
+    answer answers this one (bot/core/passages.py), that sentence leads on a line of its own;
+    the answer follows whole, in its order, since its sentences refer to each other."""
     faq = kb.get("faq", unit.record_id)
     active = [p for p in faq.get("programmes", []) if not kb.gone("programme", p)]
     buttons = [
         dict(replies.programme_button(kb, p), title=f"En savoir plus : {kb.name('programme', p)}") for p in active[:2]
     ]
-    return [replies.cited_message([faq["answer"], replies.cite(faq)], buttons)]
+    lead = passages.answering_sentence(question, faq["answer"]) if question else None
+    lead_line = passages.lead_line(lead) if lead else ""
+    return [replies.cited_message([lead_line, faq["answer"], replies.cite(faq)], buttons)]
 
 
 def _advice_reply(kb: KnowledgeBase, unit) -> list:
@@ -140,11 +145,12 @@ def _advice_reply(kb: KnowledgeBase, unit) -> list:
     ]
 
 
-def unit_reply(kb: KnowledgeBase, unit) -> tuple:
-    """(slot updates, messages) answering one unit."""
+def unit_reply(kb: KnowledgeBase, unit, question: str = "") -> tuple:
+    """(slot updates, messages) answering one unit; `question`, the user's words, lets a FAQ
+    entry's answer lead with the sentence that answers them."""
     kind, rid = unit.kind, unit.record_id
     if kind == "faq":
-        messages = _faq_reply(kb, unit)
+        messages = _faq_reply(kb, unit, question)
     elif kind == "obstacle" and unit.aspect.startswith("conseil-"):
         messages = _advice_reply(kb, unit)
     elif kind == "obstacle":
@@ -286,15 +292,15 @@ def no_reliable_answer(
 def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
     """(slot updates, messages) when the ranker is sure, finds a likely unit or hesitates
     between two; None when it has nothing reliable (the caller decides what then)."""
-    return answer_decision(kb, decide(kb, text))
+    return answer_decision(kb, decide(kb, text), text)
 
 
-def answer_decision(kb: KnowledgeBase, decision: Decision) -> tuple | None:
-    """answer_text for a decision already taken."""
+def answer_decision(kb: KnowledgeBase, decision: Decision, question: str = "") -> tuple | None:
+    """answer_text for a decision already taken about `question`."""
     if decision.kind == "sure":
-        return unit_reply(kb, decision.best[0].unit)
+        return unit_reply(kb, decision.best[0].unit, question)
     if decision.kind == "likely":
-        updates, messages = unit_reply(kb, decision.best[0].unit)
+        updates, messages = unit_reply(kb, decision.best[0].unit, question)
         return updates, messages + [also_meant(kb, r.unit) for r in decision.best[1:2]]
     if decision.kind == "close":
         return {}, choice_between(kb, [ranked.unit for ranked in decision.best])
