@@ -235,3 +235,17 @@ def test_a_date_of_premises_or_of_a_market_is_not_the_company_s_age(kb):
     assert "company_age" not in described and "country" not in described and markets.served == ("jp",)
     text = "Nous sommes une entreprise familiale fondée en 1987. Quelles aides ?"
     assert compound_answers.read_profile(kb, text, {"company_age": "1987"})[0]["company_age"] == "1987"
+
+
+def test_a_question_alone_that_the_classifier_took_for_a_description_is_answered(kb):
+    faq = kb.get("faq", "eori-obtenir")
+    _, messages = compound_answers.question_alone(kb, faq["question"], {})
+    assert messages[0]["metadata"][unit_answers.UNIT_KEY] == "faq:eori-obtenir"
+    # Precise, but nothing reliable in knowledge/: the honest reply, not « C'est noté ».
+    _, messages = compound_answers.question_alone(kb, "Quel est le PIB du Vietnam ?", {})
+    assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    # A description, no question, or a vague one: the caller notes the company or only greets.
+    assert compound_answers.question_alone(kb, "Nous sommes 12 à Lyon, on vise le Québec.", {}) is None
+    described = {"headcount": "12", "departement": "Lyon"}  # as the extractor reads them
+    assert compound_answers.question_alone(kb, "Nous sommes 12 à Lyon, faut-il un numéro EORI ?", described) is None
+    assert compound_answers.question_alone(kb, "Bonjour, comment allez-vous ?", {}) is None
