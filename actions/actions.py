@@ -187,13 +187,15 @@ class ActionRememberCompany(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         text = tracker.latest_message.get("text") or ""
-        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
-        return found or _note_company(kb, tracker)
+        entities = _latest_entities(tracker, ALL_ENTITIES)
+        found = compound_answers.answer(kb, text, entities, _context(tracker))
+        return found or compound_answers.question_alone(kb, text, entities) or _note_company(kb, tracker)
 
 
 class ActionGreet(Action):
     """« Bonjour, nous sommes une PME de 60 salariés en Bretagne » is a greeting to the
-    classifier: greet, then repeat back what the message said about the company."""
+    classifier: greet, then answer the question the message asks, or repeat back what it said
+    about the company."""
 
     def name(self) -> str:
         return "action_greet"
@@ -202,11 +204,17 @@ class ActionGreet(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_greet")
-        kb = await get_knowledge_base() if _latest_entities(tracker, PROFILE_SLOTS) else None
+        kb = await get_knowledge_base()
         if kb is None:
             return []
         text = tracker.latest_message.get("text") or ""
-        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
+        entities = _latest_entities(tracker, ALL_ENTITIES)
+        # « Bonjour, comment obtenir un numéro EORI ? » asks a question after the greeting.
+        found = compound_answers.answer(kb, text, entities, _context(tracker)) or compound_answers.question_alone(
+            kb, text, entities
+        )
+        if found is None and not _latest_entities(tracker, PROFILE_SLOTS):
+            return []
         updates, messages = found or _note_company(kb, tracker)
         return _reply(dispatcher, messages) + _slot_events(updates)
 

@@ -26,7 +26,7 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
     if pid is None and not entity:
         organisations = kb.mentioned("organisation", text or "")
         if organisations:
-            return None, replies.organisation_info(kb, organisations[0])
+            return None, _card_or_honest(kb, "organisation", organisations[0], text, replies.organisation_info)
         hits = kb.search(text or "", kinds=("programme",), limit=1)
         pid = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if pid is not None:
@@ -104,8 +104,16 @@ def answer_organisation(kb: KnowledgeBase, entity: str | None, text: str):
         return organisation_id, replies.organisation_info(kb, organisation_id)
     programmes = kb.mentioned("programme", text or "")
     if programmes:
-        return None, replies.programme_details(kb, programmes[0])
+        return None, _card_or_honest(kb, "programme", programmes[0], text, replies.programme_details)
     return None, _honest_or_menu(kb, text, replies.which_organisation(kb))
+
+
+def _card_or_honest(kb: KnowledgeBase, kind: str, rid: str, text: str, card) -> list:
+    """The card of a record the message names besides the intent's own kind, when it holds the
+    question's words; else the honest reply with that card one tap away."""
+    if unit_answers.beside_the_record(kb, kind, rid, text):
+        return unit_answers.no_reliable_answer(kb, text, (kind, rid))
+    return card(kb, rid)
 
 
 def answer_region(

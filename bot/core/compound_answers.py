@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import message_parts, replies, unit_answers
+from bot.core import answer_router, message_parts, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
@@ -243,3 +243,17 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
             )
         )
     return updates, messages
+
+
+def question_alone(kb: KnowledgeBase, text: str, entities: dict):
+    """(slot updates, messages) for a message the classifier took for a greeting or a
+    description of the company, but that describes nothing and asks a question (« Quel est
+    l'objectif du Prêt Croissance International ? »): the ranker's answer, or the honest reply
+    to a precise question. None when the message says something about the company, asks
+    nothing, or asks something vague (« Bonjour, comment allez-vous ? »)."""
+    if not message_parts.split(text).questions:
+        return None
+    described, markets = read_profile(kb, text, entities)
+    if described or markets.served or markets.wanted:
+        return None
+    return answer_router.answer_by_ranker(kb, text)

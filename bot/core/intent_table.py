@@ -181,6 +181,11 @@ INTENT_KINDS = {
 ASPECT_INTENTS = {"ask_amount", "ask_how_to_apply", "ask_programme_status", "ask_eligibility", "ask_contact"}
 
 
+# A Région's card lists whom to contact there: it answers « qui peut nous aider en Bretagne
+# pour un salon ? » whatever the subject, words its card does not use included.
+ANSWERS_BESIDE_ITS_WORDS = ("region",)
+
+
 def _named_record(kb: KnowledgeBase, kind: str, entities: dict, text: str) -> str | None:
     if kind == "programme":
         return answer_router.programme_in_context(kb, entities.get("programme"), None, text)
@@ -202,16 +207,19 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
     """(slot updates, messages) for a typed message of an informational intent.
 
     - A message that says little more than a record's name (« C'est quoi le numéro EORI ? »),
-      or follows up on the programme discussed before (« et ça coûte combien ? »), gets the
-      intent's answer about that record; for a difficulty, a broad subject, a FAQ entry the
-      ranker is sure of comes first (« mon bien est-il à double usage ? »).
+      when the record's card holds its words, or that follows up on the programme discussed
+      before (« et ça coûte combien ? »), gets the intent's answer about that record; for a
+      difficulty, a broad subject, a FAQ entry the ranker is sure of comes first (« mon bien
+      est-il à double usage ? »).
     - When the message names a record whose card holds the question's words, that card,
       unless the ranker is sure of, or finds likely, a unit about that record (or, for a
       difficulty, a FAQ entry).
     - Otherwise the ranker comes first: the unit it is sure of, a likely unit with the
-      runner-up beside it, or two close ones to choose from.
+      runner-up beside it, or two close ones to choose from. When it has nothing reliable
+      and the message names a record whose card does not hold the point asked (« quel est le
+      PIB du Vietnam ? »), the honest reply with that card one tap away, not the card.
     - Then the intent's answer, in which a precise question gets the honest reply rather than
-      a menu, and a point that the named record's card does not hold too.
+      a menu.
     """
     row = BY_INTENT[intent]
     kind, rid = _named(kb, intent, entities, text)
@@ -225,12 +233,15 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
     # « Quel pôle pour les produits de la mer ? »: the pôles of that sector are the answer.
     by_sector = kind == "sector"
     if typed and not follow_up and not by_sector:
-        if rid and unit_answers.names_only(kb, kind, rid, text):
+        beside = rid is not None and unit_answers.beside_the_record(kb, kind, rid, text)
+        if rid and not beside and unit_answers.names_only(kb, kind, rid, text):
             found = _sure_entry_on_the_subject(kb, kind, text)
         else:
             found = _ranked_answer(kb, kind, rid, text)
         if found is not None:
             return found
+        if beside and kind not in ANSWERS_BESIDE_ITS_WORDS:
+            return {}, unit_answers.no_reliable_answer(kb, text, (kind, rid))
     updates, messages = row.reply(kb, entities, context, text)
     return updates, unit_answers.mark_record_reply(kb, intent, updates, messages)
 

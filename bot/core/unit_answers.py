@@ -268,7 +268,7 @@ def no_reliable_answer(
     if related:
         card = replies.card_button(kb, *related)
         buttons.append(dict(card, title=f"En savoir plus : {card['title']}"))
-        offered_ids.append(answer_units.unit_id(*related))
+        offered_ids.append(_card_unit_id(*related))
     # The card is one of the entries offered: a reply with a card offers one unit fewer.
     near = [u for u in nearest(kb, text, offered) if unit_payload(u) not in {b["payload"] for b in buttons}]
     near = near[: max(0, offered - len(buttons))]
@@ -287,6 +287,11 @@ def no_reliable_answer(
     buttons.append({"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")})
     metadata = {ABSTAINED_KEY: True, **({OFFERED_KEY: offered_ids} if offered_ids else {})}
     return [dict(replies.message(said, buttons), metadata=metadata)]
+
+
+def _card_unit_id(kind: str, rid: str) -> str:
+    """The unit a record's card button asks for: a programme's card is its presentation."""
+    return answer_units.unit_id(kind, rid, "presentation" if kind == "programme" else "")
 
 
 def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
@@ -325,7 +330,13 @@ ASPECT_WORDS = frozenset(
     "eligibilite concerne concernes qui pour demande demander deposer dossier ouvert ouverte encore toujours "
     "actif active ferme termine contacter contact combien conditions criteres final ki cb cmb suis sommes est".split()
 )
-_IGNORED_TERMS = frozenset(stem(w) for w in VAGUE_WORDS | ASPECT_WORDS | STOP_WORDS)
+# Words that name no subject of their own: prepositions (« exporter vers le Maroc ») and
+# requests to tell about something (« parlez-moi de Vitagora »).
+SUBJECTLESS_WORDS = frozenset(
+    "vers chez entre selon sans sous depuis dont apres avant lors parlez parler presentez presenter expliquez "
+    "expliquer".split()
+)
+_IGNORED_TERMS = frozenset(stem(w) for w in VAGUE_WORDS | ASPECT_WORDS | STOP_WORDS | SUBJECTLESS_WORDS)
 
 
 def is_precise(kb: KnowledgeBase, text: str) -> bool:
@@ -359,15 +370,17 @@ def _record_terms(kb: KnowledgeBase) -> dict:
 
 
 def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
-    """Whether a question that names a record asks about a point its card does not hold: two
-    meaningful words or more that none of the record's units uses (« mon colis est bloqué en
-    douane » is not answered by the customs card). A difficulty is a broad subject, as in
-    `names_only`: one such word is enough (« pas de TVA pour les touristes ? » is not answered
-    by the VAT card; on the tuning half, 4 more honest replies of 75 and one key fact lost of 189)."""
+    """Whether a question that names a record asks about a point its card does not hold: a
+    meaningful word that none of the record's units uses (« quel est le PIB du Vietnam ? » is
+    not answered by Vietnam's card, « mon colis est bloqué en douane » by the customs card,
+    « pas de TVA pour les touristes ? » by the VAT card: for a difficulty, on the tuning half,
+    4 more honest replies of 75 and one key fact lost of 189). A Région's card, a list of contacts,
+    needs two such words: « qui peut nous aider en Bretagne pour un salon ? » asks whom to
+    contact there."""
     own = _record_terms(kb).get((kind, rid), set())
     if kind == "obstacle":
         return len(_asked_terms(kb, text) - own - _ADVICE_TERMS) >= 1
-    return len(_asked_terms(kb, text) - own) >= 2
+    return len(_asked_terms(kb, text) - own) >= (2 if kind == "region" else 1)
 
 
 # Words that ask what to do about a difficulty (« comment se protéger des impayés ? »): its

@@ -387,6 +387,16 @@ async def test_plain_greeting_only_greets(loaded_db):
     assert [m["response"] for m in messages] == ["utter_greet"] and events == []
 
 
+async def test_a_question_after_a_greeting_or_read_as_a_description_is_answered(loaded_db, kb):
+    question = kb.get("faq", "eori-obtenir")["question"]
+    messages, _ = await run(actions.ActionGreet(), tracker(f"Bonjour, {question[0].lower()}{question[1:]}", "greet"))
+    assert messages[0]["response"] == "utter_greet"
+    assert messages[1]["answer_unit"] == "faq:eori-obtenir"
+    messages, _ = await run(actions.ActionRememberCompany(), tracker(question, "inform_company"))
+    assert messages[0]["answer_unit"] == "faq:eori-obtenir"
+    assert not messages[0]["text"].startswith("C'est noté")
+
+
 async def test_the_adviser_form_says_the_knowledge_base_is_down_rather_than_doubting_the_region(monkeypatch, tmp_path):
     # A database that was never loaded: the knowledge base cannot be read.
     monkeypatch.setenv("BOUSSOLE_DB_URL", f"sqlite:///{tmp_path / 'absente.db'}")

@@ -290,3 +290,21 @@ def test_a_faq_that_matches_every_word_beats_an_organisation_named_in_passing(kb
         assert kb.get("faq", "transitaire-commissionnaire-rde")["answer"] in messages[0]["text"]
     organisation_id, _ = answer_organisation(kb, "douane", "la douane, elle fait quoi ?")
     assert organisation_id == "douane"
+
+
+def test_a_record_of_another_kind_named_answers_only_a_question_its_card_holds(kb):
+    """ask_programme naming an organisation, ask_organisation naming a programme: that record's
+    card, unless the point asked is not in it."""
+    for intent, text, card in (
+        (
+            "ask_programme",
+            "Business France a-t-il des bureaux ouverts le dimanche à Tokyo ?",
+            ("organisation", "business-france"),
+        ),
+        ("ask_organisation", "Le carnet ATA couvre-t-il les chevaux de course ?", ("programme", "carnet-ata")),
+    ):
+        _, messages = intent_table.answer_message(kb, intent, {}, {}, text)
+        assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE), text
+        assert messages[0]["buttons"][0]["payload"] == replies.card_button(kb, *card)["payload"]
+    _, messages = answer_router.answer_programme(kb, None, "Business France")
+    assert messages == replies.organisation_info(kb, "business-france")

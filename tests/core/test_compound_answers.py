@@ -259,3 +259,17 @@ def test_the_named_country_s_card_comes_beside_the_nearest_entry_not_instead_of_
     offered = honest["metadata"][unit_answers.OFFERED_KEY]
     assert offered[0] == "country:cn" and len(offered) == 2 and offered[1].startswith("faq:")
     assert adviser["payload"] == replies.payload("request_adviser")
+
+
+def test_a_question_alone_that_the_classifier_took_for_a_description_is_answered(kb):
+    faq = kb.get("faq", "eori-obtenir")
+    _, messages = compound_answers.question_alone(kb, faq["question"], {})
+    assert messages[0]["metadata"][unit_answers.UNIT_KEY] == "faq:eori-obtenir"
+    # Precise, but nothing reliable in knowledge/: the honest reply, not « C'est noté ».
+    _, messages = compound_answers.question_alone(kb, "Quel est le PIB du Vietnam ?", {})
+    assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    # A description, no question, or a vague one: the caller notes the company or only greets.
+    assert compound_answers.question_alone(kb, "Nous sommes 12 à Lyon, on vise le Québec.", {}) is None
+    described = {"headcount": "12", "departement": "Lyon"}  # as the extractor reads them
+    assert compound_answers.question_alone(kb, "Nous sommes 12 à Lyon, faut-il un numéro EORI ?", described) is None
+    assert compound_answers.question_alone(kb, "Bonjour, comment allez-vous ?", {}) is None

@@ -163,6 +163,46 @@ def test_a_named_country_whose_card_does_not_hold_the_point_asked_gets_the_hones
     assert country_id == "cn"
 
 
+def test_one_word_its_card_does_not_hold_keeps_a_named_record_from_answering_with_its_card(kb):
+    # The ranker has nothing reliable on these points: the card of the record named is one tap
+    # away, not the reply.
+    for intent, text, card, card_unit in (
+        ("ask_country", "Quel est le PIB du Vietnam ?", ("country", "vn"), "country:vn"),
+        (
+            "ask_programme",
+            "Le carnet ATA couvre-t-il les chevaux de course ?",
+            ("programme", "carnet-ata"),
+            "programme:carnet-ata:presentation",
+        ),
+        (
+            "ask_organisation",
+            "Quels sont les horaires d'ouverture de Business France ?",
+            ("organisation", "business-france"),
+            "organisation:business-france",
+        ),
+    ):
+        assert unit_answers.decide(kb, text).kind == "none", text
+        updates, messages = intent_table.answer_message(kb, intent, {}, {}, text)
+        assert updates == {} and messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE), text
+        assert messages[0]["buttons"][0]["payload"] == replies.card_button(kb, *card)["payload"]
+        assert messages[0]["metadata"][unit_answers.OFFERED_KEY][0] == card_unit
+    # A preposition is no point asked: the card answers.
+    updates, messages = intent_table.answer_message(
+        kb, "ask_country", {}, {}, "Quels sont les tarifs pour exporter vers le Maroc ?"
+    )
+    assert updates == {"country": "ma"} and _unit(messages) == "country:ma"
+
+
+def test_a_region_card_answers_whom_to_contact_there_whatever_the_subject(kb):
+    text = "Qui peut nous aider en Bretagne pour un salon de cosmétiques bio ?"
+    # « salon », « cosmétiques », « bio »: none is a word of the Région's card, and the ranker has
+    # nothing reliable; the card still answers whom to contact.
+    assert unit_answers.beside_the_record(kb, "region", "bretagne", text)
+    assert unit_answers.decide(kb, text).kind == "none"
+    updates, messages = intent_table.answer_message(kb, "ask_contact", {}, {}, text)
+    assert updates == {"region": "bretagne"} and _unit(messages) == "region:bretagne:contacts"
+
+
 def test_menu_words_and_fillers_do_not_make_a_question_precise(kb):
     assert not unit_answers.is_precise(kb, "quelles aides dans ma région ?")
     assert not unit_answers.is_precise(kb, "prospection machin")
