@@ -189,7 +189,12 @@ class ActionRememberCompany(ContextAction):
         text = tracker.latest_message.get("text") or ""
         entities = _latest_entities(tracker, ALL_ENTITIES)
         found = compound_answers.answer(kb, text, entities, _context(tracker))
-        return found or compound_answers.question_alone(kb, text, entities) or _note_company(kb, tracker)
+        return (
+            found
+            or compound_answers.question_alone(kb, text, entities)
+            or compound_answers.country_alone(kb, text, entities)
+            or _note_company(kb, tracker)
+        )
 
 
 class ActionGreet(Action):

@@ -245,6 +245,21 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     return updates, messages
 
 
+def country_alone(kb: KnowledgeBase, text: str, entities: dict):
+    """(slot updates, messages) for a message the classifier took for a description of the
+    company, that names a country and nothing about the company (« exporter en Allemagne »,
+    « et pour l'Allemagne ? »): the country's card, as asking for it would give. None when the
+    message says something about the company or names no country."""
+    described, markets = read_profile(kb, text, entities)
+    if described or markets.served or markets.wanted:
+        return None
+    country_id = kb.named("country", entities.get("country"), text)
+    if country_id is None:
+        return None
+    found, messages = answer_router.answer_country(kb, kb.name("country", country_id), text)
+    return ({"country": found} if found else {}), messages
+
+
 def question_alone(kb: KnowledgeBase, text: str, entities: dict):
     """(slot updates, messages) for a message the classifier took for a greeting or a
     description of the company, but that describes nothing and asks a question (« Quel est

@@ -12,6 +12,7 @@ import json
 
 from bot.core import citations
 from bot.core.advice.routing import clusters_for, contacts_for
+from bot.core.text import fold
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import MONTHS, french_date, validity_sentence  # noqa: F401 - re-exported
@@ -492,12 +493,33 @@ def which_region(kb: KnowledgeBase) -> list:
     ]
 
 
+# Countries written « en … » that take no article (« Israël est… »).
+_NO_ARTICLE = frozenset({"Israël", "Haïti"})
+
+
+def country_subject(country: dict) -> str:
+    """The country's name as the subject of a sentence, with its article, read off the
+    preposition knowledge/ gives it (`in_form`): « au Portugal » → « Le Portugal », « aux
+    Pays-Bas » → « Les Pays-Bas », « en Italie » → « L'Italie », « en Grèce » → « La Grèce »,
+    « à Malte » → « Malte »."""
+    name, preposition = country["name"], country.get("in_form", "").split(" ", 1)[0]
+    if preposition == "au":
+        return f"Le {name}"
+    if preposition == "aux":
+        return f"Les {name}"
+    if preposition == "en" and name not in _NO_ARTICLE:
+        return f"L'{name}" if fold(name[0]) in "aeiouy" else f"La {name}"
+    return name
+
+
 def country_pointers(kb: KnowledgeBase, country_id: str) -> list:
     country = kb.get("country", country_id)
     parts = [f"Exporter {country['in_form']}"]
     agreement = country.get("eu_agreement")
     if country["eu_member"]:
-        parts.append(f"{country['name']} est membre de l'Union européenne.")
+        subject = country_subject(country)
+        verb = "sont membres" if subject.startswith("Les ") else "est membre"
+        parts.append(f"{subject} {verb} de l'Union européenne.")
     elif agreement:
         since = f" depuis le {french_date(agreement['since'])}" if agreement.get("since") else ""
         parts.append(f"Accord commercial avec l'Union européenne : {agreement['name']} ({agreement['status']}{since}).")

@@ -446,6 +446,11 @@ def test_market_pointers_give_agreement_origin_proof_access2markets_and_presence
     assert checked >= 10
     member = replies.country_pointers(kb, "de")[0]["text"]
     assert "membre de l'Union européenne" in member and "Preuve de l'origine" not in member
+    # The country's name takes its article, and the verb agrees with it.
+    assert "L'Allemagne est membre de l'Union européenne." in member
+    assert "Les Pays-Bas sont membres de l'Union européenne." in replies.country_pointers(kb, "nl")[0]["text"]
+    assert "Malte est membre" in replies.country_pointers(kb, "mt")[0]["text"]
+    assert "Le Portugal est membre" in replies.country_pointers(kb, "pt")[0]["text"]
 
 
 def test_market_pointers_give_the_country_page_before_the_generic_access2markets_list(kb):

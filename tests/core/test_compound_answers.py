@@ -273,3 +273,13 @@ def test_a_question_alone_that_the_classifier_took_for_a_description_is_answered
     described = {"headcount": "12", "departement": "Lyon"}  # as the extractor reads them
     assert compound_answers.question_alone(kb, "Nous sommes 12 à Lyon, faut-il un numéro EORI ?", described) is None
     assert compound_answers.question_alone(kb, "Bonjour, comment allez-vous ?", {}) is None
+
+
+def test_a_country_named_with_nothing_about_the_company_gets_the_country_s_card(kb):
+    for text in ("exporter en Allemagne", "et pour l'Allemagne ?"):
+        updates, messages = compound_answers.country_alone(kb, text, {"country": "Allemagne"})
+        assert updates == {"country": "de"}, text
+        assert "Allemagne" in messages[0]["text"], text
+    # Something said about the company: its description is noted instead.
+    assert compound_answers.country_alone(kb, "Nous sommes 12 à Lyon et nous visons l'Allemagne", {}) is None
+    assert compound_answers.country_alone(kb, "Nous sommes 12 à Lyon", {}) is None
