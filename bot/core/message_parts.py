@@ -159,6 +159,12 @@ def _sentencizer():
     return nlp
 
 
+def prepare() -> None:
+    """Builds the sentencizer (spaCy's import and its French tokenizer, about 2.5 s) before any
+    message: `sentences` builds it only when it has a line to cut."""
+    _sentencizer()
+
+
 @functools.lru_cache(maxsize=64)
 def sentences(text: str) -> tuple:
     """The message's sentences, spaces tidied, empty ones left out. Cached: the profile, the
