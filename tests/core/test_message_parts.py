@@ -218,3 +218,12 @@ def test_preparing_builds_the_sentencizer_so_that_no_message_pays_for_it(kb):
     message_parts._sentencizer.cache_clear()
     compound_answers.prepare(kb)
     assert message_parts._sentencizer.cache_info().currsize == 1
+
+
+def test_a_supplier_s_nationality_or_goods_bought_are_no_market_served(kb):
+    nothing = message_parts.Markets((), ())
+    assert message_parts.markets(kb, "Notre fournisseur chinois nous a livré en retard.") == nothing
+    assert message_parts.markets(kb, "Un fournisseur italien nous a facturé 3 000 €.") == nothing
+    assert message_parts.markets(kb, "Nous avons acheté des machines allemandes.") == nothing
+    # A customer who bought from the company is still a sale made.
+    assert message_parts.markets(kb, "Un client japonais nous a acheté 200 pièces.").served == ("jp",)
