@@ -127,9 +127,9 @@ def with_profile(message: dict, slots: dict, markets: message_parts.Markets) -> 
 
 def prepare(kb: KnowledgeBase) -> None:
     """Builds, before any question, what answering needs: the ranker over `kb` and spaCy's
-    sentencizer (about 4 s to load)."""
+    sentencizer (a few seconds to load)."""
     unit_answers.prepare(kb)
-    message_parts.split("")
+    message_parts.prepare()
 
 
 def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:

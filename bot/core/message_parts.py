@@ -50,6 +50,10 @@ _SOLD = re.compile(
     r"factur(e|es|ee|ees|ons|ent)|achet(e|es|ee|ees|ent)|nos clients?|notre client|"
     r"(avons|ont|(?<!re )(?<!er )(?<!ir )a) (un|une|des|deux|plusieurs|quelques|deja) (\w+ )?(clients?|clientele))\b"
 )
+# What the company buys, or from whom: a supplier's nationality (« notre fournisseur chinois
+# nous a livré ») or goods bought (« nous avons acheté des machines allemandes ») is no market
+# served, whatever verb of sale the clause also holds.
+_BOUGHT = re.compile(r"\b(fournisseu\w*|sous traitan\w*|prestataires?|nous avons achete\w*|on a achete\w*|achetons)\b")
 # The words that introduce a place (« en Suisse », « la Suisse », « et Suisse »): after them, a
 # form that is both a country's name and its adjective is the name.
 _PLACE_WORDS = frozenset("a au aux en de du des d la le l les vers pour sur dans et ou".split())
@@ -159,6 +163,12 @@ def _sentencizer():
     return nlp
 
 
+def prepare() -> None:
+    """Builds the sentencizer (spaCy's import and its French tokenizer, about 2.5 s) before any
+    message: `sentences` builds it only when it has a line to cut."""
+    _sentencizer()
+
+
 @functools.lru_cache(maxsize=64)
 def sentences(text: str) -> tuple:
     """The message's sentences, spaces tidied, empty ones left out. Cached: the profile, the
@@ -216,9 +226,14 @@ def _clauses(text: str):
                 kind = "served"
             elif _WANTED.search(folded):
                 kind = "wanted"
-            elif _SERVED.search(folded) or (not asked and _SOLD.search(folded)):
+            elif _SERVED.search(folded) or (not asked and _sold(folded)):
                 kind = "served"
             yield clause, folded, kind, asked
+
+
+def _sold(folded: str) -> bool:
+    """Whether a folded clause says a sale was made, not a purchase."""
+    return bool(_SOLD.search(folded)) and not _BOUGHT.search(folded)
 
 
 def _is_a_nationality(kb: KnowledgeBase, phrase: str, before: str) -> bool:
@@ -268,7 +283,7 @@ def markets(kb: KnowledgeBase, text: str, named: tuple = ()) -> Markets:
             if country == _HOME:
                 continue
             if nationality:
-                if not asked and _SOLD.search(folded):
+                if not asked and _sold(folded):
                     found["served"].append(country)
             elif kind is not None:
                 found[kind].append(country)

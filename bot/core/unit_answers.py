@@ -268,7 +268,7 @@ def no_reliable_answer(
     if related:
         card = replies.card_button(kb, *related)
         buttons.append(dict(card, title=f"En savoir plus : {card['title']}"))
-        offered_ids.append(_card_unit_id(*related))
+        offered_ids.append(card_unit_id(*related))
     # The card is one of the entries offered: a reply with a card offers one unit fewer.
     near = [u for u in nearest(kb, text, offered) if unit_payload(u) not in {b["payload"] for b in buttons}]
     near = near[: max(0, offered - len(buttons))]
@@ -287,11 +287,6 @@ def no_reliable_answer(
     buttons.append({"title": "Parler à un conseiller", "payload": replies.payload("request_adviser")})
     metadata = {ABSTAINED_KEY: True, **({OFFERED_KEY: offered_ids} if offered_ids else {})}
     return [dict(replies.message(said, buttons), metadata=metadata)]
-
-
-def _card_unit_id(kind: str, rid: str) -> str:
-    """The unit a record's card button asks for: a programme's card is its presentation."""
-    return answer_units.unit_id(kind, rid, "presentation" if kind == "programme" else "")
 
 
 def answer_text(kb: KnowledgeBase, text: str) -> tuple | None:
@@ -440,6 +435,14 @@ def names_only(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a
 # programme; the whole record otherwise.
 _INTENT_ASPECTS = {intent: aspect for aspect, (intent, _) in ASPECT_REPLIES.items()}
+
+
+def card_unit_id(kind: str, rid: str) -> str:
+    """The unit a record's card answers: a programme has no unit of its own, its card
+    (`ask_programme`) is its presentation."""
+    if kind == "programme":
+        return answer_units.unit_id(kind, rid, _INTENT_ASPECTS[replies.CARD_INTENTS[kind]])
+    return answer_units.unit_id(kind, rid)
 
 
 def mark_record_reply(kb: KnowledgeBase, intent: str, updates: dict, messages: list) -> list:

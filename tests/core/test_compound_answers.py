@@ -283,3 +283,17 @@ def test_a_country_named_with_nothing_about_the_company_gets_the_country_s_card(
     # Something said about the company: its description is noted instead.
     assert compound_answers.country_alone(kb, "Nous sommes 12 à Lyon et nous visons l'Allemagne", {}) is None
     assert compound_answers.country_alone(kb, "Nous sommes 12 à Lyon", {}) is None
+
+
+def test_a_question_beside_the_programme_it_names_keeps_that_programme_s_card_one_tap_away(kb):
+    # A programme has no unit of its own: its card is its presentation.
+    question = "Avec le V.I.E, faut-il un visa de travail pour un volontaire à Oman et une assurance rapatriement ?"
+    text = f"Nous sommes 12 à Lyon, nous fabriquons des vélos. {question}"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    [honest] = [m for m in messages if (m.get("metadata") or {}).get(unit_answers.ABSTAINED_KEY)]
+    card = honest["buttons"][0]
+    assert card["payload"] == replies.payload("ask_programme", programme="vie")
+    offered = honest["metadata"][unit_answers.OFFERED_KEY]
+    assert offered[0] == "programme:vie:presentation"
+    assert offered[0] in {u.id for u in unit_answers.ranker_for(kb).units}
+    assert honest["buttons"][-1]["payload"] == replies.payload("request_adviser")

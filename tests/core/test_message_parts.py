@@ -3,7 +3,7 @@ company's markets (bot/core/message_parts.py), on the real knowledge base's coun
 
 from __future__ import annotations
 
-from bot.core import message_parts
+from bot.core import compound_answers, message_parts
 
 
 def test_a_message_is_cut_into_its_statements_and_its_questions_in_order():
@@ -212,3 +212,18 @@ def test_the_knowledge_base_tells_a_country_s_adjective_from_its_name(kb):
     assert kb.country_adjective("ukrainiennes") == "only"
     assert kb.country_adjective("suisse") == "also"  # the name of Switzerland too
     assert kb.country_adjective("ukraine") is None and kb.country_adjective("montreal") is None
+
+
+def test_preparing_builds_the_sentencizer_so_that_no_message_pays_for_it(kb):
+    message_parts._sentencizer.cache_clear()
+    compound_answers.prepare(kb)
+    assert message_parts._sentencizer.cache_info().currsize == 1
+
+
+def test_a_supplier_s_nationality_or_goods_bought_are_no_market_served(kb):
+    nothing = message_parts.Markets((), ())
+    assert message_parts.markets(kb, "Notre fournisseur chinois nous a livré en retard.") == nothing
+    assert message_parts.markets(kb, "Un fournisseur italien nous a facturé 3 000 €.") == nothing
+    assert message_parts.markets(kb, "Nous avons acheté des machines allemandes.") == nothing
+    # A customer who bought from the company is still a sale made.
+    assert message_parts.markets(kb, "Un client japonais nous a acheté 200 pièces.").served == ("jp",)
