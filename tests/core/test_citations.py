@@ -176,3 +176,38 @@ def test_every_answer_built_from_the_knowledge_base_splits(kb):
         )
         cited += bool(parsed.citations)
     assert cited >= 100
+
+
+def _primary_urls(record: dict) -> list:
+    return [s["url"] for s in record["sources"] if s["primary"]]
+
+
+def test_a_primary_source_written_after_others_is_shown_first(kb):
+    """A Région's contacts for a département cite its contacts' pages, written first, and the
+    official page that places the département in the Région: the short list opens on the
+    official page; the data still holds every source, the others in their written order."""
+    checked = 0
+    for region in kb.all("region"):
+        cited = replies.contacts_record(region, with_map=True)
+        written = [s["url"] for s in cited["sources"]]
+        primary = _primary_urls(cited)
+        if not primary or written[0] in primary:
+            continue
+        code = region["departements"][0]["code"]
+        message = replies.region_support(kb, region["id"], code)[-1]
+        data = message["metadata"][citations.SOURCES_KEY][-1]
+        assert data["urls"][0] == primary[0], region["id"]
+        assert data["urls"][: data["shown"]][0] in message["text"], region["id"]
+        assert sorted(data["urls"]) == sorted(written), region["id"]
+        assert [u for u in data["urls"] if u not in primary] == [u for u in written if u not in primary]
+        checked += 1
+    assert checked, "aucune Région dont la première source écrite n'est pas officielle"
+
+
+def test_every_record_reply_lists_its_primary_sources_first(kb):
+    for kind, render in RENDERERS:
+        for record in kb.all(kind):
+            primary = set(_primary_urls(record))
+            data = render(kb, record["id"])[-1]["metadata"][citations.SOURCES_KEY][-1]
+            flags = [url in primary for url in data["urls"]]
+            assert flags == sorted(flags, reverse=True), (kind, record["id"], data["urls"])

@@ -160,7 +160,9 @@ def test_dossier_holds_profile_programmes_with_trace_questions_and_contact(kb):
     assert [p["id"] for p in draft.programmes] == ["assurance-change", "assurance-prospection"]
     for programme in draft.programmes:
         assert programme["checks"] and all(c[0] in "✔✘?" for c in programme["checks"])
-        assert programme["source"] == kb.get("programme", programme["id"])["sources"][0]["url"]
+        sources = kb.get("programme", programme["id"])["sources"]
+        # The page the programme's replies show first: a primary one when there is one.
+        assert programme["source"] == next((s["url"] for s in sources if s["primary"]), sources[0]["url"])
     assert draft.open_questions == ["et le peso ?"]
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base
 
+from bot.core import citations
 from bot.core.advice.company import CompanyProfile, describe, to_slots
 from bot.core.advice.eligibility import VERDICT_LABELS, assess
 from bot.knowledge.snapshot import KnowledgeBase
@@ -127,7 +128,8 @@ def build(
                 "name": kb.name("programme", pid),
                 "verdict": VERDICT_LABELS[assessment.verdict],
                 "checks": [f"{c.status} {c.explanation}" for c in assessment.checks],
-                "source": kb.get("programme", pid)["sources"][0]["url"],
+                # The page its replies show first (a primary one when there is one).
+                "source": citations.of_record(kb.get("programme", pid)).urls[0],
             }
         )
     return DossierDraft(
