@@ -29,9 +29,13 @@ CONTEXT_SLOTS = tuple(dict.fromkeys(("programme", "organisation", "obstacle", "p
 def _reply(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sends the messages; their buttons become the list that « le deuxième » refers to
     (or, where a message says so, its `choices`). Each message also carries its numbered
-    choices, for the channels that write numbers instead of showing buttons."""
+    choices, for the channels that write numbers instead of showing buttons. A message that
+    names a response of domain.yml (`response`) is sent as that response."""
     numbered = choices.number(messages)
     for message, extra in zip(messages, choices.metadata(numbered)):
+        if "response" in message:  # a response of domain.yml, which Rasa renders
+            dispatcher.utter_message(response=message["response"])
+            continue
         # The unit answered and its sources travel beside the text (bot/core/unit_answers.py).
         extra = {**(message.get("metadata") or {}), **extra}
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []), **extra)

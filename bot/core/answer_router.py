@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core import intent_labels, quantities, replies, unit_answers
+from bot.core import intent_labels, out_of_reach, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import eligibility, render
 from bot.core.text import words
@@ -144,7 +144,12 @@ def answer_out_of_scope(kb: KnowledgeBase, text: str):
     """Before saying « I only answer export questions », ask the ranker: a question about the
     trade deficit or Ubifrance may look off-topic to the classifier yet have its answer. A sure
     or likely unit counts here (on the tuning half, likely ones added one right answer and no
-    wrong one); otherwise the caller says what the assistant is for."""
+    wrong one); otherwise the caller says what the assistant is for. A private individual or a
+    live figure is declined first (bot/core/out_of_reach.py): the ranker's nearest entry would
+    answer beside the point."""
+    declined = out_of_reach.answer(kb, text)
+    if declined is not None:
+        return declined
     decision = unit_answers.decide(kb, text)
     if decision.kind in ("sure", "likely"):
         return unit_answers.unit_reply(kb, decision.best[0].unit, text)
@@ -161,10 +166,11 @@ def answer_unclear(kb: KnowledgeBase, text: str, ranking: list, entities: dict):
 
 def answer_by_ranker(kb: KnowledgeBase, text: str):
     """(slot updates, messages): the ranker's answer, or the honest reply to a precise
-    question; None for a vague message, which the caller answers otherwise."""
+    question; None for a vague message, which the caller answers otherwise. A private
+    individual or a live figure is declined before the ranker (bot/core/out_of_reach.py)."""
     if (text or "").startswith("/"):  # a button's payload, not a question
         return None
-    found = unit_answers.answer_text(kb, text)
+    found = out_of_reach.answer(kb, text) or unit_answers.answer_text(kb, text)
     if found is not None:
         return found
     if unit_answers.is_precise(kb, text):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import answer_router, message_parts, replies, unit_answers
+from bot.core import answer_router, message_parts, out_of_reach, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
@@ -59,7 +59,10 @@ def for_the_company(kb: KnowledgeBase, company) -> list:
 
 
 def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
-    """(slot updates, messages) for one question of the message."""
+    """(slot updates, messages) for one question of the message. A live figure gets the honest
+    reply before anything else: the nearest entry would answer beside the point."""
+    if out_of_reach.asks_live_figure(kb, question):
+        return {}, out_of_reach.live_figure_reply(kb, question)
     region_id, code = advice_company.parse_place(kb, question, question)
     if region_id and unit_answers.decide(kb, question).kind != "sure":
         updates = {"region": region_id}
@@ -216,6 +219,9 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
         described, markets = {}, message_parts.Markets((), ())
     if not message_parts.is_compound(parts, bool(described) or bool(markets.served), precise):
         return None
+    if out_of_reach.is_private_individual(text):
+        # « Je suis particulier… » speaks for the whole message: no profile, no answers.
+        return {}, out_of_reach.private_individual_reply()
     values, cleared = merged_profile(context, entities, described)
     company = advice_company.from_values(kb, values, today)
     updates = dict(advice_company.to_slots(company), **dict.fromkeys(cleared))
@@ -249,7 +255,10 @@ def country_alone(kb: KnowledgeBase, text: str, entities: dict):
     """(slot updates, messages) for a message the classifier took for a description of the
     company, that names a country and nothing about the company (« exporter en Allemagne »,
     « et pour l'Allemagne ? »): the country's card, as asking for it would give. None when the
-    message says something about the company or names no country."""
+    message says something about the company or names no country. A private individual
+    (« envoyer un colis à ma fille au Canada ») is declined instead."""
+    if out_of_reach.is_private_individual(text):
+        return {}, out_of_reach.private_individual_reply()
     described, markets = read_profile(kb, text, entities)
     if described or markets.served or markets.wanted:
         return None

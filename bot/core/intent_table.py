@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import answer_router, compound_answers, quantities, replies, unit_answers
+from bot.core import answer_router, compound_answers, out_of_reach, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -220,10 +220,17 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
       PIB du Vietnam ? »), the honest reply with that card one tap away, not the card.
     - Then the intent's answer, in which a precise question gets the honest reply rather than
       a menu.
+
+    Before all of these, a typed message from a private individual or about a live figure is
+    declined (bot/core/out_of_reach.py): a record's card or the nearest entry would answer
+    beside the point.
     """
     row = BY_INTENT[intent]
     kind, rid = _named(kb, intent, entities, text)
     typed = not (text or "").startswith("/")  # a button sends « /intent{…} »
+    declined = out_of_reach.answer(kb, text) if typed else None
+    if declined is not None:
+        return declined
     follow_up = (
         rid is None
         and intent in ASPECT_INTENTS

@@ -98,6 +98,13 @@ async def test_obstacle_action(loaded_db, kb):
     assert slots(events)["obstacle"] == "normes"
 
 
+async def test_a_private_individual_gets_a_word_then_the_out_of_scope_response(loaded_db):
+    text = "je suis particulier, je veux envoyer un colis à ma fille au Canada, c'est possible ?"
+    messages, _ = await run(actions.ActionOutOfScope(), tracker(text, "out_of_scope"))
+    assert "entreprises" in messages[0]["text"]
+    assert messages[-1]["response"] == "utter_out_of_scope"
+
+
 async def test_cluster_action(loaded_db):
     messages, events = await run(
         actions.ActionClusterInfo(), tracker("parle moi de medicen", "ask_cluster", [("cluster", "Medicen")])
