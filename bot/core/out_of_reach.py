@@ -78,7 +78,13 @@ def asks_live_figure(kb: KnowledgeBase, text: str) -> bool:
     folded = fold(text or "").replace("'", " ").replace("-", " ")
     if not (_FIGURE.search(folded) and _NOW.search(folded)):
         return False
-    return not kb.mentioned("programme", text or "")
+    if kb.mentioned("programme", text or ""):
+        return False
+    # A currency's value today is never in the base, even when an entry on hedging shares its
+    # words (« cours », « aujourd'hui »). Another rate may be a dated fact the base holds (« le
+    # taux actuel des pénalités de retard »): the ranker is then sure of the entry that says
+    # how it is set.
+    return bool(re.search(rf"\b{_CURRENCY}\b", folded)) or unit_answers.decide(kb, text).kind != "sure"
 
 
 def is_private_individual(text: str) -> bool:
