@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import settings
-from bot.core import answer_router, choices, compound_answers, intent_table, replies, unit_answers
+from bot.core import answer_router, choices, compound_answers, follow_ups, intent_table, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
 from bot.knowledge.provider import get_knowledge_base, prepare_each_snapshot
@@ -68,6 +68,11 @@ def _note_company(kb, tracker: Tracker):
     return dict(updates, **dict.fromkeys(cleared)), messages
 
 
+def _previous_unit(tracker: Tracker) -> str | None:
+    """The unit the previous turn answered, which a short follow-up is about."""
+    return follow_ups.last_answer_unit(tracker.events)
+
+
 def _slot_events(updates: dict[str, Any]) -> list[dict[str, Any]]:
     return [SlotSet(slot, value) for slot, value in updates.items()]
 
@@ -105,7 +110,7 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         text = tracker.latest_message.get("text") or ""
         found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
         updates, messages = found or intent_table.answer_message(
-            kb, self.intent, _latest_entities(tracker), _context(tracker), text
+            kb, self.intent, _latest_entities(tracker), _context(tracker), text, _previous_unit(tracker)
         )
         return _reply(dispatcher, messages) + _slot_events(updates)
 
@@ -134,9 +139,9 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
-        updates, messages = (
-            answer_router.answer_out_of_scope(kb, tracker.latest_message.get("text") or "") if kb else ({}, [])
-        )
+        text = tracker.latest_message.get("text") or ""
+        found = follow_ups.answer(kb, text, _previous_unit(tracker)) if kb else None
+        updates, messages = found or (answer_router.answer_out_of_scope(kb, text) if kb else ({}, []))
         if messages:
             return _reply(dispatcher, messages) + _slot_events(updates)
         dispatcher.utter_message(response="utter_out_of_scope")
@@ -327,7 +332,9 @@ class ActionAskAffirmation(ContextAction):
         # A description of the company with its questions may puzzle the classifier: it is
         # answered as such.
         text = tracker.latest_message.get("text") or ""
-        found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
+        found = compound_answers.answer(
+            kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker)
+        ) or follow_ups.answer(kb, text, _previous_unit(tracker))
         if found is not None:
             return found
         entities = {

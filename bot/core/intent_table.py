@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import answer_router, compound_answers, out_of_reach, quantities, replies, unit_answers
+from bot.core import answer_router, compound_answers, follow_ups, out_of_reach, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.knowledge.snapshot import KnowledgeBase
 
@@ -203,9 +203,16 @@ def _named(kb: KnowledgeBase, intent: str, entities: dict, text: str) -> tuple:
     return None, None
 
 
-def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str):
-    """(slot updates, messages) for a typed message of an informational intent.
+def answer_message(
+    kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str, previous_unit: str | None = None
+):
+    """(slot updates, messages) for a typed message of an informational intent; `previous_unit`,
+    the unit the previous turn answered (follow_ups.last_answer_unit).
 
+    - A short follow-up that names no record (« c'est cher ? », « et c'est long ? ») is about
+      the answer just given, when the ranker is sure of a unit on its subject (follow_ups);
+      the programme discussed before keeps answering « et ça coûte combien ? » when that
+      answer was about it.
     - A message that says little more than a record's name (« C'est quoi le numéro EORI ? »),
       when the record's card holds its words, or that follows up on the programme discussed
       before (« et ça coûte combien ? »), gets the intent's answer about that record; for a
@@ -237,6 +244,10 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
         and bool(context.get("programme"))
         and not unit_answers.is_precise(kb, text)
     )
+    if typed and rid is None and not (follow_up and _continues(kb, previous_unit, context["programme"])):
+        found = follow_ups.answer(kb, text, previous_unit)
+        if found is not None:
+            return found
     # « Quel pôle pour les produits de la mer ? »: the pôles of that sector are the answer.
     by_sector = kind == "sector"
     if typed and not follow_up and not by_sector:
@@ -251,6 +262,13 @@ def answer_message(kb: KnowledgeBase, intent: str, entities: dict, context: dict
             return {}, unit_answers.no_reliable_answer(kb, text, (kind, rid))
     updates, messages = row.reply(kb, entities, context, text)
     return updates, unit_answers.mark_record_reply(kb, intent, updates, messages)
+
+
+def _continues(kb: KnowledgeBase, previous_unit: str | None, programme: str) -> bool:
+    """Whether a follow-up on the programme discussed before still follows the conversation:
+    the previous answer was about that programme, or no answer came before. After an entry on
+    trademarks, the V.I.E of three turns earlier is no longer the subject."""
+    return previous_unit is None or follow_ups.is_about_record(kb, previous_unit, "programme", programme)
 
 
 def _ranked_answer(kb: KnowledgeBase, kind: str | None, rid: str | None, text: str):

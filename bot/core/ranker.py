@@ -187,6 +187,19 @@ def _bigrams(texts: list) -> set:
     return pairs
 
 
+def runner_up(ranked: list):
+    """The best of `ranked` (best first) whose record is not the first one's, or None."""
+    record = (ranked[0].unit.kind, ranked[0].unit.record_id)
+    return next((r for r in ranked if (r.unit.kind, r.unit.record_id) != record), None)
+
+
+def certainty_of(best: Ranked, other) -> tuple:
+    """(certainty, margin) of `best` against `other`, the best unit of another record (None when
+    no other record matches): see EVIDENCE_SCALE."""
+    margin = (best.score - other.score) / best.score if other else 1.0
+    return 1 - math.exp(-best.confidence * best.score * (1 + margin) / EVIDENCE_SCALE), margin
+
+
 class LexicalRanker:
     def __init__(self, units: list, synonyms=()):
         """`synonyms`: (wordings, meaning) pairs, as `Editorial.query_synonyms` gives them
@@ -302,10 +315,8 @@ class LexicalRanker:
         if not found:
             return Decision("none", [], 0.0, 0.0)
         best = found[0]
-        record = (best.unit.kind, best.unit.record_id)
-        other = next((r for r in found if (r.unit.kind, r.unit.record_id) != record), None)
-        margin = (best.score - other.score) / best.score if other else 1.0
-        certainty = 1 - math.exp(-best.confidence * best.score * (1 + margin) / EVIDENCE_SCALE)
+        other = runner_up(found)
+        certainty, margin = certainty_of(best, other)
         if certainty >= SURE:
             return Decision("sure", [best], round(certainty, 4), round(margin, 4))
         if certainty >= LIKELY or (certainty >= CLOSE and margin >= CLOSE_MARGIN):

@@ -237,7 +237,7 @@ def nearest(kb: KnowledgeBase, text: str, limit: int = NEAREST_OFFERED) -> list:
     ranker = ranker_for(kb)
     if limit < 1 or not _reads_as_question(ranker, text):
         return []
-    asked, unit_terms = set(ranker.query_terms(text)), _unit_terms(kb)
+    asked, held = set(ranker.query_terms(text)), unit_terms(kb)
     records, found = set(), []
     for ranked in ranker.rank(text, _NEAREST_DEPTH):
         unit = ranked.unit
@@ -245,7 +245,7 @@ def nearest(kb: KnowledgeBase, text: str, limit: int = NEAREST_OFFERED) -> list:
             continue
         records.add((unit.kind, unit.record_id))
         if (
-            len(asked & unit_terms[unit.id]) >= MIN_TERMS
+            len(asked & held[unit.id]) >= MIN_TERMS
             and ranked.confidence >= NEAREST_COVERAGE
             and ranked.confidence * ranked.score >= NEAREST_EVIDENCE
         ):
@@ -356,7 +356,7 @@ def _terms(kb: KnowledgeBase) -> tuple:
     return found
 
 
-def _unit_terms(kb: KnowledgeBase) -> dict:
+def unit_terms(kb: KnowledgeBase) -> dict:
     return _terms(kb)[0]
 
 
@@ -374,8 +374,8 @@ def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool
     contact there."""
     own = _record_terms(kb).get((kind, rid), set())
     if kind == "obstacle":
-        return len(_asked_terms(kb, text) - own - _ADVICE_TERMS) >= 1
-    return len(_asked_terms(kb, text) - own) >= (2 if kind == "region" else 1)
+        return len(asked_terms(kb, text) - own - _ADVICE_TERMS) >= 1
+    return len(asked_terms(kb, text) - own) >= (2 if kind == "region" else 1)
 
 
 # Words that ask what to do about a difficulty (« comment se protéger des impayés ? »): its
@@ -391,10 +391,10 @@ def asks_beyond(kb: KnowledgeBase, text: str, name: str) -> bool:
     """Whether a question asks something besides the name it gives (an unknown programme's
     « déclaration d'origine » in « quelles erreurs commet-on dans la déclaration d'origine ? »):
     two meaningful words or more outside the name."""
-    return len(_asked_terms(kb, text) - set(ranker_for(kb).query_terms(name or ""))) >= 2
+    return len(asked_terms(kb, text) - set(ranker_for(kb).query_terms(name or ""))) >= 2
 
 
-def _asked_terms(kb: KnowledgeBase, text: str) -> set:
+def asked_terms(kb: KnowledgeBase, text: str) -> set:
     """The question's meaningful terms, as the ranker reads them (« V.I.E » is one word): no
     stop words, no vague words, no words of the aspects every programme card answers, no
     place."""
@@ -429,7 +429,7 @@ def names_only(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool:
     # A difficulty is a broad subject: one word beside its name already asks about a point of
     # it (« comment obtenir le marquage CE ? »), where a programme's name plus a word still
     # asks about the programme (« suis-je éligible au V.I.E ? »).
-    return len(_asked_terms(kb, text) - named) <= (0 if kind == "obstacle" else 1)
+    return len(asked_terms(kb, text) - named) <= (0 if kind == "obstacle" else 1)
 
 
 # The unit a record's own reply answers, by the intent that built it: its aspect, for a

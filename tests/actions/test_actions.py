@@ -461,3 +461,15 @@ async def test_the_profile_noted_alone_carries_its_facts_beside_the_text(loaded_
         ),
     )
     assert messages[0]["profile"] == {"headcount": "60", "region": "pays-de-la-loire", "served": [], "target": []}
+
+
+async def test_a_short_follow_up_is_about_the_answer_of_the_previous_turn(loaded_db):
+    events = [
+        {"event": "user", "text": "c'est quoi le V.I.E ?"},
+        {"event": "bot", "text": "V.I.E …", "metadata": {"answer_unit": "programme:vie:presentation"}},
+        {"event": "user", "text": "et c'est long ?"},
+    ]
+    latest = {"text": "et c'est long ?", "intent": {"name": "ask_programme", "confidence": 0.9}, "entities": []}
+    tr = Tracker("utilisateur-test", {}, latest, events, False, None, {}, "action_listen")
+    messages, _ = await run(actions.ActionProgrammeDetails(), tr)
+    assert messages[0]["answer_unit"] == "faq:vie-delai-depart"
