@@ -407,6 +407,7 @@ CRITERIA = {
     "located_in_regions": (non_empty_ident_list, "region"),
     "excluded_sectors": (non_empty_ident_list, "sector"),
     "target_outside_eu": (must_be_true, None),
+    "excluded_target_countries": (non_empty_ident_list, "country"),
     "other": (must_be_null, None),
 }
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.advice.company import CompanyProfile
 from bot.core.quantities import format_age, format_euros
+from bot.core.replies import country_subject
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import french_date
@@ -206,6 +207,20 @@ def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
     return Check(UNKNOWN, "", "country")
 
 
+def _excluded_countries(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
+    """Countries the programme is known not to serve. Any other country is not thereby
+    eligible (the FASEP's list changes every year): the operator confirms it."""
+    if company.country:
+        if company.country in value:
+            subject = country_subject(kb.get("country", company.country))
+            return Check(NOT_MET, f"{subject} ne fait pas partie des pays éligibles à ce dispositif.")
+        return Check(UNKNOWN, "")
+    zone = [c["id"] for c in kb.all("country") if c.get("zone") == company.zone] if company.zone else []
+    if zone and set(zone) <= set(value):
+        return Check(NOT_MET, f"Les pays de la zone visée ({company.zone}) ne sont pas éligibles à ce dispositif.")
+    return Check(UNKNOWN, "", None if zone else "country")
+
+
 def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile) -> Check:
     kind, value = criterion["criterion"], criterion["value"]
     if kind == "max_revenue_eur":
@@ -228,6 +243,8 @@ def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile)
         return _sectors(kb, value, company)
     if kind == "target_outside_eu":
         return _outside_eu(kb, company)
+    if kind == "excluded_target_countries":
+        return _excluded_countries(kb, value, company)
     return Check(UNKNOWN, "")
 
 
