@@ -584,6 +584,20 @@ def test_fasep_is_not_offered_for_a_high_income_market(kb, country):
     assert "fasep" not in [r.programme_id for r in finder.recommend(kb, company, limit=None)]
 
 
+@pytest.mark.parametrize(
+    "country, explanation",
+    [
+        ("us", "Les États-Unis ne font pas partie des pays éligibles à ce dispositif selon mes sources."),
+        ("ca", "Le Canada ne fait pas partie des pays éligibles à ce dispositif selon mes sources."),
+    ],
+)
+def test_the_excluded_country_is_named_in_correct_french(kb, country, explanation):
+    company = CompanyProfile(**dict(LYON_QUEBEC, country=country))
+    assessment = eligibility.assess(kb, "fasep", company)
+    assert check_of(assessment, "excluded_target_countries").explanation == explanation
+    assert check_of(assessment, "target_outside_eu").explanation.startswith(explanation.split(" ne ")[0] + " ")
+
+
 @pytest.mark.parametrize("country", ["sn", "vn"])
 def test_fasep_stays_open_for_an_emerging_market_with_the_yearly_list_to_confirm(kb, country):
     company = CompanyProfile(**dict(LYON_QUEBEC, country=country, need="financement"))

@@ -192,6 +192,11 @@ def _sectors(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
     return Check(MET, f"Votre secteur ({kb.name('sector', company.sector)}) n'est pas exclu.")
 
 
+def _verb(subject: str, singular: str, plural: str) -> str:
+    """« Les États-Unis sont », « Le Canada est »."""
+    return plural if subject.startswith("Les ") else singular
+
+
 def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
     if company.country:
         country = kb.get("country", company.country)
@@ -201,7 +206,8 @@ def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
                 f"Le dispositif vise les marchés hors de l'Union européenne ; {country['name']} en est membre.",
                 remedy="pour un projet vers un pays hors de l'Union européenne",
             )
-        return Check(MET, f"{country['name']} est hors de l'Union européenne.")
+        subject = country_subject(country)
+        return Check(MET, f"{subject} {_verb(subject, 'est', 'sont')} hors de l'Union européenne.")
     if company.zone and company.zone != "Europe":
         return Check(MET, f"La zone visée ({company.zone}) est hors de l'Union européenne.")
     return Check(UNKNOWN, "", "country")
@@ -213,7 +219,10 @@ def _excluded_countries(kb: KnowledgeBase, value, company: CompanyProfile) -> Ch
     if company.country:
         if company.country in value:
             subject = country_subject(kb.get("country", company.country))
-            return Check(NOT_MET, f"{subject} ne fait pas partie des pays éligibles à ce dispositif.")
+            verb = _verb(subject, "fait", "font")
+            return Check(
+                NOT_MET, f"{subject} ne {verb} pas partie des pays éligibles à ce dispositif selon mes sources."
+            )
         return Check(UNKNOWN, "")
     zone = [c["id"] for c in kb.all("country") if c.get("zone") == company.zone] if company.zone else []
     if zone and set(zone) <= set(value):
