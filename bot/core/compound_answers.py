@@ -50,8 +50,12 @@ def _is_general(question: str) -> bool:
 
 
 def for_the_company(kb: KnowledgeBase, company) -> list:
-    """The programmes that fit the company best, then its Région's contacts when known."""
-    recommended = finder.recommend(kb, company, limit=RECOMMENDED_IN_COMPOUND)
+    """The programmes that fit the company best, then its Région's contacts when known. A
+    regional body that is one of those contacts (« Team France Export Auvergne-Rhône-Alpes »)
+    is listed there only, and its place among the programmes goes to the next one."""
+    shown = replies.contact_programmes(kb, company.region) if company.region else set()
+    ranked = [r for r in finder.recommend(kb, company, limit=None) if r.programme_id not in shown]
+    recommended = ranked[:RECOMMENDED_IN_COMPOUND]
     messages = render.recommendations(kb, company, recommended)[1:-1] if recommended else []
     if company.region:
         messages += replies.region_support(kb, company.region, company.departement)

@@ -463,6 +463,12 @@ def which_organisation(kb: KnowledgeBase) -> list:
     ]
 
 
+def contact_programmes(kb: KnowledgeBase, region_id: str) -> set:
+    """The programmes (the Région's or national) that are one of its contacts' own offer:
+    the contact presents them."""
+    return {pid for c in kb.get("region", region_id).get("contacts", []) for pid in c.get("programmes", [])}
+
+
 def region_support(kb: KnowledgeBase, region_id: str, departement_code: str = None) -> list:
     region = kb.get("region", region_id)
     parts = []
@@ -477,8 +483,9 @@ def region_support(kb: KnowledgeBase, region_id: str, departement_code: str = No
         (p for p in kb.all("programme") if region_id in p.get("regions", []) and not kb.gone("programme", p)),
         key=lambda p: p["name"],
     )
-    if regional:
-        parts.append("Aides propres à la Région : " + ", ".join(p["name"] for p in regional) + ".")
+    listed = [p["name"] for p in regional if p["id"] not in contact_programmes(kb, region_id)]
+    if listed:
+        parts.append("Aides propres à la Région : " + ", ".join(listed) + ".")
     parts.append(cite(contacts_record(region, with_map=bool(departement_code)), limit=3 if departement_code else 2))
     return [cited_message(parts, [programme_button(kb, p["id"]) for p in regional[:MAX_BULLETS]])]
 

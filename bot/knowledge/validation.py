@@ -328,9 +328,13 @@ departements = list_of(
     ),
     minimum=1,
 )
+# `programmes`: the programmes that are this contact's own offer (« Team France Export
+# Auvergne-Rhône-Alpes » is both a contact and a programme; the Team France Export's
+# prestations are what its regional advisers deliver): a reply that gives the contacts does
+# not list them again.
 contacts = list_of(
     mapping(
-        {"organisation": ident, "name": text, "url": url, "role": text},
+        {"organisation": ident, "name": text, "url": url, "role": text, "programmes": ident_list},
         required=("organisation", "name", "url", "role"),
     )
 )
@@ -407,6 +411,7 @@ CRITERIA = {
     "located_in_regions": (non_empty_ident_list, "region"),
     "excluded_sectors": (non_empty_ident_list, "sector"),
     "target_outside_eu": (must_be_true, None),
+    "excluded_target_countries": (non_empty_ident_list, "country"),
     "other": (must_be_null, None),
 }
 
@@ -692,6 +697,18 @@ def _check_references(dataset: Dataset, problems: list) -> None:
                             f"contact {position} : organisation « {contact['organisation']} » inconnue",
                         )
                     )
+                for offer in contact.get("programmes", []):
+                    programme = dataset.records["programme"].get(offer, {})
+                    if programme.get("scope") != "national" and rid not in programme.get("regions", []):
+                        problems.append(
+                            Problem(
+                                shown,
+                                rid,
+                                "contacts",
+                                f"contact {position} : « {offer} » n'est ni un programme national "
+                                "ni un programme de cette Région",
+                            )
+                        )
 
 
 # The fields of a country that name it besides its name and aliases, in matching order.

@@ -562,3 +562,67 @@ def test_an_amount_question_off_the_programme_is_not_answered_beside_it(kb, text
         assert messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
         events = [{"event": "user", "text": text}, {"event": "bot", "text": messages[0]["text"]}]
         assert conversation.open_questions(events) == [text]
+
+
+# --- the finder for a described company (user test of 7 December 2026) --------------------
+
+LYON_QUEBEC = dict(region="auvergne-rhone-alpes", departement="69", headcount=12, sector="mobilite", country="ca")
+LYON_US = dict(region="auvergne-rhone-alpes", departement="69", headcount=40, country="us")
+
+
+@pytest.mark.parametrize("profile", [LYON_QUEBEC, LYON_US])
+def test_a_company_starting_to_export_gets_the_assurance_prospection_in_its_top_three(kb, profile):
+    top = [r.programme_id for r in finder.recommend(kb, CompanyProfile(**profile))]
+    assert "assurance-prospection" in top[:3]
+
+
+@pytest.mark.parametrize("country", ["us", "ca", "jp"])
+def test_fasep_is_not_offered_for_a_high_income_market(kb, country):
+    company = CompanyProfile(**dict(LYON_QUEBEC, country=country, need="financement"))
+    assert eligibility.assess(kb, "fasep", company).verdict == NOT_ELIGIBLE
+    assert check_of(eligibility.assess(kb, "fasep", company), "excluded_target_countries").status == NOT_MET
+    assert "fasep" not in [r.programme_id for r in finder.recommend(kb, company, limit=None)]
+
+
+@pytest.mark.parametrize(
+    "country, explanation",
+    [
+        ("us", "Les États-Unis ne font pas partie des pays éligibles à ce dispositif selon mes sources."),
+        ("ca", "Le Canada ne fait pas partie des pays éligibles à ce dispositif selon mes sources."),
+    ],
+)
+def test_the_excluded_country_is_named_in_correct_french(kb, country, explanation):
+    company = CompanyProfile(**dict(LYON_QUEBEC, country=country))
+    assessment = eligibility.assess(kb, "fasep", company)
+    assert check_of(assessment, "excluded_target_countries").explanation == explanation
+    assert check_of(assessment, "target_outside_eu").explanation.startswith(explanation.split(" ne ")[0] + " ")
+
+
+@pytest.mark.parametrize("country", ["sn", "vn"])
+def test_fasep_stays_open_for_an_emerging_market_with_the_yearly_list_to_confirm(kb, country):
+    company = CompanyProfile(**dict(LYON_QUEBEC, country=country, need="financement"))
+    assessment = eligibility.assess(kb, "fasep", company)
+    assert assessment.verdict == ELIGIBLE
+    assert check_of(assessment, "excluded_target_countries") in assessment.to_confirm
+    assert "fasep" in [r.programme_id for r in finder.recommend(kb, company)]
+
+
+def test_a_zone_whose_countries_are_all_excluded_closes_fasep(kb):
+    zone = kb.get("country", "us")["zone"]
+    assert eligibility.assess(kb, "fasep", CompanyProfile(zone=zone, region="bretagne")).verdict == NOT_ELIGIBLE
+    assert eligibility.assess(kb, "fasep", CompanyProfile(zone="Afrique", region="bretagne")).verdict == ELIGIBLE
+
+
+def test_a_value_not_given_yet_costs_less_than_a_criterion_checked(kb):
+    """The Assurance Prospection lacks the revenue and the age; it still outranks programmes
+    whose record only has criteria nobody can check, when it answers more usual needs."""
+    company = CompanyProfile(**LYON_QUEBEC)
+    ap = finder.score_programme(kb, kb.get("programme", "assurance-prospection"), company)
+    niche = finder.score_programme(kb, kb.get("programme", "assurance-investissement"), company)
+    assert ap[2].verdict == TO_CHECK and niche[2].verdict == ELIGIBLE
+    assert ap[0] > niche[0]
+
+
+def test_without_a_need_each_recommendation_still_says_why(kb):
+    for rec in finder.recommend(kb, CompanyProfile(**LYON_US)):
+        assert rec.reasons

@@ -297,3 +297,25 @@ def test_a_question_beside_the_programme_it_names_keeps_that_programme_s_card_on
     assert offered[0] == "programme:vie:presentation"
     assert offered[0] in {u.id for u in unit_answers.ranker_for(kb).units}
     assert honest["buttons"][-1]["payload"] == replies.payload("request_adviser")
+
+
+def test_a_regional_body_among_the_contacts_is_not_also_a_ranked_programme(kb):
+    company = advice_company.from_values(
+        kb, {"region": "auvergne-rhone-alpes", "departement": "69", "headcount": "12", "country": "ca"}
+    )
+    text = "\n".join(_texts(compound_answers.for_the_company(kb, company)))
+    assert text.count("Team France Export Auvergne-Rhône-Alpes") == 1
+    assert "Assurance Prospection (" in text and "FASEP" not in text
+    ranked = [line for line in text.splitlines() if line[:3] in ("1. ", "2. ", "3. ")]
+    assert len(ranked) == compound_answers.RECOMMENDED_IN_COMPOUND
+    assert not any("Team France Export" in line for line in ranked)
+
+
+def test_a_region_s_own_aids_leave_out_the_ones_its_contacts_present(kb):
+    for region in kb.all("region"):
+        presented = replies.contact_programmes(kb, region["id"])
+        text = replies.region_support(kb, region["id"])[0]["text"]
+        aids = next((line for line in text.split("\n\n") if line.startswith("Aides propres")), "")
+        for pid in presented:
+            assert kb.name("programme", pid) not in aids, (region["id"], pid)
+    assert "team-france-export-auvergne-rhone-alpes" in replies.contact_programmes(kb, "auvergne-rhone-alpes")

@@ -109,6 +109,11 @@ def _no_sources(records):
     records[0]["sources"] = []
 
 
+def _contact_presents_another_region_s_programme(records):
+    # records[0] is Auvergne-Rhône-Alpes; « impulsion-export » is Normandie's.
+    records[0]["contacts"][0]["programmes"] = ["impulsion-export"]
+
+
 INVALID_CASES = {
     "champ manquant": ("programme", _drop_summary, "summary", "champ obligatoire manquant"),
     "référence inconnue": (
@@ -125,6 +130,12 @@ INVALID_CASES = {
     "alias partagé": ("organisation", _stolen_alias, "aliases", "désigne déjà la fiche"),
     "département en double": ("region", _departement_twice, "departements", "est déjà dans la Région"),
     "sans source": ("obstacle", _no_sources, "sources", "au moins 1 élément requis"),
+    "offre d'une autre Région": (
+        "region",
+        _contact_presents_another_region_s_programme,
+        "contacts",
+        "« impulsion-export » n'est ni un programme national ni un programme de cette Région",
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.advice.company import CompanyProfile
 from bot.core.quantities import format_age, format_euros
+from bot.core.replies import country_subject
 from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import EXPIRED
 from bot.knowledge.validity import french_date
@@ -191,6 +192,11 @@ def _sectors(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
     return Check(MET, f"Votre secteur ({kb.name('sector', company.sector)}) n'est pas exclu.")
 
 
+def _verb(subject: str, singular: str, plural: str) -> str:
+    """« Les États-Unis sont », « Le Canada est »."""
+    return plural if subject.startswith("Les ") else singular
+
+
 def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
     if company.country:
         country = kb.get("country", company.country)
@@ -200,10 +206,28 @@ def _outside_eu(kb: KnowledgeBase, company: CompanyProfile) -> Check:
                 f"Le dispositif vise les marchés hors de l'Union européenne ; {country['name']} en est membre.",
                 remedy="pour un projet vers un pays hors de l'Union européenne",
             )
-        return Check(MET, f"{country['name']} est hors de l'Union européenne.")
+        subject = country_subject(country)
+        return Check(MET, f"{subject} {_verb(subject, 'est', 'sont')} hors de l'Union européenne.")
     if company.zone and company.zone != "Europe":
         return Check(MET, f"La zone visée ({company.zone}) est hors de l'Union européenne.")
     return Check(UNKNOWN, "", "country")
+
+
+def _excluded_countries(kb: KnowledgeBase, value, company: CompanyProfile) -> Check:
+    """Countries the programme is known not to serve. Any other country is not thereby
+    eligible (the FASEP's list changes every year): the operator confirms it."""
+    if company.country:
+        if company.country in value:
+            subject = country_subject(kb.get("country", company.country))
+            verb = _verb(subject, "fait", "font")
+            return Check(
+                NOT_MET, f"{subject} ne {verb} pas partie des pays éligibles à ce dispositif selon mes sources."
+            )
+        return Check(UNKNOWN, "")
+    zone = [c["id"] for c in kb.all("country") if c.get("zone") == company.zone] if company.zone else []
+    if zone and set(zone) <= set(value):
+        return Check(NOT_MET, f"Les pays de la zone visée ({company.zone}) ne sont pas éligibles à ce dispositif.")
+    return Check(UNKNOWN, "", None if zone else "country")
 
 
 def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile) -> Check:
@@ -228,6 +252,8 @@ def check_criterion(kb: KnowledgeBase, criterion: dict, company: CompanyProfile)
         return _sectors(kb, value, company)
     if kind == "target_outside_eu":
         return _outside_eu(kb, company)
+    if kind == "excluded_target_countries":
+        return _excluded_countries(kb, value, company)
     return Check(UNKNOWN, "")
 
 

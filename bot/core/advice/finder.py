@@ -21,8 +21,12 @@ NEED_FIRST = 0.5  # the need is the programme's main obstacle
 CURATED = 1.0
 CURATED_STEP = 0.1
 ELIGIBLE_BONUS = 2.0
-TO_CHECK_BONUS = 1.0
+# A profile value not given yet is no evidence against a programme: it costs a little (what
+# the finder can confirm comes first), never the whole bonus, or a record with few checkable
+# criteria (« éligible a priori » on nothing) would outrank a well-described one.
 MISSING_PENALTY = 0.2  # per profile value still needed to decide
+# A record without any criterion proves nothing either way.
+TO_CHECK_BONUS = 1.0
 OWN_REGION = 1.5
 NATIONAL = 0.5
 TARGET_OUTSIDE_EU = 0.5
@@ -51,6 +55,25 @@ def _need_matches(kb: KnowledgeBase, programme: dict, need: str) -> bool:
     return need in programme["obstacles"] or programme["id"] in obstacle.get("programmes", [])
 
 
+def _need_score(kb: KnowledgeBase, programme: dict, need: str) -> float:
+    """How well the programme answers the need: 0 when it does not."""
+    if not _need_matches(kb, programme, need):
+        return 0.0
+    score = NEED_MATCH + (NEED_FIRST if programme["obstacles"][:1] == [need] else 0)
+    curated = (kb.get("obstacle", need) or {}).get("programmes", [])
+    if programme["id"] in curated:
+        score += max(0.0, CURATED - CURATED_STEP * curated.index(programme["id"]))
+    return score
+
+
+def _usual_needs_score(kb: KnowledgeBase, programme: dict) -> float:
+    """Without a stated need, the fit averaged over the needs a company starting to export
+    most often has (the need question's choices): a programme that answers several of them,
+    high in their own lists, comes before a niche one, whatever the number of its criteria."""
+    needs = kb.editorial.need_choices
+    return sum(_need_score(kb, programme, need) for need in needs) / len(needs) if needs else 0.0
+
+
 def score_programme(kb: KnowledgeBase, programme: dict, company: CompanyProfile):
     """(score, reasons, assessment), or None when the programme must not be recommended."""
     if kb.status("programme", programme) not in RECOMMENDABLE:
@@ -63,19 +86,26 @@ def score_programme(kb: KnowledgeBase, programme: dict, company: CompanyProfile)
         return None
     score, reasons = 0.0, []
     if company.need:
-        if _need_matches(kb, programme, company.need):
-            score += NEED_MATCH + (NEED_FIRST if programme["obstacles"][:1] == [company.need] else 0)
-            curated = (kb.get("obstacle", company.need) or {}).get("programmes", [])
-            if programme["id"] in curated:
-                score += max(0.0, CURATED - CURATED_STEP * curated.index(programme["id"]))
+        need_score = _need_score(kb, programme, company.need)
+        if need_score:
+            score += need_score
             reasons.append(f"répond à votre besoin : {kb.name('obstacle', company.need).lower()}")
         elif programme["kind"] in FORMALITY_KINDS:
             score += FORMALITY_OFF_TOPIC
+    else:
+        score += _usual_needs_score(kb, programme)
+        usual = sum(1 for n in kb.editorial.need_choices if _need_matches(kb, programme, n))
+        if usual > 1:
+            reasons.append(f"répond à {usual} des besoins les plus fréquents à l'export")
+        elif usual:
+            reasons.append("répond à l'un des besoins les plus fréquents à l'export")
     if assessment.verdict == ELIGIBLE:
         score += ELIGIBLE_BONUS
         reasons.append("vous semblez remplir ses conditions")
+    elif assessment.verdict == TO_CHECK and assessment.missing:
+        score += ELIGIBLE_BONUS - MISSING_PENALTY * len(assessment.missing)
     elif assessment.verdict == TO_CHECK:
-        score += TO_CHECK_BONUS - MISSING_PENALTY * len(assessment.missing)
+        score += TO_CHECK_BONUS
     if regional:
         score += OWN_REGION
         reasons.append(f"aide de votre Région ({kb.name('region', company.region)})")
@@ -92,8 +122,8 @@ def score_programme(kb: KnowledgeBase, programme: dict, company: CompanyProfile)
     return round(score, 2), tuple(reasons), assessment
 
 
-def recommend(kb: KnowledgeBase, company: CompanyProfile, limit: int = RECOMMENDED) -> list:
-    """The best `limit` programmes for the company, best first (ties by name)."""
+def recommend(kb: KnowledgeBase, company: CompanyProfile, limit: int | None = RECOMMENDED) -> list:
+    """The best `limit` programmes for the company (all of them for None), best first (ties by name)."""
     ranked = []
     for programme in kb.all("programme"):
         scored = score_programme(kb, programme, company)
