@@ -362,7 +362,8 @@ def test_eligibility_without_profile_asks_the_first_missing_value(kb):
     updates, messages = answer_router.answer_eligibility(kb, "AP", {}, "suis-je éligible à l'AP ?")
     assert updates == {"programme": "assurance-prospection", "pending_eligibility": "assurance-prospection"}
     text = messages[0]["text"]
-    assert "à vérifier (indication)" in text and "Pour conclure, il me manque" in text
+    assert text.startswith("Assurance Prospection : votre éligibilité reste à vérifier.")
+    assert "Pour conclure, il me manque" in text
     assert text.endswith(eligibility.QUESTIONS["region"])
     assert SOURCE.search(text)
 
@@ -371,7 +372,7 @@ def test_the_answer_to_a_pending_question_updates_the_verdict(kb):
     context = {"pending_eligibility": "assurance-prospection", "region": "bretagne", "company_age": "8 mois"}
     updates, messages = answer_router.answer_company(kb, {**context, "revenue": "2 M€"})
     report = messages[-1]["text"]
-    assert report.startswith("Assurance Prospection : non éligible")
+    assert report.startswith("Assurance Prospection : vous n'êtes pas éligible a priori.")
     assert "après la clôture de votre premier bilan de 12 mois" in report
     assert updates["pending_eligibility"] is None and updates["revenue"] == "2000000"
 

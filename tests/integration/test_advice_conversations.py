@@ -232,7 +232,7 @@ def test_seafood_processor_in_nouvelle_aquitaine_targeting_china(website, kb):
 
 def test_company_of_eight_months_asks_for_assurance_prospection(website, kb):
     report = text_of(chat(website, "Notre société a 8 mois, sommes-nous éligibles à l'Assurance Prospection ?"))
-    assert report.startswith("Assurance Prospection : non éligible (indication)")
+    assert report.startswith("Assurance Prospection : vous n'êtes pas éligible a priori.")
     assert "✘ Votre entreprise a 8 mois" in report
     assert "après la clôture de votre premier bilan de 12 mois, soit dans 4 mois au plus tôt" in report
     assert SOURCE.search(report)
@@ -241,9 +241,10 @@ def test_company_of_eight_months_asks_for_assurance_prospection(website, kb):
 def test_eligibility_asks_what_is_missing_then_concludes(website, kb):
     session = session_id()
     first = text_of(chat(website, "Suis-je éligible à l'Assurance Prospection ?", session))
-    assert "à vérifier (indication)" in first and "Pour conclure, il me manque" in first
+    assert "Assurance Prospection : votre éligibilité reste à vérifier." in first
+    assert "Pour conclure, il me manque" in first
     second = text_of(chat(website, "Nous sommes en Bretagne, 4 M€ de chiffre d'affaires, créés en 2010.", session))
-    assert "Assurance Prospection : éligible a priori (indication)" in second
+    assert "Assurance Prospection : vous êtes éligible a priori." in second
     assert "✔ Votre chiffre d'affaires (4 000 000 €) ne dépasse pas" in second
 
 

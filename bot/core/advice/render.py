@@ -5,7 +5,15 @@ its source; every verdict is marked as an indication."""
 from __future__ import annotations
 
 from bot.core.advice.company import CompanyProfile, describe
-from bot.core.advice.eligibility import FIELD_LABELS, NOT_ELIGIBLE, QUESTIONS, VERDICT_LABELS, Assessment
+from bot.core.advice.eligibility import (
+    ELIGIBLE,
+    FIELD_LABELS,
+    NOT_ELIGIBLE,
+    QUESTIONS,
+    TO_CHECK,
+    VERDICT_LABELS,
+    Assessment,
+)
 from bot.core.advice.routing import clusters_for
 from bot.core.replies import (
     _bullets,
@@ -22,6 +30,14 @@ from bot.knowledge.snapshot import KnowledgeBase
 INDICATIVE = (
     "C'est une indication, pas une décision : seul l'opérateur confirme l'éligibilité, sur la base de votre dossier."
 )
+# The report's first line says what the verdict is about, the company's eligibility: a bare
+# « Assurance Prospection : à vérifier » left the reader to guess what was to be checked.
+# « a priori » and « reste à vérifier » carry the reserve that the INDICATIVE line spells out.
+VERDICT_TITLES = {
+    ELIGIBLE: "vous êtes éligible a priori",
+    NOT_ELIGIBLE: "vous n'êtes pas éligible a priori",
+    TO_CHECK: "votre éligibilité reste à vérifier",
+}
 ADVISER_BUTTON = {"title": "Parler à un conseiller", "payload": payload("request_adviser")}
 
 
@@ -107,7 +123,7 @@ def eligibility_report(kb: KnowledgeBase, assessment: Assessment, company: Compa
     """Criterion by criterion, the verdict, what is missing, what would change it."""
     pid = assessment.programme_id
     programme = kb.get("programme", pid)
-    parts = [f"{programme['name']} : {VERDICT_LABELS[assessment.verdict]} (indication)"]
+    parts = [f"{programme['name']} : {VERDICT_TITLES[assessment.verdict]}."]
     if assessment.checks:
         parts.append("\n".join(f"{c.status} {c.explanation}" for c in assessment.checks))
     else:
