@@ -30,7 +30,7 @@ def answer_programme(kb: KnowledgeBase, entity: str | None, text: str):
         hits = kb.search(text or "", kinds=("programme",), limit=1)
         pid = hits[0].id if hits and hits[0].score >= SEARCH_MIN_SCORE else None
     if pid is not None:
-        return pid, replies.programme_details(kb, pid)
+        return pid, replies.programme_details(kb, pid, text)
     if entity and unit_answers.asks_beyond(kb, text, entity):
         # A precise question about a name we do not know: the ranker, consulted first, found
         # no unit for it, so the honest reply rather than a list of programme names.
@@ -202,7 +202,7 @@ def answer_programme_aspect(kb: KnowledgeBase, intent: str, entity: str | None, 
         # « le quota japonais sur le glutamate, c'est combien ? » is no follow-up on the
         # programme discussed before: say we do not know rather than answer beside it.
         return None, _honest_or_menu(kb, text, replies.not_in_knowledge(kb, pid, intent))
-    return pid, replies.PROGRAMME_ASPECTS[intent](kb, pid)
+    return pid, replies.PROGRAMME_ASPECTS[intent](kb, pid, text)
 
 
 # Words of follow-up questions that no programme record needs to contain.

@@ -39,8 +39,11 @@ WHEN, AMOUNT, WHO, WHERE = "when", "amount", "who", "where"
 _OPENING = r"(?:^|[:;,(]\s*)(?:(?:et|mais|alors|donc|bonjour|ok|svp|sinon)\s+)*"
 _TIME_UNITS = r"(?:temps|jours?|semaines?|mois|ans|annees?|heures?)"
 _TIME_NOUNS = r"(?:delais?|dates?|echeances?|durees?|periodes?|frequences?|calendrier|moment)"
+# What one pays (a cost is one kind of amount): a question that names it asks what something
+# costs, a point of a list that names it states a cost.
+_COST_NOUNS = r"(?:couts?|prix|tarifs?|frais|primes?|commissions?|cotisations?)"
 _MONEY_NOUNS = (
-    r"(?:montants?|couts?|prix|tarifs?|taux|seuils?|budgets?|sommes?|frais|commissions?|pourcentages?|plafonds?"
+    rf"(?:{_COST_NOUNS}|montants?|taux|seuils?|budgets?|sommes?|pourcentages?|plafonds?"
     r"|remunerations?|indemnites?|droits de douane|franchises?)"
 )
 _WHO_NOUNS = r"(?:organismes?|interlocuteurs?|administrations?|autorites?|guichets?)"
@@ -108,13 +111,17 @@ def question_kind(question: str) -> str | None:
 
 _MONTHS = r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
 _NUMBER = r"\d[\d\s.,]*"
+# A length of time: « 24 mois », « deux ans ».
+_SPAN = (
+    rf"\b{_NUMBER}(?:{_TIME_UNITS})\b|\b(?:un|une|deux|trois|quatre|cinq|six|dix|douze|quinze|trente) "
+    rf"{_TIME_UNITS}\b"
+)
 # Strong cues say the kind of thing asked for; weak ones only go with it. Read on folded text.
 _STRONG = {
     WHEN: re.compile(
         rf"\bau plus tard\b|\bdate limite\b|\bech(?:eance|u)s?\b|\bouvrables?\b|\bmois suivant\b"
         rf"|\b(?:1er|\d{{1,2}}) {_MONTHS}\b|\b{_MONTHS} (?:19|20)\d\d\b|\b(?:en|depuis|avant|jusqu en) (?:19|20)\d\d\b"
-        rf"|\b{_NUMBER}(?:{_TIME_UNITS})\b|\b(?:un|une|deux|trois|quatre|cinq|six|dix|douze|quinze|trente) "
-        rf"{_TIME_UNITS}\b|\b(?:chaque|tous les) (?:mois|ans|annees|trimestres?|semaines?)\b"
+        rf"|{_SPAN}|\b(?:chaque|tous les) (?:mois|ans|annees|trimestres?|semaines?)\b"
         rf"|\ben (?:jours|semaines|mois|annees)\b"
         rf"|\b(?:mensuel|trimestriel|annuel)(?:le)?s?\b"
     ),
@@ -239,3 +246,48 @@ def lead_line(sentence: str) -> str:
     if first.lower() in _COMMON_OPENINGS:
         sentence = sentence[0].lower() + sentence[1:]
     return f"En bref : {sentence}"
+
+
+# --- which point of a list answers -------------------------------------------------------------
+
+# « combien ça coûte ? », « c'est cher ? », « c'est gratuit ? » ask a cost; « combien ? » alone
+# does not (of an aid, it may ask what the company receives). Read on folded text.
+_ASKS_COST = re.compile(rf"\b(?:{_COST_NOUNS}|cout(?:e|ent|er)|cher(?:e|s)?|payer|payant\w*|gratuit\w*)\b")
+# A volunteer's allowance (the V.I.E) is what the company pays for him; where an aid pays one
+# out (the Assurance Prospection's « indemnités »), its premium comes first in knowledge/.
+_STATES_COST = re.compile(rf"\b(?:{_COST_NOUNS}|factur\w*|payant\w*|gratuit\w*|a votre charge|indemnites?)\b")
+# A duration, not a date: in a list of amounts, « en 2021 » dates a figure and answers no
+# « combien de temps ? ».
+_ASKS_DURATION = re.compile(rf"\bcombien de {_TIME_UNITS}\b|\ben combien de temps\b|\bdure(?:e|es|nt)?\b|\bdelais?\b")
+_STATES_DURATION = re.compile(rf"{_SPAN}|\bdurees?\b|\bdelais?\b")
+
+
+def answering_point(question: str, points: list) -> int | None:
+    """The position of the point of a list (a programme's amounts or conditions) that answers
+    `question`, when it is not the first; None when the list already opens on it or when the
+    question asks neither a cost nor a duration. A cost question (« combien ça coûte ? »)
+    gets the first point that names what the company pays, one with a figure before one
+    without; a duration question (« combien de temps ? », « quelle durée ? »), the point with
+    the most lengths of time, then the most of the question's words, which must beat every
+    other."""
+    if not question or len(points) < 2:
+        return None
+    asked, folded = _folded(question), [_folded(p) for p in points]
+    if _ASKS_COST.search(asked):
+        costs = [i for i, f in enumerate(folded) if _STATES_COST.search(f)]
+        priced = [i for i in costs if _STRONG[AMOUNT].search(folded[i])]
+        best = (priced or costs or [0])[0]
+    elif _ASKS_DURATION.search(asked):
+        words = set(terms(_ASKS_DURATION.sub(" ", asked)))
+        fits = sorted(
+            (
+                (len({m.group(0) for m in _STATES_DURATION.finditer(f)}), _shared(words, f), i)
+                for i, f in enumerate(folded)
+            ),
+            reverse=True,
+        )
+        tied = fits[1][:2] == fits[0][:2]
+        best = fits[0][2] if fits[0][0] and not tied else 0
+    else:
+        return None
+    return best or None

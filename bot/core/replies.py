@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core import citations
+from bot.core import citations, passages
 from bot.core.advice.routing import clusters_for, contacts_for
 from bot.core.text import fold
 from bot.knowledge.snapshot import KnowledgeBase
@@ -94,6 +94,17 @@ def _bullets(items) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
+def asked_first(points: list, question: str = "") -> list:
+    """The points of a list in knowledge/'s order, except that the one answering the question
+    (its cost, its duration: bot/core/passages.py) moves to the top. A point stands alone, so
+    it moves rather than being repeated in an « En bref : » line above the list as a FAQ
+    answer's sentence is: that sentence is repeated because the answer's sentences refer to
+    each other and stay whole, in order; a point can leave its place without loss, and the
+    list stays as short."""
+    found = passages.answering_point(question, points)
+    return points if found is None else [points[found], *points[:found], *points[found + 1 :]]
+
+
 def _join_names(names: list) -> str:
     if len(names) <= 1:
         return "".join(names)
@@ -103,7 +114,7 @@ def _join_names(names: list) -> str:
 # --- programmes ---------------------------------------------------------------------------
 
 
-def programme_details(kb: KnowledgeBase, pid: str) -> list:
+def programme_details(kb: KnowledgeBase, pid: str, question: str = "") -> list:
     programme = kb.get("programme", pid)
     operator = kb.name("organisation", programme["operator"])
     status = kb.status("programme", programme)
@@ -116,9 +127,10 @@ def programme_details(kb: KnowledgeBase, pid: str) -> list:
         parts.append(validity_sentence("programme", programme, kb.today()))
     parts.append(programme["summary"])
     if programme.get("amounts"):
-        parts.append("En bref :\n" + _bullets(programme["amounts"][:MAX_BULLETS]))
+        parts.append("En bref :\n" + _bullets(asked_first(programme["amounts"], question)[:MAX_BULLETS]))
     if programme.get("eligibility"):
-        parts.append("Pour qui :\n" + _bullets(c["label"] for c in programme["eligibility"][:MAX_BULLETS]))
+        labels = asked_first([c["label"] for c in programme["eligibility"]], question)
+        parts.append("Pour qui :\n" + _bullets(labels[:MAX_BULLETS]))
     if status != "ended":
         parts.append(f"Comment faire : {programme['how_to_apply']}")
     parts.append(cite(programme))
@@ -159,13 +171,14 @@ def _status_warning(kb: KnowledgeBase, programme: dict) -> str:
     return ""
 
 
-def programme_eligibility(kb: KnowledgeBase, pid: str) -> list:
+def programme_eligibility(kb: KnowledgeBase, pid: str, question: str = "") -> list:
     programme = kb.get("programme", pid)
     operator = kb.name("organisation", programme["operator"])
     parts = [_status_warning(kb, programme)]
     if programme.get("eligibility"):
         parts.append(
-            f"{programme['name']} : les conditions à remplir\n" + _bullets(c["label"] for c in programme["eligibility"])
+            f"{programme['name']} : les conditions à remplir\n"
+            + _bullets(asked_first([c["label"] for c in programme["eligibility"]], question))
         )
         parts.append(
             f"C'est une indication : l'éligibilité est confirmée par {operator} lors de l'étude de votre dossier."
@@ -180,11 +193,13 @@ def programme_eligibility(kb: KnowledgeBase, pid: str) -> list:
     return [cited_message(parts, follow_up_buttons(pid, skip="ask_eligibility"))]
 
 
-def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
+def programme_amounts(kb: KnowledgeBase, pid: str, question: str = "") -> list:
     programme = kb.get("programme", pid)
     parts = [_status_warning(kb, programme)]
     if programme.get("amounts"):
-        parts.append(f"{programme['name']} : montants, taux et durées\n" + _bullets(programme["amounts"]))
+        parts.append(
+            f"{programme['name']} : montants, taux et durées\n" + _bullets(asked_first(programme["amounts"], question))
+        )
     else:
         parts.append(
             f"Ma fiche sur {programme['name']} ne donne pas de montant chiffré. En résumé : {programme['summary']}"
@@ -193,7 +208,7 @@ def programme_amounts(kb: KnowledgeBase, pid: str) -> list:
     return [cited_message(parts, follow_up_buttons(pid, skip="ask_amount"))]
 
 
-def programme_how_to_apply(kb: KnowledgeBase, pid: str) -> list:
+def programme_how_to_apply(kb: KnowledgeBase, pid: str, question: str = "") -> list:
     programme = kb.get("programme", pid)
     parts = [_status_warning(kb, programme)]
     if kb.status("programme", programme) == "ended":
@@ -219,7 +234,7 @@ STATUS_TEXT = {
 }
 
 
-def programme_status(kb: KnowledgeBase, pid: str) -> list:
+def programme_status(kb: KnowledgeBase, pid: str, question: str = "") -> list:
     programme = kb.get("programme", pid)
     status = kb.status("programme", programme)
     if status in ("ended", EXPIRED):
@@ -232,7 +247,7 @@ def programme_status(kb: KnowledgeBase, pid: str) -> list:
     return [cited_message([text, cite(programme)], buttons)]
 
 
-def programme_contact(kb: KnowledgeBase, pid: str) -> list:
+def programme_contact(kb: KnowledgeBase, pid: str, question: str = "") -> list:
     programme = kb.get("programme", pid)
     operator = kb.get("organisation", programme["operator"])
     parts = [
@@ -245,6 +260,8 @@ def programme_contact(kb: KnowledgeBase, pid: str) -> list:
     return [cited_message(parts, buttons)]
 
 
+# One reply per aspect of a programme, each called with the user's question: the lists
+# (amounts, conditions) put the point it asks first, the other aspects answer one fixed point.
 PROGRAMME_ASPECTS = {
     "ask_programme": programme_details,
     "ask_eligibility": programme_eligibility,

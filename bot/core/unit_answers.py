@@ -147,7 +147,8 @@ def _advice_reply(kb: KnowledgeBase, unit) -> list:
 
 def unit_reply(kb: KnowledgeBase, unit, question: str = "") -> tuple:
     """(slot updates, messages) answering one unit; `question`, the user's words, lets a FAQ
-    entry's answer lead with the sentence that answers them."""
+    entry's answer lead with the sentence that answers them, and a programme's list of amounts
+    or conditions open on the point they ask."""
     kind, rid = unit.kind, unit.record_id
     if kind == "faq":
         messages = _faq_reply(kb, unit, question)
@@ -156,7 +157,7 @@ def unit_reply(kb: KnowledgeBase, unit, question: str = "") -> tuple:
     elif kind == "obstacle":
         messages = replies.obstacle_advice(kb, rid)
     elif kind == "programme":
-        messages = ASPECT_REPLIES[unit.aspect][1](kb, rid)
+        messages = ASPECT_REPLIES[unit.aspect][1](kb, rid, question)
     elif kind == "organisation":
         messages = replies.organisation_info(kb, rid)
     elif kind == "country":

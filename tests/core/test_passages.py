@@ -1,10 +1,11 @@
 """The sentence of an answer that answers the question asked (bot/core/passages.py), on
 invented answers and on the real knowledge base; then the replies that lead with it
-(bot/core/unit_answers.py, bot/core/compound_answers.py)."""
+(bot/core/unit_answers.py, bot/core/compound_answers.py); then the point of a programme's
+list that answers a cost or a duration question, and the replies that open on it."""
 
 from __future__ import annotations
 
-from bot.core import compound_answers, passages, unit_answers
+from bot.core import answer_router, compound_answers, passages, replies, unit_answers
 from bot.knowledge import answer_units
 
 DEB_DEADLINE = "Quand faut-il déposer l'état récapitulatif des livraisons intracommunautaires ?"
@@ -121,3 +122,77 @@ def test_each_question_of_a_compound_message_gets_its_lead(kb):
     assert deb.split("\n", 1)[1].startswith("En bref : les deux se déposent au plus tard")
     eori = next(t for t in texts if t.startswith("« Comment obtenir un numéro EORI ? »"))
     assert "En bref" not in eori
+
+
+# --- the point of a list that answers ------------------------------------------------------
+
+# An invented list of amounts: what the aid pays, its length, what it costs, the date of a figure.
+POINTS = [
+    "Avance de 50 % des dépenses, versée à la signature.",
+    "Durée : 3 ans de prospection puis 2 ans de remboursement.",
+    "Prime de 2 % du budget, prélevée sur le premier versement.",
+    "500 entreprises aidées en 2021.",
+]
+
+
+def test_a_cost_question_gets_the_point_that_states_the_cost():
+    for question in (
+        "Combien ça coûte ?",
+        "ça coute combien pour l'entreprise ?",
+        "c'est cher ?",
+        "quel est le prix ?",
+    ):
+        assert passages.answering_point(question, POINTS) == 2, question
+    # A cost stated with a figure comes before one without.
+    assert passages.answering_point("c'est payant ?", ["Durée : 2 ans.", "Des frais s'ajoutent.", "Tarif : 90 €."]) == 2
+
+
+def test_a_duration_question_gets_the_length_of_time_not_a_date():
+    for question in ("Combien de temps ça dure ?", "Quelle est la durée ?", "c'est pour combien de mois ?"):
+        assert passages.answering_point(question, POINTS) == 1, question
+
+
+def test_the_list_keeps_its_order_when_the_question_asks_no_cost_or_duration_or_no_point_answers():
+    # « combien ? » alone may ask what the aid gives: the first point, as written.
+    assert passages.answering_point("Combien ?", POINTS) is None
+    assert passages.answering_point("Qui peut en bénéficier ?", POINTS) is None
+    assert passages.answering_point("", POINTS) is None
+    # The first point already answers.
+    assert passages.answering_point("Combien de temps ?", POINTS[1:]) is None
+    # Nothing states a cost, or two points give as many lengths of time.
+    assert passages.answering_point("Combien ça coûte ?", [POINTS[0], POINTS[3]]) is None
+    assert passages.answering_point("Quelle durée ?", ["Plafond : 10 000 €.", "Sur 2 ans.", "Sur 3 ans."]) is None
+
+
+def _bullets(message: dict) -> list:
+    return [line[2:] for line in message["text"].splitlines() if line.startswith("• ")]
+
+
+def test_the_assurance_prospection_s_premium_comes_first_for_a_cost_question(kb):
+    amounts = kb.get("programme", "assurance-prospection")["amounts"]
+    premium = next(a for a in amounts if a.startswith("Prime"))
+    assert amounts.index(premium) > 0
+    _, messages = answer_router.answer_programme_aspect(
+        kb, "ask_amount", None, "assurance-prospection", "combien ça coûte ?"
+    )
+    shown = _bullets(messages[0])
+    assert shown[0] == premium
+    # Every point is still there, once, the others in knowledge/'s order.
+    assert sorted(shown) == sorted(amounts) and [a for a in shown if a != premium] == [
+        a for a in amounts if a != premium
+    ]
+    # A duration question gets the duration; « combien ? » the list as written.
+    _, messages = answer_router.answer_programme_aspect(
+        kb, "ask_amount", None, "assurance-prospection", "ça dure combien de temps ?"
+    )
+    assert _bullets(messages[0])[0].startswith("Durée totale")
+    assert _bullets(replies.programme_amounts(kb, "assurance-prospection", "combien ?")[0]) == amounts
+
+
+def test_the_v_i_e_s_allowance_comes_before_the_mission_length_for_a_cost_question(kb):
+    unit = next(u for u in unit_answers.ranker_for(kb).units if u.id == "programme:vie:montants")
+    _, messages = unit_answers.unit_reply(kb, unit, "ça coute combien pour l'entreprise ?")
+    first = _bullets(messages[0])[0]
+    assert first.startswith("Indemnité mensuelle") and "€" in first
+    _, messages = unit_answers.unit_reply(kb, unit, "combien de temps dure la mission ?")
+    assert _bullets(messages[0])[0].startswith("Durée de la mission")

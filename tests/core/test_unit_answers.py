@@ -88,7 +88,7 @@ def test_the_intent_keeps_its_answer_when_the_message_names_the_programme(kb):
     text = "Combien coûte l'Assurance Prospection ?"
     updates, messages = intent_table.answer_message(kb, "ask_amount", {"programme": "assurance-prospection"}, {}, text)
     assert updates == {"programme": "assurance-prospection"}
-    assert _text(messages) == _text(replies.programme_amounts(kb, "assurance-prospection"))
+    assert _text(messages) == _text(replies.programme_amounts(kb, "assurance-prospection", text))
     assert _unit(messages) == "programme:assurance-prospection:montants"
 
 
