@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import answer_router, message_parts, out_of_reach, replies, unit_answers
+from bot.core import answer_router, message_parts, out_of_reach, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
@@ -181,6 +181,9 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     age = described.get("company_age")
     if age and (message_parts.age_is_a_past_event(text) or not message_parts.dates_the_company(kb, text, age)):
         del described["company_age"]
+    elif age:
+        # « créée en mars 2024 »: the month makes the age exact, where the year alone is vague.
+        described["company_age"] = quantities.with_its_month(text, age)
     # The extractor's country is read by the same rules as the sentences: a market is wanted
     # only where a clause says so, whatever found its name (« un client ukrainien nous a
     # contactés » wants nothing).

@@ -132,20 +132,50 @@ def parse_revenue(text: str | None) -> int | None:
     return int(round(value))
 
 
+_MONTH_NAMES = (
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+# « mars 2024 », « 03/2024 »: a month written just before the year of creation.
+_MONTH_YEAR = re.compile(rf"\b(?:({'|'.join(_MONTH_NAMES)})|(0?[1-9]|1[0-2])\s?[/.-])\s?(?:19|20)\d\d\b")
+
+
+def _founded(folded: str) -> tuple:
+    """(year, month or None) of creation written in `folded`, or (None, None)."""
+    year = _YEAR.search(folded)
+    if not year:
+        return None, None
+    month = _MONTH_YEAR.search(folded)
+    if not month:
+        return int(year.group(1)), None
+    number = _MONTH_NAMES.index(month.group(1)) + 1 if month.group(1) else int(month.group(2))
+    return int(year.group(1)), number
+
+
 def parse_company_age_months(text: str | None, today: dt.date | None = None) -> int | None:
-    """Age in months: « 8 mois » → 8, « 3 ans » → 36, « 2019 » → months since mid-2019,
-    « un an et demi » → 18."""
+    """Age in months: « 8 mois » → 8, « 3 ans » → 36, « mars 2024 » → months since March 2024,
+    « 2019 » → months since mid-2019 (see `founding_year`), « un an et demi » → 18."""
     if not text:
         return None
     today = today or dt.date.today()
     folded = fold(text)
-    year = re.search(r"\b(19\d\d|20\d\d)\b", folded)
-    if year:
-        founded = int(year.group(1))
-        if founded > today.year:
+    founded, month = _founded(folded)
+    if founded is not None:
+        if (founded, month or 1) > (today.year, today.month):
             return None
         # Only the year is known: count from its middle rather than pretend to know the month.
-        return max(0, (today.year - founded) * 12 + today.month - 7)
+        return max(0, (today.year - founded) * 12 + today.month - (month or 7))
     value = _number(folded)
     if value is None:
         return None
@@ -158,6 +188,42 @@ def parse_company_age_months(text: str | None, today: dt.date | None = None) -> 
     if re.search(r"\bsemaines?\b", folded):
         return int(value // 4)
     return None
+
+
+def with_its_month(text: str, value: str) -> str:
+    """The company's age as the extractor kept it, with the month `text` writes just before
+    it when the extractor kept the year alone: « 2024 » in « créée en mars 2024 » → « mars
+    2024 »."""
+    year = (value or "").strip()
+    if not re.fullmatch(r"(?:19|20)\d\d", year):
+        return value
+    found = re.search(rf"\b({'|'.join(_MONTH_NAMES)})\s+{year}\b", fold(text or ""))
+    return f"{found.group(1)} {year}" if found else value
+
+
+def founding_year(text: str | None) -> int | None:
+    """The year of creation when it is all `text` says of the company's age (« créée en 2024 »,
+    « depuis 1987 »); None when a month comes with it (« créée en mars 2024 ») or no year does."""
+    founded, month = _founded(fold(text or ""))
+    return founded if month is None else None
+
+
+def age_span(year: int, today: dt.date | None = None) -> tuple:
+    """(fewest, most) months a company created in `year` may have today, by the month of its
+    creation, which the user did not say: from December to January of that year."""
+    today = today or dt.date.today()
+    months = (today.year - year) * 12 + today.month
+    return max(0, months - 12), max(0, months - 1)
+
+
+def company_age_slot(text: str | None, today: dt.date | None = None) -> str | None:
+    """The value the company_age slot keeps: the year alone when only the year is known, so that
+    each read works the age out from it again, with its uncertainty; else the age in months."""
+    months = parse_company_age_months(text, today)
+    if months is None:
+        return None
+    year = founding_year(text)
+    return str(year) if year else f"{months} mois"
 
 
 def parse_rank(text: str | None, count: int | None = None) -> int | None:
@@ -188,6 +254,20 @@ def format_age(months: int) -> str:
     years, rest = divmod(months, 12)
     text = f"{years} an" + ("s" if years > 1 else "")
     return text + (f" et {rest} mois" if rest else "")
+
+
+def format_year_age(year: int, span: tuple) -> str:
+    """An age known from its year alone, no more precise than that: « environ 2 ans (créée en
+    2024) », « moins d'un an (créée en 2026) », never « 2 ans et 5 mois »."""
+    least, most = span
+    if most < 12:
+        about = "moins d'un an"
+    elif most < 24:
+        about = "entre 1 et 2 ans" if least >= 12 else "moins de 2 ans"
+    else:
+        years = round((least + most) / 24)
+        about = f"environ {years} an{'s' if years > 1 else ''}"
+    return f"{about} (créée en {year})"
 
 
 # Answers that decline a question (« passer », « je ne sais pas »): the form moves on.

@@ -94,6 +94,22 @@ def test_export_experience(text, expected):
     assert advice_company.parse_export_experience(text) == expected
 
 
+def test_an_age_given_by_its_year_is_shown_as_a_year_and_read_back_as_one(kb):
+    year_only = from_values(kb, {"company_age": "créée en 2024"}, TODAY)
+    assert "Ancienneté : environ 2 ans (créée en 2024)" in advice_company.describe(kb, year_only)
+    assert advice_company.to_slots(year_only)["company_age"] == "2024"
+    # A month later the same slot gives the age of that day, still from the year.
+    later = from_values(kb, advice_company.to_slots(year_only), TODAY + dt.timedelta(days=60))
+    assert later.founded_year == 2024 and later.age_months == year_only.age_months + 2
+    assert "Ancienneté : environ 39 ans (créée en 1987)" in advice_company.describe(
+        kb, from_values(kb, {"company_age": "depuis 1987"}, TODAY)
+    )
+    # Months the user gave are kept.
+    for typed, shown in (("créée en mars 2024", "2 ans et 8 mois"), ("18 mois", "1 an et 6 mois")):
+        company = from_values(kb, {"company_age": typed}, TODAY)
+        assert company.founded_year is None and f"Ancienneté : {shown}" in advice_company.describe(kb, company)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -145,6 +161,64 @@ def test_twelve_months_with_balance_sheet_closed_meets_the_criterion(kb):
     assert check_of(result, "first_balance_sheet_closed").status == MET
     not_yet = eligibility.assess(kb, "assurance-prospection", CompanyProfile(age_months=12, balance_sheet_closed=False))
     assert check_of(not_yet, "first_balance_sheet_closed").status == NOT_MET
+
+
+# Programmes whose criteria count months of existence: 36, 12, and a first 12-month balance sheet.
+AGE_RULES = (
+    ("pret-croissance-international", "min_company_age_months"),
+    ("aide-developpement-international-martinique", "min_company_age_months"),
+    ("assurance-prospection", "first_balance_sheet_closed"),
+)
+
+
+@pytest.mark.parametrize("year", range(2019, 2027))
+@pytest.mark.parametrize("pid, kind", AGE_RULES)
+def test_a_year_alone_decides_as_before_unless_the_month_would_change_the_answer(kb, pid, kind, year):
+    company = from_values(kb, {"company_age": str(year)}, TODAY)
+    as_before = CompanyProfile(age_months=company.age_months)  # the middle of the year, as read before
+    check = check_of(eligibility.assess(kb, pid, company), kind)
+    before = check_of(eligibility.assess(kb, pid, as_before), kind)
+    every_month = {
+        check_of(eligibility.assess(kb, pid, CompanyProfile(age_months=months)), kind).status
+        for months in range(company.age_span[0], company.age_span[1] + 1)
+    }
+    if len(every_month) == 1:
+        assert check.status == before.status
+    else:
+        assert check.status == UNKNOWN
+
+
+def test_a_company_founded_last_year_is_to_be_checked_against_a_twelve_month_rule(kb):
+    june = dt.date(2026, 6, 15)
+    company = from_values(kb, {"company_age": "créée en 2025", "region": "martinique"}, june)
+    assert company.age_span == (6, 17)
+    check = check_of(
+        eligibility.assess(kb, "aide-developpement-international-martinique", company), "min_company_age_months"
+    )
+    assert check.status == UNKNOWN and check.missing == "company_age"
+    assert "créée en 2025" in check.explanation and "mois de sa création" in check.explanation
+    # Its balance sheet question is asked, rather than « pas encore pu clôturer un bilan ».
+    assert "first_balance_sheet" in company.missing_slots()
+    balance = check_of(eligibility.assess(kb, "assurance-prospection", company), "first_balance_sheet_closed")
+    assert balance.status == UNKNOWN and balance.missing == "first_balance_sheet"
+    # The report asks for the month, not for the age already given.
+    report = render.eligibility_report(
+        kb, eligibility.assess(kb, "aide-developpement-international-martinique", company), company
+    )[0]["text"]
+    assert "il me manque : le mois de création de votre entreprise" in report
+    assert report.endswith("En quel mois de 2025 votre entreprise a-t-elle été créée (par exemple « mars 2025 ») ?")
+    # The month settles it.
+    exact = from_values(kb, {"company_age": "créée en mars 2025", "region": "martinique"}, june)
+    check = check_of(
+        eligibility.assess(kb, "aide-developpement-international-martinique", exact), "min_company_age_months"
+    )
+    assert check.status == MET and "1 an et 3 mois" in check.explanation
+    # Founded this year, it cannot have twelve months: no « à vérifier ».
+    young = from_values(kb, {"company_age": "2026"}, june)
+    check = check_of(
+        eligibility.assess(kb, "aide-developpement-international-martinique", young), "min_company_age_months"
+    )
+    assert check.status == NOT_MET and "au plus tôt" in check.remedy
 
 
 @pytest.mark.parametrize("delta, status", [(-1, MET), (0, MET), (1, NOT_MET)])
@@ -417,6 +491,8 @@ def test_adviser_answer_routes_by_need_and_offers_the_dossier(kb):
         ("first_balance_sheet", "non", "deny", {}, {"first_balance_sheet": "false"}),
         ("sector", "passer", "deny", {}, {"sector": NOT_GIVEN}),
         ("company_age", "elle a 3 ans", "inform_company", {}, {"company_age": "36 mois"}),
+        # A year alone stays a year: « 29 mois » would be falsely precise.
+        ("company_age", "créée en 2024", "inform_company", {"company_age": "2024"}, {"company_age": "2024"}),
         ("export_experience", "c'est quoi le VIE ?", "ask_programme", {}, {}),
     ],
 )

@@ -4,6 +4,8 @@ extractor gives for such messages."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.core import compound_answers, intent_table, message_parts, replies, unit_answers
 from bot.core.advice import company as advice_company
 
@@ -235,6 +237,20 @@ def test_a_date_of_premises_or_of_a_market_is_not_the_company_s_age(kb):
     assert "company_age" not in described and "country" not in described and markets.served == ("jp",)
     text = "Nous sommes une entreprise familiale fondée en 1987. Quelles aides ?"
     assert compound_answers.read_profile(kb, text, {"company_age": "1987"})[0]["company_age"] == "1987"
+
+
+def test_the_month_of_creation_makes_the_age_exact_and_a_year_alone_stays_vague(kb):
+    today = dt.date(2026, 12, 7)
+    text = "Nous sommes 12 à Lyon, créés en mars 2024. Quelles aides ?"
+    described, _ = compound_answers.read_profile(kb, text, {"company_age": "2024", "headcount": "12"})
+    assert described["company_age"] == "mars 2024"
+    _, messages = compound_answers.answer(kb, text, {"company_age": "2024", "headcount": "12"}, {}, today)
+    assert "ancienneté : 2 ans et 9 mois" in messages[0]["text"]
+    text = "Nous sommes 12 à Lyon, créés en 2024. Quelles aides ?"
+    updates, messages = compound_answers.answer(kb, text, {"company_age": "2024", "headcount": "12"}, {}, today)
+    assert "ancienneté : environ 2 ans (créée en 2024)" in messages[0]["text"]
+    assert "mois" not in messages[0]["text"].split("ancienneté : ", 1)[1].split(";")[0]
+    assert updates["company_age"] == "2024"
 
 
 def test_a_question_without_a_reliable_answer_keeps_the_country_it_names_one_tap_away(kb):

@@ -72,6 +72,11 @@ class CompanyProfile:
     headcount: int | None = None
     revenue: int | None = None
     age_months: int | None = None
+    # When the user gave only the year of creation (« créée en 2024 »): that year, and the
+    # fewest and most months the company may have (quantities.age_span); age_months is then the
+    # middle of that span, a guess that no answer states or decides on alone.
+    founded_year: int | None = None
+    age_span: tuple | None = None
     balance_sheet_closed: bool | None = None
     export_experience: str | None = None
     country: str | None = None
@@ -105,10 +110,27 @@ class CompanyProfile:
         for slot in FORM_SLOTS:
             if slot in self.declined or self.value_of(slot) is not None:
                 continue
-            if slot == "first_balance_sheet" and not (self.age_months is not None and 12 <= self.age_months < 24):
+            if slot == "first_balance_sheet" and not self.may_be_between(12, 24):
                 continue
             missing.append(slot)
         return missing
+
+    def age_bounds(self) -> tuple | None:
+        """(fewest, most) months the company may have: one value twice when the age is known."""
+        if self.age_months is None:
+            return None
+        return self.age_span or (self.age_months, self.age_months)
+
+    def may_be_between(self, least: int, below: int) -> bool:
+        """Whether the company's age may lie in [least, below) months."""
+        bounds = self.age_bounds()
+        return bounds is not None and bounds[1] >= least and bounds[0] < below
+
+    def age_text(self) -> str:
+        """The age as precise as the user gave it: « 2 ans et 5 mois », « environ 2 ans (créée en 2024) »."""
+        if self.founded_year is not None and self.age_span is not None:
+            return quantities.format_year_age(self.founded_year, self.age_span)
+        return quantities.format_age(self.age_months)
 
 
 def parse_export_experience(text: str | None) -> str | None:
@@ -279,13 +301,17 @@ def from_values(kb: KnowledgeBase, values: dict, today: dt.date | None = None) -
     region, departement = parse_place(kb, raw("region"), raw("departement"))
     country, zone = parse_country(kb, raw("country"))
     balance = raw("first_balance_sheet")
+    age_months = quantities.parse_company_age_months(raw("company_age"), today)
+    founded_year = quantities.founding_year(raw("company_age")) if age_months is not None else None
     return CompanyProfile(
         sector=parse_sector(kb, raw("sector")),
         region=region,
         departement=departement,
         headcount=quantities.parse_headcount(raw("headcount")),
         revenue=quantities.parse_revenue(raw("revenue")),
-        age_months=quantities.parse_company_age_months(raw("company_age"), today),
+        age_months=age_months,
+        founded_year=founded_year,
+        age_span=quantities.age_span(founded_year, today) if founded_year is not None else None,
         balance_sheet_closed=parse_yes_no(balance) if balance else None,
         export_experience=parse_export_experience(raw("export_experience")),
         country=country,
@@ -303,7 +329,7 @@ def to_slots(company: CompanyProfile) -> dict:
         "departement": company.departement,
         "headcount": None if company.headcount is None else str(company.headcount),
         "revenue": None if company.revenue is None else str(company.revenue),
-        "company_age": None if company.age_months is None else f"{company.age_months} mois",
+        "company_age": _age_slot(company),
         "first_balance_sheet": None
         if company.balance_sheet_closed is None
         else ("true" if company.balance_sheet_closed else "false"),
@@ -315,6 +341,13 @@ def to_slots(company: CompanyProfile) -> dict:
         if slots.get(slot) is None:
             slots[slot] = NOT_GIVEN
     return {slot: value for slot, value in slots.items() if value is not None}
+
+
+def _age_slot(company: CompanyProfile) -> str | None:
+    # A year alone is kept as the year: read again later, it gives the age of that day.
+    if company.founded_year is not None:
+        return str(company.founded_year)
+    return None if company.age_months is None else f"{company.age_months} mois"
 
 
 def describe(kb: KnowledgeBase, company: CompanyProfile, served: tuple = (), wanted: tuple = ()) -> list:
@@ -335,7 +368,7 @@ def describe(kb: KnowledgeBase, company: CompanyProfile, served: tuple = (), wan
     if company.revenue is not None:
         facts.append(f"Chiffre d'affaires : {quantities.format_euros(company.revenue)}")
     if company.age_months is not None:
-        facts.append(f"Ancienneté : {quantities.format_age(company.age_months)}")
+        facts.append(f"Ancienneté : {company.age_text()}")
     if company.balance_sheet_closed is not None:
         facts.append(
             "Premier bilan de 12 mois : " + ("clôturé" if company.balance_sheet_closed else "pas encore clôturé")

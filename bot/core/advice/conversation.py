@@ -68,7 +68,8 @@ def answer_to_profile_question(kb: KnowledgeBase, slot: str, text: str, intent: 
     numbers = {
         "headcount": (quantities.parse_headcount, str),
         "revenue": (quantities.parse_revenue, str),
-        "company_age": (quantities.parse_company_age_months, lambda months: f"{months} mois"),
+        # A year alone stays a year (quantities.company_age_slot): « 29 mois » would be falsely precise.
+        "company_age": (quantities.company_age_slot, str),
     }
     if slot in numbers:
         parser, render = numbers[slot]

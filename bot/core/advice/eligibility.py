@@ -125,16 +125,26 @@ def _headcount(value, company: CompanyProfile, minimum: bool) -> Check:
 
 def _age(value, company: CompanyProfile) -> Check:
     needed = _number(value)
-    if company.age_months is None:
+    bounds = company.age_bounds()
+    if bounds is None:
         return Check(UNKNOWN, "", "company_age")
-    yours = format_age(company.age_months)
-    if company.age_months >= needed:
+    least, most = bounds
+    yours = company.age_text()
+    if least >= needed:
         return Check(MET, f"Votre entreprise a {yours} : l'ancienneté minimale de {_months(needed)} est atteinte.")
-    wait = needed - company.age_months
+    if most >= needed:
+        # A year alone: the month of creation decides, and the user may say it.
+        return Check(
+            UNKNOWN,
+            f"La vôtre a {yours} : cela dépend du mois de sa création.",
+            "company_age",
+        )
+    wait = needed - most
     return Check(
         NOT_MET,
         f"Votre entreprise a {yours} ; il faut {_months(needed)} d'existence.",
-        remedy=f"dans {_months(wait)}, quand votre entreprise aura {_months(needed)}",
+        remedy=f"dans {_months(wait)}{' au plus tôt' if least < most else ''}, quand votre entreprise aura "
+        f"{_months(needed)}",
     )
 
 
@@ -147,21 +157,20 @@ def _balance_sheet(company: CompanyProfile) -> Check:
             "Vous n'avez pas encore clôturé de bilan de 12 mois.",
             remedy="après la clôture de votre premier bilan de 12 mois",
         )
-    if company.age_months is None:
+    bounds = company.age_bounds()
+    if bounds is None:
         return Check(UNKNOWN, "", "company_age")
-    if company.age_months < 12:
-        wait = 12 - company.age_months
+    least, most = bounds
+    if most < 12:
         return Check(
             NOT_MET,
-            f"Votre entreprise a {format_age(company.age_months)} : elle n'a pas encore pu "
-            "clôturer un bilan de 12 mois.",
-            remedy=f"après la clôture de votre premier bilan de 12 mois, soit dans {_months(wait)} au plus tôt",
+            f"Votre entreprise a {company.age_text()} : elle n'a pas encore pu clôturer un bilan de 12 mois.",
+            remedy=f"après la clôture de votre premier bilan de 12 mois, soit dans {_months(12 - most)} au plus tôt",
         )
-    if company.age_months >= 24:
+    if least >= 24:
         return Check(
             MET,
-            f"Votre entreprise a {format_age(company.age_months)} : un premier bilan de 12 mois "
-            "est normalement clôturé.",
+            f"Votre entreprise a {company.age_text()} : un premier bilan de 12 mois est normalement clôturé.",
         )
     return Check(UNKNOWN, "", "first_balance_sheet")
 
@@ -288,8 +297,9 @@ def assess(kb: KnowledgeBase, pid: str, company: CompanyProfile) -> Assessment:
     for criterion in programme.get("eligibility", []):
         check = replace(check_criterion(kb, criterion, company), criterion=criterion["criterion"])
         if check.status == UNKNOWN:
-            # Undecided: the criterion in the knowledge base's own words.
-            check = replace(check, explanation=criterion["label"])
+            # Undecided: the criterion in the knowledge base's own words, then why it is
+            # undecided when a value was given (a year of creation without its month).
+            check = replace(check, explanation=" ".join(filter(None, (criterion["label"], check.explanation))))
         checks.append(check)
     status = _status_check(kb, programme)
     if status:

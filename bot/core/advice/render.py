@@ -135,10 +135,19 @@ def eligibility_report(kb: KnowledgeBase, assessment: Assessment, company: Compa
     parts.append(INDICATIVE.replace("l'opérateur", _operator(kb, pid)))
     parts.append(cite(programme))
     if assessment.missing:
+        labels, questions = FIELD_LABELS, QUESTIONS
+        if company.founded_year is not None:
+            # The year was given and did not settle it: ask for what was not said, the month.
+            year = company.founded_year
+            labels = dict(labels, company_age="le mois de création de votre entreprise")
+            questions = dict(
+                questions,
+                company_age=f"En quel mois de {year} votre entreprise a-t-elle été créée "
+                f"(par exemple « mars {year} ») ?",
+            )
         first = assessment.missing[0]
         parts.append(
-            f"Pour conclure, il me manque : {_join_names([FIELD_LABELS[m] for m in assessment.missing])}. "
-            f"{QUESTIONS[first]}"
+            f"Pour conclure, il me manque : {_join_names([labels[m] for m in assessment.missing])}. {questions[first]}"
         )
     buttons = [] if kb.status("programme", programme) == "ended" else follow_up_buttons(pid, skip="ask_eligibility")
     if programme.get("successor"):
