@@ -30,6 +30,8 @@ RECOMMENDED_IN_COMPOUND = 3
 # A question of the message that gets the honest reply offers one nearest unit, not two: a
 # reply to three questions must stay short.
 NEAREST_IN_COMPOUND = 1
+# Where a line of several questions is cut into them.
+_ASKED_TOGETHER = re.compile(r"(?<=\?)\s+")
 # Metadata key of the profile line.
 PROFILE_KEY = "profile"
 
@@ -76,6 +78,13 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     found = unit_answers.answer_text(kb, question)
     if found is not None:
         return found
+    # A line of several questions (« Vous voulez faire affaire avec des Allemands ? Mais vous
+    # craignez… ? ») is one question; when the ranker finds nothing for the whole, each of
+    # them alone may still be answered.
+    for part in _ASKED_TOGETHER.split(question) if question.count("?") > 1 else ():
+        found = unit_answers.answer_text(kb, part)
+        if found is not None:
+            return found
     # « Et comment se protéger des impayés ? »: the card of the difficulty or record it names,
     # when that card holds the question's words.
     for kind, card in _CARDS.items():

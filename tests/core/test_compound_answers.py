@@ -297,3 +297,30 @@ def test_a_question_beside_the_programme_it_names_keeps_that_programme_s_card_on
     assert offered[0] == "programme:vie:presentation"
     assert offered[0] in {u.id for u in unit_answers.ranker_for(kb).units}
     assert honest["buttons"][-1]["payload"] == replies.payload("request_adviser")
+
+
+def test_a_numbered_question_gets_the_answer_it_gets_alone(kb):
+    text = (
+        "Bonjour, nous sommes une PME de Grenoble (35 salariés) et nous visons l'Inde. "
+        "1) Y a-t-il un accord commercial avec l'Inde ? 2) Quelles aides ?"
+    )
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    _, alone = unit_answers.answer_text(kb, "Y a-t-il un accord commercial avec l'Inde ?")
+    unit = alone[0]["metadata"][unit_answers.UNIT_KEY]
+    headed = next(m for m in messages if m["text"].startswith("« Y a-t-il un accord"))
+    assert headed["metadata"][unit_answers.UNIT_KEY] == unit
+
+
+def test_a_line_of_questions_is_answered_by_the_one_the_ranker_knows(kb):
+    text = (
+        "Nous sommes 20 à Rennes, nous fabriquons des meubles.\n"
+        "Comment obtenir un numéro EORI ? Et la météo de demain sera-t-elle clémente pour notre pique-nique ?\n"
+        "Quelles aides ?\n"
+        "Faut-il un carnet ATA pour un salon en Suisse ?"
+    )
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    units = [(m.get("metadata") or {}).get(unit_answers.UNIT_KEY) for m in messages]
+    assert "faq:eori-obtenir" in units
+    # The third line is answered, not cut off as a fourth question.
+    assert any(m["text"].startswith("« Faut-il un carnet ATA") for m in messages)
+    assert not any(m["text"].startswith("J'ai répondu à vos") for m in messages)
