@@ -18,7 +18,7 @@ from bot.core import answer_router, message_parts, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
-from bot.core.text import fold
+from bot.core.text import fold, words
 from bot.knowledge.snapshot import KnowledgeBase
 
 # « Quelles aides ? », « quels financements pour nous ? »: a general question, answered for the
@@ -158,8 +158,13 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     ) == (None, None):
         described.pop("departement", None)
         described.pop("region", None)
-    said = message_parts.split(text).statements
+    parts = message_parts.split(text)
+    said = parts.statements
     statements = " ".join(said)
+    # A sector the extractor read in a question (« comment être payé en sécurité ? » →
+    # Sécurité) is no trade of the company: the trade is read from the statements.
+    if described.get("sector") and _only_asked(described["sector"], parts):
+        del described["sector"]
     if not described.get("departement") and statements:
         # « Nous sommes 40 à Angers » places the company more precisely than a Région named in
         # a question (« qui peut nous aider en Pays de la Loire ? »).
@@ -194,6 +199,18 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     elif named and not is_a_country and message_parts.wanted_in(text, named):
         described["country"] = named  # a zone (« l'Asie »)
     return described, markets
+
+
+def _only_asked(value: str, parts: message_parts.Parts) -> bool:
+    """Whether the words of `value` are in a question of the message and in no statement."""
+    wanted = f" {' '.join(words(value))} "
+    if not wanted.strip():
+        return False
+
+    def holds(sentences: tuple) -> bool:
+        return any(wanted in f" {' '.join(words(sentence))} " for sentence in sentences)
+
+    return holds(parts.questions) and not holds(parts.statements)
 
 
 def merged_profile(context: dict, entities: dict, described: dict) -> tuple:

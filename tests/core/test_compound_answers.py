@@ -324,3 +324,15 @@ def test_a_line_of_questions_is_answered_by_the_one_the_ranker_knows(kb):
     # The third line is answered, not cut off as a fourth question.
     assert any(m["text"].startswith("« Faut-il un carnet ATA") for m in messages)
     assert not any(m["text"].startswith("J'ai répondu à vos") for m in messages)
+
+
+def test_a_sector_the_extractor_read_in_a_question_is_not_the_company_s(kb):
+    text = (
+        "Bonjour, nous sommes une PME de Grenoble (35 salariés), nous fabriquons des vannes en inox. "
+        "Comment être payé en sécurité ?"
+    )
+    described, _ = compound_answers.read_profile(kb, text, {"sector": "sécurité"})
+    assert "sector" not in described
+    # Named in a statement, the extractor's sector stands.
+    said = "Nous sommes 35 à Grenoble, nous travaillons dans la sécurité. Comment être payé ?"
+    assert compound_answers.read_profile(kb, said, {"sector": "sécurité"})[0]["sector"] == "sécurité"
