@@ -30,6 +30,11 @@ RECOMMENDED_IN_COMPOUND = 3
 # A question of the message that gets the honest reply offers one nearest unit, not two: a
 # reply to three questions must stay short.
 NEAREST_IN_COMPOUND = 1
+# « là-bas », « dans ce pays », « sur place »: the market the company wants, named in its
+# description; the ranker and the honest reply need its name.
+_THERE = re.compile(
+    r"(?<!\w)(là-bas|la-bas|là bas|sur place|(dans|avec|pour|sur|vers|de|à) ce (pays|marché))(?!\w)", re.IGNORECASE
+)
 # Where a line of several questions is cut into them.
 _ASKED_TOGETHER = re.compile(r"(?<=\?)\s+")
 # Metadata key of the profile line.
@@ -62,6 +67,8 @@ def for_the_company(kb: KnowledgeBase, company) -> list:
 
 def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     """(slot updates, messages) for one question of the message."""
+    if company.country:
+        question = _THERE.sub(f"en {kb.name('country', company.country)}", question)
     region_id, code = advice_company.parse_place(kb, question, question)
     if region_id and unit_answers.decide(kb, question).kind != "sure":
         updates = {"region": region_id}

@@ -336,3 +336,16 @@ def test_a_sector_the_extractor_read_in_a_question_is_not_the_company_s(kb):
     # Named in a statement, the extractor's sector stands.
     said = "Nous sommes 35 à Grenoble, nous travaillons dans la sécurité. Comment être payé ?"
     assert compound_answers.read_profile(kb, said, {"sector": "sécurité"})[0]["sector"] == "sécurité"
+
+
+def test_la_bas_is_the_market_the_company_wants(kb):
+    text = (
+        "Nous sommes 35 à Grenoble et nous visons l'Inde. Y a-t-il un accord commercial avec ce pays ? Quelles aides ?"
+    )
+    alone = "Y a-t-il un accord commercial avec l'Inde ?"
+    for asked in ("Y a-t-il un accord commercial avec ce pays ?", "Y a-t-il un accord commercial là-bas ?"):
+        _, messages = compound_answers.answer(
+            kb, text.replace("Y a-t-il un accord commercial avec ce pays ?", asked), {}, {}
+        )
+        headed = next(m for m in messages if m["text"].startswith(f"« {asked}"))
+        assert headed["metadata"][unit_answers.UNIT_KEY] == "country:in", alone
