@@ -195,6 +195,29 @@ _PRESENTS_ITSELF = re.compile(rf"^(bonjour\W+)?({COMPANY_NOUNS}|nous sommes|on e
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}\s*[.)°/-]|\(?[a-zA-Z]\)|[-–—•*·▪►>])\s*")
 
 
+# The words that open a question (« par quel pays commencer ? », « et comment… »), folded.
+_ASKS = re.compile(
+    r"^((et|mais|alors|donc) )?((par|pour|dans|avec|a|de|en|sur|vers|chez) )?"
+    r"(quel|quels|quelle|quelles|comment|combien|pourquoi|ou|quand|qui|que|qu|est ce|faut il|dois je|doit on|"
+    r"devons nous|peut on|puis je|pouvons nous|pouvez vous|y a t il|avez vous)\b"
+)
+
+
+def _described_then_asked(sentence: str):
+    """(statement, question) for a sentence that describes the writer's company, then asks,
+    with only commas between (« on fait des biscuits à Nantes, on voudrait exporter, par quel
+    pays commencer ? »); None otherwise."""
+    clauses = sentence.split(", ")
+    for i, clause in enumerate(clauses[1:], start=1):
+        if _ASKS.search(_folded(clause).strip()):
+            before = ", ".join(clauses[:i])
+            if "?" in before or _ASKS.search(_folded(clauses[0]).strip()) or not speaks_of_itself((before,)):
+                return None
+            question = ", ".join(clauses[i:])
+            return before + ".", question[:1].upper() + question[1:]
+    return None
+
+
 def _split_sentences(text: str) -> tuple:
     """(statements, questions, the item of each question), list markers taken off, a marker
     alone (« 1. » that the sentencizer cut off) left out. A new line or a list marker starts
@@ -216,6 +239,11 @@ def _split_sentences(text: str) -> tuple:
             if colon and "?" not in before and _PRESENTS_ITSELF.search(_folded(before).strip()):
                 statements.append(before)
                 unmarked = after[:1].upper() + after[1:]
+            else:
+                described = _described_then_asked(unmarked)
+                if described:
+                    statements.append(described[0])
+                    unmarked = described[1]
             questions.append(unmarked)
             items.append(item)
     return statements, questions, items

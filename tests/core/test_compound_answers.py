@@ -349,3 +349,11 @@ def test_la_bas_is_the_market_the_company_wants(kb):
         )
         headed = next(m for m in messages if m["text"].startswith(f"« {asked}"))
         assert headed["metadata"][unit_answers.UNIT_KEY] == "country:in", alone
+
+
+def test_a_question_typed_after_commas_is_answered_as_alone(kb):
+    text = "Bonjour, on fait des biscuits à Nantes, on voudrait exporter, par quel pays commencer ?"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    assert messages[0]["text"].startswith("C'est noté : ") and "Loire-Atlantique" in messages[0]["text"]
+    _, alone = unit_answers.answer_text(kb, "Par quel pays commencer ?")
+    assert messages[1]["metadata"][unit_answers.UNIT_KEY] == alone[0]["metadata"][unit_answers.UNIT_KEY]

@@ -258,3 +258,16 @@ def test_beyond_three_questions_on_a_few_lines_each_line_is_one_question():
     # Four questions on four lines, or on one line, stay four questions.
     assert len(message_parts.split("Quoi ?\nQui ?\nOù ?\nQuand ?").questions) == 4
     assert len(message_parts.split("Nous sommes 12. Quoi ? Qui ? Où ? Quand ?").questions) == 4
+
+
+def test_a_description_and_a_question_with_only_commas_between_are_told_apart():
+    text = "Bonjour, on fait des biscuits à Nantes, on voudrait exporter, par quel pays commencer ?"
+    assert message_parts.split(text) == message_parts.Parts(
+        ("Bonjour, on fait des biscuits à Nantes, on voudrait exporter.",), ("Par quel pays commencer ?",)
+    )
+    # A greeting, or a question that opens the sentence, describes nothing.
+    for alone in (
+        "Bonjour, comment obtenir un numéro EORI ?",
+        "Comment faire, pour nous, quand le client paie en retard ?",
+    ):
+        assert message_parts.split(alone) == message_parts.Parts((), (alone,))
