@@ -18,7 +18,7 @@ from bot.core import answer_router, message_parts, out_of_reach, quantities, rep
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
-from bot.core.text import fold
+from bot.core.text import fold, words
 from bot.knowledge.snapshot import KnowledgeBase
 
 # « Quelles aides ? », « quels financements pour nous ? »: a general question, answered for the
@@ -30,6 +30,13 @@ RECOMMENDED_IN_COMPOUND = 3
 # A question of the message that gets the honest reply offers one nearest unit, not two: a
 # reply to three questions must stay short.
 NEAREST_IN_COMPOUND = 1
+# « là-bas », « dans ce pays », « sur place »: the market the company wants, named in its
+# description; the ranker and the honest reply need its name.
+_THERE = re.compile(
+    r"(?<!\w)(là-bas|la-bas|là bas|sur place|(dans|avec|pour|sur|vers|de|à) ce (pays|marché))(?!\w)", re.IGNORECASE
+)
+# Where a line of several questions is cut into them.
+_ASKED_TOGETHER = re.compile(r"(?<=\?)\s+")
 # Metadata key of the profile line.
 PROFILE_KEY = "profile"
 
@@ -67,6 +74,10 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     reply before anything else: the nearest entry would answer beside the point."""
     if out_of_reach.asks_live_figure(kb, question):
         return {}, out_of_reach.live_figure_reply(kb, question)
+    if company.country:
+        country = kb.get("country", company.country)
+        place = country["in_form"] if country else f"en {kb.name('country', company.country)}"
+        question = _THERE.sub(place, question)
     region_id, code = advice_company.parse_place(kb, question, question)
     if region_id and unit_answers.decide(kb, question).kind != "sure":
         updates = {"region": region_id}
@@ -83,6 +94,13 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     found = unit_answers.answer_text(kb, question)
     if found is not None:
         return found
+    # A line of several questions (« Vous voulez faire affaire avec des Allemands ? Mais vous
+    # craignez… ? ») is one question; when the ranker finds nothing for the whole, each of
+    # them alone may still be answered.
+    for part in _ASKED_TOGETHER.split(question) if question.count("?") > 1 else ():
+        found = unit_answers.answer_text(kb, part)
+        if found is not None:
+            return found
     # « Et comment se protéger des impayés ? »: the card of the difficulty or record it names,
     # when that card holds the question's words.
     for kind, card in _CARDS.items():
@@ -156,8 +174,13 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     ) == (None, None):
         described.pop("departement", None)
         described.pop("region", None)
-    said = message_parts.split(text).statements
+    parts = message_parts.split(text)
+    said = parts.statements
     statements = " ".join(said)
+    # A sector the extractor read in a question (« comment être payé en sécurité ? » →
+    # Sécurité) is no trade of the company: the trade is read from the statements.
+    if described.get("sector") and _only_asked(described["sector"], parts):
+        del described["sector"]
     if not described.get("departement") and statements:
         # « Nous sommes 40 à Angers » places the company more precisely than a Région named in
         # a question (« qui peut nous aider en Pays de la Loire ? »).
@@ -195,6 +218,18 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     elif named and not is_a_country and message_parts.wanted_in(text, named):
         described["country"] = named  # a zone (« l'Asie »)
     return described, markets
+
+
+def _only_asked(value: str, parts: message_parts.Parts) -> bool:
+    """Whether the words of `value` are in a question of the message and in no statement."""
+    wanted = f" {' '.join(words(value))} "
+    if not wanted.strip():
+        return False
+
+    def holds(sentences: tuple) -> bool:
+        return any(wanted in f" {' '.join(words(sentence))} " for sentence in sentences)
+
+    return holds(parts.questions) and not holds(parts.statements)
 
 
 def merged_profile(context: dict, entities: dict, described: dict) -> tuple:

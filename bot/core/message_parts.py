@@ -190,20 +190,77 @@ def _folded(text: str) -> str:
 _PRESENTS_ITSELF = re.compile(rf"^(bonjour\W+)?({COMPANY_NOUNS}|nous sommes|on est|je suis|je dirige)\b")
 
 
+# A list's marker before an item (« 1) », « 2. », « a) », « - », « • »): the writer's layout,
+# not words of the question; left on it, « 1) » makes the ranker read a number as a term.
+_LIST_MARKER = re.compile(r"^(?:\(?\d{1,2}\s*[.)°/-]|\(?[a-zA-Z]\)|[-–—•*·▪►>])\s*")
+
+
+# The words that open a question (« par quel pays commencer ? », « et comment… »), folded.
+_ASKS = re.compile(
+    r"^((et|mais|alors|donc) )?((par|pour|dans|avec|a|de|en|sur|vers|chez) )?"
+    r"(quel|quels|quelle|quelles|comment|combien|pourquoi|ou|quand|qui|que|qu|est ce|faut il|dois je|doit on|"
+    r"devons nous|peut on|puis je|pouvons nous|pouvez vous|y a t il|avez vous)\b"
+)
+
+
+def _described_then_asked(sentence: str):
+    """(statement, question) for a sentence that describes the writer's company, then asks,
+    with only commas between (« on fait des biscuits à Nantes, on voudrait exporter, par quel
+    pays commencer ? »); None otherwise."""
+    clauses = sentence.split(", ")
+    for i, clause in enumerate(clauses[1:], start=1):
+        if _ASKS.search(_folded(clause).strip()):
+            before = ", ".join(clauses[:i])
+            if "?" in before or _ASKS.search(_folded(clauses[0]).strip()) or not speaks_of_itself((before,)):
+                return None
+            question = ", ".join(clauses[i:])
+            return before + ".", question[:1].upper() + question[1:]
+    return None
+
+
+def _split_sentences(text: str) -> tuple:
+    """(statements, questions, the item of each question), list markers taken off, a marker
+    alone (« 1. » that the sentencizer cut off) left out. A new line or a list marker starts
+    a new item: questions of one item follow each other on a line."""
+    statements, questions, items = [], [], []
+    item = 0
+    for line in text.splitlines():
+        item += 1
+        for sentence in sentences(line):
+            unmarked = _LIST_MARKER.sub("", sentence, count=1).strip()
+            if unmarked != sentence and questions and items[-1] == item:
+                item += 1
+            if not unmarked:
+                continue
+            if "?" not in unmarked:
+                statements.append(unmarked)
+                continue
+            before, colon, after = unmarked.partition(" : ")
+            if colon and "?" not in before and _PRESENTS_ITSELF.search(_folded(before).strip()):
+                statements.append(before)
+                unmarked = after[:1].upper() + after[1:]
+            else:
+                described = _described_then_asked(unmarked)
+                if described:
+                    statements.append(described[0])
+                    unmarked = described[1]
+            questions.append(unmarked)
+            items.append(item)
+    return statements, questions, items
+
+
 def split(text: str) -> Parts:
     """Statements and questions, in the order written (a sentence with « ? » is a question).
     A question that opens on the company (« ETI de 200 salariés en Centre-Val de Loire :
-    quelles aides pour nous ? ») is a statement, then the question."""
-    statements, questions = [], []
-    for sentence in sentences(text):
-        if "?" not in sentence:
-            statements.append(sentence)
-            continue
-        before, colon, after = sentence.partition(" : ")
-        if colon and "?" not in before and _PRESENTS_ITSELF.search(_folded(before).strip()):
-            statements.append(before)
-            sentence = after[:1].upper() + after[1:]
-        questions.append(sentence)
+    quelles aides pour nous ? ») is a statement, then the question. When a message asks more
+    than MAX_QUESTIONS questions in two to MAX_QUESTIONS items (lines, or numbered points),
+    each item is one question (« Pourquoi protéger sa marque ? Comment la protéger à
+    l'international ? » then two more lines): the writer's layout shows what goes together,
+    and no item is left unanswered."""
+    statements, questions, items = _split_sentences(text or "")
+    distinct = list(dict.fromkeys(items))
+    if len(questions) > MAX_QUESTIONS and 2 <= len(distinct) <= MAX_QUESTIONS:
+        questions = [" ".join(q for q, at in zip(questions, items) if at == item) for item in distinct]
     return Parts(tuple(statements), tuple(questions))
 
 

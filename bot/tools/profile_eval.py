@@ -1,7 +1,9 @@
 """The profile read from the compound messages of the development set, offline (issue #17):
 each message goes through the reading code of the action server (compound_answers.answer,
 the facts it puts beside the profile line), without Rasa, and the facts read are compared with
-the item's labelled profile, field by field.
+the item's labelled profile, field by field. The questions inside them are scored as the
+measure through the running bot scores them (dev_eval.score_compound): a question is answered
+when one of its labelled units is among the units the reply answers.
 
 No model is loaded: by default the figures measure what the sentences alone give, the part
 of the reading that bot/ owns. With --country-entity, the NLU's `country` entity is stood in
@@ -18,7 +20,7 @@ import argparse
 import sys
 from collections import defaultdict
 
-from bot.core import compound_answers
+from bot.core import compound_answers, unit_answers
 from bot.core.text import words
 from bot.knowledge import store
 from bot.knowledge.snapshot import KnowledgeBase
@@ -38,6 +40,18 @@ def profile_read(kb: KnowledgeBase, text: str, entities: dict | None = None) -> 
         if facts is not None:
             return dict(facts)
     return {}
+
+
+def reply_read(kb: KnowledgeBase, text: str, entities: dict | None = None) -> dev_eval.Reply:
+    """The bot's compound reply to `text` as the development set's measure reads it: the units
+    answered and the profile facts; nothing when the message is no compound one (the running
+    bot then answers it by its intent, which this offline measure cannot stand in for)."""
+    found = compound_answers.answer(kb, text, dict(entities or {}), {})
+    messages = found[1] if found is not None else []
+    units = tuple(u for m in messages if (u := (m.get("metadata") or {}).get(unit_answers.UNIT_KEY)))
+    return dev_eval.Reply(
+        "\n".join(m.get("text") or "" for m in messages), units, False, profile_read(kb, text, entities)
+    )
 
 
 def first_country_label(kb: KnowledgeBase, text: str) -> dict:
@@ -121,7 +135,21 @@ def main(argv=None) -> int:
     source = "le premier pays nommé pour entité `country`" if args.country_entity else "sans les entités du NLU"
     print(f"{len(items)} messages composés, moitié {args.half}, {source}")
     print(table_text(score_fields([(read, item.profile_slots) for read, item in zip(reads, items)])))
+    compound = [i for i in dev_set.read(dev_eval.DEV) if i.kind == "compound" and i.half == args.half]
+    answered = {
+        item.id: reply_read(kb, item.text, first_country_label(kb, item.text) if args.country_entity else {})
+        for item in compound
+    }
+    questions = dev_eval.score_compound(compound, answered)
+    print(
+        f"questions des {len(compound)} messages composés : {questions['questions']}, répondues {questions['answered']}"
+    )
     if args.misses:
+        for item in compound:
+            units = answered[item.id].units
+            for question, wanted in zip(item.questions, item.units_per_question):
+                if wanted and not any(u in wanted for u in units):
+                    print(f"\n{item.id}: sans réponse « {question} », attendu {list(wanted)}, donné {list(units)}")
         for item, read in zip(items, reads):
             got = dev_eval.profile_facts(dev_eval.with_target(read))
             want = dev_eval.profile_facts(item.profile_slots)

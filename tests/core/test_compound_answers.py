@@ -335,3 +335,63 @@ def test_a_region_s_own_aids_leave_out_the_ones_its_contacts_present(kb):
         for pid in presented:
             assert kb.name("programme", pid) not in aids, (region["id"], pid)
     assert "team-france-export-auvergne-rhone-alpes" in replies.contact_programmes(kb, "auvergne-rhone-alpes")
+
+
+def test_a_numbered_question_gets_the_answer_it_gets_alone(kb):
+    text = (
+        "Bonjour, nous sommes une PME de Grenoble (35 salariés) et nous visons l'Inde. "
+        "1) Y a-t-il un accord commercial avec l'Inde ? 2) Quelles aides ?"
+    )
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    _, alone = unit_answers.answer_text(kb, "Y a-t-il un accord commercial avec l'Inde ?")
+    unit = alone[0]["metadata"][unit_answers.UNIT_KEY]
+    headed = next(m for m in messages if m["text"].startswith("« Y a-t-il un accord"))
+    assert headed["metadata"][unit_answers.UNIT_KEY] == unit
+
+
+def test_a_line_of_questions_is_answered_by_the_one_the_ranker_knows(kb):
+    text = (
+        "Nous sommes 20 à Rennes, nous fabriquons des meubles.\n"
+        "Comment obtenir un numéro EORI ? Et la météo de demain sera-t-elle clémente pour notre pique-nique ?\n"
+        "Quelles aides ?\n"
+        "Faut-il un carnet ATA pour un salon en Suisse ?"
+    )
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    units = [(m.get("metadata") or {}).get(unit_answers.UNIT_KEY) for m in messages]
+    assert "faq:eori-obtenir" in units
+    # The third line is answered, not cut off as a fourth question.
+    assert any(m["text"].startswith("« Faut-il un carnet ATA") for m in messages)
+    assert not any(m["text"].startswith("J'ai répondu à vos") for m in messages)
+
+
+def test_a_sector_the_extractor_read_in_a_question_is_not_the_company_s(kb):
+    text = (
+        "Bonjour, nous sommes une PME de Grenoble (35 salariés), nous fabriquons des vannes en inox. "
+        "Comment être payé en sécurité ?"
+    )
+    described, _ = compound_answers.read_profile(kb, text, {"sector": "sécurité"})
+    assert "sector" not in described
+    # Named in a statement, the extractor's sector stands.
+    said = "Nous sommes 35 à Grenoble, nous travaillons dans la sécurité. Comment être payé ?"
+    assert compound_answers.read_profile(kb, said, {"sector": "sécurité"})[0]["sector"] == "sécurité"
+
+
+def test_la_bas_is_the_market_the_company_wants(kb):
+    text = (
+        "Nous sommes 35 à Grenoble et nous visons l'Inde. Y a-t-il un accord commercial avec ce pays ? Quelles aides ?"
+    )
+    alone = "Y a-t-il un accord commercial avec l'Inde ?"
+    for asked in ("Y a-t-il un accord commercial avec ce pays ?", "Y a-t-il un accord commercial là-bas ?"):
+        _, messages = compound_answers.answer(
+            kb, text.replace("Y a-t-il un accord commercial avec ce pays ?", asked), {}, {}
+        )
+        headed = next(m for m in messages if m["text"].startswith(f"« {asked}"))
+        assert headed["metadata"][unit_answers.UNIT_KEY] == "country:in", alone
+
+
+def test_a_question_typed_after_commas_is_answered_as_alone(kb):
+    text = "Bonjour, on fait des biscuits à Nantes, on voudrait exporter, par quel pays commencer ?"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    assert messages[0]["text"].startswith("C'est noté : ") and "Loire-Atlantique" in messages[0]["text"]
+    _, alone = unit_answers.answer_text(kb, "Par quel pays commencer ?")
+    assert messages[1]["metadata"][unit_answers.UNIT_KEY] == alone[0]["metadata"][unit_answers.UNIT_KEY]

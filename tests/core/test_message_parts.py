@@ -227,3 +227,47 @@ def test_a_supplier_s_nationality_or_goods_bought_are_no_market_served(kb):
     assert message_parts.markets(kb, "Nous avons acheté des machines allemandes.") == nothing
     # A customer who bought from the company is still a sale made.
     assert message_parts.markets(kb, "Un client japonais nous a acheté 200 pièces.").served == ("jp",)
+
+
+def test_a_list_s_markers_are_not_part_of_its_questions():
+    text = (
+        "Nous sommes 35 à Grenoble et nous visons l'Inde. 1) Y a-t-il un accord commercial avec l'Inde ? "
+        "2. Comment être payé sans risque ?\n- Quelles aides ?\n• Qui contacter ?"
+    )
+    parts = message_parts.split(text)
+    assert parts.questions == (
+        "Y a-t-il un accord commercial avec l'Inde ?",
+        "Comment être payé sans risque ?",
+        "Quelles aides ?",
+        "Qui contacter ?",
+    )
+    assert parts.statements == ("Nous sommes 35 à Grenoble et nous visons l'Inde.",)
+
+
+def test_beyond_three_questions_on_a_few_lines_each_line_is_one_question():
+    text = (
+        "Nous fabriquons des meubles à Rennes.\n\n"
+        "Pourquoi déposer une marque ? Comment la déposer à l'étranger ?\n\n"
+        "Quelles aides ?\n\nFaut-il un carnet ATA pour un salon en Suisse ?"
+    )
+    assert message_parts.split(text).questions == (
+        "Pourquoi déposer une marque ? Comment la déposer à l'étranger ?",
+        "Quelles aides ?",
+        "Faut-il un carnet ATA pour un salon en Suisse ?",
+    )
+    # Four questions on four lines, or on one line, stay four questions.
+    assert len(message_parts.split("Quoi ?\nQui ?\nOù ?\nQuand ?").questions) == 4
+    assert len(message_parts.split("Nous sommes 12. Quoi ? Qui ? Où ? Quand ?").questions) == 4
+
+
+def test_a_description_and_a_question_with_only_commas_between_are_told_apart():
+    text = "Bonjour, on fait des biscuits à Nantes, on voudrait exporter, par quel pays commencer ?"
+    assert message_parts.split(text) == message_parts.Parts(
+        ("Bonjour, on fait des biscuits à Nantes, on voudrait exporter.",), ("Par quel pays commencer ?",)
+    )
+    # A greeting, or a question that opens the sentence, describes nothing.
+    for alone in (
+        "Bonjour, comment obtenir un numéro EORI ?",
+        "Comment faire, pour nous, quand le client paie en retard ?",
+    ):
+        assert message_parts.split(alone) == message_parts.Parts((), (alone,))

@@ -44,3 +44,10 @@ def test_the_stand_in_for_the_extractor_s_country_is_the_first_country_named(kb)
 def test_the_misses_of_the_held_out_half_are_never_shown():
     with pytest.raises(SystemExit):
         profile_eval.main(["--half", "heldout", "--misses"])
+
+
+def test_a_compound_reply_is_read_with_the_units_it_answers(kb):
+    text = "Nous sommes 40 à Angers, on vise le Maroc. Comment obtenir un numéro EORI ? Et le carnet ATA ?"
+    reply = profile_eval.reply_read(kb, text)
+    assert "faq:eori-obtenir" in reply.units and reply.profile["target"] == ["ma"]
+    assert profile_eval.reply_read(kb, "Comment obtenir un numéro EORI ?").units == ()
