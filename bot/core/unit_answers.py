@@ -337,7 +337,10 @@ _IGNORED_TERMS = frozenset(stem(w) for w in VAGUE_WORDS | ASPECT_WORDS | STOP_WO
 
 def is_precise(kb: KnowledgeBase, text: str) -> bool:
     """A question with at least two meaningful words beyond those a menu answers: it deserves
-    an answer or the honest reply, never a menu."""
+    an answer or the honest reply, never a menu. A button's payload (« /ask_cluster ») is no
+    question: its intent's menu asks what it needs."""
+    if (text or "").startswith("/"):
+        return False
     return len([w for w in kb.query_words(text or "") if w not in VAGUE_WORDS]) >= 2
 
 

@@ -209,6 +209,14 @@ def test_menu_words_and_fillers_do_not_make_a_question_precise(kb):
     assert unit_answers.is_precise(kb, "Pas de TVA pour les touristes ?")
 
 
+def test_a_button_without_the_values_it_needs_gets_its_menu_not_the_honest_reply(kb):
+    # « Quel pôle pour mon secteur ? » clicked before any sector was given.
+    _, messages = intent_table.answer_message(kb, "ask_cluster", {}, {}, "/ask_cluster")
+    assert not messages[0]["text"].startswith(replies.NOT_IN_KNOWLEDGE)
+    _, messages = intent_table.answer_message(kb, "ask_cluster", {}, {"sector": "agroalimentaire"}, "/ask_cluster")
+    assert "Valorial" in messages[0]["text"]
+
+
 def test_a_pole_asked_for_a_sector_gets_the_poles_of_that_sector(kb):
     text = "Quel pôle de compétitivité pour les produits de la mer ?"
     _, messages = intent_table.answer_message(kb, "ask_cluster", {}, {}, text)
