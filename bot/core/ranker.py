@@ -308,10 +308,13 @@ class LexicalRanker:
     def rank(self, question: str, limit: int = 5) -> list:
         return self._ranked(*self._scores(question), limit)
 
-    def decide(self, question: str) -> Decision:
+    def decide(self, question: str, allowed=None) -> Decision:
         """Sure, likely (with the runner-up), two close candidates, or nothing reliable: see
-        EVIDENCE_SCALE, SURE, LIKELY, CLOSE and CLOSE_MARGIN."""
+        EVIDENCE_SCALE, SURE, LIKELY, CLOSE and CLOSE_MARGIN. `allowed`, a test on a unit:
+        the units it refuses are left out before deciding."""
         found = self._ranked(*self._scores(question), _DEPTH)
+        if allowed is not None:
+            found = [r for r in found if allowed(r.unit)]
         if not found:
             return Decision("none", [], 0.0, 0.0)
         best = found[0]

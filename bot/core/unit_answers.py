@@ -94,7 +94,19 @@ def decide(kb: KnowledgeBase, text: str) -> Decision:
     ranker = ranker_for(kb)
     if not _reads_as_question(ranker, text):
         return Decision("none", [], 0.0, 0.0)
-    return ranker.decide(text)
+    return ranker.decide(text, allowed=holds_for_the_countries_named(kb, text))
+
+
+def holds_for_the_countries_named(kb: KnowledgeBase, text: str):
+    """A test on units, or None: when every country the question names is on one side of the
+    Union's border, an answer that holds only on the other side is left out (« une licence pour
+    un bien à double usage vendu en Turquie ? » must not get the intra-EU entry)."""
+    named = [kb.get("country", c) for c in kb.mentioned("country", text or "")]
+    sides = {"ue" if country["eu_member"] else "hors-ue" for country in named if country and country["id"] != "fr"}
+    if len(sides) != 1:
+        return None
+    (side,) = sides
+    return lambda unit: unit.destination in ("", side)
 
 
 def _reads_as_question(ranker: LexicalRanker, text: str) -> bool:
@@ -239,10 +251,11 @@ def nearest(kb: KnowledgeBase, text: str, limit: int = NEAREST_OFFERED) -> list:
     if limit < 1 or not _reads_as_question(ranker, text):
         return []
     asked, held = set(ranker.query_terms(text)), unit_terms(kb)
+    allowed = holds_for_the_countries_named(kb, text) or (lambda unit: True)
     records, found = set(), []
     for ranked in ranker.rank(text, _NEAREST_DEPTH):
         unit = ranked.unit
-        if (unit.kind, unit.record_id) in records:
+        if (unit.kind, unit.record_id) in records or not allowed(unit):
             continue
         records.add((unit.kind, unit.record_id))
         if (

@@ -65,6 +65,7 @@ class AnswerUnit:
     title: str  # what the unit is about, in French (the record's name or question)
     text: str  # the answer itself, as knowledge/ writes it
     keys: tuple = field(default=())  # questions and names it answers (FAQ variants, aliases)
+    destination: str = ""  # "ue" or "hors-ue" when the answer holds on one side of the EU border only
 
 
 def _text_of(value) -> str:
@@ -94,6 +95,7 @@ def _faq_units(records: dict) -> list:
             r["question"],
             r["answer"],
             tuple([r["question"], *r.get("variants", [])]),
+            r.get("destination", ""),
         )
         for rid, r in records.items()
     ]

@@ -147,6 +147,7 @@ class Faq(RecordMixin, Base):
     __tablename__ = "faq"
     # `name` holds the question.
     topic = Column(String(40))
+    destination = Column(String(10))  # validation.DESTINATIONS, or none
     variants = Column(JSON, nullable=False, default=list)
     answer = Column(Text, nullable=False)
     obstacles = Column(JSON, nullable=False, default=list)

@@ -52,6 +52,10 @@ ORGANISATION_KINDS = (
     "organisation-internationale",
 )
 SCOPES = ("national", "regional", "european", "international")
+# Where a FAQ entry's answer holds, when it holds for one side of the Union's border only: « ue »
+# for a customer, an employee or goods in another member state (intra-EU delivery, European
+# payment order), « hors-ue » for a country outside the Union (export VAT exemption).
+DESTINATIONS = ("ue", "hors-ue")
 ZONES = (
     "Europe",
     "Afrique",
@@ -549,6 +553,7 @@ SCHEMA = {
     "faq": _common(name_field="question")
     + [
         Field("topic", one_of(FAQ_TOPICS), required=True),
+        Field("destination", one_of(DESTINATIONS)),
         Field("variants", text_list),
         Field("answer", long_text, required=True),
         Field("obstacles", ident_list, ref=Reference("obstacle")),

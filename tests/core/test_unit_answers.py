@@ -297,3 +297,20 @@ def test_the_card_of_the_named_difficulty_is_one_of_the_two_entries_and_not_offe
     assert entry["payload"] != card["payload"] and adviser == ADVISER
     offered = _offered(message)
     assert len(offered) == 2 and offered[0] == "obstacle:salons" and offered[1].startswith("faq:")
+
+
+def test_an_answer_that_holds_on_one_side_of_the_eu_border_is_not_given_for_the_other(kb):
+    def best(question):
+        decision = unit_answers.decide(kb, question)
+        return decision.best[0].unit.id if decision.best else None
+
+    intra = "faq:double-usage-transfert-intra-ue"
+    assert kb.get("faq", "double-usage-transfert-intra-ue")["destination"] == "ue"
+    assert best("Faut-il une licence pour envoyer un bien à double usage à un client en Allemagne ?") == intra
+    # Turkey is outside the Union: the intra-EU « en général non » must not answer.
+    turkey = "Faut-il une licence pour envoyer un bien à double usage à un client en Turquie ?"
+    assert best(turkey) not in (None, intra)
+    assert intra not in {u.id for u in unit_answers.nearest(kb, turkey, 5)}
+    # No country, or countries on both sides: every entry stays a candidate.
+    assert unit_answers.holds_for_the_countries_named(kb, "Faut-il une licence pour un bien à double usage ?") is None
+    assert unit_answers.holds_for_the_countries_named(kb, "Un client en Allemagne et un autre en Turquie") is None
