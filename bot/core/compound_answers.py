@@ -24,6 +24,11 @@ from bot.knowledge.snapshot import KnowledgeBase
 # « Quelles aides ? », « quels financements pour nous ? »: a general question, answered for the
 # company rather than searched.
 _GENERAL_AID = re.compile(r"\b(aides?|financements?|dispositifs?|subventions?|soutiens?|accompagnements?)\b")
+# « Qui peut nous aider ? », « à qui s'adresser ? »: whom to contact, near the company.
+_WHO_HELPS = re.compile(
+    r"\bqui (peut|pourrait|pourraient|peuvent) (nous |m )?(aider|accompagner|conseiller)\b"
+    r"|\b(a|vers) qui (nous |me |m'|s'|se )?(adresser|tourner)\b|\bqui contacter\b"
+)
 # Fewer meaningful words than this, besides the ones above, make a question general.
 _GENERAL_MAX_TERMS = 2
 RECOMMENDED_IN_COMPOUND = 3
@@ -79,6 +84,9 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
         place = country["in_form"] if country else f"en {kb.name('country', company.country)}"
         question = _THERE.sub(place, question)
     region_id, code = advice_company.parse_place(kb, question, question)
+    # « on est dans le 69, qui peut nous aider pour l'export ? »: the contacts near the company.
+    if not region_id and company.region and _WHO_HELPS.search(fold(question)):
+        region_id, code = company.region, company.departement
     if region_id and unit_answers.decide(kb, question).kind != "sure":
         updates = {"region": region_id}
         return updates, unit_answers.mark_record_reply(

@@ -33,12 +33,13 @@ _SERVED = re.compile(
 _SERVED_BEFORE = re.compile(r"\b((ont|avons|a) ouvert|partai(t|ent)|vendions|exportions)\b")
 # France is where the company is, never a market it exports to.
 _HOME = "fr"
-# A mission, a negotiation or requests received are steps towards a market not yet served.
+# A mission, a negotiation, requests received or a tender answered are steps towards a market not
+# yet served.
 _WANTED = re.compile(
     r"\b(vis(e|ons|er)|aimeri?(ons|ait)|souhait\w*|voudri?(ons|ait)|voulons|veut|veux|cibl\w*|envisag\w*|"
     r"essayer|projet\w*|conquerir|attaquer|nous developper|se developper|ouvr(ir|ons)|prospect\w*|s implanter|"
     r"lancer|cherch(e|ons|er)|partir (sur|en|au|aux|vers)|missions? (en|au|aux|a)|negoci\w*|demandes|"
-    r"bientot|prochainement|devri?(ons|ait|aient))\b"
+    r"bientot|prochainement|devri?(ons|ait|aient)|appels? d offres?)\b"
 )
 # A sale made, or customers had: what makes a customer's nationality a market served (« nous
 # avions décroché un client ukrainien », « une importatrice nous a commandé »). The infinitive

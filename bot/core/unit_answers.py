@@ -343,7 +343,7 @@ ASPECT_WORDS = frozenset(
 # requests to tell about something (« parlez-moi de Vitagora »).
 SUBJECTLESS_WORDS = frozenset(
     "vers chez entre selon sans sous depuis dont apres avant lors parlez parler presentez presenter expliquez "
-    "expliquer".split()
+    "expliquer explication fonctionnement fonctionne marche principe consiste sert servir koi quoi".split()
 )
 _IGNORED_TERMS = frozenset(stem(w) for w in VAGUE_WORDS | ASPECT_WORDS | STOP_WORDS | SUBJECTLESS_WORDS)
 
@@ -386,13 +386,28 @@ def beside_the_record(kb: KnowledgeBase, kind: str, rid: str, text: str) -> bool
     meaningful word that none of the record's units uses (« quel est le PIB du Vietnam ? » is
     not answered by Vietnam's card, « mon colis est bloqué en douane » by the customs card,
     « pas de TVA pour les touristes ? » by the VAT card: for a difficulty, on the tuning half,
-    4 more honest replies of 75 and one key fact lost of 189). A Région's card, a list of contacts,
-    needs two such words: « qui peut nous aider en Bretagne pour un salon ? » asks whom to
-    contact there."""
+    4 more honest replies of 75 and one key fact lost of 189). A country's card answers
+    how to sell there (_MARKET_TERMS); other cards need two such words: « qui peut nous aider
+    en Bretagne pour un salon ? » asks whom to contact there."""
     own = _record_terms(kb).get((kind, rid), set())
     if kind == "obstacle":
         return len(asked_terms(kb, text) - own - _ADVICE_TERMS) >= 1
-    return len(asked_terms(kb, text) - own) >= (2 if kind == "region" else 1)
+    if kind == "country":
+        return len(asked_terms(kb, text) - own - _MARKET_TERMS) >= 1
+    return len(asked_terms(kb, text) - own) >= 2
+
+
+# Words that ask how to sell in a country (« quelles formalités pour exporter en Chine ? »): a
+# country's card, its trade agreement, customs pointers and contacts, answers them whatever its
+# own words. Any other word is a point the card does not hold (« le PIB du Vietnam »). A
+# programme's or an organisation's card answers what it is and does, however it is asked
+# (« pourriez-vous m'expliquer le fonctionnement de l'Assurance Prospection ? », « la TFE ça
+# sert à quoi »): two words it never uses are needed, as for a Région's contacts.
+_MARKET_TERMS = frozenset(
+    stem(w)
+    for w in "exporter export exportation exportations vendre vente ventes formalites formalite demarches demarche "
+    "douane douanes droits accord accords marche marches acces conditions regles reglementation".split()
+)
 
 
 # Words that ask what to do about a difficulty (« comment se protéger des impayés ? »): its

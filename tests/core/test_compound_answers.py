@@ -395,3 +395,10 @@ def test_a_question_typed_after_commas_is_answered_as_alone(kb):
     assert messages[0]["text"].startswith("C'est noté : ") and "Loire-Atlantique" in messages[0]["text"]
     _, alone = unit_answers.answer_text(kb, "Par quel pays commencer ?")
     assert messages[1]["metadata"][unit_answers.UNIT_KEY] == alone[0]["metadata"][unit_answers.UNIT_KEY]
+
+
+def test_who_can_help_after_the_company_s_place_gets_the_contacts_near_it(kb):
+    for question in ("qui peut nous aider pour l'export ?", "à qui s'adresser pour exporter ?"):
+        _, messages = compound_answers.answer(kb, f"on est dans le 69, {question}", {"departement": "69"}, {})
+        assert messages[0]["text"].startswith("C'est noté : implantation : Rhône (69)"), question
+        assert "Vos interlocuteurs pour l'export, Région Auvergne-Rhône-Alpes" in messages[1]["text"], question

@@ -314,3 +314,20 @@ def test_an_answer_that_holds_on_one_side_of_the_eu_border_is_not_given_for_the_
     # No country, or countries on both sides: every entry stays a candidate.
     assert unit_answers.holds_for_the_countries_named(kb, "Faut-il une licence pour un bien à double usage ?") is None
     assert unit_answers.holds_for_the_countries_named(kb, "Un client en Allemagne et un autre en Turquie") is None
+
+
+def test_a_card_still_answers_how_its_subject_is_asked_about(kb):
+    # How to sell in a country is what its card is for.
+    assert not unit_answers.beside_the_record(kb, "country", "cn", "Quelles formalités pour exporter en Chine ?")
+    assert unit_answers.beside_the_record(kb, "country", "vn", "Quel est le PIB du Vietnam ?")
+    # What a programme is and what an organisation does, however it is asked.
+    for kind, rid, text in (
+        (
+            "programme",
+            "assurance-prospection",
+            "Pourriez-vous m'expliquer le fonctionnement de l'Assurance Prospection ?",
+        ),
+        ("programme", "vie", "c koi le vie"),
+        ("organisation", "team-france-export", "la TFE ça sert à quoi"),
+    ):
+        assert not unit_answers.beside_the_record(kb, kind, rid, text), text
