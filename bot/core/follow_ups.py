@@ -53,7 +53,8 @@ def is_short(kb: KnowledgeBase, text: str) -> bool:
 
 def on_the_subject(kb: KnowledgeBase, previous, unit) -> bool:
     """Whether `unit` is on the subject of the `previous` answer: a unit of the same record; for
-    a FAQ entry, an entry of the same topic or a record the entry links; for a record, a FAQ
+    a FAQ entry, an entry of the same topic that links a programme or an organisation in common,
+    or a record the entry links; for a record, a FAQ
     entry that links it or names it in its question (unit_answers.is_about)."""
     if (unit.kind, unit.record_id) == (previous.kind, previous.record_id):
         return True
@@ -61,7 +62,12 @@ def on_the_subject(kb: KnowledgeBase, previous, unit) -> bool:
         return unit_answers.is_about(kb, unit, previous.kind, previous.record_id)
     faq = kb.get("faq", previous.record_id) or {}
     if unit.kind == "faq":
-        return (kb.get("faq", unit.record_id) or {}).get("topic") == faq.get("topic")
+        # The same topic is too wide (« et ça coûte cher ? » after the documentary credit is not
+        # about the cost of a SEPA transfer): the two entries must also link a programme or an
+        # organisation in common (the ICC's rules for the documentary credit and collection).
+        other = kb.get("faq", unit.record_id) or {}
+        shared = any(set(faq.get(links, ())) & set(other.get(links, ())) for links in ("programmes", "organisations"))
+        return other.get("topic") == faq.get("topic") and shared
     return unit.record_id in faq.get(f"{unit.kind}s", ())
 
 

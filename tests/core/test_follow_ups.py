@@ -104,5 +104,7 @@ def test_units_on_the_subject(kb):
     assert follow_ups.on_the_subject(kb, vie, units["programme:vie:montants"])
     assert follow_ups.on_the_subject(kb, vie, units["faq:vie-cout"])
     assert not follow_ups.on_the_subject(kb, vie, units["faq:credit-documentaire"])
-    assert follow_ups.on_the_subject(kb, credoc, units["faq:remise-documentaire"])  # same topic
+    assert follow_ups.on_the_subject(kb, credoc, units["faq:remise-documentaire"])  # same topic, both the ICC's
+    # Same topic, nothing linked in common: the cost of a SEPA transfer is not the credit's.
+    assert not follow_ups.on_the_subject(kb, credoc, units["faq:virement-euros-ue-frais"])
     assert not follow_ups.on_the_subject(kb, credoc, units["faq:vie-cout"])
