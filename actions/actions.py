@@ -340,9 +340,10 @@ class ActionAskAffirmation(ContextAction):
         entities = {
             e["entity"]: e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") in ENTITIES
         }
-        return answer_router.answer_unclear(
+        # « et pour l'Italie ? »: a country named alone gets its card, not « Vouliez-vous dire… ».
+        return compound_answers.country_alone(kb, text, entities) or answer_router.answer_unclear(
             kb,
-            tracker.latest_message.get("text") or "",
+            text,
             tracker.latest_message.get("intent_ranking") or [],
             entities,
         )

@@ -473,3 +473,9 @@ async def test_a_short_follow_up_is_about_the_answer_of_the_previous_turn(loaded
     tr = Tracker("utilisateur-test", {}, latest, events, False, None, {}, "action_listen")
     messages, _ = await run(actions.ActionProgrammeDetails(), tr)
     assert messages[0]["answer_unit"] == "faq:vie-delai-depart"
+
+
+async def test_an_unclear_message_that_names_a_country_alone_gets_its_card(loaded_db, kb):
+    messages, events = await run(actions.ActionAskAffirmation(), tracker("et pour l'Italie ?", "nlu_fallback"))
+    assert messages[0]["text"].startswith("Exporter en Italie")
+    assert slots(events).get("country") == "it"
