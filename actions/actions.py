@@ -340,12 +340,13 @@ class ActionAskAffirmation(ContextAction):
         entities = {
             e["entity"]: e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") in ENTITIES
         }
-        # « et pour l'Italie ? »: a country named alone gets its card, not « Vouliez-vous dire… ».
-        return compound_answers.country_alone(kb, text, entities) or answer_router.answer_unclear(
-            kb,
-            text,
-            tracker.latest_message.get("intent_ranking") or [],
-            entities,
+        # The ranker first (« Qu'est-ce que le système de Madrid ? » is no question about Spain);
+        # then « et pour l'Italie ? », a country named alone, gets its card, not « Vouliez-vous
+        # dire… ».
+        return (
+            answer_router.answer_by_ranker(kb, text)
+            or compound_answers.country_alone(kb, text, entities)
+            or answer_router.answer_unclear(kb, text, tracker.latest_message.get("intent_ranking") or [], entities)
         )
 
 

@@ -479,3 +479,12 @@ async def test_an_unclear_message_that_names_a_country_alone_gets_its_card(loade
     messages, events = await run(actions.ActionAskAffirmation(), tracker("et pour l'Italie ?", "nlu_fallback"))
     assert messages[0]["text"].startswith("Exporter en Italie")
     assert slots(events).get("country") == "it"
+
+
+async def test_a_country_s_adjective_or_city_in_an_unclear_question_leaves_it_to_the_ranker(loaded_db, kb):
+    for question, unit in (
+        ("Comment faire des affaires à la chinoise ?", "faq:culture-affaires-chine"),
+        ("Qu'est-ce que le système de Madrid ?", "faq:marque-internationale-madrid"),
+    ):
+        messages, _ = await run(actions.ActionAskAffirmation(), tracker(question, "nlu_fallback"))
+        assert messages[0].get("answer_unit") == unit, question
