@@ -119,7 +119,11 @@ def _answer_question(kb: KnowledgeBase, question: str, company) -> tuple:
     # Nothing reliable: the record the question names stays one tap away, as for a single
     # question (« il faut un marquage particulier au Maroc ? »: Morocco's card leads to its
     # regulatory page), beside the nearest entry, which may be nearer to the point asked.
-    named = next(((kind, rid) for kind in _NAMED for rid in kb.mentioned(kind, question)[:1]), None)
+    # France is where the company is (« la mention Fabriqué en France »), never a market to show.
+    named = next(
+        ((kind, rid) for kind in _NAMED for rid in kb.mentioned(kind, question) if (kind, rid) != ("country", "fr")),
+        None,
+    )
     offered = NEAREST_IN_COMPOUND + (named is not None)
     return {}, unit_answers.no_reliable_answer(kb, question, named, offered=offered)
 

@@ -402,3 +402,11 @@ def test_who_can_help_after_the_company_s_place_gets_the_contacts_near_it(kb):
         _, messages = compound_answers.answer(kb, f"on est dans le 69, {question}", {"departement": "69"}, {})
         assert messages[0]["text"].startswith("C'est noté : implantation : Rhône (69)"), question
         assert "Vos interlocuteurs pour l'export, Région Auvergne-Rhône-Alpes" in messages[1]["text"], question
+
+
+def test_france_named_in_a_question_is_no_card_to_offer(kb):
+    question = "Quelles règles devez-vous respecter pour utiliser la mention « Fabriqué en France » sur un béret ?"
+    text = f"Nous fabriquons des bérets à Oloron-Sainte-Marie depuis 200 ans et visons l'Asie. {question}"
+    _, messages = compound_answers.answer(kb, text, {}, {})
+    offered = [u for m in messages for u in (m.get("metadata") or {}).get(unit_answers.OFFERED_KEY, [])]
+    assert "country:fr" not in offered
