@@ -98,15 +98,24 @@ def decide(kb: KnowledgeBase, text: str) -> Decision:
 
 
 def holds_for_the_countries_named(kb: KnowledgeBase, text: str):
-    """A test on units, or None: when every country the question names is on one side of the
-    Union's border, an answer that holds only on the other side is left out (« une licence pour
-    un bien à double usage vendu en Turquie ? » must not get the intra-EU entry)."""
-    named = [kb.get("country", c) for c in kb.mentioned("country", text or "")]
-    sides = {"ue" if country["eu_member"] else "hors-ue" for country in named if country and country["id"] != "fr"}
-    if len(sides) != 1:
+    """A test on units, or None when the question names no country but France. An answer
+    that gives one country's own rules is left out when the question names other countries
+    only (« jouets aux États-Unis : le marquage CE suffit ? » must not get the UKCA entry); when
+    every country named is on one side of the Union's border, an answer that holds only on
+    the other side is left out (« une licence pour un bien à double usage vendu en Turquie ? »
+    must not get the intra-EU entry)."""
+    named = {c for c in kb.mentioned("country", text or "") if c != "fr"}
+    if not named:
         return None
-    (side,) = sides
-    return lambda unit: unit.destination in ("", side)
+    sides = {"ue" if (kb.get("country", c) or {}).get("eu_member") else "hors-ue" for c in named}
+    side = next(iter(sides)) if len(sides) == 1 else ""
+
+    def allowed(unit) -> bool:
+        if unit.countries and not named & set(unit.countries):
+            return False
+        return not (side and unit.destination not in ("", side))
+
+    return allowed
 
 
 def _reads_as_question(ranker: LexicalRanker, text: str) -> bool:

@@ -66,6 +66,7 @@ class AnswerUnit:
     text: str  # the answer itself, as knowledge/ writes it
     keys: tuple = field(default=())  # questions and names it answers (FAQ variants, aliases)
     destination: str = ""  # "ue" or "hors-ue" when the answer holds on one side of the EU border only
+    countries: tuple = ()  # the countries whose own rules the answer gives, when it is about some
 
 
 def _text_of(value) -> str:
@@ -96,6 +97,7 @@ def _faq_units(records: dict) -> list:
             r["answer"],
             tuple([r["question"], *r.get("variants", [])]),
             r.get("destination", ""),
+            tuple(r.get("countries", ())),
         )
         for rid, r in records.items()
     ]

@@ -148,6 +148,7 @@ class Faq(RecordMixin, Base):
     # `name` holds the question.
     topic = Column(String(40))
     destination = Column(String(10))  # validation.DESTINATIONS, or none
+    countries = Column(JSON, nullable=False, default=list)
     variants = Column(JSON, nullable=False, default=list)
     answer = Column(Text, nullable=False)
     obstacles = Column(JSON, nullable=False, default=list)

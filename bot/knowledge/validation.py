@@ -554,6 +554,8 @@ SCHEMA = {
     + [
         Field("topic", one_of(FAQ_TOPICS), required=True),
         Field("destination", one_of(DESTINATIONS)),
+        # The countries whose own rules the answer gives (UKCA: gb): not an answer for another.
+        Field("countries", ident_list, ref=Reference("country")),
         Field("variants", text_list),
         Field("answer", long_text, required=True),
         Field("obstacles", ident_list, ref=Reference("obstacle")),

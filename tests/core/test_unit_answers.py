@@ -311,9 +311,24 @@ def test_an_answer_that_holds_on_one_side_of_the_eu_border_is_not_given_for_the_
     turkey = "Faut-il une licence pour envoyer un bien à double usage à un client en Turquie ?"
     assert best(turkey) not in (None, intra)
     assert intra not in {u.id for u in unit_answers.nearest(kb, turkey, 5)}
-    # No country, or countries on both sides: every entry stays a candidate.
+    # No country: every entry stays a candidate; countries on both sides: both sides' entries.
     assert unit_answers.holds_for_the_countries_named(kb, "Faut-il une licence pour un bien à double usage ?") is None
-    assert unit_answers.holds_for_the_countries_named(kb, "Un client en Allemagne et un autre en Turquie") is None
+    both = unit_answers.holds_for_the_countries_named(kb, "Un client en Allemagne et un autre en Turquie")
+    units = {u.id: u for u in unit_answers.ranker_for(kb).units}
+    assert both(units[intra]) and both(units["faq:tva-export-hors-ue"])
+
+
+def test_an_answer_on_one_country_s_rules_is_not_given_for_another(kb):
+    units = {u.id: u for u in unit_answers.ranker_for(kb).units}
+    ukca = units["faq:ukca-royaume-uni"]
+    assert ukca.countries == ("gb",)
+    toys = "On fabrique des jouets en bois, on vise les États-Unis : le marquage CE suffit ?"
+    assert not unit_answers.holds_for_the_countries_named(kb, toys)(ukca)
+    decision = unit_answers.decide(kb, toys)
+    assert "faq:ukca-royaume-uni" not in [r.unit.id for r in decision.best]
+    # Named, or no country at all: the entry stays.
+    assert unit_answers.holds_for_the_countries_named(kb, "UKCA ou CE pour vendre au Royaume-Uni ?")(ukca)
+    assert unit_answers.decide(kb, "Faut-il le marquage UKCA ou le marquage CE ?").best[0].unit.id == ukca.id
 
 
 def test_a_card_still_answers_how_its_subject_is_asked_about(kb):
