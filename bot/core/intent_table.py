@@ -75,7 +75,11 @@ def _obstacle(kb, entities, context, text):
 
 
 def _cluster(kb, entities, context, text):
-    region = advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0]
+    # The place the message names (« biotechs santé à Lyon ») comes before the one known.
+    region = (
+        advice_company.parse_place(kb, text, text)[0]
+        or advice_company.parse_place(kb, context.get("region"), context.get("departement"))[0]
+    )
     return _remembered(
         "cluster",
         answer_router.answer_cluster(

@@ -346,3 +346,10 @@ def test_a_card_still_answers_how_its_subject_is_asked_about(kb):
         ("organisation", "team-france-export", "la TFE ça sert à quoi"),
     ):
         assert not unit_answers.beside_the_record(kb, kind, rid, text), text
+
+
+def test_the_poles_of_a_sector_start_with_those_of_the_place_the_message_names(kb):
+    text = "Quel pôle de compétitivité pour une biotech santé à Lyon ?"
+    _, messages = intent_table.answer_message(kb, "ask_cluster", {"sector": "santé"}, {"region": "bretagne"}, text)
+    first = messages[0]["text"].split("\n")[1]
+    assert first.startswith("• Lyonbiopôle"), first
