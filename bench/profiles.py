@@ -108,12 +108,9 @@ def actions_in_process(conversations, out: Path) -> dict:
     from bot.config import settings
     from bot.core import intent_table
     from bot.knowledge import store
-    from bot.knowledge.snapshot import KnowledgeBase
     from bot.knowledge.validation import read_knowledge
 
-    engine = store.make_engine("sqlite://")
-    store.load(read_knowledge(settings.KNOWLEDGE_DIR), engine)
-    kb = KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
+    kb = store.in_memory(read_knowledge(settings.KNOWLEDGE_DIR))
     turns = [turn for conversation in conversations for turn in conversation]
     rounds = 20
     profiler = Profiler(interval=0.0005)

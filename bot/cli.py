@@ -181,13 +181,11 @@ def _nlu_generate(args) -> int:
 
 def _nlu_lint(args) -> int:
     from bot.knowledge import store
-    from bot.knowledge.snapshot import KnowledgeBase
     from bot.tools.nlu_lint import lint_files
 
-    engine = store.make_engine("sqlite://")
-    store.load(_read(args), engine)
+    kb = store.in_memory(_read(args))
     paths = args.files or sorted(str(p) for p in (settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml"))
-    findings = lint_files(KnowledgeBase(store.read_records(engine)), paths)
+    findings = lint_files(kb, paths)
     for finding in findings:
         print(finding)
     print(f"{len(findings)} problème(s) d'annotation dans {len(paths)} fichier(s).")

@@ -14,7 +14,6 @@ from sqlalchemy import create_engine, text
 
 from bot.config import settings
 from bot.knowledge import store, validation
-from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import read_knowledge
 from tests.support import fast_yaml
 from tests.support.redis_keys import own_prefix
@@ -42,9 +41,7 @@ def dataset():
 @pytest.fixture(scope="session")
 def kb(dataset):
     """The knowledge base as the action server sees it: loaded into a database, read back."""
-    engine = store.make_engine("sqlite://")
-    store.load(dataset, engine)
-    return KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
+    return store.in_memory(dataset)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.knowledge import editorial
 from bot.knowledge.models import MODEL_OF_KIND, Base, Criterion, Departement, EditorialList, Source
+from bot.knowledge.snapshot import KnowledgeBase
 from bot.knowledge.validation import KINDS, Dataset
 
 
@@ -291,3 +292,11 @@ def content_hash(root: Path) -> str:
     for path in sorted(Path(root).glob("*.yml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def in_memory(dataset: Dataset) -> KnowledgeBase:
+    """The knowledge base as the action server reads it, loaded into an in-memory SQLite
+    database and read back: for the tools, benches and tests that need no server."""
+    engine = make_engine("sqlite://")
+    load(dataset, engine)
+    return KnowledgeBase(read_records(engine), editorial=read_editorial(engine))

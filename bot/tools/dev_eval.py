@@ -80,8 +80,17 @@ def has_fact(text: str, facts: tuple) -> bool:
     return any(fold(fact) in folded for fact in facts)
 
 
-def _share(n: int, d: int):
+def share(n: int, d: int):
     return round(n / d, 3) if d else None
+
+
+def precision_recall_f1(true_positive: int, predicted: int, expected: int) -> tuple:
+    """Precision and recall (None without anything predicted or expected), and F1: 0.0 when
+    either is nil, None when nothing was expected."""
+    precision, recall = share(true_positive, predicted), share(true_positive, expected)
+    if not expected:
+        return precision, recall, None
+    return precision, recall, round(2 * precision * recall / (precision + recall), 3) if precision and recall else 0.0
 
 
 def profile_facts(profile: dict) -> set:
@@ -122,9 +131,8 @@ def score_compound(items: list, replies: dict) -> dict:
                 predicted + len(got),
                 expected + len(want),
             )
-    precision, recall = _share(true_positive, predicted), _share(true_positive, expected)
-    f1 = round(2 * precision * recall / (precision + recall), 3) if precision and recall else 0.0 if expected else None
-    return {"questions": questions, "answered": _share(answered, questions), "profile_f1": f1}
+    _, _, f1 = precision_recall_f1(true_positive, predicted, expected)
+    return {"questions": questions, "answered": share(answered, questions), "profile_f1": f1}
 
 
 def score(items: list, replies: dict) -> dict:
@@ -155,16 +163,16 @@ def score(items: list, replies: dict) -> dict:
             offered_beside += len(reply.offered)
     return {
         "answerable": answerable,
-        "top1": _share(top1, answerable),
-        "key_fact": _share(facts, answerable),
+        "top1": share(top1, answerable),
+        "key_fact": share(facts, answerable),
         "unanswerable": unanswerable,
-        "honest": _share(honest, unanswerable),
+        "honest": share(honest, unanswerable),
         "answerable_abstained": abstained,
-        "one_tap": _share(one_tap, abstained),
+        "one_tap": share(one_tap, abstained),
         "offered_per_unanswerable": round(offered_beside / unanswerable, 2) if unanswerable else None,
         "per_topic": {
             topic: dict(
-                row, top1_share=_share(row["top1"], row["total"]), key_fact_share=_share(row["key_fact"], row["total"])
+                row, top1_share=share(row["top1"], row["total"]), key_fact_share=share(row["key_fact"], row["total"])
             )
             for topic, row in sorted(topics.items())
         },

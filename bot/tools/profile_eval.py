@@ -62,10 +62,6 @@ def first_country_label(kb: KnowledgeBase, text: str) -> dict:
     return {"country": min(found)[1]} if found else {}
 
 
-def _share(n: int, d: int):
-    return round(n / d, 3) if d else None
-
-
 def score_fields(pairs: list) -> dict:
     """field → {tp, read, expected, precision, recall, f1} over (read, labelled) profile
     pairs, and "all" the micro-average that the development set's gate uses."""
@@ -82,29 +78,14 @@ def score_fields(pairs: list) -> dict:
     table = {}
     for name in (*FIELDS, "all"):
         tp, read, expected = counts[name]
-        precision, recall = _share(tp, read), _share(tp, expected)
-        f1 = round(2 * precision * recall / (precision + recall), 3) if precision and recall else 0.0
-        table[name] = {
-            "tp": tp,
-            "read": read,
-            "expected": expected,
-            "precision": precision,
-            "recall": recall,
-            "f1": f1 if expected else None,
-        }
+        precision, recall, f1 = dev_eval.precision_recall_f1(tp, read, expected)
+        table[name] = {"tp": tp, "read": read, "expected": expected, "precision": precision, "recall": recall, "f1": f1}
     return table
 
 
 def labelled_items(half: str) -> list:
     """The half's compound messages that carry a labelled profile."""
     return [i for i in dev_set.read(dev_eval.DEV) if i.kind == "compound" and i.half == half and i.profile_slots]
-
-
-def knowledge_base() -> KnowledgeBase:
-    """The knowledge base as the action server sees it: loaded into a database, read back."""
-    engine = store.make_engine("sqlite://")
-    store.load(read_knowledge(dev_eval.ROOT / "knowledge"), engine)
-    return KnowledgeBase(store.read_records(engine), editorial=store.read_editorial(engine))
 
 
 def table_text(table: dict) -> str:
@@ -127,7 +108,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.misses and args.half != "tuning":
         parser.error("--misses ne montre que la moitié tuning : la moitié held-out ne se lit pas")
-    kb = knowledge_base()
+    kb = store.in_memory(read_knowledge(dev_eval.ROOT / "knowledge"))
     compound_answers.prepare(kb)
     items = labelled_items(args.half)
     entities = [first_country_label(kb, item.text) if args.country_entity else {} for item in items]
