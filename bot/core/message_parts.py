@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core import quantities
-from bot.core.text import COMPANY_NOUNS, fold, words
+from bot.core.text import COMPANY_NOUNS, unquoted, words
 from bot.knowledge.snapshot import KnowledgeBase
 
 # At most this many questions of one message are answered, in order.
@@ -109,19 +109,19 @@ def stated_with_cue(text: str, slot: str, value: str) -> bool:
     cue = PROFILE_CUES.get(slot)
     if cue is None:
         return True
-    wanted = _folded(str(value))
+    wanted = unquoted(str(value))
     if slot in _NEXT_TO and not (slot == "revenue" and _SCALED.search(wanted)):
         # A number is a headcount or a revenue beside the word that makes it one (« 15
         # salariés », « nous sommes 40 », « 2,9 millions d'euros »), not anywhere in the
         # sentence: « 64 hectares, 15 salariés », « 200 000 bérets, 2,9 millions d'euros ».
         beside = _NEXT_TO[slot](re.escape(wanted))
-        return bool(wanted) and any(re.search(beside, f) and cue.search(f) for f in map(_folded, sentences(text)))
+        return bool(wanted) and any(re.search(beside, f) and cue.search(f) for f in map(unquoted, sentences(text)))
     if slot == "company_age" and not _AGE_UNIT.search(wanted):
         # A bare year is the company's only right after the word that dates it (« créée en
         # 2019 », « depuis 1987 »): « payer 2000 $ … la facture que je vais créer » is no age.
         dated = re.compile(rf"\b({_CREATION_WORDS}|depuis|lance\w*|incube\w*)(\W+\w+){{0,2}}\W+{re.escape(wanted)}\b")
-        return bool(wanted) and any(dated.search(f) for f in map(_folded, sentences(text)))
-    return bool(wanted) and any(wanted in f and cue.search(f) for f in map(_folded, sentences(text)))
+        return bool(wanted) and any(dated.search(f) for f in map(unquoted, sentences(text)))
+    return bool(wanted) and any(wanted in f and cue.search(f) for f in map(unquoted, sentences(text)))
 
 
 # A headcount as owners write it: in digits, in words (« douze »), or rounded (« une
@@ -143,7 +143,7 @@ _HEADCOUNT = re.compile(
 def headcount_in(text: str) -> int | None:
     """The company's headcount (« nous sommes 40 », « 35 salariés », « une centaine de
     salariés », « nous sommes douze »), or None."""
-    match = _HEADCOUNT.search(_folded(text or ""))
+    match = _HEADCOUNT.search(unquoted(text or ""))
     return quantities.parse_headcount(match.group(1) or match.group(2)) if match else None
 
 
@@ -182,10 +182,6 @@ def sentences(text: str) -> tuple:
     return tuple(sentence for sentence in cut if sentence)
 
 
-def _folded(text: str) -> str:
-    return fold(text).replace("'", " ")
-
-
 # A clause that presents the company (« ETI de 200 salariés… », « nous sommes 12 à Lyon »),
 # unlike one that says what it wants (« on vise le Maroc : faut-il un marquage ? »).
 _PRESENTS_ITSELF = re.compile(rf"^(bonjour\W+)?({COMPANY_NOUNS}|nous sommes|on est|je suis|je dirige)\b")
@@ -210,9 +206,9 @@ def _described_then_asked(sentence: str):
     pays commencer ? »); None otherwise."""
     clauses = sentence.split(", ")
     for i, clause in enumerate(clauses[1:], start=1):
-        if _ASKS.search(_folded(clause).strip()):
+        if _ASKS.search(unquoted(clause).strip()):
             before = ", ".join(clauses[:i])
-            if "?" in before or _ASKS.search(_folded(clauses[0]).strip()) or not speaks_of_itself((before,)):
+            if "?" in before or _ASKS.search(unquoted(clauses[0]).strip()) or not speaks_of_itself((before,)):
                 return None
             question = ", ".join(clauses[i:])
             return before + ".", question[:1].upper() + question[1:]
@@ -237,7 +233,7 @@ def _split_sentences(text: str) -> tuple:
                 statements.append(unmarked)
                 continue
             before, colon, after = unmarked.partition(" : ")
-            if colon and "?" not in before and _PRESENTS_ITSELF.search(_folded(before).strip()):
+            if colon and "?" not in before and _PRESENTS_ITSELF.search(unquoted(before).strip()):
                 statements.append(before)
                 unmarked = after[:1].upper() + after[1:]
             else:
@@ -279,7 +275,7 @@ def _clauses(text: str):
         asked = "?" in sentence
         kind = None
         for clause in _CLAUSE_BREAK.split(sentence):
-            folded = _folded(clause)
+            folded = unquoted(clause)
             if _SERVED_BEFORE.search(folded):
                 kind = "served"
             elif _WANTED.search(folded):
@@ -366,7 +362,7 @@ def age_is_a_past_event(text: str) -> bool:
     """Whether « il y a trois ans » in the message dates something the company did, not its
     creation: the sentence that holds it tells of an action and not of a creation."""
     return any(
-        "il y a" in f and _PAST_EVENT.search(f) and not _CREATION.search(f) for f in map(_folded, sentences(text))
+        "il y a" in f and _PAST_EVENT.search(f) and not _CREATION.search(f) for f in map(unquoted, sentences(text))
     )
 
 
@@ -429,7 +425,7 @@ def dates_the_company(kb: KnowledgeBase, text: str, value: str) -> bool:
     wanted = " ".join(words(value))
     seen = False
     for sentence in sentences(text):
-        clauses = [" ".join(words(clause)) for clause in _CLAUSE_BREAK.split(_folded(sentence))]
+        clauses = [" ".join(words(clause)) for clause in _CLAUSE_BREAK.split(unquoted(sentence))]
         for i, clause in enumerate(clauses):
             padded = f" {clause} "
             at = padded.find(f" {wanted} ") if wanted else -1
@@ -456,7 +452,7 @@ _OWN_COMPANY = re.compile(rf"^({COMPANY_NOUNS})\b")
 
 def speaks_of_itself(statements: tuple) -> bool:
     """Whether statements describe the writer's own company rather than a case."""
-    folded = [_folded(statement).strip() for statement in statements]
+    folded = [unquoted(statement).strip() for statement in statements]
     return any(_FIRST_PERSON.search(f) or _OWN_COMPANY.search(f) for f in folded)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from bot.core import replies, unit_answers
-from bot.core.text import COMPANY_NOUNS, fold
+from bot.core.text import COMPANY_NOUNS, unquoted
 from bot.knowledge.snapshot import KnowledgeBase
 
 # The domain response that says what the assistant is for, with examples as buttons.
@@ -73,9 +73,14 @@ _FAMILY = re.compile(
 _COMPANY = re.compile(rf"\b({COMPANY_NOUNS}|notre (activite|marque|clientele)|nos (clients|produits))\b")
 
 
+def _flat(text: str) -> str:
+    # « aujourd'hui », « grand-mère »: apostrophes and hyphens read as spaces.
+    return unquoted(text).replace("-", " ")
+
+
 def asks_live_figure(kb: KnowledgeBase, text: str) -> bool:
     """Whether the question asks for a figure as it stands today (a rate, a price, a duty)."""
-    folded = fold(text or "").replace("'", " ").replace("-", " ")
+    folded = _flat(text)
     if not (_FIGURE.search(folded) and _NOW.search(folded)):
         return False
     if kb.mentioned("programme", text or ""):
@@ -89,7 +94,7 @@ def asks_live_figure(kb: KnowledgeBase, text: str) -> bool:
 
 def is_private_individual(text: str) -> bool:
     """Whether the writer asks as a private person rather than for a company."""
-    folded = fold(text or "").replace("'", " ").replace("-", " ")
+    folded = _flat(text)
     if _PRIVATE_SELF.search(folded):
         return True
     return bool(_FAMILY.search(folded)) and not _COMPANY.search(folded)
@@ -118,7 +123,7 @@ def private_individual_reply() -> list:
 def live_figure_reply(kb: KnowledgeBase, text: str) -> list:
     """The honest reply (it starts with replies.NOT_IN_KNOWLEDGE): no live data; where such
     figures are published when knowledge/ holds the page, its record one tap away."""
-    folded = fold(text or "").replace("'", " ").replace("-", " ")
+    folded = _flat(text)
     parts = [
         f"{replies.NOT_IN_KNOWLEDGE} : je n'ai pas accès aux cours, prix ou tarifs du jour, "
         "seulement à des informations datées et sourcées."

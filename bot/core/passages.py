@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.ranker import terms
-from bot.core.text import fold
+from bot.core.text import unquoted
 
 # A sentence ends on . ! ? or … followed by a capital (« article L. 134-6 » does not end one).
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«(\"]?\s?[A-ZÀ-ÖØ-Þ])")
@@ -83,12 +83,8 @@ _ASKS = {
 }
 
 
-def _folded(text: str) -> str:
-    return fold(text).replace("'", " ")
-
-
 def _question_kind(sentence: str) -> str | None:
-    folded = _folded(sentence)
+    folded = unquoted(sentence)
     # « où » loses its accent when folded: it is looked for in the lower-cased text.
     lowered = " ".join(sentence.lower().replace("’", " ").replace("'", " ").split())
     found = {kind for kind, asks in _ASKS.items() if asks.search(lowered if kind == WHERE else folded)}
@@ -160,7 +156,7 @@ def _cues(kind: str, sentence: str, asked: set) -> tuple:
     """(how many strong cues of `kind` the sentence holds, whether it holds a weak one). A
     strong cue made only of the question's own words says nothing (« la douane » for « qui
     contacter à la douane ? »)."""
-    folded = _folded(sentence)
+    folded = unquoted(sentence)
     strong = len({m.group(0) for m in _STRONG[kind].finditer(folded) if _not_asked(m.group(0), asked)})
     weak = _WEAK[kind].search(folded) or (kind == WHEN and _DES.search(sentence))
     weak = weak or (kind in (WHO, WHERE) and _NAME_INSIDE.search(sentence))
@@ -215,10 +211,10 @@ def answering_sentence(question: str, answer: str) -> str | None:
         return None
     # The question's words, without those that only say what kind of thing is asked (folded,
     # « où » is « ou », a stop word already).
-    asked = set(terms(question if kind == WHERE else _ASKS[kind].sub(" ", _folded(question))))
+    asked = set(terms(question if kind == WHERE else _ASKS[kind].sub(" ", unquoted(question))))
     fits = [_Fit(*_cues(kind, s, asked), _shared(asked, s)) for s in said]
     first = fits[0]
-    if first.strong or (first.weak and first.shared) or _DEPENDS.search(_folded(said[0])):
+    if first.strong or (first.weak and first.shared) or _DEPENDS.search(unquoted(said[0])):
         return None
     # A lead must be at least as much about the question as the first sentence is: « Quand
     # faut-il une traduction assermentée ? » asks in which cases, which the first one says.
@@ -272,7 +268,7 @@ def answering_point(question: str, points: list) -> int | None:
     other."""
     if not question or len(points) < 2:
         return None
-    asked, folded = _folded(question), [_folded(p) for p in points]
+    asked, folded = unquoted(question), [unquoted(p) for p in points]
     if _ASKS_COST.search(asked):
         costs = [i for i, f in enumerate(folded) if _STATES_COST.search(f)]
         priced = [i for i in costs if _STRONG[AMOUNT].search(folded[i])]

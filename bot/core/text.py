@@ -21,6 +21,12 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def unquoted(text: str) -> str:
+    """Folded, apostrophes as spaces, for patterns written on whole words (« l'Inde » → « l inde »,
+    « aujourd'hui » → « aujourd hui »)."""
+    return fold(text or "").replace("'", " ")
+
+
 def words(text: str) -> list:
     """The folded words of a text, punctuation removed (« V.I.E » → ['v', 'i', 'e'])."""
     return [w for w in _NON_WORD.split(fold(text)) if w]
