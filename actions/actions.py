@@ -52,12 +52,13 @@ def _context(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in CONTEXT_SLOTS}
 
 
-def _note_company(kb, tracker: Tracker):
+def _note_company(kb, tracker: Tracker, read: tuple | None = None):
     """(slot updates, messages) for what the latest message says about the company; slots
-    hold what earlier turns said, this message's entities take precedence."""
+    hold what earlier turns said, this message's entities take precedence. `read`, what
+    compound_answers.read_profile gave for this message, when the caller has it already."""
     text = tracker.latest_message.get("text") or ""
     context, entities = _context(tracker), _latest_entities(tracker, PROFILE_SLOTS)
-    described, markets = compound_answers.read_profile(kb, text, entities)
+    described, markets = read or compound_answers.read_profile(kb, text, entities)
     profile, cleared = compound_answers.merged_profile(context, entities, described)
     values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
     updates, messages = answer_router.answer_company(
@@ -198,11 +199,14 @@ class ActionRememberCompany(ContextAction):
         text = tracker.latest_message.get("text") or ""
         entities = _latest_entities(tracker, ALL_ENTITIES)
         found = compound_answers.answer(kb, text, entities, _context(tracker))
+        if found is not None:
+            return found
+        # Read once for the three readings below (about 1 ms each).
+        read = compound_answers.read_profile(kb, text, _latest_entities(tracker, PROFILE_SLOTS))
         return (
-            found
-            or compound_answers.question_alone(kb, text, entities)
-            or compound_answers.country_alone(kb, text, entities)
-            or _note_company(kb, tracker)
+            compound_answers.question_alone(kb, text, entities, read)
+            or compound_answers.country_alone(kb, text, entities, read)
+            or _note_company(kb, tracker, read)
         )
 
 

@@ -305,15 +305,16 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     return updates, messages
 
 
-def country_alone(kb: KnowledgeBase, text: str, entities: dict):
+def country_alone(kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None):
     """(slot updates, messages) for a message the classifier took for a description of the
     company, that names a country and nothing about the company (« exporter en Allemagne »,
     « et pour l'Allemagne ? »): the country's card, as asking for it would give. None when the
     message says something about the company or names no country. A private individual
-    (« envoyer un colis à ma fille au Canada ») is declined instead."""
+    (« envoyer un colis à ma fille au Canada ») is declined instead. `read`, what read_profile
+    gave for this message, when the caller has it already."""
     if out_of_reach.is_private_individual(text):
         return {}, out_of_reach.private_individual_reply()
-    described, markets = read_profile(kb, text, entities)
+    described, markets = read or read_profile(kb, text, entities)
     if described or markets.served or markets.wanted:
         return None
     country_id = kb.named("country", entities.get("country"), text)
@@ -323,15 +324,16 @@ def country_alone(kb: KnowledgeBase, text: str, entities: dict):
     return ({"country": found} if found else {}), messages
 
 
-def question_alone(kb: KnowledgeBase, text: str, entities: dict):
+def question_alone(kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None):
     """(slot updates, messages) for a message the classifier took for a greeting or a
     description of the company, but that describes nothing and asks a question (« Quel est
     l'objectif du Prêt Croissance International ? »): the ranker's answer, or the honest reply
     to a precise question. None when the message says something about the company, asks
-    nothing, or asks something vague (« Bonjour, comment allez-vous ? »)."""
+    nothing, or asks something vague (« Bonjour, comment allez-vous ? »). `read`, as for
+    country_alone."""
     if not message_parts.split(text).questions:
         return None
-    described, markets = read_profile(kb, text, entities)
+    described, markets = read or read_profile(kb, text, entities)
     if described or markets.served or markets.wanted:
         return None
     return answer_router.answer_by_ranker(kb, text)
