@@ -33,6 +33,9 @@ MAX_TERMS = 1
 MAX_WORDS = 8
 # How many ranked units are looked through for one on the previous answer's subject.
 _DEPTH = 30
+# Metadata key of an answer to a follow-up that changed a condition: the question asked again,
+# which the next follow-up changes in turn.
+ASKED_KEY = "asked_again"
 
 
 def _previous_turn(events: list) -> tuple:
@@ -59,18 +62,21 @@ def last_answer_unit(events: list) -> str | None:
 
 
 def last_question(events: list) -> str | None:
-    """The user's words that got the previous turn's answer (last_answer_unit): the message that
-    opened that turn. None when that turn gave no answer, or answered a message that held a
-    company description or several questions (compound_answers: a profile line, several units,
-    or a unit beside an honest reply), whose words mix more than one question; None too for a button's payload."""
+    """The question the previous turn's answer (last_answer_unit) answered: the message that
+    opened that turn, or the question that message asked again (ASKED_KEY: « et au Mexique ? »
+    after « et pour le Canada ? » changes the country of the question before). None when that
+    turn gave no answer, or answered a company description or several questions
+    (compound_answers: a profile line, several units, a unit beside an honest reply), whose words
+    mix more than one question; None too for a button's payload."""
     asked, bots = _previous_turn(events)
+    metadata = [event.get("metadata") or {} for event in bots]
+    if len(_units(bots)) != 1 or any(
+        m.get(unit_answers.PROFILE_KEY) or m.get(unit_answers.ABSTAINED_KEY) for m in metadata
+    ):
+        return None
+    asked_again = next((m[ASKED_KEY] for m in metadata if m.get(ASKED_KEY)), None)
     text = (asked or {}).get("text") or ""
-    mixed = (unit_answers.PROFILE_KEY, unit_answers.ABSTAINED_KEY)
-    if any((event.get("metadata") or {}).get(key) for event in bots for key in mixed):
-        return None
-    if len(_units(bots)) != 1 or not text or text.startswith("/"):
-        return None
-    return text
+    return asked_again or (None if text.startswith("/") else text or None)
 
 
 def is_short(kb: KnowledgeBase, text: str) -> bool:
@@ -241,7 +247,9 @@ def with_the_condition_changed(
     )
     if added and (best.id == previous_unit or not added & unit_answers.unit_terms(kb)[best.id]):
         return None
-    return unit_answers.unit_reply(kb, best, question)
+    updates, messages = unit_answers.unit_reply(kb, best, question)
+    first = dict(messages[0], metadata={**(messages[0].get("metadata") or {}), ASKED_KEY: question})
+    return updates, [first, *messages[1:]]
 
 
 def _unit(kb: KnowledgeBase, unit_id: str | None):

@@ -247,3 +247,16 @@ def test_a_country_named_alone_asks_the_previous_question_again(kb):
 def test_the_question_asked_again_keeps_the_words_as_typed(kb):
     asked = follow_ups.reasked(kb, "et au Japon ?", "Le V.I.E au Canada, combien ça coûte pour le Canada ?")
     assert "V.I.E" in asked and "Canada" not in asked and asked.endswith("et au Japon ?")
+
+
+def test_a_second_follow_up_changes_the_question_asked_again(kb):
+    _, messages = follow_ups.with_the_condition_changed(kb, "et au Royaume-Uni ?", ORIGIN_FOR_JAPAN)
+    events = [
+        *_turn(ORIGIN_FOR_JAPAN, {"metadata": {"answer_unit": "faq:attestation-origine-japon"}}),
+        *_turn("et au Royaume-Uni ?", *({"metadata": m["metadata"]} for m in messages)),
+        {"event": "user", "text": "et au Japon ?"},
+    ]
+    asked = follow_ups.last_question(events)
+    assert asked.startswith("Comment prouver l'origine UE") and "Royaume-Uni" in asked
+    _, messages = follow_ups.with_the_condition_changed(kb, "et au Japon ?", asked)
+    assert _unit(messages) == "faq:attestation-origine-japon"
