@@ -214,9 +214,10 @@ class ActionRememberCompany(ContextAction):
             return found
         # Read once for the three readings below (about 1 ms each).
         read = compound_answers.read_profile(kb, text, _latest_entities(tracker, PROFILE_SLOTS))
+        previous_question = _previous_question(tracker)
         return (
-            compound_answers.question_alone(kb, text, entities, read)
-            or compound_answers.country_alone(kb, text, entities, read, _previous_question(tracker))
+            compound_answers.question_alone(kb, text, entities, read, previous_question)
+            or compound_answers.country_alone(kb, text, entities, read, previous_question)
             or _note_company(kb, tracker, read)
         )
 

@@ -331,16 +331,22 @@ def country_alone(
     return ({"country": found} if found else {}), messages
 
 
-def question_alone(kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None):
+def question_alone(
+    kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None, previous_question: str | None = None
+):
     """(slot updates, messages) for a message the classifier took for a greeting or a
     description of the company, but that describes nothing and asks a question (« Quel est
     l'objectif du Prêt Croissance International ? »): the ranker's answer, or the honest reply
-    to a precise question. None when the message says something about the company, asks
-    nothing, or asks something vague (« Bonjour, comment allez-vous ? »). `read`, as for
-    country_alone."""
+    to a precise question; a follow-up that changes a condition of the previous question (« et
+    si c'est un particulier ? ») first gets that question asked again, as country_alone. None
+    when the message says something about the company, asks nothing, or asks something vague
+    (« Bonjour, comment allez-vous ? »). `read` and `previous_question`, as for country_alone."""
     if not message_parts.split(text).questions:
         return None
     described, markets = read or read_profile(kb, text, entities)
     if described or markets.served or markets.wanted:
         return None
+    reasked = follow_ups.with_the_condition_changed(kb, text, previous_question)
+    if reasked is not None:
+        return reasked
     return answer_router.answer_by_ranker(kb, text)

@@ -244,6 +244,13 @@ def test_a_country_named_alone_asks_the_previous_question_again(kb):
     assert _unit(messages) == "faq:origine-royaume-uni-accord"
 
 
+def test_a_follow_up_taken_for_a_company_statement_asks_the_previous_question_again(kb):
+    follow_up, previous = "et pour un brevet ?", "Comment protéger ma marque à l'étranger ?"
+    assert compound_answers.question_alone(kb, follow_up, {}) is None
+    _, messages = compound_answers.question_alone(kb, follow_up, {}, None, previous)
+    assert _unit(messages) == "faq:brevet-etranger"
+
+
 def test_the_question_asked_again_keeps_the_words_as_typed(kb):
     asked = follow_ups.reasked(kb, "et au Japon ?", "Le V.I.E au Canada, combien ça coûte pour le Canada ?")
     assert "V.I.E" in asked and "Canada" not in asked and asked.endswith("et au Japon ?")
