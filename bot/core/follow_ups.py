@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import unit_answers
+from bot.core import out_of_reach, unit_answers
 from bot.core.ranker import SURE, certainty_of, runner_up
 from bot.core.text import unquoted, words
 from bot.knowledge.snapshot import KnowledgeBase
@@ -234,8 +234,10 @@ def with_the_condition_changed(
     ranker did not read the new condition. A likely unit is not enough: « et pour 12 mois ? »
     after « Le V.I.E, combien ça coûte ? » finds the renewal entry likely, the programme's
     amounts answer better. None when there was no previous question (last_question) or nothing
-    sure: the caller answers as before (a country's card, for « et pour la Chine ? »)."""
-    if not previous_question or not changes_a_condition(kb, text):
+    sure: the caller answers as before (a country's card, for « et pour la Chine ? »); None too
+    for a follow-up that out_of_reach declines (« et si je suis un particulier ? »), which the
+    caller declines."""
+    if not previous_question or not changes_a_condition(kb, text) or out_of_reach.answer(kb, text):
         return None
     question = reasked(kb, text, previous_question)
     decision = unit_answers.decide(kb, question)

@@ -216,6 +216,15 @@ def test_a_likely_unit_is_not_enough(kb):
     assert intent_table.answer_message(*args, question) == intent_table.answer_message(*args)
 
 
+def test_a_private_individual_is_declined_rather_than_answered(kb):
+    question = "Comment facturer sans TVA une entreprise cliente dans un autre pays de l'UE ?"
+    assert follow_ups.with_the_condition_changed(kb, "et si je suis un particulier ?", question) is None
+    _, messages = intent_table.answer_message(
+        kb, "ask_obstacle", {}, {}, "et si je suis un particulier ?", "faq:tva-livraison-intracommunautaire", question
+    )
+    assert messages[-1] == {"response": "utter_out_of_scope"}
+
+
 def test_a_follow_up_after_an_honest_reply_leans_on_nothing(kb):
     events = [
         *_turn("Faut-il un certificat d'origine pour exporter au Maroc ?", {"metadata": {"abstained": True}}),
