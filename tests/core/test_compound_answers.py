@@ -340,12 +340,12 @@ def test_a_region_s_own_aids_leave_out_the_ones_its_contacts_present(kb):
 def test_a_numbered_question_gets_the_answer_it_gets_alone(kb):
     text = (
         "Bonjour, nous sommes une PME de Grenoble (35 salariés) et nous visons l'Inde. "
-        "1) Y a-t-il un accord commercial avec l'Inde ? 2) Quelles aides ?"
+        "1) Comment obtenir un numéro EORI ? 2) Quelles aides ?"
     )
     _, messages = compound_answers.answer(kb, text, {}, {})
-    _, alone = unit_answers.answer_text(kb, "Y a-t-il un accord commercial avec l'Inde ?")
+    _, alone = unit_answers.answer_text(kb, "Comment obtenir un numéro EORI ?")
     unit = alone[0]["metadata"][unit_answers.UNIT_KEY]
-    headed = next(m for m in messages if m["text"].startswith("« Y a-t-il un accord"))
+    headed = next(m for m in messages if m["text"].startswith("« Comment obtenir un numéro EORI"))
     assert headed["metadata"][unit_answers.UNIT_KEY] == unit
 
 
@@ -386,7 +386,10 @@ def test_la_bas_is_the_market_the_company_wants(kb):
             kb, text.replace("Y a-t-il un accord commercial avec ce pays ?", asked), {}, {}
         )
         headed = next(m for m in messages if m["text"].startswith(f"« {asked}"))
-        assert headed["metadata"][unit_answers.UNIT_KEY] == "country:in", alone
+        # Read as India, the question gets India's card, answered or offered beside the honest
+        # reply when the ranker is not sure of it.
+        metadata = headed["metadata"]
+        assert "country:in" in [metadata.get(unit_answers.UNIT_KEY), *metadata.get(unit_answers.OFFERED_KEY, ())], alone
 
 
 def test_a_question_typed_after_commas_is_answered_as_alone(kb):

@@ -87,7 +87,7 @@ def test_decide_finds_nothing_reliable_outside_the_knowledge_base(with_synonyms,
 
 def test_decide_offers_the_two_best_records_when_they_are_close(with_synonyms):
     """Two FAQ entries score alike: the user chooses."""
-    question = "assurance prospection ou assurance crédit"
+    question = "l'assurance prospection, c'est pour qui ?"
     decision = with_synonyms.decide(question)
     assert decision.kind == "close"
     first, second = decision.best

@@ -125,7 +125,7 @@ def test_the_ranker_is_built_once_per_knowledge_base(kb):
 
 
 def test_a_likely_unit_is_answered_with_the_runner_up_one_tap_away(kb):
-    question = "l'assurance prospection"
+    question = "EORI ou SIRET"
     decision = unit_answers.decide(kb, question)
     assert decision.kind == "likely"
     best, runner_up = (ranked.unit for ranked in decision.best)
@@ -137,10 +137,10 @@ def test_a_likely_unit_is_answered_with_the_runner_up_one_tap_away(kb):
     ]
     # Named by the extractor, the programme keeps its own card: only a sure unit overrules it.
     updates, messages = intent_table.answer_message(
-        kb, "ask_programme", {"programme": "assurance prospection"}, {}, question
+        kb, "ask_programme", {"programme": "EORI"}, {}, question
     )
-    assert updates == {"programme": "assurance-prospection"}
-    assert _unit(messages) == "programme:assurance-prospection:presentation"
+    assert updates == {"programme": "eori"}
+    assert _unit(messages) == "programme:eori:presentation"
 
 
 def test_a_named_difficulty_whose_card_does_not_hold_the_point_asked_gets_the_honest_reply(kb):
