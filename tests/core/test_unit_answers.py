@@ -136,9 +136,7 @@ def test_a_likely_unit_is_answered_with_the_runner_up_one_tap_away(kb):
         {"title": unit_answers.unit_label(kb, runner_up), "payload": unit_answers.unit_payload(runner_up)}
     ]
     # Named by the extractor, the programme keeps its own card: only a sure unit overrules it.
-    updates, messages = intent_table.answer_message(
-        kb, "ask_programme", {"programme": "EORI"}, {}, question
-    )
+    updates, messages = intent_table.answer_message(kb, "ask_programme", {"programme": "EORI"}, {}, question)
     assert updates == {"programme": "eori"}
     assert _unit(messages) == "programme:eori:presentation"
 
