@@ -10,7 +10,16 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import settings
-from bot.core import answer_router, choices, compound_answers, follow_ups, intent_table, replies, unit_answers
+from bot.core import (
+    answer_router,
+    choices,
+    compound_answers,
+    corrections,
+    follow_ups,
+    intent_table,
+    replies,
+    unit_answers,
+)
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
 from bot.knowledge.provider import get_knowledge_base, prepare_each_snapshot
@@ -52,21 +61,35 @@ def _context(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in CONTEXT_SLOTS}
 
 
+def _profile_turn(kb, tracker: Tracker, names=PROFILE_SLOTS) -> tuple:
+    """(context, entities, reset) for the latest message: a slot Rasa filled from a value the
+    message negates (« pas l'Algérie ») has its earlier value back, and `reset` sets it back."""
+    return corrections.undo_negated_fills(
+        kb,
+        tracker.latest_message.get("text") or "",
+        _context(tracker),
+        _latest_entities(tracker, names),
+        lambda slot: conversation.value_before_latest_message(tracker.events, slot),
+    )
+
+
 def _note_company(kb, tracker: Tracker, read: tuple | None = None):
     """(slot updates, messages) for what the latest message says about the company; slots
-    hold what earlier turns said, this message's entities take precedence. `read`, what
+    hold what earlier turns said, this message's entities take precedence, and a value the
+    message negates is dropped (« non, nous sommes 50, pas 15 »). `read`, what
     compound_answers.read_profile gave for this message, when the caller has it already."""
     text = tracker.latest_message.get("text") or ""
-    context, entities = _context(tracker), _latest_entities(tracker, PROFILE_SLOTS)
+    context, entities, reset = _profile_turn(kb, tracker)
     described, markets = read or compound_answers.read_profile(kb, text, entities)
-    profile, cleared = compound_answers.merged_profile(context, entities, described)
+    contradicted = compound_answers.contradicted(kb, text, context)
+    profile, cleared = compound_answers.merged_profile(context, entities, described, contradicted)
     values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
     updates, messages = answer_router.answer_company(
         kb, values, text=text, served=markets.served, wanted=markets.wanted
     )
     if messages:
         messages = [compound_answers.with_profile(messages[0], {**values, **updates}, markets), *messages[1:]]
-    return dict(updates, **dict.fromkeys(cleared)), messages
+    return {**reset, **updates, **dict.fromkeys(cleared)}, messages
 
 
 def _previous_unit(tracker: Tracker) -> str | None:
@@ -197,12 +220,12 @@ class ActionRememberCompany(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         text = tracker.latest_message.get("text") or ""
-        entities = _latest_entities(tracker, ALL_ENTITIES)
-        found = compound_answers.answer(kb, text, entities, _context(tracker))
+        context, entities, reset = _profile_turn(kb, tracker, ALL_ENTITIES)
+        found = compound_answers.answer(kb, text, entities, context)
         if found is not None:
-            return found
+            return {**reset, **found[0]}, found[1]
         # Read once for the three readings below (about 1 ms each).
-        read = compound_answers.read_profile(kb, text, _latest_entities(tracker, PROFILE_SLOTS))
+        read = compound_answers.read_profile(kb, text, _profile_turn(kb, tracker)[1])
         return (
             compound_answers.question_alone(kb, text, entities, read)
             or compound_answers.country_alone(kb, text, entities, read)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core import intent_labels, out_of_reach, quantities, replies, unit_answers
+from bot.core import corrections, intent_labels, out_of_reach, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import eligibility, render
 from bot.core.text import words
@@ -293,7 +293,9 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = "", 
     (« nous sommes à Rennes ») is looked for in the text. When an eligibility question was
     waiting for these values, its report follows, updated."""
     if text and not (values.get("region") or values.get("departement")):
-        region_id, code = advice_company.parse_place(kb, text, text)
+        # A place the message negates (« on n'est pas à Nancy ») is not looked for.
+        stated = corrections.split_negated(kb, text).kept
+        region_id, code = advice_company.parse_place(kb, stated, stated)
         values = dict(values, region=region_id, departement=code) if region_id else values
     company = advice_company.from_values(kb, values, today)
     updates = advice_company.to_slots(company)
