@@ -17,6 +17,7 @@ from bot.core import (
     corrections,
     follow_ups,
     intent_table,
+    language,
     replies,
     unit_answers,
 )
@@ -375,6 +376,19 @@ class ActionAskAffirmation(ContextAction):
             or compound_answers.country_alone(kb, text, entities)
             or answer_router.answer_unclear(kb, text, tracker.latest_message.get("intent_ranking") or [], entities)
         )
+
+
+class ActionOtherLanguage(ActionAskAffirmation):
+    """`other_language`: a French message with a few English words (« on veut exporter, what
+    about the VAT ? ») is answered as a French message the classifier could not place; any
+    other gets the request to write in French."""
+
+    action_name = "action_other_language"
+
+    def respond(self, kb, tracker: Tracker):
+        if not language.is_french(tracker.latest_message.get("text") or ""):
+            return {}, [{"response": "utter_other_language"}]
+        return super().respond(kb, tracker)
 
 
 class ActionDefaultFallback(ContextAction):

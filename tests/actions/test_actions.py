@@ -245,6 +245,15 @@ async def test_a_corrected_headcount_replaces_the_earlier_one(loaded_db):
     assert "Effectif : 50 salariés" in messages[0]["text"] and "15" not in messages[0]["text"]
 
 
+async def test_french_with_english_words_is_answered_and_english_is_asked_for_french(loaded_db):
+    mixed = "comment obtenir un numéro EORI, what about the customs ?"
+    messages, _ = await run(actions.ActionOtherLanguage(), tracker(mixed, "other_language"))
+    assert messages and all(m.get("response") != "utter_other_language" for m in messages)
+    assert "EORI" in messages[0]["text"]
+    messages, _ = await run(actions.ActionOtherLanguage(), tracker("How do I get an EORI number?", "other_language"))
+    assert [m.get("response") for m in messages] == ["utter_other_language"]
+
+
 async def test_adviser_request_with_a_known_region_lists_its_contacts(loaded_db, kb):
     messages, _ = await run(
         actions.ActionRequestAdviser(),
