@@ -22,6 +22,10 @@ from bot.knowledge.snapshot import KnowledgeBase
 
 # The words that negate what follows them: « pas », « et non », « plutôt que », « au lieu de ».
 _CUE = re.compile(r"(?<!\w)(?:pas|et non|non pas|plut[ôo]t que|au lieu (?:de|du|des|d['’]))(?!\w)", re.IGNORECASE)
+# « plutôt la Tunisie que l'Égypte »: « que » negates what follows when « plutôt » came before
+# it in the same clause.
+_THAN = re.compile(r"(?<!\w)que(?!\w)", re.IGNORECASE)
+_RATHER_BEFORE = re.compile(r"(?<!\w)plut[ôo]t(?!\w)[^,;:.!?()\n]*$", re.IGNORECASE)
 # Where the negated part ends: punctuation, « mais », or « et » that opens a new clause
 # (« pas dans le textile mais dans la cosmétique »).
 _PART_END = re.compile(r"[,;:.!?()\n]|(?<!\w)(?:mais|et (?:nous|on|je|j['’]))(?!\w)", re.IGNORECASE)
@@ -79,10 +83,12 @@ def _value_first(kb: KnowledgeBase, part: str) -> bool:
 
 def split_negated(kb: KnowledgeBase, text: str) -> Reading:
     """The message with the parts it negates taken out, and those parts. A part is negated
-    when it follows « pas » (or « et non », « plutôt que », « au lieu de ») and names a value
+    when it follows « pas » (or « et non », « plutôt (…) que », « au lieu de ») and names a value
     after only small words (« pas encore en Belgique »)."""
+    text = text or ""
+    cues = [*_CUE.finditer(text), *(m for m in _THAN.finditer(text) if _RATHER_BEFORE.search(text[: m.start()]))]
     kept, negated, at = [], [], 0
-    for cue in _CUE.finditer(text or ""):
+    for cue in sorted(cues, key=lambda m: m.start()):
         if cue.start() < at:
             continue
         end = _PART_END.search(text, cue.end())
@@ -93,8 +99,15 @@ def split_negated(kb: KnowledgeBase, text: str) -> Reading:
         kept.append(text[at : cue.start()])
         negated.append(part)
         at = stop
-    kept.append((text or "")[at:])
+    kept.append(text[at:])
     return Reading(" ".join(" ".join(kept).split()), tuple(negated))
+
+
+_HEADCOUNT_CUE = message_parts.PROFILE_CUES["headcount"]
+
+
+def _is_revenue(folded: str) -> bool:
+    return bool(message_parts.PROFILE_CUES["revenue"].search(folded) or re.search(r"€|\beuros?\b", folded))
 
 
 def negated_values(kb: KnowledgeBase, reading: Reading) -> Negated:
@@ -107,9 +120,10 @@ def negated_values(kb: KnowledgeBase, reading: Reading) -> Negated:
         folded = unquoted(part)
         rest = _LEAD.sub("", folded + " ").strip()
         if rest[:1].isdigit() and rest == folded:
-            if message_parts.PROFILE_CUES["revenue"].search(folded) or re.search(r"€|\beuros?\b", folded):
+            if _is_revenue(folded):
                 revenue = revenue or quantities.parse_revenue(part)
-            else:
+            elif not _is_revenue(unquoted(reading.kept)) or _HEADCOUNT_CUE.search(unquoted(reading.kept)):
+                # « notre CA est de 4 M€, pas 40 »: a bare number beside a revenue is no headcount.
                 headcount = headcount or quantities.parse_headcount(rest.split()[0])
             continue
         found = [c for c in kb.mentioned("country", part) if c != _HOME]

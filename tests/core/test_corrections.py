@@ -30,6 +30,7 @@ def _acknowledged(kb, text: str, context: dict, entities: dict) -> tuple:
         ("je me suis trompé : c'est le Maroc qu'on vise, pas l'Algérie", "l'Algérie", "Maroc"),
         ("nous ne sommes pas dans le textile mais dans la cosmétique", "dans le textile", "cosmétique"),
         ("on vise le Maroc plutôt que l'Algérie", "l'Algérie", "Maroc"),
+        ("on vise plutôt la Tunisie que l'Égypte", "l'Égypte", "Tunisie"),
         ("nous sommes 50 et non 15 salariés", "15 salariés", "50"),
     ],
 )
@@ -66,6 +67,7 @@ def test_each_negated_value_is_read_in_its_field(kb):
     assert negated("on ne vend pas encore en Belgique").countries == ("be",)
     assert negated("pas dans le textile").sector == "textile-mode-luxe"
     assert negated("on fait 2 millions de CA, pas 3 millions").revenue == 3_000_000
+    assert negated("notre chiffre d'affaires est de 4 M€, pas 40") == corrections.Negated()
     assert not negated("on vise l'Espagne")
 
 
