@@ -304,7 +304,9 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = "", 
         for slot in ("sector", "region", "headcount", "revenue", "company_age", "country")
         if company.value_of(slot) is None
     ]
-    messages = replies.company_noted(advice_company.describe(kb, company, served, wanted), missing)
+    # « non, nous sommes 50, pas 15 »: the reply also says what it did not keep.
+    dismissed = corrections.labels(kb, corrections.negated_values(kb, corrections.split_negated(kb, text)))
+    messages = replies.company_noted(advice_company.describe(kb, company, served, wanted), missing, dismissed)
     pending = values.get("pending_eligibility")
     if pending and kb.get("programme", pending):
         assessment = eligibility.assess(kb, pending, company)

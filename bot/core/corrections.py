@@ -181,3 +181,21 @@ def undo_negated_fills(kb: KnowledgeBase, text: str, slots: dict, entities: dict
     reset = {slot: earlier(slot) for slot in negated}
     kept = {slot: value for slot, value in entities.items() if slot not in negated}
     return {**slots, **reset}, kept, reset
+
+
+def labels(kb: KnowledgeBase, negated: Negated) -> list:
+    """The negated values in plain French, as the profile shows them (« Meurthe-et-Moselle
+    (54) », « 15 salariés », « Algérie »), for the reply to say what it did not keep."""
+    found = []
+    if negated.departement:
+        found.append(f"{kb.departement(negated.departement)['name']} ({negated.departement})")
+    elif negated.region:
+        found.append(f"Région {kb.name('region', negated.region)}")
+    if negated.headcount is not None:
+        found.append(f"{negated.headcount} salarié{'s' if negated.headcount > 1 else ''}")
+    if negated.revenue is not None:
+        found.append(quantities.format_euros(negated.revenue))
+    if negated.sector:
+        found.append(kb.name("sector", negated.sector))
+    found += [kb.name("country", country) for country in negated.countries]
+    return found

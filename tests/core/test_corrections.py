@@ -75,7 +75,8 @@ def test_the_stated_place_replaces_the_negated_one(kb):
     context = {"region": "grand-est", "departement": "Nancy"}
     updates, text = _acknowledged(kb, "non, on est à Nantes, pas à Nancy", context, {"departement": "Nancy"})
     assert (updates["region"], updates["departement"]) == ("pays-de-la-loire", "44")
-    assert "Loire-Atlantique (44), Région Pays de la Loire" in text and "Nancy" not in text and "Grand Est" not in text
+    assert "Implantation : Loire-Atlantique (44), Région Pays de la Loire" in text and "Grand Est" not in text
+    assert "Non retenu : Meurthe-et-Moselle (54)" in text
 
 
 def test_a_region_stated_alone_does_not_keep_the_earlier_departement(kb):
@@ -95,14 +96,14 @@ def test_a_place_only_negated_is_cleared_and_not_read_again_from_the_text(kb):
 def test_the_stated_headcount_replaces_the_earlier_one(kb):
     updates, text = _acknowledged(kb, "non, nous sommes 50, pas 15", {"headcount": "15"}, {"headcount": "15"})
     assert updates["headcount"] == "50"
-    assert "Effectif : 50 salariés" in text and "15" not in text
+    assert "Effectif : 50 salariés" in text and "Non retenu : 15 salariés" in text and "Effectif : 15" not in text
 
 
 def test_the_stated_sector_replaces_the_negated_one(kb):
     text = "nous ne sommes pas dans le textile mais dans la cosmétique"
     updates, said = _acknowledged(kb, text, {"sector": "textile"}, {"sector": "textile"})
     assert updates["sector"] == "cosmetique"
-    assert "Secteur : Cosmétique" in said and "Textile" not in said
+    assert "Secteur : Cosmétique" in said and "Secteur : Textile" not in said and "Non retenu : Textile" in said
 
 
 def test_the_stated_market_replaces_the_negated_one(kb):
@@ -110,7 +111,7 @@ def test_the_stated_market_replaces_the_negated_one(kb):
     described, markets = compound_answers.read_profile(kb, text, {"country": "Algérie"})
     assert markets.wanted == ("ma",) and described["country"] == "ma"
     updates, said = _acknowledged(kb, text, {"country": "dz"}, {})
-    assert updates["country"] == "ma" and "Marché visé : Maroc" in said and "Algérie" not in said
+    assert updates["country"] == "ma" and "Marché visé : Maroc" in said and "Non retenu : Algérie" in said
 
 
 def test_a_market_negated_is_neither_served_nor_wanted_nor_asked_about(kb):
@@ -119,7 +120,8 @@ def test_a_market_negated_is_neither_served_nor_wanted_nor_asked_about(kb):
     assert markets == compound_answers.message_parts.Markets((), ())
     assert compound_answers.country_alone(kb, text, {"country": "Belgique"}) is None
     updates, said = _acknowledged(kb, text, {"country": "be", "headcount": "20"}, {})
-    assert updates["country"] is None and "Belgique" not in said and "20 salariés" in said
+    assert updates["country"] is None and "20 salariés" in said
+    assert "Marché visé" not in said and "Non retenu : Belgique" in said
 
 
 def test_a_plain_statement_keeps_adding_what_it_says(kb):
