@@ -223,15 +223,17 @@ class ActionRememberCompany(ContextAction):
         text = tracker.latest_message.get("text") or ""
         context, entities, reset = _profile_turn(kb, tracker, ALL_ENTITIES)
         found = compound_answers.answer(kb, text, entities, context)
-        if found is not None:
-            return {**reset, **found[0]}, found[1]
-        # Read once for the three readings below (about 1 ms each).
-        read = compound_answers.read_profile(kb, text, _profile_turn(kb, tracker)[1])
-        return (
-            compound_answers.question_alone(kb, text, entities, read)
-            or compound_answers.country_alone(kb, text, entities, read)
-            or _note_company(kb, tracker, read)
-        )
+        if found is None:
+            # Read once for the three readings below (about 1 ms each).
+            profile_entities = {slot: value for slot, value in entities.items() if slot in PROFILE_SLOTS}
+            read = compound_answers.read_profile(kb, text, profile_entities)
+            found = (
+                compound_answers.question_alone(kb, text, entities, read)
+                or compound_answers.country_alone(kb, text, entities, read)
+                or _note_company(kb, tracker, read)
+            )
+        updates, messages = found
+        return {**reset, **updates}, messages
 
 
 class ActionGreet(Action):
