@@ -26,9 +26,9 @@ _CUE = re.compile(r"(?<!\w)(?:pas|et non|non pas|plut[ôo]t que|au lieu (?:de|du
 # it in the same clause.
 _THAN = re.compile(r"(?<!\w)que(?!\w)", re.IGNORECASE)
 _RATHER_BEFORE = re.compile(r"(?<!\w)plut[ôo]t(?!\w)[^,;:.!?()\n]*$", re.IGNORECASE)
-# Where the negated part ends: punctuation, « mais », or « et » that opens a new clause
-# (« pas dans le textile mais dans la cosmétique »).
-_PART_END = re.compile(r"[,;:.!?()\n]|(?<!\w)(?:mais|et (?:nous|on|je|j['’]))(?!\w)", re.IGNORECASE)
+# Where the negated part ends: punctuation, « mais », « et » that opens a new clause (« pas
+# dans le textile mais dans la cosmétique »), or « que » (« pas l'Italie qu'on cible »).
+_PART_END = re.compile(r"[,;:.!?()\n]|(?<!\w)(?:(?:mais|et (?:nous|on|je)|que)(?!\w)|(?:et j|qu)['’])", re.IGNORECASE)
 # What may come between the cue and the value it negates (« pas encore en Belgique », « pas
 # l'Algérie », « pas de client au Japon »), folded: anything else (« je ne sais pas si le Maroc… »,
 # « ce n'est pas facile d'exporter au Maroc ») negates no value of the profile.

@@ -31,6 +31,7 @@ def _acknowledged(kb, text: str, context: dict, entities: dict) -> tuple:
         ("nous ne sommes pas dans le textile mais dans la cosmétique", "dans le textile", "cosmétique"),
         ("on vise le Maroc plutôt que l'Algérie", "l'Algérie", "Maroc"),
         ("on vise plutôt la Tunisie que l'Égypte", "l'Égypte", "Tunisie"),
+        ("non ce n'est pas l'Italie qu'on cible, c'est l'Espagne", "l'Italie", "Espagne"),
         ("nous sommes 50 et non 15 salariés", "15 salariés", "50"),
     ],
 )
@@ -122,6 +123,12 @@ def test_a_market_negated_is_neither_served_nor_wanted_nor_asked_about(kb):
     updates, said = _acknowledged(kb, text, {"country": "be", "headcount": "20"}, {})
     assert updates["country"] is None and "20 salariés" in said
     assert "Marché visé" not in said and "Non retenu : Belgique" in said
+
+
+def test_the_market_stated_after_the_negated_one_is_the_one_wanted(kb):
+    text = "non ce n'est pas l'Italie qu'on cible, c'est l'Espagne"
+    described, markets = compound_answers.read_profile(kb, text, {"country": "Italie"})
+    assert markets.wanted == ("es",) and described["country"] == "es"
 
 
 def test_a_plain_statement_keeps_adding_what_it_says(kb):
