@@ -98,6 +98,11 @@ def _previous_unit(tracker: Tracker) -> str | None:
     return follow_ups.last_answer_unit(tracker.events)
 
 
+def _previous_question(tracker: Tracker) -> str | None:
+    """The words the previous turn answered, which a follow-up may ask again with a new condition."""
+    return follow_ups.last_question(tracker.events)
+
+
 def _slot_events(updates: dict[str, Any]) -> list[dict[str, Any]]:
     return [SlotSet(slot, value) for slot, value in updates.items()]
 
@@ -135,7 +140,13 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         text = tracker.latest_message.get("text") or ""
         found = compound_answers.answer(kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker))
         updates, messages = found or intent_table.answer_message(
-            kb, self.intent, _latest_entities(tracker), _context(tracker), text, _previous_unit(tracker)
+            kb,
+            self.intent,
+            _latest_entities(tracker),
+            _context(tracker),
+            text,
+            _previous_unit(tracker),
+            _previous_question(tracker),
         )
         return _reply(dispatcher, messages) + _slot_events(updates)
 
@@ -165,7 +176,7 @@ class ActionOutOfScope(Action):
     ) -> list[dict[str, Any]]:
         kb = await get_knowledge_base()
         text = tracker.latest_message.get("text") or ""
-        found = follow_ups.answer(kb, text, _previous_unit(tracker)) if kb else None
+        found = follow_ups.answer(kb, text, _previous_unit(tracker), _previous_question(tracker)) if kb else None
         updates, messages = found or (answer_router.answer_out_of_scope(kb, text) if kb else ({}, []))
         if messages:
             return _reply(dispatcher, messages) + _slot_events(updates)
@@ -227,9 +238,10 @@ class ActionRememberCompany(ContextAction):
             # Read once for the three readings below (about 1 ms each).
             profile_entities = {slot: value for slot, value in entities.items() if slot in PROFILE_SLOTS}
             read = compound_answers.read_profile(kb, text, profile_entities)
+            previous_question = _previous_question(tracker)
             found = (
-                compound_answers.question_alone(kb, text, entities, read)
-                or compound_answers.country_alone(kb, text, entities, read)
+                compound_answers.question_alone(kb, text, entities, read, previous_question)
+                or compound_answers.country_alone(kb, text, entities, read, previous_question)
                 or _note_company(kb, tracker, read)
             )
         updates, messages = found
@@ -364,7 +376,7 @@ class ActionAskAffirmation(ContextAction):
         text = tracker.latest_message.get("text") or ""
         found = compound_answers.answer(
             kb, text, _latest_entities(tracker, ALL_ENTITIES), _context(tracker)
-        ) or follow_ups.answer(kb, text, _previous_unit(tracker))
+        ) or follow_ups.answer(kb, text, _previous_unit(tracker), _previous_question(tracker))
         if found is not None:
             return found
         entities = {

@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import re
 
-from bot.core import answer_router, corrections, message_parts, out_of_reach, quantities, replies, unit_answers
+from bot.core import (
+    answer_router,
+    corrections,
+    follow_ups,
+    message_parts,
+    out_of_reach,
+    quantities,
+    replies,
+    unit_answers,
+)
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
@@ -42,8 +51,8 @@ _THERE = re.compile(
 )
 # Where a line of several questions is cut into them.
 _ASKED_TOGETHER = re.compile(r"(?<=\?)\s+")
-# Metadata key of the profile line.
-PROFILE_KEY = "profile"
+# Metadata key of the profile line (kept with the other keys of a bot message's metadata).
+PROFILE_KEY = unit_answers.PROFILE_KEY
 
 
 def _profile_line(kb: KnowledgeBase, company, served: tuple, wanted: tuple = ()) -> str:
@@ -323,12 +332,16 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     return updates, messages
 
 
-def country_alone(kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None):
+def country_alone(
+    kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None, previous_question: str | None = None
+):
     """(slot updates, messages) for a message the classifier took for a description of the
     company, that names a country and nothing about the company (« exporter en Allemagne »,
-    « et pour l'Allemagne ? »): the country's card, as asking for it would give. None when the
-    message says something about the company, negates a value (a correction) or names no
-    country. A private individual
+    « et pour l'Allemagne ? »): the country's card, as asking for it would give, unless it asks
+    the previous question again for that country and the ranker is sure of the answer
+    (follow_ups.with_the_condition_changed; `previous_question`, follow_ups.last_question). None
+    when the message says something about the company, negates a value (a correction) or names
+    no country. A private individual
     (« envoyer un colis à ma fille au Canada ») is declined instead. `read`, what read_profile
     gave for this message, when the caller has it already."""
     if out_of_reach.is_private_individual(text):
@@ -342,20 +355,29 @@ def country_alone(kb: KnowledgeBase, text: str, entities: dict, read: tuple | No
     country_id = kb.named("country", entities.get("country"), text)
     if country_id is None:
         return None
+    reasked = follow_ups.with_the_condition_changed(kb, text, previous_question)
+    if reasked is not None:
+        return reasked
     found, messages = answer_router.answer_country(kb, kb.name("country", country_id), text)
     return ({"country": found} if found else {}), messages
 
 
-def question_alone(kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None):
+def question_alone(
+    kb: KnowledgeBase, text: str, entities: dict, read: tuple | None = None, previous_question: str | None = None
+):
     """(slot updates, messages) for a message the classifier took for a greeting or a
     description of the company, but that describes nothing and asks a question (« Quel est
     l'objectif du Prêt Croissance International ? »): the ranker's answer, or the honest reply
-    to a precise question. None when the message says something about the company, asks
-    nothing, or asks something vague (« Bonjour, comment allez-vous ? »). `read`, as for
-    country_alone."""
+    to a precise question; a follow-up that changes a condition of the previous question (« et
+    si c'est un particulier ? ») first gets that question asked again, as country_alone. None
+    when the message says something about the company, asks nothing, or asks something vague
+    (« Bonjour, comment allez-vous ? »). `read` and `previous_question`, as for country_alone."""
     if not message_parts.split(text).questions:
         return None
     described, markets = read or read_profile(kb, text, entities)
     if described or markets.served or markets.wanted:
         return None
+    reasked = follow_ups.with_the_condition_changed(kb, text, previous_question)
+    if reasked is not None:
+        return reasked
     return answer_router.answer_by_ranker(kb, text)

@@ -208,15 +208,26 @@ def _named(kb: KnowledgeBase, intent: str, entities: dict, text: str) -> tuple:
 
 
 def answer_message(
-    kb: KnowledgeBase, intent: str, entities: dict, context: dict, text: str, previous_unit: str | None = None
+    kb: KnowledgeBase,
+    intent: str,
+    entities: dict,
+    context: dict,
+    text: str,
+    previous_unit: str | None = None,
+    previous_question: str | None = None,
 ):
     """(slot updates, messages) for a typed message of an informational intent; `previous_unit`,
-    the unit the previous turn answered (follow_ups.last_answer_unit).
+    the unit the previous turn answered (follow_ups.last_answer_unit), and `previous_question`,
+    the words it answered (follow_ups.last_question).
 
+    - A follow-up that changes one condition of the previous question (« et pour la Chine ? »,
+      « et si c'est un particulier ? ») gets the answer to that question asked again, when the
+      ranker is sure of it: before the card of the country it names
+      (follow_ups.with_the_condition_changed).
     - A short follow-up that names no record (« c'est cher ? », « et c'est long ? ») is about
       the answer just given, when the ranker is sure of a unit on its subject (follow_ups);
       the programme discussed before keeps answering « et ça coûte combien ? » when that
-      answer was about it.
+      answer was about it, before both.
     - A message that says little more than a record's name (« C'est quoi le numéro EORI ? »),
       when the record's card holds its words, or that follows up on the programme discussed
       before (« et ça coûte combien ? »), gets the intent's answer about that record; for a
@@ -248,8 +259,12 @@ def answer_message(
         and bool(context.get("programme"))
         and not unit_answers.is_precise(kb, text)
     )
-    if typed and rid is None and not (follow_up and _continues(kb, previous_unit, context["programme"])):
-        found = follow_ups.answer(kb, text, previous_unit)
+    if typed and not (follow_up and _continues(kb, previous_unit, context["programme"])):
+        found = (
+            follow_ups.answer(kb, text, previous_unit, previous_question)
+            if rid is None
+            else follow_ups.with_the_condition_changed(kb, text, previous_question, previous_unit)
+        )
         if found is not None:
             return found
     # « Quel pôle pour les produits de la mer ? »: the pôles of that sector are the answer.

@@ -31,6 +31,8 @@ from bot.knowledge.snapshot import STOP_WORDS, KnowledgeBase
 UNIT_KEY = "answer_unit"
 SOURCES_KEY = citations.SOURCES_KEY
 ABSTAINED_KEY = "abstained"
+# The profile line of a reply to a company description (compound_answers).
+PROFILE_KEY = "profile"
 # The honest reply's buttons that lead to a unit, as unit ids in their order: the measure on
 # the development set reads them without parsing the text.
 OFFERED_KEY = "offered_units"

@@ -527,3 +527,22 @@ async def test_a_country_s_adjective_or_city_in_an_unclear_question_leaves_it_to
     ):
         messages, _ = await run(actions.ActionAskAffirmation(), tracker(question, "nlu_fallback"))
         assert messages[0].get("answer_unit") == unit, question
+
+
+async def test_a_follow_up_that_changes_the_country_asks_the_previous_question_again(loaded_db):
+    question = "Comment prouver l'origine UE de mes produits pour que mon client japonais ne paie pas de droits ?"
+    events = [
+        {"event": "user", "text": question},
+        {"event": "bot", "text": "Par une déclaration…", "metadata": {"answer_unit": "faq:attestation-origine-japon"}},
+        {"event": "user", "text": "et au Royaume-Uni ?"},
+    ]
+    entities = [{"entity": "country", "value": "Royaume-Uni", "start": 6, "end": 17}]
+    for action, intent in (
+        (actions.ActionCountryInfo(), "ask_country"),
+        (actions.ActionAskAffirmation(), "nlu_fallback"),
+    ):
+        latest = {"text": "et au Royaume-Uni ?", "intent": {"name": intent, "confidence": 0.9}, "entities": entities}
+        tr = Tracker("utilisateur-test", {}, latest, events, False, None, {}, "action_listen")
+        messages, _ = await run(action, tr)
+        assert messages[0]["answer_unit"] == "faq:origine-royaume-uni-accord", intent
+        assert "Royaume-Uni" in messages[0]["asked_again"]
