@@ -10,7 +10,17 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import settings
-from bot.core import answer_router, choices, compound_answers, follow_ups, intent_table, replies, unit_answers
+from bot.core import (
+    answer_router,
+    choices,
+    compound_answers,
+    corrections,
+    follow_ups,
+    intent_table,
+    language,
+    replies,
+    unit_answers,
+)
 from bot.core.advice import company as advice_company
 from bot.core.advice import conversation, finder, handover, render
 from bot.knowledge.provider import get_knowledge_base, prepare_each_snapshot
@@ -52,21 +62,35 @@ def _context(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in CONTEXT_SLOTS}
 
 
+def _profile_turn(kb, tracker: Tracker, names=PROFILE_SLOTS) -> tuple:
+    """(context, entities, reset) for the latest message: a slot Rasa filled from a value the
+    message negates (« pas l'Algérie ») has its earlier value back, and `reset` sets it back."""
+    return corrections.undo_negated_fills(
+        kb,
+        tracker.latest_message.get("text") or "",
+        _context(tracker),
+        _latest_entities(tracker, names),
+        lambda slot: conversation.value_before_latest_message(tracker.events, slot),
+    )
+
+
 def _note_company(kb, tracker: Tracker, read: tuple | None = None):
     """(slot updates, messages) for what the latest message says about the company; slots
-    hold what earlier turns said, this message's entities take precedence. `read`, what
+    hold what earlier turns said, this message's entities take precedence, and a value the
+    message negates is dropped (« non, nous sommes 50, pas 15 »). `read`, what
     compound_answers.read_profile gave for this message, when the caller has it already."""
     text = tracker.latest_message.get("text") or ""
-    context, entities = _context(tracker), _latest_entities(tracker, PROFILE_SLOTS)
+    context, entities, reset = _profile_turn(kb, tracker)
     described, markets = read or compound_answers.read_profile(kb, text, entities)
-    profile, cleared = compound_answers.merged_profile(context, entities, described)
+    contradicted = compound_answers.contradicted(kb, text, context)
+    profile, cleared = compound_answers.merged_profile(context, entities, described, contradicted)
     values = {**{k: v for k, v in context.items() if k not in advice_company.PROFILE_SLOTS}, **profile}
     updates, messages = answer_router.answer_company(
         kb, values, text=text, served=markets.served, wanted=markets.wanted
     )
     if messages:
         messages = [compound_answers.with_profile(messages[0], {**values, **updates}, markets), *messages[1:]]
-    return dict(updates, **dict.fromkeys(cleared)), messages
+    return {**reset, **updates, **dict.fromkeys(cleared)}, messages
 
 
 def _previous_unit(tracker: Tracker) -> str | None:
@@ -208,18 +232,20 @@ class ActionRememberCompany(ContextAction):
 
     def respond(self, kb, tracker: Tracker):
         text = tracker.latest_message.get("text") or ""
-        entities = _latest_entities(tracker, ALL_ENTITIES)
-        found = compound_answers.answer(kb, text, entities, _context(tracker))
-        if found is not None:
-            return found
-        # Read once for the three readings below (about 1 ms each).
-        read = compound_answers.read_profile(kb, text, _latest_entities(tracker, PROFILE_SLOTS))
-        previous_question = _previous_question(tracker)
-        return (
-            compound_answers.question_alone(kb, text, entities, read, previous_question)
-            or compound_answers.country_alone(kb, text, entities, read, previous_question)
-            or _note_company(kb, tracker, read)
-        )
+        context, entities, reset = _profile_turn(kb, tracker, ALL_ENTITIES)
+        found = compound_answers.answer(kb, text, entities, context)
+        if found is None:
+            # Read once for the three readings below (about 1 ms each).
+            profile_entities = {slot: value for slot, value in entities.items() if slot in PROFILE_SLOTS}
+            read = compound_answers.read_profile(kb, text, profile_entities)
+            previous_question = _previous_question(tracker)
+            found = (
+                compound_answers.question_alone(kb, text, entities, read, previous_question)
+                or compound_answers.country_alone(kb, text, entities, read, previous_question)
+                or _note_company(kb, tracker, read)
+            )
+        updates, messages = found
+        return {**reset, **updates}, messages
 
 
 class ActionGreet(Action):
@@ -364,6 +390,19 @@ class ActionAskAffirmation(ContextAction):
             or compound_answers.country_alone(kb, text, entities)
             or answer_router.answer_unclear(kb, text, tracker.latest_message.get("intent_ranking") or [], entities)
         )
+
+
+class ActionOtherLanguage(ActionAskAffirmation):
+    """`other_language`: a French message with a few English words (« on veut exporter, what
+    about the VAT ? ») is answered as a French message the classifier could not place; any
+    other gets the request to write in French."""
+
+    action_name = "action_other_language"
+
+    def respond(self, kb, tracker: Tracker):
+        if not language.is_french(tracker.latest_message.get("text") or ""):
+            return {}, [{"response": "utter_other_language"}]
+        return super().respond(kb, tracker)
 
 
 class ActionDefaultFallback(ContextAction):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core import intent_labels, out_of_reach, quantities, replies, unit_answers
+from bot.core import corrections, intent_labels, out_of_reach, quantities, replies, unit_answers
 from bot.core.advice import company as advice_company
 from bot.core.advice import eligibility, render
 from bot.core.text import words
@@ -293,7 +293,9 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = "", 
     (« nous sommes à Rennes ») is looked for in the text. When an eligibility question was
     waiting for these values, its report follows, updated."""
     if text and not (values.get("region") or values.get("departement")):
-        region_id, code = advice_company.parse_place(kb, text, text)
+        # A place the message negates (« on n'est pas à Nancy ») is not looked for.
+        stated = corrections.split_negated(kb, text).kept
+        region_id, code = advice_company.parse_place(kb, stated, stated)
         values = dict(values, region=region_id, departement=code) if region_id else values
     company = advice_company.from_values(kb, values, today)
     updates = advice_company.to_slots(company)
@@ -302,7 +304,9 @@ def answer_company(kb: KnowledgeBase, values: dict, today=None, text: str = "", 
         for slot in ("sector", "region", "headcount", "revenue", "company_age", "country")
         if company.value_of(slot) is None
     ]
-    messages = replies.company_noted(advice_company.describe(kb, company, served, wanted), missing)
+    # « non, nous sommes 50, pas 15 »: the reply also says what it did not keep.
+    dismissed = corrections.labels(kb, corrections.negated_values(kb, corrections.split_negated(kb, text)))
+    messages = replies.company_noted(advice_company.describe(kb, company, served, wanted), missing, dismissed)
     pending = values.get("pending_eligibility")
     if pending and kb.get("programme", pending):
         assessment = eligibility.assess(kb, pending, company)

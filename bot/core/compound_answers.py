@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import re
 
-from bot.core import answer_router, follow_ups, message_parts, out_of_reach, quantities, replies, unit_answers
+from bot.core import (
+    answer_router,
+    corrections,
+    follow_ups,
+    message_parts,
+    out_of_reach,
+    quantities,
+    replies,
+    unit_answers,
+)
 from bot.core.advice import company as advice_company
 from bot.core.advice import finder, render
 from bot.core.ranker import terms
@@ -173,7 +182,12 @@ def read_profile(kb: KnowledgeBase, text: str, entities: dict) -> tuple:
     """(profile slot values the message states, its Markets): the extractor's entities, set
     right where the sentences say otherwise: a place, a sector or a headcount it missed, « il y
     a trois ans » that dates a trade fair and not the company, a market already served that is
-    not the one wanted."""
+    not the one wanted. What the message negates (« pas à Nancy », « pas l'Algérie ») is set
+    aside first: it is no fact of the company (corrections.py)."""
+    reading = corrections.split_negated(kb, text)
+    if reading.negated:
+        entities = {slot: v for slot, v in entities.items() if not v or not corrections.only_negated(v, reading)}
+        text = reading.kept
     described = {
         slot: value
         for slot, value in entities.items()
@@ -244,20 +258,33 @@ def _only_asked(value: str, parts: message_parts.Parts) -> bool:
     return holds(parts.questions) and not holds(parts.statements)
 
 
-def merged_profile(context: dict, entities: dict, described: dict) -> tuple:
+def merged_profile(context: dict, entities: dict, described: dict, contradicted: tuple = ()) -> tuple:
     """(profile values, slots to clear): the earlier turns' slots, then what this message
     states. Rasa fills a slot from its entity before any action runs, so a value that
-    read_profile set aside (« il y a trois ans ») is in the slots already: it is cleared."""
+    read_profile set aside (« il y a trois ans ») is in the slots already: it is cleared, as
+    are the `contradicted` slots (a value the message negates, corrections.contradicted_slots).
+    A place stated replaces the whole place: a Région named alone does not keep the earlier
+    turn's département (« on est en Bretagne » after « dans le Calvados »)."""
     values = {slot: context.get(slot) for slot in advice_company.PROFILE_SLOTS if context.get(slot)}
     cleared = [
         slot
         for slot, value in entities.items()
         if slot in advice_company.PROFILE_SLOTS and slot not in described and values.get(slot) == value
     ]
+    cleared += [slot for slot in contradicted if slot in values and slot not in described and slot not in cleared]
+    if described.get("region") or described.get("departement"):
+        cleared += [s for s in ("region", "departement") if s in values and s not in described and s not in cleared]
     for slot in cleared:
-        del values[slot]
+        values.pop(slot, None)
     values.update(described)
     return values, cleared
+
+
+def contradicted(kb: KnowledgeBase, text: str, context: dict) -> list:
+    """The profile slots of `context` whose value the message negates (« pas à Nancy »)."""
+    return corrections.contradicted_slots(
+        kb, corrections.negated_values(kb, corrections.split_negated(kb, text)), context
+    )
 
 
 def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=None):
@@ -276,7 +303,7 @@ def answer(kb: KnowledgeBase, text: str, entities: dict, context: dict, today=No
     if out_of_reach.is_private_individual(text):
         # « Je suis particulier… » speaks for the whole message: no profile, no answers.
         return {}, out_of_reach.private_individual_reply()
-    values, cleared = merged_profile(context, entities, described)
+    values, cleared = merged_profile(context, entities, described, contradicted(kb, text, context))
     company = advice_company.from_values(kb, values, today)
     updates = dict(advice_company.to_slots(company), **dict.fromkeys(cleared))
     messages = []
@@ -313,13 +340,17 @@ def country_alone(
     « et pour l'Allemagne ? »): the country's card, as asking for it would give, unless it asks
     the previous question again for that country and the ranker is sure of the answer
     (follow_ups.with_the_condition_changed; `previous_question`, follow_ups.last_question). None
-    when the message says something about the company or names no country. A private individual
+    when the message says something about the company, negates a value (a correction) or names
+    no country. A private individual
     (« envoyer un colis à ma fille au Canada ») is declined instead. `read`, what read_profile
     gave for this message, when the caller has it already."""
     if out_of_reach.is_private_individual(text):
         return {}, out_of_reach.private_individual_reply()
     described, markets = read or read_profile(kb, text, entities)
     if described or markets.served or markets.wanted:
+        return None
+    # « en fait on ne vend pas encore en Belgique » corrects the profile; it asks for no card.
+    if corrections.split_negated(kb, text).negated:
         return None
     country_id = kb.named("country", entities.get("country"), text)
     if country_id is None:

@@ -126,7 +126,7 @@ ROWS = (
     IntentRow("bot_challenge", "utter_iamabot"),
     IntentRow("how_are_you", "utter_how_are_you"),
     IntentRow("insult", "utter_insult"),
-    IntentRow("other_language", "utter_other_language"),
+    IntentRow("other_language", "action_other_language"),
     IntentRow("out_of_scope", "action_out_of_scope"),
     IntentRow("nonsense", "action_nonsense"),
     IntentRow("choose_item", "action_choose_item"),

@@ -655,8 +655,11 @@ def fallback_to_adviser(kb: KnowledgeBase, region_id: str = None) -> list:
 # --- the company's profile ----------------------------------------------------------------
 
 
-def company_noted(facts: list, missing: list) -> list:
-    """Repeats back what was understood about the company, so that a misreading shows."""
+def company_noted(facts: list, missing: list, dismissed: tuple = ()) -> list:
+    """Repeats back what was understood about the company, so that a misreading shows, and
+    what a correction asked not to keep (« Non retenu : Nancy (54) »)."""
+    if dismissed:
+        facts = [*facts, "Non retenu : " + ", ".join(dismissed)]
     if not facts:
         return [
             message(

@@ -215,6 +215,45 @@ async def test_company_statement_is_normalised_and_repeated_back(loaded_db):
     assert slots(events)["region"] == "auvergne-rhone-alpes"
 
 
+async def test_a_correction_sets_back_what_rasa_filled_from_the_negated_value(loaded_db):
+    """« en fait on ne vend pas en Belgique »: Rasa filled `country` from « Belgique » before the
+    action ran; the market the earlier turn stored comes back, and the reply shows it."""
+    text = "en fait on ne vend pas encore en Belgique"
+    earlier = [
+        {"event": "slot", "name": "country", "value": "ma"},
+        {"event": "slot", "name": "headcount", "value": "20"},
+    ]
+    events = [*earlier, {"event": "user", "text": text}, {"event": "slot", "name": "country", "value": "Belgique"}]
+    latest = {
+        "text": text,
+        "intent": {"name": "inform_company", "confidence": 0.9},
+        "entities": [{"entity": "country", "value": "Belgique", "start": 0, "end": 8}],
+    }
+    slots_now = {"country": "Belgique", "headcount": "20"}
+    tr = Tracker("utilisateur-test", slots_now, latest, events, False, None, {}, "action_listen")
+    messages, events = await run(actions.ActionRememberCompany(), tr)
+    assert slots(events)["country"] == "ma"
+    assert "Marché visé : Maroc" in messages[0]["text"] and "Non retenu : Belgique" in messages[0]["text"]
+
+
+async def test_a_corrected_headcount_replaces_the_earlier_one(loaded_db):
+    messages, events = await run(
+        actions.ActionRememberCompany(),
+        tracker("non, nous sommes 50, pas 15", "inform_company", [("headcount", "15")], slots={"headcount": "15"}),
+    )
+    assert slots(events)["headcount"] == "50"
+    assert "Effectif : 50 salariés" in messages[0]["text"] and "Effectif : 15" not in messages[0]["text"]
+
+
+async def test_french_with_english_words_is_answered_and_english_is_asked_for_french(loaded_db):
+    mixed = "comment obtenir un numéro EORI, what about the customs ?"
+    messages, _ = await run(actions.ActionOtherLanguage(), tracker(mixed, "other_language"))
+    assert messages and all(m.get("response") != "utter_other_language" for m in messages)
+    assert "EORI" in messages[0]["text"]
+    messages, _ = await run(actions.ActionOtherLanguage(), tracker("How do I get an EORI number?", "other_language"))
+    assert [m.get("response") for m in messages] == ["utter_other_language"]
+
+
 async def test_adviser_request_with_a_known_region_lists_its_contacts(loaded_db, kb):
     messages, _ = await run(
         actions.ActionRequestAdviser(),
