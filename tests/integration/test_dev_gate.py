@@ -15,11 +15,11 @@ from bot.rasa_client import RasaClient
 from bot.tools import dev_eval, dev_set
 from tests.integration.conftest import RASA_TOKEN
 
-# Held-out half on 7 December 2026, last measure (docs/nlu.md, bench/results/devset-20261207-155625.json;
-# 196 answerable questions): top-1 0.408, key fact 0.464, honest 0.702, compound questions
-# answered 0.327, profile F1 0.711, right unit among the honest reply's buttons 0.333; each floor
-# about 0.04 to 0.05 below, for the spread between two trainings of the model.
-FLOORS = {"top1": 0.37, "key_fact": 0.42, "honest": 0.65, "answered": 0.27, "profile_f1": 0.66, "one_tap": 0.28}
+# Held-out half on 7 December 2026, evening (docs/nlu.md, bench/results/devset-20261207-191119.json;
+# 305 answerable questions after parts f–j): top-1 0.407, key fact 0.452, honest 0.769, compound
+# questions answered 0.340, profile F1 0.704, right unit among the honest reply's buttons 0.418;
+# each floor about 0.04 to 0.09 below, for the spread between two trainings of the model.
+FLOORS = {"top1": 0.37, "key_fact": 0.41, "honest": 0.72, "answered": 0.29, "profile_f1": 0.66, "one_tap": 0.36}
 TARGETS = {"top1": 0.85, "key_fact": 0.85, "honest": 0.80, "answered": 0.80, "profile_f1": 0.90}
 
 
