@@ -74,13 +74,14 @@ def _profile_turn(kb, tracker: Tracker, names=PROFILE_SLOTS) -> tuple:
     )
 
 
-def _note_company(kb, tracker: Tracker, read: tuple | None = None):
+def _note_company(kb, tracker: Tracker, read: tuple | None = None, turn: tuple | None = None):
     """(slot updates, messages) for what the latest message says about the company; slots
     hold what earlier turns said, this message's entities take precedence, and a value the
     message negates is dropped (« non, nous sommes 50, pas 15 »). `read`, what
-    compound_answers.read_profile gave for this message, when the caller has it already."""
+    compound_answers.read_profile gave for this message, and `turn`, what _profile_turn gave
+    for its profile slots, when the caller has them already."""
     text = tracker.latest_message.get("text") or ""
-    context, entities, reset = _profile_turn(kb, tracker)
+    context, entities, reset = turn or _profile_turn(kb, tracker)
     described, markets = read or compound_answers.read_profile(kb, text, entities)
     contradicted = compound_answers.contradicted(kb, text, context)
     profile, cleared = compound_answers.merged_profile(context, entities, described, contradicted)
@@ -242,7 +243,7 @@ class ActionRememberCompany(ContextAction):
             found = (
                 compound_answers.question_alone(kb, text, entities, read, previous_question)
                 or compound_answers.country_alone(kb, text, entities, read, previous_question)
-                or _note_company(kb, tracker, read)
+                or _note_company(kb, tracker, read, (context, profile_entities, reset))
             )
         updates, messages = found
         return {**reset, **updates}, messages

@@ -39,10 +39,6 @@ _LEAD = re.compile(
 )
 
 
-# France is where the company is: « pas en France » negates no market.
-_HOME = "fr"
-
-
 @dataclass(frozen=True)
 class Negated:
     """The profile values a message negates."""
@@ -126,7 +122,7 @@ def negated_values(kb: KnowledgeBase, reading: Reading) -> Negated:
                 # « notre CA est de 4 M€, pas 40 »: a bare number beside a revenue is no headcount.
                 headcount = headcount or quantities.parse_headcount(rest.split()[0])
             continue
-        found = [c for c in kb.mentioned("country", part) if c != _HOME]
+        found = kb.foreign_countries(part)
         countries += found
         place = advice_company.parse_place(kb, part, part)
         if place != (None, None) and not found:

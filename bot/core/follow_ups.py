@@ -164,10 +164,6 @@ _NEW_CONDITION = re.compile(
 )
 
 
-def _countries(kb: KnowledgeBase, text: str) -> list:
-    return [c for c in kb.mentioned("country", text or "") if c != "fr"]
-
-
 def _condition(text: str) -> str:
     """The follow-up without the words that open it (« même question pour la Suisse » → « la
     Suisse »): « question » is no new condition."""
@@ -177,7 +173,7 @@ def _condition(text: str) -> str:
 
 def names_only_a_country(kb: KnowledgeBase, text: str) -> bool:
     """Whether a short message names a country and asks nothing else (« et au Japon ? », « Inde ? »)."""
-    return len(words(text)) <= MAX_WORDS and bool(_countries(kb, text)) and not unit_answers.asked_terms(kb, text)
+    return len(words(text)) <= MAX_WORDS and bool(kb.foreign_countries(text)) and not unit_answers.asked_terms(kb, text)
 
 
 def changes_a_condition(kb: KnowledgeBase, text: str) -> bool:
@@ -190,7 +186,7 @@ def changes_a_condition(kb: KnowledgeBase, text: str) -> bool:
     if names_only_a_country(kb, text):
         return True
     return bool(_NEW_CONDITION.match(unquoted(text))) and bool(
-        _countries(kb, text) or unit_answers.asked_terms(kb, _condition(text))
+        kb.foreign_countries(text) or unit_answers.asked_terms(kb, _condition(text))
     )
 
 
@@ -199,8 +195,8 @@ def reasked(kb: KnowledgeBase, text: str, previous_question: str) -> str:
     a country, the countries the previous question named are taken out of it (the ranker and
     the country filters then read only the new one); the follow-up's words are added."""
     asked = previous_question
-    if _countries(kb, text):
-        named = set(_countries(kb, previous_question))
+    if kb.foreign_countries(text):
+        named = set(kb.foreign_countries(previous_question))
         for rid, phrase in kb.mention_phrases("country", previous_question):
             if rid in named:
                 asked = _without(asked, phrase.split())

@@ -106,7 +106,7 @@ def holds_for_the_countries_named(kb: KnowledgeBase, text: str):
     every country named is on one side of the Union's border, an answer that holds only on
     the other side is left out (« une licence pour un bien à double usage vendu en Turquie ? »
     must not get the intra-EU entry)."""
-    named = {c for c in kb.mentioned("country", text or "") if c != "fr"}
+    named = set(kb.foreign_countries(text))
     if not named:
         return None
     sides = {"ue" if (kb.get("country", c) or {}).get("eu_member") else "hors-ue" for c in named}

@@ -235,6 +235,11 @@ class KnowledgeBase:
                 found[rid] = max(found.get(rid, 0), len(phrase))
         return sorted(found, key=lambda rid: (-found[rid], rid))
 
+    def foreign_countries(self, text: str) -> list:
+        """The countries `text` names (mentioned), France left out: the company's home is no
+        market and sets no country condition on an answer."""
+        return [rid for rid in self.mentioned("country", text or "") if rid != "fr"]
+
     def _padded(self, labels_of) -> dict:
         """kind → (id, « word word » padded) of each label `labels_of(kind, id)` gives."""
         return {
